@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * Load-time switches, set by the loader between open and load. They live in
+ * .rodata, so the verifier sees them as constants and prunes the code of a
+ * disabled feature: it costs nothing per packet.
+ */
+#ifndef PKTLENS_LIB_CONFIG_H
+#define PKTLENS_LIB_CONFIG_H
+
+/* Per-flow accounting in pktlens_flows. */
+const volatile __u8 cfg_flows = 1;
+/* Per-VLAN counters in pktlens_vlans. */
+const volatile __u8 cfg_vlans = 1;
+/*
+ * Flow admission: at most cfg_flow_inserts_per_window new flows per CPU per
+ * cfg_flow_window_ns. Inserting into a full LRU table costs ~15x a hit, so
+ * a flood of new 5-tuples must not buy one insert per packet. Packets of
+ * flows not admitted are counted in flow_unadmitted_*. 0 = no limit.
+ */
+const volatile __u64 cfg_flow_window_ns = 100000000ULL; /* 100 ms */
+const volatile __u32 cfg_flow_inserts_per_window = 2500; /* 25k/s per CPU */
+
+#endif

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * Every map of the pktlens object. Sizes here are defaults: the loader sets
+ * max_entries before load (bpf_map__set_max_entries).
+ *
+ * Counters live in per-CPU maps and are bumped with plain `++`: a program
+ * runs to completion on one CPU with preemption disabled (softirq or
+ * process context under migrate_disable + the per-CPU copy is private), so
+ * no other writer can touch the same per-CPU slot concurrently.
+ */
+#ifndef PKTLENS_MAPS_H
+#define PKTLENS_MAPS_H
+
+#include "pktlens_abi.h"
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, PKTLENS_DEFAULT_MAX_SLOTS);
+	__type(key, __u32); /* ifindex */
+	__type(value, struct pktlens_iface);
+} pktlens_ifaces SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, PKTLENS_DEFAULT_MAX_SLOTS * PKTLENS_DIR_MAX);
+	__type(key, __u32); /* slot * PKTLENS_DIR_MAX + dir */
+	__type(value, struct pktlens_if_stats);
+} pktlens_stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, PKTLENS_DEFAULT_MAX_VLANS);
+	__type(key, struct pktlens_vlan_key);
+	__type(value, struct pktlens_vlan_val);
+} pktlens_vlans SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_PERCPU_HASH);
+	__uint(max_entries, PKTLENS_DEFAULT_MAX_FLOWS);
+	__type(key, struct pktlens_flow_key);
+	__type(value, struct pktlens_flow_val);
+} pktlens_flows SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct pktlens_flow_budget);
+} pktlens_flow_budget SEC(".maps");
+
+#endif

@@ -1,0 +1,199 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * The one header shared by the BPF programs and user space: map keys and
+ * values, enums and sizes. Fixed-width types and explicit padding only, so
+ * that the C++ side can include it as is and static_assert the layout
+ * (daemon/bpf/abi_check.hpp). Changing a struct here changes the pinned-map
+ * ABI: bump PKTLENS_ABI_VERSION.
+ */
+#ifndef PKTLENS_ABI_H
+#define PKTLENS_ABI_H
+
+#ifdef __BPF__
+/* vmlinux.h (included first by the BPF objects) provides __u8..__u64. */
+#else
+#include <linux/types.h>
+#endif
+
+#define PKTLENS_ABI_VERSION 1
+
+enum pktlens_dir {
+	PKTLENS_DIR_INGRESS = 0,
+	PKTLENS_DIR_EGRESS = 1,
+	PKTLENS_DIR_MAX = 2,
+};
+
+enum pktlens_l3 {
+	PKTLENS_L3_IPV4 = 0,
+	PKTLENS_L3_IPV6 = 1,
+	PKTLENS_L3_ARP = 2,
+	PKTLENS_L3_OTHER = 3,
+	PKTLENS_L3_MAX = 4,
+};
+
+enum pktlens_l4 {
+	PKTLENS_L4_TCP = 0,
+	PKTLENS_L4_UDP = 1,
+	PKTLENS_L4_ICMP = 2,
+	PKTLENS_L4_ICMPV6 = 3,
+	PKTLENS_L4_OTHER = 4,
+	PKTLENS_L4_MAX = 5,
+};
+
+/* Exact meanings: docs/metrics.md, "Anomaly kinds". */
+enum pktlens_anomaly {
+	PKTLENS_ANOM_TRUNCATED = 0,
+	PKTLENS_ANOM_BAD_IP_HEADER = 1,
+	PKTLENS_ANOM_BAD_IP_LENGTH = 2,
+	PKTLENS_ANOM_TTL_EXPIRED = 3,
+	PKTLENS_ANOM_LAND = 4,
+	PKTLENS_ANOM_TCP_NULL = 5,
+	PKTLENS_ANOM_TCP_XMAS = 6,
+	PKTLENS_ANOM_TCP_SYN_FIN = 7,
+	PKTLENS_ANOM_TCP_SYN_RST = 8,
+	PKTLENS_ANOM_BAD_TCP_OFFSET = 9,
+	PKTLENS_ANOM_FRAGMENT = 10,
+	PKTLENS_ANOM_TINY_FRAGMENT = 11,
+	PKTLENS_ANOM_IP_OPTIONS = 12,
+	PKTLENS_ANOM_OVERSIZE = 13,
+	PKTLENS_ANOM_MAX = 14,
+};
+
+/* Counted per packet for each flag set; syn means SYN without ACK. */
+enum pktlens_tcp_flag {
+	PKTLENS_TCPF_SYN = 0,
+	PKTLENS_TCPF_SYNACK = 1,
+	PKTLENS_TCPF_FIN = 2,
+	PKTLENS_TCPF_RST = 3,
+	PKTLENS_TCPF_PSH = 4,
+	PKTLENS_TCPF_URG = 5,
+	PKTLENS_TCPF_ECE = 6,
+	PKTLENS_TCPF_CWR = 7,
+	PKTLENS_TCPF_MAX = 8,
+};
+
+/* Raw TCP flag bits as on the wire (byte 13 of the TCP header). */
+#define PKTLENS_TCP_FIN 0x01
+#define PKTLENS_TCP_SYN 0x02
+#define PKTLENS_TCP_RST 0x04
+#define PKTLENS_TCP_PSH 0x08
+#define PKTLENS_TCP_ACK 0x10
+#define PKTLENS_TCP_URG 0x20
+#define PKTLENS_TCP_ECE 0x40
+#define PKTLENS_TCP_CWR 0x80
+
+/*
+ * Frame-size histogram: bucket i counts frames <= PKTLENS_SIZE_BOUNDS[i];
+ * the last bucket counts larger frames (+Inf). Non-cumulative in the map.
+ */
+#define PKTLENS_SIZE_BUCKETS 8
+#define PKTLENS_SIZE_BOUNDS_INIT {64, 128, 256, 512, 1024, 1518, 9000, 0}
+
+/* TTL / hop-limit histogram: bucket i counts TTL <= bound i (log2 slots). */
+#define PKTLENS_TTL_BUCKETS 9
+#define PKTLENS_TTL_BOUNDS_INIT {1, 2, 4, 8, 16, 32, 64, 128, 255}
+
+#define PKTLENS_DSCP_VALUES 64
+#define PKTLENS_ECN_VALUES 4 /* Not-ECT, ECT(1), ECT(0), CE */
+#define PKTLENS_ECN_CE 3
+
+/*
+ * pktlens_ifaces (HASH, written by user space, read by BPF):
+ * ifindex -> slot in pktlens_stats and the MTU used for `oversize`.
+ * Slot 0 is reserved: packets from an ifindex user space did not register
+ * are still counted there, never dropped from the totals.
+ */
+#define PKTLENS_SLOT_UNREGISTERED 0
+#define PKTLENS_DEFAULT_MAX_SLOTS 256
+
+struct pktlens_iface {
+	__u32 slot;
+	__u32 mtu; /* L3 MTU; 0 disables the oversize check */
+};
+
+/*
+ * pktlens_stats (PERCPU_ARRAY): index slot * PKTLENS_DIR_MAX + dir.
+ * Every frame the hook sees adds exactly 1 to exactly one packets[l3][l4].
+ */
+struct pktlens_if_stats {
+	__u64 packets[PKTLENS_L3_MAX][PKTLENS_L4_MAX];
+	__u64 bytes[PKTLENS_L3_MAX][PKTLENS_L4_MAX];
+	__u64 size_hist[PKTLENS_SIZE_BUCKETS];
+	__u64 tcp_flags[PKTLENS_TCPF_MAX];
+	__u64 dscp[PKTLENS_DSCP_VALUES];
+	__u64 ecn[PKTLENS_ECN_VALUES];
+	__u64 ttl_hist[PKTLENS_TTL_BUCKETS];
+	__u64 anomalies[PKTLENS_ANOM_MAX];
+	/*
+	 * Flow accounting, so that per-flow sums reconcile with the totals:
+	 * sum(flows) + unadmitted + untracked == sum(packets).
+	 * untracked: no flow key (not IP, or IP header incomplete) or flows
+	 * switched off. unadmitted: a new flow over the per-CPU insert budget
+	 * or refused by the map.
+	 */
+	__u64 flow_untracked_packets;
+	__u64 flow_untracked_bytes;
+	__u64 flow_unadmitted_packets;
+	__u64 flow_unadmitted_bytes;
+	__u64 flow_inserts; /* new flows created in pktlens_flows */
+	/* Tagged frames the per-VLAN map had no room for. */
+	__u64 vlan_overflow_packets;
+	__u64 vlan_overflow_bytes;
+	__u64 _reserved;
+};
+
+/* pktlens_vlans (PERCPU_HASH): per tag pair. vlan_inner 0 = single tag. */
+struct pktlens_vlan_key {
+	__u32 ifindex;
+	__u16 vlan;       /* outer (or only) VLAN id, 0..4095 */
+	__u16 vlan_inner; /* inner VLAN id of a double-tagged frame, else 0 */
+	__u8 dir;
+	__u8 tags;        /* 1 or 2 */
+	__u8 _pad[2];
+};
+
+struct pktlens_vlan_val {
+	__u64 packets;
+	__u64 bytes;
+};
+
+#define PKTLENS_DEFAULT_MAX_VLANS 4096
+
+/*
+ * pktlens_flows (LRU_PERCPU_HASH). Addresses in network byte order; IPv4
+ * in the first 4 bytes, rest zero. Ports in host byte order; for ICMP and
+ * ICMPv6 sport = type, dport = code; 0 where the L4 header is absent
+ * (non-first fragments, other protocols).
+ */
+struct pktlens_flow_key {
+	__u32 ifindex;
+	__u16 vlan;
+	__u16 vlan_inner;
+	__u16 sport;
+	__u16 dport;
+	__u8 dir;
+	__u8 proto; /* IP protocol number / last IPv6 next header */
+	__u8 family; /* 4 or 6 */
+	__u8 _pad;
+	__u8 src[16];
+	__u8 dst[16];
+};
+
+struct pktlens_flow_val {
+	__u64 packets;
+	__u64 bytes;
+	__u64 first_seen_ns; /* bpf_ktime_get_coarse_ns (CLOCK_MONOTONIC_COARSE) */
+	__u64 last_seen_ns;
+	__u8 tcp_flags;      /* OR of the raw flag bytes seen */
+	__u8 _pad[7];
+};
+
+#define PKTLENS_DEFAULT_MAX_FLOWS 262144
+
+/* pktlens_flow_budget (PERCPU_ARRAY, 1 entry): insert admission window. */
+struct pktlens_flow_budget {
+	__u64 window_start_ns;
+	__u64 inserted;
+};
+
+#endif /* PKTLENS_ABI_H */

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# Installs every Debian 12 package pktlens needs to build, run and test.
+# Idempotent: apt-get skips what is already installed.
+set -euo pipefail
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "scripts/deps.sh: needs root to install packages (run with sudo)" >&2
+  exit 1
+fi
+
+packages=(
+  # build
+  build-essential cmake pkg-config clang llvm
+  libbpf-dev bpftool linux-libc-dev libelf-dev zlib1g-dev
+  # daemon libraries
+  prometheus-cpp-dev libyaml-cpp-dev libspdlog-dev libfmt-dev
+  libsystemd-dev libcli11-dev
+  # tests
+  catch2 iproute2 nftables curl python3-scapy prometheus prometheus-alertmanager
+)
+
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+apt-get install -y -q --no-install-recommends "${packages[@]}"

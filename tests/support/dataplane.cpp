@@ -1,0 +1,168 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "dataplane.hpp"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <string>
+#include <system_error>
+
+#include "bpf/percpu.hpp"
+#include "pktlens_bpf.skel.h"
+
+namespace pktlens::test {
+namespace {
+
+[[noreturn]] void fail(int err, const std::string& what) {
+  throw std::system_error(err < 0 ? -err : err, std::generic_category(), what);
+}
+
+void check(int rc, const std::string& what) {
+  if (rc != 0) fail(rc < 0 ? -rc : errno, what);
+}
+
+// All fields of pktlens_if_stats are __u64: add them as arrays.
+void add_stats(pktlens_if_stats& into, const pktlens_if_stats& v) {
+  auto* a = reinterpret_cast<uint64_t*>(&into);
+  auto* b = reinterpret_cast<const uint64_t*>(&v);
+  for (size_t i = 0; i < sizeof(pktlens_if_stats) / 8; i++) a[i] += b[i];
+}
+
+}  // namespace
+
+void Dataplane::Destroy::operator()(struct ::pktlens_bpf* s) const { ::pktlens_bpf::destroy(s); }
+
+Dataplane::Dataplane(const DataplaneOptions& o) : skel_(::pktlens_bpf::open()) {
+  if (!skel_) fail(errno, "opening the pktlens BPF object");
+  auto* s = skel_.get();
+  s->rodata->cfg_flows = o.flows;
+  s->rodata->cfg_vlans = o.vlans;
+  s->rodata->cfg_flow_window_ns = o.flow_window_ns;
+  s->rodata->cfg_flow_inserts_per_window = o.flow_inserts_per_window;
+  check(bpf_map__set_max_entries(s->maps.pktlens_ifaces, o.max_slots), "sizing pktlens_ifaces");
+  check(bpf_map__set_max_entries(s->maps.pktlens_stats, o.max_slots * PKTLENS_DIR_MAX),
+        "sizing pktlens_stats");
+  check(bpf_map__set_max_entries(s->maps.pktlens_flows, o.max_flows), "sizing pktlens_flows");
+  check(bpf_map__set_max_entries(s->maps.pktlens_vlans, o.max_vlans), "sizing pktlens_vlans");
+  if (o.no_common_lru)
+    check(bpf_map__set_map_flags(s->maps.pktlens_flows,
+                                 bpf_map__map_flags(s->maps.pktlens_flows) | BPF_F_NO_COMMON_LRU),
+          "setting BPF_F_NO_COMMON_LRU");
+  check(::pktlens_bpf::load(s), "loading the pktlens BPF object (see the verifier log above)");
+}
+
+Dataplane::~Dataplane() = default;
+
+void Dataplane::register_iface(uint32_t ifindex, uint32_t slot, uint32_t mtu) {
+  pktlens_iface v{slot, mtu};
+  check(bpf_map__update_elem(skel_->maps.pktlens_ifaces, &ifindex, sizeof(ifindex), &v, sizeof(v),
+                             BPF_ANY),
+        "registering interface");
+}
+
+int Dataplane::prog_fd(Hook hook) const {
+  switch (hook) {
+    case Hook::TcIngress:
+      return bpf_program__fd(skel_->progs.tc_ingress);
+    case Hook::TcEgress:
+      return bpf_program__fd(skel_->progs.tc_egress);
+    case Hook::Xdp:
+      return bpf_program__fd(skel_->progs.xdp_ingress);
+  }
+  return -1;
+}
+
+int Dataplane::flows_fd() const { return bpf_map__fd(skel_->maps.pktlens_flows); }
+
+RunResult Dataplane::run(Hook hook, std::span<const uint8_t> frame, const RunOptions& o) {
+  // The kernel may write the (unchanged) frame back: give it room.
+  std::vector<uint8_t> out(frame.size() + 256);
+  LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame.data(),
+              .data_out = out.data(), .data_size_in = static_cast<uint32_t>(frame.size()),
+              .data_size_out = static_cast<uint32_t>(out.size()), .repeat = static_cast<int>(o.repeat));
+  __sk_buff skb_ctx{};
+  if (hook != Hook::Xdp && o.gso_segs) {
+    skb_ctx.gso_segs = o.gso_segs;
+    skb_ctx.gso_size = 1000;
+    opts.ctx_in = &skb_ctx;
+    opts.ctx_size_in = sizeof(skb_ctx);
+  }
+  const int rc = bpf_prog_test_run_opts(prog_fd(hook), &opts);
+  if (rc != 0) fail(errno, "BPF_PROG_TEST_RUN on a " + std::to_string(frame.size()) + "-byte frame");
+  return RunResult{static_cast<int>(opts.retval), opts.duration};
+}
+
+pktlens_if_stats Dataplane::stats(uint32_t slot, uint8_t dir) const {
+  const uint32_t key = slot * PKTLENS_DIR_MAX + dir;
+  auto v = bpf::lookup_percpu<pktlens_if_stats>(bpf_map__fd(skel_->maps.pktlens_stats), key);
+  pktlens_if_stats sum{};
+  if (!v) fail(ENOENT, "reading pktlens_stats slot " + std::to_string(slot));
+  for (int c = 0; c < v->cpus(); c++) add_stats(sum, v->at(c));
+  return sum;
+}
+
+std::vector<Flow> Dataplane::flows() const {
+  std::vector<Flow> out;
+  const int fd = flows_fd();
+  pktlens_flow_key key{}, next{};
+  const void* prev = nullptr;
+  while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+    auto v = bpf::lookup_percpu<pktlens_flow_val>(fd, next);
+    if (v) {
+      Flow f{next, {}};
+      for (int c = 0; c < v->cpus(); c++) {
+        const auto x = v->at(c);
+        f.val.packets += x.packets;
+        f.val.bytes += x.bytes;
+        if (x.first_seen_ns && (!f.val.first_seen_ns || x.first_seen_ns < f.val.first_seen_ns))
+          f.val.first_seen_ns = x.first_seen_ns;
+        f.val.last_seen_ns = std::max(f.val.last_seen_ns, x.last_seen_ns);
+        f.val.tcp_flags |= x.tcp_flags;
+      }
+      out.push_back(f);
+    }
+    key = next;
+    prev = &key;
+  }
+  return out;
+}
+
+std::vector<VlanCount> Dataplane::vlans() const {
+  std::vector<VlanCount> out;
+  const int fd = bpf_map__fd(skel_->maps.pktlens_vlans);
+  pktlens_vlan_key key{}, next{};
+  const void* prev = nullptr;
+  while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+    auto v = bpf::lookup_percpu<pktlens_vlan_val>(fd, next);
+    if (v) {
+      VlanCount c{next, {}};
+      for (int i = 0; i < v->cpus(); i++) {
+        c.val.packets += v->at(i).packets;
+        c.val.bytes += v->at(i).bytes;
+      }
+      out.push_back(c);
+    }
+    key = next;
+    prev = &key;
+  }
+  return out;
+}
+
+uint64_t total_packets(const pktlens_if_stats& s) {
+  uint64_t n = 0;
+  for (auto& row : s.packets)
+    for (auto v : row) n += v;
+  return n;
+}
+
+uint64_t total_bytes(const pktlens_if_stats& s) {
+  uint64_t n = 0;
+  for (auto& row : s.bytes)
+    for (auto v : row) n += v;
+  return n;
+}
+
+}  // namespace pktlens::test

@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: Apache-2.0
+// The pktlens BPF object loaded for tests and benchmarks: no attachment,
+// frames go in through BPF_PROG_TEST_RUN and maps are read back summed
+// over CPUs. Each instance loads fresh maps, so tests do not share state.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <vector>
+
+#include "bpf/abi.hpp"
+
+struct pktlens_bpf;
+
+namespace pktlens::test {
+
+enum class Hook { TcIngress, TcEgress, Xdp };
+
+struct DataplaneOptions {
+  uint32_t max_slots = 16;
+  uint32_t max_flows = 4096;
+  uint32_t max_vlans = 256;
+  bool flows = true;
+  bool vlans = true;
+  uint64_t flow_window_ns = 100'000'000;
+  uint32_t flow_inserts_per_window = 2500;  // the product default
+  bool no_common_lru = false;
+};
+
+struct RunOptions {
+  uint32_t repeat = 1;
+  uint32_t gso_segs = 0;  // TC only: pretend the skb is a GSO aggregate
+};
+
+struct RunResult {
+  int retval;
+  uint32_t duration_ns;  // kernel-measured mean per repeat
+};
+
+struct Flow {
+  pktlens_flow_key key;
+  pktlens_flow_val val;  // packets/bytes summed, first_seen min, last_seen max, flags OR
+};
+
+struct VlanCount {
+  pktlens_vlan_key key;
+  pktlens_vlan_val val;
+};
+
+class Dataplane {
+ public:
+  explicit Dataplane(const DataplaneOptions& o = {});
+  ~Dataplane();
+  Dataplane(const Dataplane&) = delete;
+  Dataplane& operator=(const Dataplane&) = delete;
+
+  // ifindex 1 (lo) is what BPF_PROG_TEST_RUN reports for both TC and XDP.
+  void register_iface(uint32_t ifindex, uint32_t slot, uint32_t mtu);
+
+  RunResult run(Hook hook, std::span<const uint8_t> frame, const RunOptions& o = {});
+  int prog_fd(Hook hook) const;
+
+  pktlens_if_stats stats(uint32_t slot, uint8_t dir) const;
+  std::vector<Flow> flows() const;
+  std::vector<VlanCount> vlans() const;
+
+  int flows_fd() const;
+  struct ::pktlens_bpf* skel() const { return skel_.get(); }
+
+ private:
+  struct Destroy {
+    void operator()(struct ::pktlens_bpf* s) const;
+  };
+  std::unique_ptr<struct ::pktlens_bpf, Destroy> skel_;
+};
+
+// Sum of packets[l3][l4] over all classes.
+uint64_t total_packets(const pktlens_if_stats& s);
+uint64_t total_bytes(const pktlens_if_stats& s);
+
+}  // namespace pktlens::test
