@@ -40,7 +40,7 @@ enum pktlens_l4 {
 	PKTLENS_L4_MAX = 5,
 };
 
-/* Exact meanings: docs/metrics.md, "Anomaly kinds". */
+/* Exact meanings: docs/architecture.md, "Anomaly kinds". */
 enum pktlens_anomaly {
 	PKTLENS_ANOM_TRUNCATED = 0,
 	PKTLENS_ANOM_BAD_IP_HEADER = 1,

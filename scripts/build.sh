@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# Builds the BPF object, its skeleton, the tests and the benchmark.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build=${PKTLENS_BUILD_DIR:-build}
+cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo
+cmake --build "$build" -j"$(nproc)"
