@@ -154,7 +154,9 @@ class FlowFrames {
   Bytes frame_;
 };
 
-// Inserts flows [0, n) of `frames` into the flow map from user space.
+// Inserts flows [0, n) of `frames` into the flow map from user space (fast,
+// batched), then sends one packet of each through tc_ingress so the data
+// plane's own state (the presence filter) matches a table it filled itself.
 void prefill(Dataplane& dp, FlowFrames& frames, uint32_t n) {
   const int cpus = pktlens::bpf::possible_cpus();
   constexpr uint32_t kChunk = 65536;
@@ -168,6 +170,7 @@ void prefill(Dataplane& dp, FlowFrames& frames, uint32_t n) {
     if (bpf_map_update_batch(dp.flows_fd(), keys.data(), vals.data(), &count, &bo) != 0)
       throw std::system_error(errno, std::generic_category(), "prefilling the flow map");
   }
+  per_call_ns(dp.prog_fd(Hook::TcIngress), n, [&](uint32_t i) -> const Bytes& { return frames(i); });
 }
 
 struct Baselines {
@@ -274,36 +277,46 @@ int main(int argc, char** argv) try {
     dp.register_iface(1, 1, 1500);
     FlowFrames frames(64, 0x10);
     prefill(dp, frames, n);
-    const uint64_t inserts_before = dp.stats(1, PKTLENS_DIR_INGRESS).flow_inserts;
+    const auto before = dp.stats(1, PKTLENS_DIR_INGRESS);
     const double ns =
         per_call_ns(dp.prog_fd(Hook::TcIngress), n, [&](uint32_t i) -> const Bytes& { return frames(i); });
-    const uint64_t inserts = dp.stats(1, PKTLENS_DIR_INGRESS).flow_inserts - inserts_before;
+    const auto after = dp.stats(1, PKTLENS_DIR_INGRESS);
+    const uint64_t missed = (after.flow_inserts - before.flow_inserts) +
+                            (after.flow_unadmitted_packets - before.flow_unadmitted_packets);
     std::snprintf(note, sizeof note, "raw %.1f ns/call; %lu of %u packets missed the table",
-                  ns, static_cast<unsigned long>(inserts), n);
+                  ns, static_cast<unsigned long>(missed), n);
     const std::string shape = "working set " + std::to_string(n / 1000) + "k flows, round-robin";
     row(shape.c_str(), "tc_ingress", corrected(ns), b.tc_bulk, note);
   }
 
-  // Floods: every packet a new 5-tuple against a full table.
-  for (auto [admission, proto, flags, label] :
-       {std::tuple{true, 6, 0x02, "SYN flood, admission on (default)"},
-        std::tuple{true, 17, 0x00, "UDP flood, admission on (default)"},
-        std::tuple{false, 6, 0x02, "SYN flood, admission off"}}) {
+  // Floods: every packet a new 5-tuple against a full table. Test runs are
+  // slow (one syscall per packet), so in this bench the default budget
+  // admits a larger share of the flood than at a real flood's packet rate;
+  // the "budget spent" rows are the steady state of a real flood.
+  struct Flood {
+    uint32_t budget;
+    uint8_t proto, flags;
+    const char* label;
+  };
+  for (const Flood& fl : {Flood{1, 6, 0x02, "SYN flood, budget spent"},
+                          Flood{1, 17, 0, "UDP flood, budget spent"},
+                          Flood{2500, 6, 0x02, "SYN flood, default budget"},
+                          Flood{2500, 17, 0, "UDP flood, default budget"},
+                          Flood{0, 17, 0, "UDP flood, admission off"}}) {
     const uint32_t cap = sc.ws_large;
-    DataplaneOptions o{.max_flows = cap};
-    if (!admission) o.flow_inserts_per_window = 0;
-    Dataplane dp(o);
+    Dataplane dp({.max_flows = cap, .flow_inserts_per_window = fl.budget});
     dp.register_iface(1, 1, 1500);
     FlowFrames fill(64, 0x10);
     prefill(dp, fill, cap);
-    FlowFrames flood(64, static_cast<uint8_t>(flags), static_cast<uint8_t>(proto));
+    FlowFrames flood(64, fl.flags, fl.proto);
+    const auto before = dp.stats(1, PKTLENS_DIR_INGRESS);
     const double ns = per_call_ns(dp.prog_fd(Hook::TcIngress), sc.flood_packets,
                                   [&](uint32_t i) -> const Bytes& { return flood(cap + i); });
-    const auto s = dp.stats(1, PKTLENS_DIR_INGRESS);
-    std::snprintf(note, sizeof note, "raw %.1f; %lu inserted, %lu unadmitted", ns,
-                  static_cast<unsigned long>(s.flow_inserts),
-                  static_cast<unsigned long>(s.flow_unadmitted_packets));
-    const std::string shape = std::string(label) + ", full " + std::to_string(cap / 1000) + "k";
+    const auto after = dp.stats(1, PKTLENS_DIR_INGRESS);
+    std::snprintf(note, sizeof note, "raw %.1f; %.1f%% of packets inserted", ns,
+                  100.0 * static_cast<double>(after.flow_inserts - before.flow_inserts) /
+                      sc.flood_packets);
+    const std::string shape = std::string(fl.label) + ", full " + std::to_string(cap / 1000) + "k";
     row(shape.c_str(), "tc_ingress", corrected(ns), b.tc_bulk, note);
   }
   std::printf("\ntargets (issue #2): warm flow <= 6x empty TC; flood against a full table <= 15x\n");

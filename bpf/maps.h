@@ -14,11 +14,18 @@
 #include "pktlens_abi.h"
 
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, PKTLENS_DEFAULT_MAX_SLOTS);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, PKTLENS_DEFAULT_IFINDEX_ARRAY);
 	__type(key, __u32); /* ifindex */
 	__type(value, struct pktlens_iface);
 } pktlens_ifaces SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, PKTLENS_DEFAULT_MAX_SLOTS);
+	__type(key, __u32); /* ifindex >= max_entries of pktlens_ifaces */
+	__type(value, struct pktlens_iface);
+} pktlens_ifaces_hi SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -47,5 +54,14 @@ struct {
 	__type(key, __u32);
 	__type(value, struct pktlens_flow_budget);
 } pktlens_flow_budget SEC(".maps");
+
+/* Flow presence filter (lib/flow.h): 8 bits per flow slot, rounded up to a
+ * power of two words; shared by all CPUs, set with atomic OR. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, PKTLENS_DEFAULT_MAX_FLOWS / 8);
+	__type(key, __u32);
+	__type(value, __u64);
+} pktlens_flow_seen SEC(".maps");
 
 #endif

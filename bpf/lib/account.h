@@ -10,11 +10,8 @@
 
 #include "../maps.h"
 #include "config.h"
+#include "flow.h"
 #include "meta.h"
-
-#ifndef EEXIST
-#define EEXIST 17
-#endif
 
 static __always_inline __u32 size_bucket(__u32 len)
 {
@@ -117,78 +114,6 @@ static __always_inline void account_vlan(struct pktlens_if_stats *s,
 	v->bytes += m->len;
 }
 
-/* True when this CPU may create one more flow in the current window. */
-static __always_inline int flow_admit(__u64 now)
-{
-	struct pktlens_flow_budget *b;
-	__u32 zero = 0;
-
-	if (cfg_flow_inserts_per_window == 0)
-		return 1;
-	b = bpf_map_lookup_elem(&pktlens_flow_budget, &zero);
-	if (!b)
-		return 0;
-	if (now - b->window_start_ns >= cfg_flow_window_ns) {
-		b->window_start_ns = now;
-		b->inserted = 0;
-	}
-	if (b->inserted >= cfg_flow_inserts_per_window)
-		return 0;
-	b->inserted++;
-	return 1;
-}
-
-static __always_inline void flow_bump(struct pktlens_flow_val *v,
-				      const struct pkt_meta *m, __u64 now)
-{
-	v->packets++;
-	v->bytes += m->len;
-	v->last_seen_ns = now;
-	v->tcp_flags |= m->tcp_flags;
-}
-
-static __always_inline void account_flow(struct pktlens_if_stats *s,
-					 const struct pkt_meta *m)
-{
-	struct pktlens_flow_val *v;
-	/* Flow timestamps need no nanoseconds; the coarse clock is ~14x
-	 * cheaper than bpf_ktime_get_ns() on the hot path. */
-	__u64 now = bpf_ktime_get_coarse_ns();
-	long err;
-
-	v = bpf_map_lookup_elem(&pktlens_flows, &m->key);
-	if (v) {
-		flow_bump(v, m, now);
-		return;
-	}
-	if (flow_admit(now)) {
-		struct pktlens_flow_val init = {
-			.packets = 1,
-			.bytes = m->len,
-			.first_seen_ns = now,
-			.last_seen_ns = now,
-			.tcp_flags = m->tcp_flags,
-		};
-
-		err = bpf_map_update_elem(&pktlens_flows, &m->key, &init, BPF_NOEXIST);
-		if (!err) {
-			s->flow_inserts++;
-			return;
-		}
-		/* Another CPU inserted the same flow between our lookup and
-		 * update: count this packet in the entry it created. */
-		if (err == -EEXIST) {
-			v = bpf_map_lookup_elem(&pktlens_flows, &m->key);
-			if (v) {
-				flow_bump(v, m, now);
-				return;
-			}
-		}
-	}
-	s->flow_unadmitted_packets++;
-	s->flow_unadmitted_bytes += m->len;
-}
-
 static __always_inline void account(struct pkt_meta *m)
 {
 	struct pktlens_iface *ifc;
@@ -196,6 +121,8 @@ static __always_inline void account(struct pkt_meta *m)
 	__u32 slot = PKTLENS_SLOT_UNREGISTERED, idx;
 
 	ifc = bpf_map_lookup_elem(&pktlens_ifaces, &m->key.ifindex);
+	if (!ifc)
+		ifc = bpf_map_lookup_elem(&pktlens_ifaces_hi, &m->key.ifindex);
 	if (ifc) {
 		slot = ifc->slot;
 		/* Larger than MTU + link header is an error unless the frame is

@@ -7,6 +7,8 @@
 #ifndef PKTLENS_LIB_CONFIG_H
 #define PKTLENS_LIB_CONFIG_H
 
+#include "../pktlens_abi.h"
+
 /* Per-flow accounting in pktlens_flows. */
 const volatile __u8 cfg_flows = 1;
 /* Per-VLAN counters in pktlens_vlans. */
@@ -19,5 +21,9 @@ const volatile __u8 cfg_vlans = 1;
  */
 const volatile __u64 cfg_flow_window_ns = 100000000ULL; /* 100 ms */
 const volatile __u32 cfg_flow_inserts_per_window = 2500; /* 25k/s per CPU */
+
+/* Word mask of pktlens_flow_seen (its max_entries - 1, a power of two
+ * minus one); 0 switches the presence filter off. */
+const volatile __u32 cfg_flow_seen_mask = PKTLENS_DEFAULT_MAX_FLOWS / 8 - 1;
 
 #endif

@@ -6,8 +6,9 @@
 #include "../pktlens_abi.h"
 
 struct pkt_meta {
-	/* Filled in by parse_frame(); ifindex/dir/vlan also by the entry point. */
-	struct pktlens_flow_key key; /* addresses, ports, proto, vlan */
+	/* Filled in by parse_frame(); ifindex/dir/vlan also by the entry point.
+	 * 8-byte aligned: flow_key_hash() reads it as 64-bit words. */
+	struct pktlens_flow_key key __attribute__((aligned(8)));
 	__u32 len;        /* frame length the hook sees, Ethernet header included */
 	__u32 anomalies;  /* bit (1 << enum pktlens_anomaly) */
 	__u8 dir;

@@ -42,11 +42,18 @@ Dataplane::Dataplane(const DataplaneOptions& o) : skel_(::pktlens_bpf::open()) {
   s->rodata->cfg_vlans = o.vlans;
   s->rodata->cfg_flow_window_ns = o.flow_window_ns;
   s->rodata->cfg_flow_inserts_per_window = o.flow_inserts_per_window;
-  check(bpf_map__set_max_entries(s->maps.pktlens_ifaces, o.max_slots), "sizing pktlens_ifaces");
+  check(bpf_map__set_max_entries(s->maps.pktlens_ifaces, o.ifindex_array), "sizing pktlens_ifaces");
+  check(bpf_map__set_max_entries(s->maps.pktlens_ifaces_hi, o.max_slots),
+        "sizing pktlens_ifaces_hi");
   check(bpf_map__set_max_entries(s->maps.pktlens_stats, o.max_slots * PKTLENS_DIR_MAX),
         "sizing pktlens_stats");
   check(bpf_map__set_max_entries(s->maps.pktlens_flows, o.max_flows), "sizing pktlens_flows");
   check(bpf_map__set_max_entries(s->maps.pktlens_vlans, o.max_vlans), "sizing pktlens_vlans");
+  // Presence filter: 8 bits per flow slot, a power of two 64-bit words.
+  uint32_t words = 1;
+  while (words < o.max_flows / 8) words <<= 1;
+  check(bpf_map__set_max_entries(s->maps.pktlens_flow_seen, words), "sizing pktlens_flow_seen");
+  s->rodata->cfg_flow_seen_mask = o.flow_presence_filter ? words - 1 : 0;
   if (o.no_common_lru)
     check(bpf_map__set_map_flags(s->maps.pktlens_flows,
                                  bpf_map__map_flags(s->maps.pktlens_flows) | BPF_F_NO_COMMON_LRU),
@@ -58,8 +65,11 @@ Dataplane::~Dataplane() = default;
 
 void Dataplane::register_iface(uint32_t ifindex, uint32_t slot, uint32_t mtu) {
   pktlens_iface v{slot, mtu};
-  check(bpf_map__update_elem(skel_->maps.pktlens_ifaces, &ifindex, sizeof(ifindex), &v, sizeof(v),
-                             BPF_ANY),
+  // The same split the loader makes: small ifindexes in the array.
+  bpf_map* m = ifindex < bpf_map__max_entries(skel_->maps.pktlens_ifaces)
+                   ? skel_->maps.pktlens_ifaces
+                   : skel_->maps.pktlens_ifaces_hi;
+  check(bpf_map__update_elem(m, &ifindex, sizeof(ifindex), &v, sizeof(v), BPF_ANY),
         "registering interface");
 }
 

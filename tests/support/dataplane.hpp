@@ -19,6 +19,7 @@ enum class Hook { TcIngress, TcEgress, Xdp };
 
 struct DataplaneOptions {
   uint32_t max_slots = 16;
+  uint32_t ifindex_array = PKTLENS_DEFAULT_IFINDEX_ARRAY;
   uint32_t max_flows = 4096;
   uint32_t max_vlans = 256;
   bool flows = true;
@@ -26,6 +27,7 @@ struct DataplaneOptions {
   uint64_t flow_window_ns = 100'000'000;
   uint32_t flow_inserts_per_window = 2500;  // the product default
   bool no_common_lru = false;
+  bool flow_presence_filter = true;
 };
 
 struct RunOptions {

@@ -1,0 +1,144 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * Per-flow accounting: lookup, insert, admission, and the presence filter
+ * that keeps a flood of new 5-tuples away from the big flow table.
+ *
+ * Cost model (bench/, docs/performance.md): a hit in a small hot table is
+ * cheap, but any access to a 1M-entry table misses cache and TLB, and an
+ * insert into a full LRU table evicts. A flood of spoofed 5-tuples would
+ * pay a table miss plus an eviction for every packet. So:
+ *  - admission: each CPU creates at most cfg_flow_inserts_per_window new
+ *    flows per window; over that, "flood mode" until the window ends;
+ *  - presence filter: a small bitmap (8 bits per flow slot, two bits set
+ *    per flow, in one 64-bit word) says "certainly not in the table". In
+ *    flood mode a packet whose bits are not both set skips the table: it
+ *    could not be inserted anyway. False positives (~5% when the table is
+ *    full) just take the normal lookup. Bits are set on insert and on any
+ *    hit that finds them clear, so a cleared bitmap heals itself.
+ * Packets not counted in a flow are counted in flow_unadmitted_*.
+ */
+#ifndef PKTLENS_LIB_FLOW_H
+#define PKTLENS_LIB_FLOW_H
+
+#include "../maps.h"
+#include "config.h"
+#include "meta.h"
+
+#ifndef EEXIST
+#define EEXIST 17
+#endif
+
+/* 64-bit mix of the 48-byte key (multiply-xorshift, as in murmur3's
+ * finalizer): cheap, and good enough to spread bits. */
+static __always_inline __u64 flow_key_hash(const struct pktlens_flow_key *k)
+{
+	const __u64 *w = (const __u64 *)k;
+	__u64 h = 0x9e3779b97f4a7c15ULL;
+
+#pragma unroll
+	for (int i = 0; i < (int)(sizeof(*k) / 8); i++) {
+		h = (h ^ w[i]) * 0xff51afd7ed558ccdULL;
+		h ^= h >> 29;
+	}
+	return h;
+}
+
+/* Refreshes this CPU's admission window; returns its state. */
+static __always_inline struct pktlens_flow_budget *flow_budget(__u64 now)
+{
+	struct pktlens_flow_budget *b;
+	__u32 zero = 0;
+
+	b = bpf_map_lookup_elem(&pktlens_flow_budget, &zero);
+	if (b && now - b->window_start_ns >= cfg_flow_window_ns) {
+		b->window_start_ns = now;
+		b->inserted = 0;
+	}
+	return b;
+}
+
+static __always_inline int budget_spent(const struct pktlens_flow_budget *b)
+{
+	if (cfg_flow_inserts_per_window == 0)
+		return 0;
+	return !b || b->inserted >= cfg_flow_inserts_per_window;
+}
+
+static __always_inline void flow_bump(struct pktlens_flow_val *v,
+				      const struct pkt_meta *m, __u64 now)
+{
+	v->packets++;
+	v->bytes += m->len;
+	v->last_seen_ns = now;
+	v->tcp_flags |= m->tcp_flags;
+}
+
+/* Marks the flow present; reads first so the atomic is rare. */
+static __always_inline void seen_mark(__u64 *word, __u64 bits)
+{
+	if (word && (*word & bits) != bits)
+		__sync_fetch_and_or(word, bits);
+}
+
+static __always_inline void account_flow(struct pktlens_if_stats *s,
+					 const struct pkt_meta *m)
+{
+	struct pktlens_flow_budget *b;
+	struct pktlens_flow_val *v;
+	__u64 *word = 0, bits = 0;
+	/* Flow timestamps need no nanoseconds: the coarse clock is much
+	 * cheaper than bpf_ktime_get_ns() on the hot path. */
+	__u64 now = bpf_ktime_get_coarse_ns();
+	long err;
+
+	if (cfg_flow_seen_mask) {
+		__u64 h = flow_key_hash(&m->key);
+		__u32 idx = (__u32)(h >> 12) & cfg_flow_seen_mask;
+
+		bits = (1ULL << (h & 63)) | (1ULL << ((h >> 6) & 63));
+		word = bpf_map_lookup_elem(&pktlens_flow_seen, &idx);
+	}
+	b = flow_budget(now);
+	if (word && (*word & bits) != bits && budget_spent(b))
+		goto unadmitted; /* certainly new, and no budget to insert it */
+
+	v = bpf_map_lookup_elem(&pktlens_flows, &m->key);
+	if (v) {
+		flow_bump(v, m, now);
+		seen_mark(word, bits);
+		return;
+	}
+	if (!budget_spent(b)) {
+		struct pktlens_flow_val init = {
+			.packets = 1,
+			.bytes = m->len,
+			.first_seen_ns = now,
+			.last_seen_ns = now,
+			.tcp_flags = m->tcp_flags,
+		};
+
+		if (b)
+			b->inserted++;
+		err = bpf_map_update_elem(&pktlens_flows, &m->key, &init, BPF_NOEXIST);
+		if (!err) {
+			s->flow_inserts++;
+			seen_mark(word, bits);
+			return;
+		}
+		/* Another CPU inserted the same flow between our lookup and
+		 * update: count this packet in the entry it created. */
+		if (err == -EEXIST) {
+			v = bpf_map_lookup_elem(&pktlens_flows, &m->key);
+			if (v) {
+				flow_bump(v, m, now);
+				seen_mark(word, bits);
+				return;
+			}
+		}
+	}
+unadmitted:
+	s->flow_unadmitted_packets++;
+	s->flow_unadmitted_bytes += m->len;
+}
+
+#endif
