@@ -297,14 +297,18 @@ int main(int argc, char** argv) try {
     uint32_t budget;
     uint8_t proto, flags;
     const char* label;
+    bool no_common_lru = false;
   };
   for (const Flood& fl : {Flood{1, 6, 0x02, "SYN flood, budget spent"},
                           Flood{1, 17, 0, "UDP flood, budget spent"},
                           Flood{2500, 6, 0x02, "SYN flood, default budget"},
                           Flood{2500, 17, 0, "UDP flood, default budget"},
-                          Flood{0, 17, 0, "UDP flood, admission off"}}) {
+                          Flood{0, 17, 0, "UDP flood, admission off"},
+                          Flood{0, 17, 0, "UDP flood, admission off, NO_COMMON_LRU", true}}) {
     const uint32_t cap = sc.ws_large;
-    Dataplane dp({.max_flows = cap, .flow_inserts_per_window = fl.budget});
+    Dataplane dp({.max_flows = cap,
+                  .flow_inserts_per_window = fl.budget,
+                  .no_common_lru = fl.no_common_lru});
     dp.register_iface(1, 1, 1500);
     FlowFrames fill(64, 0x10);
     prefill(dp, fill, cap);
