@@ -66,8 +66,9 @@ PacketBuilder& PacketBuilder::ipv6_ext(uint8_t type, uint8_t len_units) {
   layers_.push_back(Ext{type, len_units});
   return *this;
 }
-PacketBuilder& PacketBuilder::ipv6_frag(uint16_t offset_units, bool more, uint32_t id) {
-  layers_.push_back(Frag{offset_units, more, id});
+PacketBuilder& PacketBuilder::ipv6_frag(uint16_t offset_units, bool more, uint32_t id,
+                                        std::optional<uint8_t> next) {
+  layers_.push_back(Frag{offset_units, more, id, next});
   return *this;
 }
 PacketBuilder& PacketBuilder::arp() {
@@ -182,7 +183,7 @@ Bytes PacketBuilder::serialize(size_t i) const {
           },
           [&](const Frag& f) {
             Bytes b(8, 0);
-            b[0] = ipproto_of_next();
+            b[0] = f.next.value_or(ipproto_of_next());
             put16(b, 2, static_cast<uint16_t>((f.offset_units << 3) | (f.more ? 1 : 0)));
             put32(b, 4, f.id);
             return b;

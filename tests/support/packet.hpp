@@ -72,7 +72,10 @@ class PacketBuilder {
   // Extension header after ipv6(): hop-by-hop 0, routing 43, dest opts 60
   // (len_units = extra 8-byte units), fragment 44 (use ipv6_frag).
   PacketBuilder& ipv6_ext(uint8_t type, uint8_t len_units = 0);
-  PacketBuilder& ipv6_frag(uint16_t offset_units, bool more, uint32_t id = 1);
+  // next: the fragment header's next header; default from the next layer
+  // (set it when raw bytes follow, e.g. part of a TCP header).
+  PacketBuilder& ipv6_frag(uint16_t offset_units, bool more, uint32_t id = 1,
+                           std::optional<uint8_t> next = std::nullopt);
   PacketBuilder& arp();
   PacketBuilder& tcp(const TcpOpts& o = {});
   PacketBuilder& udp(const UdpOpts& o = {});
@@ -97,6 +100,7 @@ class PacketBuilder {
     uint16_t offset_units;
     bool more;
     uint32_t id;
+    std::optional<uint8_t> next;
   };
   struct Arp {};
   struct Icmp6 {
