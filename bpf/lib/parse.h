@@ -156,12 +156,13 @@ static __always_inline void parse_ipv4(void *data, void *data_end, __u32 off,
 		META_ANOM(m, PKTLENS_ANOM_BAD_IP_HEADER);
 		return;
 	}
+	/* IHL > 5 announces options, whether or not they are all there. */
+	if (hlen > 20)
+		META_ANOM(m, PKTLENS_ANOM_IP_OPTIONS);
 	if ((void *)(ip + hlen) > data_end || (__s32)hlen > present) {
 		META_ANOM(m, PKTLENS_ANOM_TRUNCATED);
 		return;
 	}
-	if (hlen > 20)
-		META_ANOM(m, PKTLENS_ANOM_IP_OPTIONS);
 
 	/* The header is complete: from here on the frame has an L4 class,
 	 * addresses and TTL, whatever else is wrong with it. */
@@ -274,6 +275,10 @@ static __always_inline void parse_ipv6(void *data, void *data_end, __u32 off,
 
 		if (!ipv6_is_ext(nh))
 			break;
+		/* Past the offsets the verifier can track: no real chain gets
+		 * here (the frame ends first); stop walking, l4 stays other. */
+		if (pos > PKTLENS_OFF_MASK - 64)
+			break;
 		ext = ip + (pos & PKTLENS_OFF_MASK);
 		if (nh == IPPROTO_FRAGMENT_) {
 			__u16 fo;
@@ -301,6 +306,8 @@ static __always_inline void parse_ipv6(void *data, void *data_end, __u32 off,
 			continue;
 		}
 		if ((void *)(ext + 2) > data_end || (__s32)pos + 2 > dgram) {
+			/* A cut chain: the flow's protocol is the header that
+			 * does not fit; l4 stays other. */
 			META_ANOM(m, PKTLENS_ANOM_TRUNCATED);
 			m->key.proto = nh;
 			return;
@@ -309,14 +316,15 @@ static __always_inline void parse_ipv6(void *data, void *data_end, __u32 off,
 			elen = ((__u32)ext[1] + 2) * 4;
 		else
 			elen = ((__u32)ext[1] + 1) * 8;
-		nh = ext[0];
 		pos += elen;
 		if ((__s32)pos > dgram) {
+			/* As above: the flow's protocol is the header that
+			 * does not fit. */
 			META_ANOM(m, PKTLENS_ANOM_TRUNCATED);
 			m->key.proto = nh;
-			m->l4 = PKTLENS_L4_OTHER;
 			return;
 		}
+		nh = ext[0];
 	}
 
 	m->key.proto = nh;

@@ -156,14 +156,14 @@ TEST_CASE("anomaly truncated: a header the frame announces does not fit in it", 
        cut(PacketBuilder().eth().ipv4().udp().build(), 14 + 19),
        {V4, L4_OTHER, {}, {}, {TRUNCATED}},
        true},
-      // IHL > 5 but the options are not there: the header is incomplete, so
-      // neither ip_options nor an L4 class is counted.
+      // IHL > 5 but the options are not there: the header announces options
+      // (ip_options) and is incomplete (truncated), so no L4 class.
       {"IPv4 IHL 6, only 20 header bytes",
        PacketBuilder().eth().ipv4({.version_ihl = 0x46}).build(),
-       {V4, L4_OTHER, {}, {}, {TRUNCATED}}},
+       {V4, L4_OTHER, {}, {}, {TRUNCATED, PKTLENS_ANOM_IP_OPTIONS}}},
       {"IPv4 IHL 15, 30 bytes present",
        PacketBuilder().eth().ipv4({.version_ihl = 0x4f}).payload(10).build(),
-       {V4, L4_OTHER, {}, {}, {TRUNCATED}}},
+       {V4, L4_OTHER, {}, {}, {TRUNCATED, PKTLENS_ANOM_IP_OPTIONS}}},
       {"802.1Q tag cut at 2 bytes",
        PacketBuilder().eth(0x8100).raw({0x00, 0x64}).build(),
        {L3_OTHER, L4_OTHER, {}, {}, {TRUNCATED}}},
