@@ -20,24 +20,6 @@
 
 namespace pktlens::test {
 
-inline constexpr std::array<Hook, 3> kHooks{Hook::TcIngress, Hook::TcEgress, Hook::Xdp};
-
-inline const char* hook_name(Hook h) {
-  switch (h) {
-    case Hook::TcIngress:
-      return "tc_ingress";
-    case Hook::TcEgress:
-      return "tc_egress";
-    case Hook::Xdp:
-      return "xdp_ingress";
-  }
-  return "?";
-}
-
-inline uint8_t dir_of(Hook h) {
-  return h == Hook::TcEgress ? PKTLENS_DIR_EGRESS : PKTLENS_DIR_INGRESS;
-}
-
 // The programs only observe: TC_ACT_UNSPEC (-1) and XDP_PASS (2).
 inline int pass_verdict(Hook h) { return h == Hook::Xdp ? 2 : -1; }
 

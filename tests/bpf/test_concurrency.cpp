@@ -45,18 +45,6 @@ namespace {
 
 constexpr size_t kFlows = 20'000;
 
-const char* hook_name(Hook h) {
-  switch (h) {
-    case Hook::TcIngress:
-      return "tc_ingress";
-    case Hook::TcEgress:
-      return "tc_egress";
-    case Hook::Xdp:
-      return "xdp_ingress";
-  }
-  return "?";
-}
-
 // The first two CPUs this process may run on, if there are two.
 std::optional<std::pair<int, int>> two_cpus(std::string& why_not) {
   cpu_set_t set;

@@ -54,18 +54,6 @@ constexpr size_t kMaxFrame = 3520;  // xdp linear maximum (skb allows 3712)
 constexpr size_t kDefaultFrames = 100'000;
 constexpr uint32_t kMtu = 1500;
 
-const char* hook_name(Hook h) {
-  switch (h) {
-    case Hook::TcIngress:
-      return "tc_ingress";
-    case Hook::TcEgress:
-      return "tc_egress";
-    case Hook::Xdp:
-      return "xdp_ingress";
-  }
-  return "?";
-}
-
 uint64_t env_u64(const char* name, uint64_t fallback) {
   const char* s = std::getenv(name);
   if (!s || !*s) return fallback;

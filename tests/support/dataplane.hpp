@@ -4,6 +4,7 @@
 // over CPUs. Each instance loads fresh maps, so tests do not share state.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -16,6 +17,27 @@ struct pktlens_bpf;
 namespace pktlens::test {
 
 enum class Hook { TcIngress, TcEgress, Xdp };
+
+inline constexpr std::array<Hook, 3> kHooks{Hook::TcIngress, Hook::TcEgress, Hook::Xdp};
+
+// The program name of a hook, for test and bench messages.
+inline const char* hook_name(Hook h) {
+  switch (h) {
+    case Hook::TcIngress:
+      return "tc_ingress";
+    case Hook::TcEgress:
+      return "tc_egress";
+    case Hook::Xdp:
+      return "xdp_ingress";
+  }
+  return "?";
+}
+
+// The direction a hook records.
+inline uint8_t dir_of(Hook h) {
+  return h == Hook::TcEgress ? PKTLENS_DIR_EGRESS : PKTLENS_DIR_INGRESS;
+}
+
 
 struct DataplaneOptions {
   uint32_t max_slots = 16;
