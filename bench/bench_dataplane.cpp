@@ -170,7 +170,8 @@ void prefill(Dataplane& dp, FlowFrames& frames, uint32_t n) {
     if (bpf_map_update_batch(dp.flows_fd(), keys.data(), vals.data(), &count, &bo) != 0)
       throw std::system_error(errno, std::generic_category(), "prefilling the flow map");
   }
-  per_call_ns(dp.prog_fd(Hook::TcIngress), n, [&](uint32_t i) -> const Bytes& { return frames(i); });
+  per_call_ns(dp.prog_fd(Hook::TcIngress), n,
+              [&](uint32_t i) -> const Bytes& { return frames(i); });
 }
 
 struct Baselines {
@@ -209,7 +210,8 @@ class IdleXdp {
   static void attach(const char* dev, int fd) {
     const int ifindex = static_cast<int>(if_nametoindex(dev));
     if (ifindex == 0 || bpf_xdp_attach(ifindex, fd, XDP_FLAGS_SKB_MODE, nullptr) != 0)
-      throw std::system_error(errno, std::generic_category(), std::string("attaching XDP to ") + dev);
+      throw std::system_error(errno, std::generic_category(),
+                              std::string("attaching XDP to ") + dev);
   }
 };
 
@@ -254,15 +256,16 @@ int main(int argc, char** argv) try {
   IdleXdp idle(empty_xdp, warm.prog_fd(Hook::Xdp));
 
   std::printf("pktlens data plane benchmark%s\n", quick ? " (--quick: small counts, noisy)" : "");
-  std::printf("kernel %s, %d CPUs; BPF_PROG_TEST_RUN kernel-measured ns/packet, median of %d "
-              "runs x %u repeats for bulk figures\n\n",
-              kernel_release().c_str(), pktlens::bpf::possible_cpus(), sc.bulk_runs,
-              sc.bulk_repeat);
+  std::printf(
+      "kernel %s, %d CPUs; BPF_PROG_TEST_RUN kernel-measured ns/packet, median of %d "
+      "runs x %u repeats for bulk figures\n\n",
+      kernel_release().c_str(), pktlens::bpf::possible_cpus(), sc.bulk_runs, sc.bulk_repeat);
 
   FlowFrames f64(64, 0x10), f1500(1500, 0x10);
   const Bytes one64 = f64(0), one1500 = f1500(0);
   Baselines b{bulk_ns(empty_tc, one64, sc), bulk_ns(empty_xdp, one64, sc), 0};
-  b.tc_call = per_call_ns(empty_tc, sc.ws_small, [&](uint32_t i) -> const Bytes& { return f64(i); });
+  b.tc_call =
+      per_call_ns(empty_tc, sc.ws_small, [&](uint32_t i) -> const Bytes& { return f64(i); });
 
   std::printf("  %-44s %-12s %8s %8s\n", "baseline", "program", "ns/pkt", "");
   std::printf("  %-44s %-12s %8.1f\n", "empty TC, bulk", "empty_tc", b.tc_bulk);
@@ -270,13 +273,13 @@ int main(int argc, char** argv) try {
   std::printf("  %-44s %-12s %8.1f   (includes one harness clock read per call)\n\n",
               "empty TC, one call per packet", "empty_tc", b.tc_call);
 
-  std::printf("  %-44s %-12s %8s %8s\n", "shape (all features on)", "program", "ns/pkt",
-              "ratio");
+  std::printf("  %-44s %-12s %8s %8s\n", "shape (all features on)", "program", "ns/pkt", "ratio");
   for (auto [frame, size] : {std::pair{&one64, "64B"}, std::pair{&one1500, "1500B"}}) {
     const std::string shape = std::string("one warm flow, ") + size;
-    row(shape.c_str(), "tc_ingress", bulk_paired(warm.prog_fd(Hook::TcIngress), empty_tc, *frame, sc),
-        "target <= 6x empty TC");
-    row(shape.c_str(), "tc_egress", bulk_paired(warm.prog_fd(Hook::TcEgress), empty_tc, *frame, sc));
+    row(shape.c_str(), "tc_ingress",
+        bulk_paired(warm.prog_fd(Hook::TcIngress), empty_tc, *frame, sc), "target <= 6x empty TC");
+    row(shape.c_str(), "tc_egress",
+        bulk_paired(warm.prog_fd(Hook::TcEgress), empty_tc, *frame, sc));
     row(shape.c_str(), "xdp_ingress", bulk_paired(warm.prog_fd(Hook::Xdp), empty_xdp, *frame, sc),
         "ratio to empty XDP");
   }
@@ -295,9 +298,9 @@ int main(int argc, char** argv) try {
     double bulk, call;
   };
   auto local_base = [&]() {
-    return Local{bulk_ns(empty_tc, one64, sc),
-                 per_call_ns(empty_tc, sc.ws_small / 2,
-                             [&](uint32_t i) -> const Bytes& { return f64(i); })};
+    return Local{
+        bulk_ns(empty_tc, one64, sc),
+        per_call_ns(empty_tc, sc.ws_small / 2, [&](uint32_t i) -> const Bytes& { return f64(i); })};
   };
   auto per_call_row = [&](const std::string& shape, double ns, const Local& base, const char* n) {
     row(shape.c_str(), "tc_ingress", ns - base.call + base.bulk, base.bulk, n);
@@ -311,13 +314,13 @@ int main(int argc, char** argv) try {
     prefill(dp, frames, n);
     const auto before = dp.stats(1, PKTLENS_DIR_INGRESS);
     const Local base = local_base();
-    const double ns =
-        per_call_ns(dp.prog_fd(Hook::TcIngress), n, [&](uint32_t i) -> const Bytes& { return frames(i); });
+    const double ns = per_call_ns(dp.prog_fd(Hook::TcIngress), n,
+                                  [&](uint32_t i) -> const Bytes& { return frames(i); });
     const auto after = dp.stats(1, PKTLENS_DIR_INGRESS);
     const uint64_t missed = (after.flow_inserts - before.flow_inserts) +
                             (after.flow_unadmitted_packets - before.flow_unadmitted_packets);
-    std::snprintf(note, sizeof note, "raw %.1f ns/call; %lu of %u packets missed the table",
-                  ns, static_cast<unsigned long>(missed), n);
+    std::snprintf(note, sizeof note, "raw %.1f ns/call; %lu of %u packets missed the table", ns,
+                  static_cast<unsigned long>(missed), n);
     const std::string shape = "working set " + std::to_string(n / 1000) + "k flows, round-robin";
     per_call_row(shape, ns, base, note);
   }
@@ -332,12 +335,12 @@ int main(int argc, char** argv) try {
     const char* label;
     bool no_common_lru = false;
   };
-  for (const Flood& fl : {Flood{1, 6, 0x02, "SYN flood, budget spent"},
-                          Flood{1, 17, 0, "UDP flood, budget spent"},
-                          Flood{2500, 6, 0x02, "SYN flood, default budget"},
-                          Flood{2500, 17, 0, "UDP flood, default budget"},
-                          Flood{0, 17, 0, "UDP flood, admission off"},
-                          Flood{0, 17, 0, "UDP flood, admission off, NO_COMMON_LRU", true}}) {
+  for (const Flood& fl :
+       {Flood{1, 6, 0x02, "SYN flood, budget spent"}, Flood{1, 17, 0, "UDP flood, budget spent"},
+        Flood{2500, 6, 0x02, "SYN flood, default budget"},
+        Flood{2500, 17, 0, "UDP flood, default budget"},
+        Flood{0, 17, 0, "UDP flood, admission off"},
+        Flood{0, 17, 0, "UDP flood, admission off, NO_COMMON_LRU", true}}) {
     const uint32_t cap = sc.ws_large;
     Dataplane dp({.max_flows = cap,
                   .flow_inserts_per_window = fl.budget,
@@ -351,13 +354,14 @@ int main(int argc, char** argv) try {
     const double ns = per_call_ns(dp.prog_fd(Hook::TcIngress), sc.flood_packets,
                                   [&](uint32_t i) -> const Bytes& { return flood(cap + i); });
     const auto after = dp.stats(1, PKTLENS_DIR_INGRESS);
-    std::snprintf(note, sizeof note, "raw %.1f; %.1f%% of packets inserted", ns,
-                  100.0 * static_cast<double>(after.flow_inserts - before.flow_inserts) /
-                      sc.flood_packets);
+    std::snprintf(
+        note, sizeof note, "raw %.1f; %.1f%% of packets inserted", ns,
+        100.0 * static_cast<double>(after.flow_inserts - before.flow_inserts) / sc.flood_packets);
     const std::string shape = std::string(fl.label) + ", full " + std::to_string(cap / 1000) + "k";
     per_call_row(shape, ns, base, note);
   }
-  std::printf("\ntargets (issue #2): warm flow <= 6x empty TC; flood against a full table <= 15x\n");
+  std::printf(
+      "\ntargets (issue #2): warm flow <= 6x empty TC; flood against a full table <= 15x\n");
   return 0;
 } catch (const std::exception& e) {
   std::fprintf(stderr, "pktlens_bench: %s\n", e.what());

@@ -13,6 +13,9 @@
 
 #include "pktlens_abi.h"
 
+/* The map-definition macros confuse clang-format. */
+/* clang-format off */
+
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, PKTLENS_DEFAULT_IFINDEX_ARRAY);
@@ -63,5 +66,7 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } pktlens_flow_seen SEC(".maps");
+
+/* clang-format on */
 
 #endif

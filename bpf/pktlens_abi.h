@@ -87,11 +87,13 @@ enum pktlens_tcp_flag {
  * the last bucket counts larger frames (+Inf). Non-cumulative in the map.
  */
 #define PKTLENS_SIZE_BUCKETS 8
+/* clang-format off */
 #define PKTLENS_SIZE_BOUNDS_INIT {64, 128, 256, 512, 1024, 1518, 9000, 0}
 
 /* TTL / hop-limit histogram: bucket i counts TTL <= bound i (log2 slots). */
 #define PKTLENS_TTL_BUCKETS 9
 #define PKTLENS_TTL_BOUNDS_INIT {1, 2, 4, 8, 16, 32, 64, 128, 255}
+/* clang-format on */
 
 #define PKTLENS_DSCP_VALUES 64
 #define PKTLENS_ECN_VALUES 4 /* Not-ECT, ECT(1), ECT(0), CE */
@@ -151,10 +153,10 @@ struct pktlens_if_stats {
 /* pktlens_vlans (PERCPU_HASH): per tag pair. vlan_inner 0 = single tag. */
 struct pktlens_vlan_key {
 	__u32 ifindex;
-	__u16 vlan;       /* outer (or only) VLAN id, 0..4095 */
+	__u16 vlan;	  /* outer (or only) VLAN id, 0..4095 */
 	__u16 vlan_inner; /* inner VLAN id of a double-tagged frame, else 0 */
 	__u8 dir;
-	__u8 tags;        /* 1 or 2 */
+	__u8 tags; /* 1 or 2 */
 	__u8 _pad[2];
 };
 
@@ -178,7 +180,7 @@ struct pktlens_flow_key {
 	__u16 sport;
 	__u16 dport;
 	__u8 dir;
-	__u8 proto; /* IP protocol number / last IPv6 next header */
+	__u8 proto;  /* IP protocol number / last IPv6 next header */
 	__u8 family; /* 4 or 6 */
 	__u8 _pad;
 	__u8 src[16];
@@ -188,9 +190,10 @@ struct pktlens_flow_key {
 struct pktlens_flow_val {
 	__u64 packets;
 	__u64 bytes;
-	__u64 first_seen_ns; /* bpf_ktime_get_coarse_ns (CLOCK_MONOTONIC_COARSE) */
+	/* bpf_ktime_get_coarse_ns(): CLOCK_MONOTONIC at jiffy resolution */
+	__u64 first_seen_ns;
 	__u64 last_seen_ns;
-	__u8 tcp_flags;      /* OR of the raw flag bytes seen */
+	__u8 tcp_flags; /* OR of the raw flag bytes seen */
 	__u8 _pad[7];
 };
 

@@ -93,12 +93,13 @@ static __always_inline void account_vlan(struct pktlens_if_stats *s,
 		.dir = m->dir,
 		.tags = m->vlan_tags,
 	};
-	struct pktlens_vlan_val *v, init = { .packets = 1, .bytes = m->len };
+	struct pktlens_vlan_val *v, init = {.packets = 1, .bytes = m->len};
 	long err;
 
 	v = bpf_map_lookup_elem(&pktlens_vlans, &k);
 	if (!v) {
-		err = bpf_map_update_elem(&pktlens_vlans, &k, &init, BPF_NOEXIST);
+		err = bpf_map_update_elem(&pktlens_vlans, &k, &init,
+					  BPF_NOEXIST);
 		if (!err)
 			return;
 		/* Another CPU created it first: update the entry it made. */
@@ -135,7 +136,8 @@ static __always_inline void account(struct pkt_meta *m)
 	if (!s) {
 		/* A slot beyond the array (user space bug): never lose the
 		 * packet, count it as unregistered. */
-		idx = PKTLENS_SLOT_UNREGISTERED * PKTLENS_DIR_MAX + (m->dir & 1);
+		idx = PKTLENS_SLOT_UNREGISTERED * PKTLENS_DIR_MAX +
+		      (m->dir & 1);
 		s = bpf_map_lookup_elem(&pktlens_stats, &idx);
 		if (!s)
 			return;

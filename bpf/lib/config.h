@@ -19,7 +19,7 @@ const volatile __u8 cfg_vlans = 1;
  * a flood of new 5-tuples must not buy one insert per packet. Packets of
  * flows not admitted are counted in flow_unadmitted_*. 0 = no limit.
  */
-const volatile __u64 cfg_flow_window_ns = 100000000ULL; /* 100 ms */
+const volatile __u64 cfg_flow_window_ns = 100000000ULL;	 /* 100 ms */
 const volatile __u32 cfg_flow_inserts_per_window = 2500; /* 25k/s per CPU */
 
 /* Word mask of pktlens_flow_seen (its max_entries - 1, a power of two

@@ -119,7 +119,8 @@ static __always_inline void account_flow(struct pktlens_if_stats *s,
 
 		if (b)
 			b->inserted++;
-		err = bpf_map_update_elem(&pktlens_flows, &m->key, &init, BPF_NOEXIST);
+		err = bpf_map_update_elem(&pktlens_flows, &m->key, &init,
+					  BPF_NOEXIST);
 		if (!err) {
 			s->flow_inserts++;
 			seen_mark(word, bits);

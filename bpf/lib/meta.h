@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
-/* What the parse core learns about one frame; kernel-only, lives on the stack. */
+/* What the parse core learns about one frame; kernel-only, lives on the stack.
+ */
 #ifndef PKTLENS_LIB_META_H
 #define PKTLENS_LIB_META_H
 
@@ -9,20 +10,20 @@ struct pkt_meta {
 	/* Filled in by parse_frame(); ifindex/dir/vlan also by the entry point.
 	 * 8-byte aligned: flow_key_hash() reads it as 64-bit words. */
 	struct pktlens_flow_key key __attribute__((aligned(8)));
-	__u32 len;        /* frame length the hook sees, Ethernet header included */
-	__u32 anomalies;  /* bit (1 << enum pktlens_anomaly) */
+	__u32 len; /* frame length the hook sees, Ethernet header included */
+	__u32 anomalies; /* bit (1 << enum pktlens_anomaly) */
 	__u8 dir;
-	__u8 l3;          /* enum pktlens_l3 */
-	__u8 l4;          /* enum pktlens_l4 */
-	__u8 vlan_tags;   /* tags recorded in key.vlan / key.vlan_inner */
+	__u8 l3;	   /* enum pktlens_l3 */
+	__u8 l4;	   /* enum pktlens_l4 */
+	__u8 vlan_tags;	   /* tags recorded in key.vlan / key.vlan_inner */
 	__u8 link_hdr_len; /* Ethernet + in-frame VLAN tags */
-	__u8 has_ip;      /* tos and ttl are valid */
-	__u8 has_addrs;   /* key.src/dst/family valid: flow-trackable */
+	__u8 has_ip;	   /* tos and ttl are valid */
+	__u8 has_addrs;	   /* key.src/dst/family valid: flow-trackable */
 	__u8 has_tcp_flags;
 	__u8 tcp_flags;
 	__u8 tos;
 	__u8 ttl;
-	__u8 gso;         /* TC only: a GSO/GRO aggregate of several segments */
+	__u8 gso; /* TC only: a GSO/GRO aggregate of several segments */
 };
 
 #define META_ANOM(m, kind) ((m)->anomalies |= (1u << (kind)))

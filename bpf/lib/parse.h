@@ -45,8 +45,8 @@ static __always_inline __u8 l4_class(__u8 proto)
 
 enum frag_state {
 	FRAG_NONE = 0,
-	FRAG_FIRST = 1,   /* offset 0, more fragments follow */
-	FRAG_LATER = 2,   /* non-zero offset: no L4 header in this frame */
+	FRAG_FIRST = 1, /* offset 0, more fragments follow */
+	FRAG_LATER = 2, /* non-zero offset: no L4 header in this frame */
 };
 
 /* An L4 header of `need` bytes is missing: what that means depends on
@@ -87,8 +87,7 @@ static __always_inline void tcp_flag_anomalies(struct pkt_meta *m, __u8 flags)
  * chosen in one branch to a protocol tested in another.
  */
 static __always_inline void parse_l4(void *data, void *data_end, __u32 off,
-				     __s32 avail, __u8 frag,
-				     struct pkt_meta *m)
+				     __s32 avail, __u8 frag, struct pkt_meta *m)
 {
 	__u8 *l4 = data + (off & PKTLENS_OFF_MASK);
 	__u8 proto = m->key.proto;
@@ -132,14 +131,15 @@ static __always_inline void parse_l4(void *data, void *data_end, __u32 off,
 		META_ANOM(m, PKTLENS_ANOM_BAD_TCP_OFFSET);
 	else if ((__s32)doff > avail)
 		META_ANOM(m, frag == FRAG_FIRST ? PKTLENS_ANOM_TINY_FRAGMENT
-					      : PKTLENS_ANOM_BAD_TCP_OFFSET);
+						: PKTLENS_ANOM_BAD_TCP_OFFSET);
 }
 
 static __always_inline void parse_ipv4(void *data, void *data_end, __u32 off,
 				       struct pkt_meta *m)
 {
 	__u8 *ip = data + (off & PKTLENS_OFF_MASK);
-	__s32 present = (__s32)m->len - (__s32)off; /* bytes from IP header on */
+	__s32 present =
+		(__s32)m->len - (__s32)off; /* bytes from IP header on */
 	__u32 hlen, tot_len;
 	__s32 dgram; /* IP datagram bytes actually present */
 	__u16 frag_off;
@@ -196,7 +196,8 @@ static __always_inline void parse_ipv4(void *data, void *data_end, __u32 off,
 		META_ANOM(m, PKTLENS_ANOM_FRAGMENT);
 		if (frag_off & IP_OFFMASK_) {
 			frag = FRAG_LATER;
-			if ((frag_off & IP_OFFMASK_) == 1 && m->key.proto == IPPROTO_TCP_)
+			if ((frag_off & IP_OFFMASK_) == 1 &&
+			    m->key.proto == IPPROTO_TCP_)
 				META_ANOM(m, PKTLENS_ANOM_TINY_FRAGMENT);
 			return;
 		}
@@ -283,7 +284,8 @@ static __always_inline void parse_ipv6(void *data, void *data_end, __u32 off,
 		if (nh == IPPROTO_FRAGMENT_) {
 			__u16 fo;
 
-			if ((void *)(ext + 8) > data_end || (__s32)pos + 8 > dgram) {
+			if ((void *)(ext + 8) > data_end ||
+			    (__s32)pos + 8 > dgram) {
 				META_ANOM(m, PKTLENS_ANOM_FRAGMENT);
 				META_ANOM(m, PKTLENS_ANOM_TRUNCATED);
 				m->key.proto = nh;
@@ -298,7 +300,8 @@ static __always_inline void parse_ipv6(void *data, void *data_end, __u32 off,
 				 * and the L4 header are in fragment 0. */
 				frag = FRAG_LATER;
 				if ((fo >> 3) == 1 && nh == IPPROTO_TCP_)
-					META_ANOM(m, PKTLENS_ANOM_TINY_FRAGMENT);
+					META_ANOM(m,
+						  PKTLENS_ANOM_TINY_FRAGMENT);
 				break;
 			}
 			if (fo & 1)

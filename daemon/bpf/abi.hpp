@@ -36,8 +36,8 @@ inline constexpr std::array<std::string_view, PKTLENS_L4_MAX> kL4Names{"tcp", "u
 inline constexpr std::array<std::string_view, PKTLENS_TCPF_MAX> kTcpFlagNames{
     "syn", "synack", "fin", "rst", "psh", "urg", "ece", "cwr"};
 inline constexpr std::array<std::string_view, PKTLENS_ANOM_MAX> kAnomalyNames{
-    "truncated", "bad_ip_header", "bad_ip_length", "ttl_expired",   "land",
-    "tcp_null",  "tcp_xmas",      "tcp_syn_fin",   "tcp_syn_rst",   "bad_tcp_offset",
+    "truncated", "bad_ip_header", "bad_ip_length", "ttl_expired", "land",
+    "tcp_null",  "tcp_xmas",      "tcp_syn_fin",   "tcp_syn_rst", "bad_tcp_offset",
     "fragment",  "tiny_fragment", "ip_options",    "oversize"};
 
 // Upper bounds of the histogram buckets; the size histogram's last bucket is

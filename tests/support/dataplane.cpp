@@ -90,9 +90,10 @@ int Dataplane::flows_fd() const { return bpf_map__fd(skel_->maps.pktlens_flows);
 RunResult Dataplane::run(Hook hook, std::span<const uint8_t> frame, const RunOptions& o) {
   // The kernel may write the (unchanged) frame back: give it room.
   std::vector<uint8_t> out(frame.size() + 256);
-  LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame.data(),
-              .data_out = out.data(), .data_size_in = static_cast<uint32_t>(frame.size()),
-              .data_size_out = static_cast<uint32_t>(out.size()), .repeat = static_cast<int>(o.repeat));
+  LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame.data(), .data_out = out.data(),
+              .data_size_in = static_cast<uint32_t>(frame.size()),
+              .data_size_out = static_cast<uint32_t>(out.size()),
+              .repeat = static_cast<int>(o.repeat));
   __sk_buff skb_ctx{};
   if (hook != Hook::Xdp && o.gso_segs) {
     skb_ctx.gso_segs = o.gso_segs;
@@ -101,7 +102,8 @@ RunResult Dataplane::run(Hook hook, std::span<const uint8_t> frame, const RunOpt
     opts.ctx_size_in = sizeof(skb_ctx);
   }
   const int rc = bpf_prog_test_run_opts(prog_fd(hook), &opts);
-  if (rc != 0) fail(errno, "BPF_PROG_TEST_RUN on a " + std::to_string(frame.size()) + "-byte frame");
+  if (rc != 0)
+    fail(errno, "BPF_PROG_TEST_RUN on a " + std::to_string(frame.size()) + "-byte frame");
   return RunResult{static_cast<int>(opts.retval), opts.duration};
 }
 

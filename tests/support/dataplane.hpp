@@ -38,7 +38,6 @@ inline uint8_t dir_of(Hook h) {
   return h == Hook::TcEgress ? PKTLENS_DIR_EGRESS : PKTLENS_DIR_INGRESS;
 }
 
-
 struct DataplaneOptions {
   uint32_t max_slots = 16;
   uint32_t ifindex_array = PKTLENS_DEFAULT_IFINDEX_ARRAY;
@@ -90,7 +89,9 @@ class Dataplane {
   std::vector<VlanCount> vlans() const;
 
   int flows_fd() const;
-  struct ::pktlens_bpf* skel() const { return skel_.get(); }
+  struct ::pktlens_bpf* skel() const {
+    return skel_.get();
+  }
 
  private:
   struct Destroy {

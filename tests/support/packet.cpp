@@ -132,95 +132,95 @@ Bytes PacketBuilder::serialize(size_t i) const {
   };
 
   Bytes h = std::visit(
-      overloaded{
-          [&](const Eth& e) {
-            Bytes b{0x02, 0, 0, 0, 0, 0x02, 0x02, 0, 0, 0, 0, 0x01, 0, 0};
-            put16(b, 12, e.type_override ? e.type_override : ethertype_of_next());
-            return b;
-          },
-          [&](const Vlan& v) {
-            Bytes b(4);
-            put16(b, 0, v.tci);
-            put16(b, 2, ethertype_of_next());
-            return b;
-          },
-          [&](const Ipv4Opts& o) {
-            Bytes b(20 + o.options.size());
-            const size_t hl = b.size();
-            b[0] = o.version_ihl.value_or(static_cast<uint8_t>(0x40 | (hl / 4)));
-            b[1] = o.tos;
-            put16(b, 2, o.tot_len.value_or(static_cast<uint16_t>(hl + rest.size())));
-            put16(b, 4, 0x1234);
-            put16(b, 6, o.frag);
-            b[8] = o.ttl;
-            b[9] = o.proto.value_or(ipproto_of_next());
-            std::copy(o.src.begin(), o.src.end(), b.begin() + 12);
-            std::copy(o.dst.begin(), o.dst.end(), b.begin() + 16);
-            std::copy(o.options.begin(), o.options.end(), b.begin() + 20);
-            put16(b, 10, inet_checksum(b.data(), hl));
-            return b;
-          },
-          [&](const Ipv6Opts& o) {
-            Bytes b(40);
-            b[0] = static_cast<uint8_t>((o.version.value_or(6) << 4) | (o.tclass >> 4));
-            b[1] = static_cast<uint8_t>(o.tclass << 4);
-            put16(b, 4, o.payload_len.value_or(static_cast<uint16_t>(rest.size())));
-            b[6] = o.next.value_or(ipproto_of_next());
-            b[7] = o.hop_limit;
-            std::copy(o.src.begin(), o.src.end(), b.begin() + 8);
-            std::copy(o.dst.begin(), o.dst.end(), b.begin() + 24);
-            return b;
-          },
-          [&](const Ext& e) {
-            Bytes b(8 + 8 * e.len_units, 0);
-            b[0] = ipproto_of_next();
-            b[1] = e.len_units;
-            if (e.type == 0 || e.type == 60) {
-              b[2] = 1;  // PadN option covering the rest
-              b[3] = static_cast<uint8_t>(b.size() - 4);
-            }
-            return b;
-          },
-          [&](const Frag& f) {
-            Bytes b(8, 0);
-            b[0] = f.next.value_or(ipproto_of_next());
-            put16(b, 2, static_cast<uint16_t>((f.offset_units << 3) | (f.more ? 1 : 0)));
-            put32(b, 4, f.id);
-            return b;
-          },
-          [&](const Arp&) {
-            // Ethernet/IPv4 request, who-has 198.18.0.2 tell 198.18.0.1
-            return Bytes{0,    1,    8,    0, 6, 4, 0, 1, 0x02, 0,  0, 0, 0, 1,
-                         198,  18,   0,    1, 0, 0, 0, 0, 0,    0,  198, 18, 0, 2};
-          },
-          [&](const TcpOpts& o) {
-            Bytes b(20 + o.options.size(), 0);
-            put16(b, 0, o.sport);
-            put16(b, 2, o.dport);
-            put32(b, 4, o.seq);
-            put32(b, 8, o.ack);
-            b[12] = static_cast<uint8_t>(o.doff.value_or(static_cast<uint8_t>(b.size() / 4)) << 4);
-            b[13] = o.flags;
-            put16(b, 14, 65535);
-            std::copy(o.options.begin(), o.options.end(), b.begin() + 20);
-            return b;
-          },
-          [&](const UdpOpts& o) {
-            Bytes b(8, 0);
-            put16(b, 0, o.sport);
-            put16(b, 2, o.dport);
-            put16(b, 4, static_cast<uint16_t>(8 + rest.size()));
-            return b;
-          },
-          [&](const IcmpOpts& o) {
-            Bytes b{o.type, o.code, 0, 0, 0, 1, 0, 1};
-            return b;
-          },
-          [&](const Icmp6& o) {
-            Bytes b{o.o.type, o.o.code, 0, 0, 0, 1, 0, 1};
-            return b;
-          },
-          [&](const Bytes& raw) { return raw; }},
+      overloaded{[&](const Eth& e) {
+                   Bytes b{0x02, 0, 0, 0, 0, 0x02, 0x02, 0, 0, 0, 0, 0x01, 0, 0};
+                   put16(b, 12, e.type_override ? e.type_override : ethertype_of_next());
+                   return b;
+                 },
+                 [&](const Vlan& v) {
+                   Bytes b(4);
+                   put16(b, 0, v.tci);
+                   put16(b, 2, ethertype_of_next());
+                   return b;
+                 },
+                 [&](const Ipv4Opts& o) {
+                   Bytes b(20 + o.options.size());
+                   const size_t hl = b.size();
+                   b[0] = o.version_ihl.value_or(static_cast<uint8_t>(0x40 | (hl / 4)));
+                   b[1] = o.tos;
+                   put16(b, 2, o.tot_len.value_or(static_cast<uint16_t>(hl + rest.size())));
+                   put16(b, 4, 0x1234);
+                   put16(b, 6, o.frag);
+                   b[8] = o.ttl;
+                   b[9] = o.proto.value_or(ipproto_of_next());
+                   std::copy(o.src.begin(), o.src.end(), b.begin() + 12);
+                   std::copy(o.dst.begin(), o.dst.end(), b.begin() + 16);
+                   std::copy(o.options.begin(), o.options.end(), b.begin() + 20);
+                   put16(b, 10, inet_checksum(b.data(), hl));
+                   return b;
+                 },
+                 [&](const Ipv6Opts& o) {
+                   Bytes b(40);
+                   b[0] = static_cast<uint8_t>((o.version.value_or(6) << 4) | (o.tclass >> 4));
+                   b[1] = static_cast<uint8_t>(o.tclass << 4);
+                   put16(b, 4, o.payload_len.value_or(static_cast<uint16_t>(rest.size())));
+                   b[6] = o.next.value_or(ipproto_of_next());
+                   b[7] = o.hop_limit;
+                   std::copy(o.src.begin(), o.src.end(), b.begin() + 8);
+                   std::copy(o.dst.begin(), o.dst.end(), b.begin() + 24);
+                   return b;
+                 },
+                 [&](const Ext& e) {
+                   Bytes b(8 + 8 * e.len_units, 0);
+                   b[0] = ipproto_of_next();
+                   b[1] = e.len_units;
+                   if (e.type == 0 || e.type == 60) {
+                     b[2] = 1;  // PadN option covering the rest
+                     b[3] = static_cast<uint8_t>(b.size() - 4);
+                   }
+                   return b;
+                 },
+                 [&](const Frag& f) {
+                   Bytes b(8, 0);
+                   b[0] = f.next.value_or(ipproto_of_next());
+                   put16(b, 2, static_cast<uint16_t>((f.offset_units << 3) | (f.more ? 1 : 0)));
+                   put32(b, 4, f.id);
+                   return b;
+                 },
+                 [&](const Arp&) {
+                   // Ethernet/IPv4 request, who-has 198.18.0.2 tell 198.18.0.1
+                   return Bytes{0,   1,  8, 0, 6, 4, 0, 1, 0x02, 0, 0,   0,  0, 1,
+                                198, 18, 0, 1, 0, 0, 0, 0, 0,    0, 198, 18, 0, 2};
+                 },
+                 [&](const TcpOpts& o) {
+                   Bytes b(20 + o.options.size(), 0);
+                   put16(b, 0, o.sport);
+                   put16(b, 2, o.dport);
+                   put32(b, 4, o.seq);
+                   put32(b, 8, o.ack);
+                   b[12] = static_cast<uint8_t>(o.doff.value_or(static_cast<uint8_t>(b.size() / 4))
+                                                << 4);
+                   b[13] = o.flags;
+                   put16(b, 14, 65535);
+                   std::copy(o.options.begin(), o.options.end(), b.begin() + 20);
+                   return b;
+                 },
+                 [&](const UdpOpts& o) {
+                   Bytes b(8, 0);
+                   put16(b, 0, o.sport);
+                   put16(b, 2, o.dport);
+                   put16(b, 4, static_cast<uint16_t>(8 + rest.size()));
+                   return b;
+                 },
+                 [&](const IcmpOpts& o) {
+                   Bytes b{o.type, o.code, 0, 0, 0, 1, 0, 1};
+                   return b;
+                 },
+                 [&](const Icmp6& o) {
+                   Bytes b{o.o.type, o.o.code, 0, 0, 0, 1, 0, 1};
+                   return b;
+                 },
+                 [&](const Bytes& raw) { return raw; }},
       layers_[i]);
 
   h.insert(h.end(), rest.begin(), rest.end());

@@ -25,11 +25,11 @@ struct Ipv4Opts {
   Ip4 dst = ip4("198.18.0.2");
   uint8_t tos = 0;
   uint8_t ttl = 64;
-  std::optional<uint8_t> proto;      // default: from the next layer
-  uint16_t frag = 0;                 // flags (DF 0x4000, MF 0x2000) | offset in 8-byte units
-  std::optional<uint16_t> tot_len;   // default: header + everything after it
+  std::optional<uint8_t> proto;        // default: from the next layer
+  uint16_t frag = 0;                   // flags (DF 0x4000, MF 0x2000) | offset in 8-byte units
+  std::optional<uint16_t> tot_len;     // default: header + everything after it
   std::optional<uint8_t> version_ihl;  // default: 0x45 + options
-  Bytes options;                     // padded to 4 bytes by the caller
+  Bytes options;                       // padded to 4 bytes by the caller
 };
 
 struct Ipv6Opts {
