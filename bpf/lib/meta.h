@@ -1,15 +1,22 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
-/* What the parse core learns about one frame; kernel-only, lives on the stack.
- */
+/* What the parse core learns about one frame; kernel-only, on the stack. */
 #ifndef PKTLENS_LIB_META_H
 #define PKTLENS_LIB_META_H
 
 #include "../pktlens_abi.h"
 
+/* Where a frame stands in a fragmented IP datagram. */
+enum frag_state {
+	FRAG_NONE = 0,
+	FRAG_FIRST = 1, /* offset 0, more fragments follow */
+	FRAG_LATER = 2, /* non-zero offset: no L4 header in this frame */
+};
+
 struct pkt_meta {
 	/* Filled in by parse_frame(); ifindex/dir/vlan also by the entry point.
 	 * 8-byte aligned: flow_key_hash() reads it as 64-bit words. */
 	struct pktlens_flow_key key __attribute__((aligned(8)));
+	/* ICMP/ICMPv6 type and code are key.sport and key.dport. */
 	__u32 len; /* frame length the hook sees, Ethernet header included */
 	__u32 anomalies; /* bit (1 << enum pktlens_anomaly) */
 	__u8 dir;
@@ -23,7 +30,8 @@ struct pkt_meta {
 	__u8 tcp_flags;
 	__u8 tos;
 	__u8 ttl;
-	__u8 gso; /* TC only: a GSO/GRO aggregate of several segments */
+	__u8 gso;  /* TC only: a GSO/GRO aggregate of several segments */
+	__u8 frag; /* enum frag_state */
 };
 
 #define META_ANOM(m, kind) ((m)->anomalies |= (1u << (kind)))

@@ -43,19 +43,13 @@ static __always_inline __u8 l4_class(__u8 proto)
 	}
 }
 
-enum frag_state {
-	FRAG_NONE = 0,
-	FRAG_FIRST = 1, /* offset 0, more fragments follow */
-	FRAG_LATER = 2, /* non-zero offset: no L4 header in this frame */
-};
-
 /* An L4 header of `need` bytes is missing: what that means depends on
  * whether the frame is the first fragment of a datagram. */
-static __always_inline void l4_short(struct pkt_meta *m, __u8 frag)
+static __always_inline void l4_short(struct pkt_meta *m)
 {
 	/* A first fragment legitimately ends early; only a TCP header split
 	 * across fragments is the RFC 1858 evasion. */
-	if (frag == FRAG_FIRST) {
+	if (m->frag == FRAG_FIRST) {
 		if (m->key.proto == IPPROTO_TCP_)
 			META_ANOM(m, PKTLENS_ANOM_TINY_FRAGMENT);
 	} else {
@@ -87,7 +81,7 @@ static __always_inline void tcp_flag_anomalies(struct pkt_meta *m, __u8 flags)
  * chosen in one branch to a protocol tested in another.
  */
 static __always_inline void parse_l4(void *data, void *data_end, __u32 off,
-				     __s32 avail, __u8 frag, struct pkt_meta *m)
+				     __s32 avail, struct pkt_meta *m)
 {
 	__u8 *l4 = data + (off & PKTLENS_OFF_MASK);
 	__u8 proto = m->key.proto;
@@ -98,7 +92,7 @@ static __always_inline void parse_l4(void *data, void *data_end, __u32 off,
 
 	/* Ports, or ICMP type/code, as soon as their 4 bytes are there. */
 	if (avail < 4 || (void *)(l4 + 4) > data_end) {
-		l4_short(m, frag);
+		l4_short(m);
 		return;
 	}
 	if (proto == IPPROTO_ICMP_ || proto == IPPROTO_ICMPV6_) {
@@ -112,26 +106,27 @@ static __always_inline void parse_l4(void *data, void *data_end, __u32 off,
 
 	if (proto == IPPROTO_UDP_) {
 		if (avail < 8 || (void *)(l4 + 8) > data_end)
-			l4_short(m, frag);
+			l4_short(m);
 		return;
 	}
 
 	/* TCP: flags are meaningful as soon as byte 13 is there. */
 	if (avail < 14 || (void *)(l4 + 14) > data_end) {
-		l4_short(m, frag);
+		l4_short(m);
 		return;
 	}
 	tcp_flag_anomalies(m, l4[13]);
 	if (avail < 20 || (void *)(l4 + 20) > data_end) {
-		l4_short(m, frag);
+		l4_short(m);
 		return;
 	}
 	__u32 doff = (l4[12] >> 4) * 4;
 	if (doff < 20)
 		META_ANOM(m, PKTLENS_ANOM_BAD_TCP_OFFSET);
 	else if ((__s32)doff > avail)
-		META_ANOM(m, frag == FRAG_FIRST ? PKTLENS_ANOM_TINY_FRAGMENT
-						: PKTLENS_ANOM_BAD_TCP_OFFSET);
+		META_ANOM(m, m->frag == FRAG_FIRST
+				     ? PKTLENS_ANOM_TINY_FRAGMENT
+				     : PKTLENS_ANOM_BAD_TCP_OFFSET);
 }
 
 static __always_inline void parse_ipv4(void *data, void *data_end, __u32 off,
@@ -143,7 +138,6 @@ static __always_inline void parse_ipv4(void *data, void *data_end, __u32 off,
 	__u32 hlen, tot_len;
 	__s32 dgram; /* IP datagram bytes actually present */
 	__u16 frag_off;
-	__u8 frag = FRAG_NONE;
 
 	m->l3 = PKTLENS_L3_IPV4;
 	m->l4 = PKTLENS_L4_OTHER;
@@ -195,15 +189,15 @@ static __always_inline void parse_ipv4(void *data, void *data_end, __u32 off,
 	if (frag_off & (IP_MF_ | IP_OFFMASK_)) {
 		META_ANOM(m, PKTLENS_ANOM_FRAGMENT);
 		if (frag_off & IP_OFFMASK_) {
-			frag = FRAG_LATER;
+			m->frag = FRAG_LATER;
 			if ((frag_off & IP_OFFMASK_) == 1 &&
 			    m->key.proto == IPPROTO_TCP_)
 				META_ANOM(m, PKTLENS_ANOM_TINY_FRAGMENT);
 			return;
 		}
-		frag = FRAG_FIRST;
+		m->frag = FRAG_FIRST;
 	}
-	parse_l4(data, data_end, off + hlen, dgram - (__s32)hlen, frag, m);
+	parse_l4(data, data_end, off + hlen, dgram - (__s32)hlen, m);
 }
 
 static __always_inline int ipv6_is_ext(__u8 nh)
@@ -230,7 +224,7 @@ static __always_inline void parse_ipv6(void *data, void *data_end, __u32 off,
 	__s32 present = (__s32)m->len - (__s32)off;
 	__s32 dgram, plen;
 	__u32 pos; /* offset of the next header, relative to ip */
-	__u8 nh, frag = FRAG_NONE;
+	__u8 nh;
 
 	m->l3 = PKTLENS_L3_IPV6;
 	m->l4 = PKTLENS_L4_OTHER;
@@ -298,14 +292,14 @@ static __always_inline void parse_ipv6(void *data, void *data_end, __u32 off,
 			if (fo & 0xfff8) {
 				/* Non-first fragment: the rest of the chain
 				 * and the L4 header are in fragment 0. */
-				frag = FRAG_LATER;
+				m->frag = FRAG_LATER;
 				if ((fo >> 3) == 1 && nh == IPPROTO_TCP_)
 					META_ANOM(m,
 						  PKTLENS_ANOM_TINY_FRAGMENT);
 				break;
 			}
 			if (fo & 1)
-				frag = FRAG_FIRST;
+				m->frag = FRAG_FIRST;
 			continue;
 		}
 		if ((void *)(ext + 2) > data_end || (__s32)pos + 2 > dgram) {
@@ -334,9 +328,9 @@ static __always_inline void parse_ipv6(void *data, void *data_end, __u32 off,
 	if (ipv6_is_ext(nh))
 		return; /* chain longer than we walk: l4 stays `other` */
 	m->l4 = l4_class(nh);
-	if (frag == FRAG_LATER)
+	if (m->frag == FRAG_LATER)
 		return;
-	parse_l4(data, data_end, off + pos, dgram - (__s32)pos, frag, m);
+	parse_l4(data, data_end, off + pos, dgram - (__s32)pos, m);
 }
 
 /*
