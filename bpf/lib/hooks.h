@@ -12,32 +12,52 @@
 
 /*
  * On TC, data..data_end covers only the skb's linear part; headers can sit
- * in paged fragments (GRO, some drivers). Pull up to this many bytes into
- * the linear part when they are not already there, so the parser sees every
- * header it can reach. The pull does not change the packet's contents.
+ * in paged fragments (some drivers, GRO). The parser then reports a cut
+ * header although the frame is longer. Only in that case are up to this
+ * many bytes pulled into the linear part and the frame parsed again: a
+ * pull on every packet would copy the head of every cloned skb (TCP keeps
+ * the original for retransmission) just to be looked at.
  */
 #define PKTLENS_TC_PULL_LEN 256
+#define PKTLENS_CUT_HEADER                                                     \
+	((1u << PKTLENS_ANOM_TRUNCATED) | (1u << PKTLENS_ANOM_TINY_FRAGMENT))
+
+static __always_inline void meta_from_skb(struct pkt_meta *m,
+					  struct __sk_buff *skb, __u8 dir)
+{
+	__builtin_memset(m, 0, sizeof(*m));
+	m->len = skb->len;
+	m->dir = dir;
+	m->key.dir = dir;
+	m->key.ifindex = skb->ifindex;
+	m->gso = skb->gso_segs > 1;
+	if (skb->vlan_present) {
+		/* Tag taken off by VLAN offload, or by the stack before TC
+		 * ingress: it was the outermost one. */
+		m->key.vlan = skb->vlan_tci & 0x0fff;
+		m->vlan_tags = 1;
+	}
+}
 
 static __always_inline void observe_tc(struct __sk_buff *skb, __u8 dir)
 {
-	struct pkt_meta m = {};
-	__u32 len = skb->len;
-	__u32 want = len < PKTLENS_TC_PULL_LEN ? len : PKTLENS_TC_PULL_LEN;
+	struct pkt_meta m;
+	__u32 linear;
 
-	if (skb->data_end - skb->data < want)
-		bpf_skb_pull_data(skb, want);
-
-	m.len = len;
-	m.dir = dir;
-	m.key.dir = dir;
-	m.key.ifindex = skb->ifindex;
-	m.gso = skb->gso_segs > 1;
-	if (skb->vlan_present) {
-		/* Tag taken off by VLAN offload: it was the outermost one. */
-		m.key.vlan = skb->vlan_tci & 0x0fff;
-		m.vlan_tags = 1;
-	}
+	meta_from_skb(&m, skb, dir);
 	parse_frame((void *)(long)skb->data, (void *)(long)skb->data_end, &m);
+	linear = skb->data_end - skb->data;
+	if ((m.anomalies & PKTLENS_CUT_HEADER) && linear < m.len &&
+	    linear < PKTLENS_TC_PULL_LEN) {
+		__u32 want = m.len < PKTLENS_TC_PULL_LEN ? m.len
+							 : PKTLENS_TC_PULL_LEN;
+
+		if (bpf_skb_pull_data(skb, want) == 0) {
+			meta_from_skb(&m, skb, dir);
+			parse_frame((void *)(long)skb->data,
+				    (void *)(long)skb->data_end, &m);
+		}
+	}
 	account(&m);
 }
 

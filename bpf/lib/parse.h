@@ -336,9 +336,12 @@ static __always_inline void parse_ipv6(void *data, void *data_end, __u32 off,
 /*
  * Parses one frame. The caller has set m->len, m->dir, m->gso, and any VLAN
  * tag the hardware took off the frame (m->vlan_tags, m->key.vlan).
+ * Not inlined: TC may parse a frame twice (hooks.h), and one copy of the
+ * parser keeps the program small; a static subprogram still gets packet
+ * pointers checked at each call site.
  */
-static __always_inline void parse_frame(void *data, void *data_end,
-					struct pkt_meta *m)
+static __noinline void parse_frame(void *data, void *data_end,
+				   struct pkt_meta *m)
 {
 	__u8 *eth = data;
 	__u32 off = ETH_HLEN_;
