@@ -20,10 +20,6 @@ namespace {
   throw std::system_error(err < 0 ? -err : err, std::generic_category(), what);
 }
 
-void check(int rc, const std::string& what) {
-  if (rc != 0) fail(rc < 0 ? -rc : errno, what);
-}
-
 // All fields of pktlens_if_stats are __u64: add them as arrays.
 void add_stats(pktlens_if_stats& into, const pktlens_if_stats& v) {
   auto* a = reinterpret_cast<uint64_t*>(&into);
@@ -33,44 +29,32 @@ void add_stats(pktlens_if_stats& into, const pktlens_if_stats& v) {
 
 }  // namespace
 
-void Dataplane::Destroy::operator()(struct ::pktlens_bpf* s) const { ::pktlens_bpf::destroy(s); }
+namespace {
 
-Dataplane::Dataplane(const DataplaneOptions& o) : skel_(::pktlens_bpf::open()) {
-  if (!skel_) fail(errno, "opening the pktlens BPF object");
-  auto* s = skel_.get();
-  s->rodata->cfg_flows = o.flows;
-  s->rodata->cfg_vlans = o.vlans;
-  s->rodata->cfg_flow_window_ns = o.flow_window_ns;
-  s->rodata->cfg_flow_inserts_per_window = o.flow_inserts_per_window;
-  check(bpf_map__set_max_entries(s->maps.pktlens_ifaces, o.ifindex_array), "sizing pktlens_ifaces");
-  check(bpf_map__set_max_entries(s->maps.pktlens_ifaces_hi, o.max_slots),
-        "sizing pktlens_ifaces_hi");
-  check(bpf_map__set_max_entries(s->maps.pktlens_stats, o.max_slots * PKTLENS_DIR_MAX),
-        "sizing pktlens_stats");
-  check(bpf_map__set_max_entries(s->maps.pktlens_flows, o.max_flows), "sizing pktlens_flows");
-  check(bpf_map__set_max_entries(s->maps.pktlens_vlans, o.max_vlans), "sizing pktlens_vlans");
-  // Presence filter: 8 bits per flow slot, a power of two 64-bit words.
-  uint32_t words = 1;
-  while (words < o.max_flows / 8) words <<= 1;
-  check(bpf_map__set_max_entries(s->maps.pktlens_flow_seen, words), "sizing pktlens_flow_seen");
-  s->rodata->cfg_flow_seen_mask = o.flow_presence_filter ? words - 1 : 0;
-  if (o.no_common_lru)
-    check(bpf_map__set_map_flags(s->maps.pktlens_flows,
-                                 bpf_map__map_flags(s->maps.pktlens_flows) | BPF_F_NO_COMMON_LRU),
-          "setting BPF_F_NO_COMMON_LRU");
-  check(::pktlens_bpf::load(s), "loading the pktlens BPF object (see the verifier log above)");
+bpf::ObjectOptions object_options(const DataplaneOptions& o) {
+  bpf::ObjectOptions b;
+  b.max_slots = o.max_slots;
+  b.ifindex_array = o.ifindex_array;
+  b.max_flows = o.max_flows;
+  b.max_vlans = o.max_vlans;
+  b.flows = o.flows;
+  b.vlans = o.vlans;
+  b.flow_window_ns = o.flow_window_ns;
+  b.flow_inserts_per_window = o.flow_inserts_per_window;
+  b.flow_presence_filter = o.flow_presence_filter;
+  b.no_common_lru = o.no_common_lru;
+  return b;
 }
+
+}  // namespace
+
+Dataplane::Dataplane(const DataplaneOptions& o)
+    : obj_(object_options(o)), ifaces_(obj_.skel()), skel_(obj_.skel()) {}
 
 Dataplane::~Dataplane() = default;
 
 void Dataplane::register_iface(uint32_t ifindex, uint32_t slot, uint32_t mtu) {
-  pktlens_iface v{slot, mtu};
-  // The same split the loader makes: small ifindexes in the array.
-  bpf_map* m = ifindex < bpf_map__max_entries(skel_->maps.pktlens_ifaces)
-                   ? skel_->maps.pktlens_ifaces
-                   : skel_->maps.pktlens_ifaces_hi;
-  check(bpf_map__update_elem(m, &ifindex, sizeof(ifindex), &v, sizeof(v), BPF_ANY),
-        "registering interface");
+  ifaces_.write(ifindex, pktlens_iface{slot, mtu});
 }
 
 int Dataplane::prog_fd(Hook hook) const {

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// The pktlens BPF object loaded for tests and benchmarks: no attachment,
+// The pktlens BPF object (bpf::Object, unpinned) for tests and benchmarks: no attachment,
 // frames go in through BPF_PROG_TEST_RUN and maps are read back summed
 // over CPUs. Each instance loads fresh maps, so tests do not share state.
 #pragma once
@@ -11,6 +11,8 @@
 #include <vector>
 
 #include "bpf/abi.hpp"
+#include "bpf/iface_registry.hpp"
+#include "bpf/object.hpp"
 
 struct pktlens_bpf;
 
@@ -90,14 +92,13 @@ class Dataplane {
 
   int flows_fd() const;
   struct ::pktlens_bpf* skel() const {
-    return skel_.get();
+    return skel_;
   }
 
  private:
-  struct Destroy {
-    void operator()(struct ::pktlens_bpf* s) const;
-  };
-  std::unique_ptr<struct ::pktlens_bpf, Destroy> skel_;
+  bpf::Object obj_;
+  bpf::IfaceRegistry ifaces_;
+  struct ::pktlens_bpf* skel_;
 };
 
 // Sum of packets[l3][l4] over all classes.

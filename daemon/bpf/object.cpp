@@ -1,0 +1,115 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "bpf/object.hpp"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <linux/magic.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <filesystem>
+#include <system_error>
+
+#include "pktlens_bpf.skel.h"
+
+namespace pktlens::bpf {
+namespace {
+
+void check(int rc, const std::string& what) {
+  if (rc != 0) throw std::system_error(rc < 0 ? -rc : errno, std::generic_category(), what);
+}
+
+// The presence filter has 8 bits per flow slot, in a power of two of words.
+uint32_t presence_words(uint32_t max_flows) {
+  uint32_t words = 1;
+  while (words < max_flows / 8) words <<= 1;
+  return words;
+}
+
+void require_bpffs(const std::string& dir) {
+  const std::string parent = std::filesystem::path(dir).parent_path();
+  struct statfs st {};
+  if (statfs(parent.c_str(), &st) != 0 || st.f_type != BPF_FS_MAGIC)
+    throw std::runtime_error(parent +
+                             " is not a BPF filesystem, so maps cannot be pinned there; "
+                             "mount one with `mount -t bpf bpf /sys/fs/bpf`");
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) throw std::system_error(ec, "creating " + dir);
+}
+
+// libbpf reuses a pinned map only if type, sizes, max_entries and flags all
+// match, and fails the load otherwise. A map whose shape changed (e.g. a
+// new max_entries in the config) is unpinned here so a new one is created;
+// every other map keeps its counters.
+bool unpin_if_incompatible(bpf_map* m, const std::string& path) {
+  const int fd = bpf_obj_get(path.c_str());
+  if (fd < 0) return errno == ENOENT;  // not pinned yet: created anew
+  bpf_map_info info{};
+  uint32_t len = sizeof info;
+  const int rc = bpf_obj_get_info_by_fd(fd, &info, &len);
+  close(fd);
+  const bool same =
+      rc == 0 && info.type == bpf_map__type(m) && info.key_size == bpf_map__key_size(m) &&
+      info.value_size == bpf_map__value_size(m) && info.max_entries == bpf_map__max_entries(m) &&
+      info.map_flags == bpf_map__map_flags(m);
+  if (same) return false;
+  if (unlink(path.c_str()) != 0)
+    throw std::system_error(errno, std::generic_category(), "unpinning incompatible map " + path);
+  return true;
+}
+
+}  // namespace
+
+std::string default_pin_dir() {
+  return "/sys/fs/bpf/pktlens/abi" + std::to_string(PKTLENS_ABI_VERSION);
+}
+
+void Object::Destroy::operator()(pktlens_bpf* s) const { pktlens_bpf::destroy(s); }
+
+Object::Object(const ObjectOptions& o) : skel_(pktlens_bpf::open()) {
+  if (!skel_) throw std::system_error(errno, std::generic_category(), "opening the BPF object");
+  if (o.max_slots < 2) throw std::invalid_argument("max_slots must leave room beside slot 0");
+  auto* s = skel_.get();
+  s->rodata->cfg_flows = o.flows;
+  s->rodata->cfg_vlans = o.vlans;
+  s->rodata->cfg_flow_window_ns = o.flow_window_ns;
+  s->rodata->cfg_flow_inserts_per_window = o.flow_inserts_per_window;
+  const uint32_t words = presence_words(o.max_flows);
+  s->rodata->cfg_flow_seen_mask = o.flow_presence_filter ? words - 1 : 0;
+
+  check(bpf_map__set_max_entries(s->maps.pktlens_ifaces, o.ifindex_array), "sizing pktlens_ifaces");
+  check(bpf_map__set_max_entries(s->maps.pktlens_ifaces_hi, o.max_slots),
+        "sizing pktlens_ifaces_hi");
+  check(bpf_map__set_max_entries(s->maps.pktlens_stats, o.max_slots * PKTLENS_DIR_MAX),
+        "sizing pktlens_stats");
+  check(bpf_map__set_max_entries(s->maps.pktlens_flows, o.max_flows), "sizing pktlens_flows");
+  check(bpf_map__set_max_entries(s->maps.pktlens_vlans, o.max_vlans), "sizing pktlens_vlans");
+  check(bpf_map__set_max_entries(s->maps.pktlens_flow_seen, words), "sizing pktlens_flow_seen");
+  if (o.no_common_lru)
+    check(bpf_map__set_map_flags(s->maps.pktlens_flows,
+                                 bpf_map__map_flags(s->maps.pktlens_flows) | BPF_F_NO_COMMON_LRU),
+          "setting BPF_F_NO_COMMON_LRU");
+
+  if (!o.pin_dir.empty()) {
+    require_bpffs(o.pin_dir);
+    bpf_map* m;
+    bpf_object__for_each_map(m, s->obj) {
+      if (bpf_map__is_internal(m)) continue;  // .rodata: part of this load only
+      const std::string path = o.pin_dir + "/" + bpf_map__name(m);
+      if (unpin_if_incompatible(m, path)) recreated_.push_back(bpf_map__name(m));
+      check(bpf_map__set_pin_path(m, path.c_str()), "setting the pin path " + path);
+    }
+  }
+  const int rc = pktlens_bpf::load(s);
+  if (rc != 0)
+    throw std::system_error(-rc, std::generic_category(),
+                            "loading the BPF programs (the kernel's verifier log is above; the "
+                            "kernel needs BTF and bpf_ktime_get_coarse_ns, Linux >= 5.11)");
+}
+
+Object::~Object() = default;
+
+}  // namespace pktlens::bpf

@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: Apache-2.0
+// The pktlens BPF object, sized and switched as configured, with its maps
+// pinned so counters survive a daemon restart (Prometheus must never see a
+// reset the kernel did not make). Owns the skeleton; the only place that
+// opens and loads it.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "bpf/abi.hpp"
+
+struct pktlens_bpf;
+
+namespace pktlens::bpf {
+
+struct ObjectOptions {
+  uint32_t max_slots = PKTLENS_DEFAULT_MAX_SLOTS;  // interfaces, slot 0 reserved
+  uint32_t ifindex_array = PKTLENS_DEFAULT_IFINDEX_ARRAY;
+  uint32_t max_flows = PKTLENS_DEFAULT_MAX_FLOWS;
+  uint32_t max_vlans = PKTLENS_DEFAULT_MAX_VLANS;
+  bool flows = true;
+  bool vlans = true;
+  // Flow admission: new flows per CPU per window (0 = no limit); the
+  // config's per-second figure is converted by the config module.
+  uint32_t flow_inserts_per_window = 2500;
+  uint64_t flow_window_ns = 100'000'000;
+  bool flow_presence_filter = true;
+  bool no_common_lru = false;
+  // Directory on a bpffs where maps are pinned; empty: no pinning (tests).
+  std::string pin_dir;
+};
+
+// Where pktlensd pins its maps: versioned, so an incompatible ABI never
+// reuses old maps.
+std::string default_pin_dir();
+
+class Object {
+ public:
+  explicit Object(const ObjectOptions& o);
+  ~Object();
+  Object(const Object&) = delete;
+  Object& operator=(const Object&) = delete;
+
+  pktlens_bpf* skel() const { return skel_.get(); }
+  // Pinned maps that had to be created anew (missing or incompatible with
+  // this configuration), for a log line: their counters start from zero.
+  const std::vector<std::string>& recreated_maps() const { return recreated_; }
+
+ private:
+  struct Destroy {
+    void operator()(pktlens_bpf* s) const;
+  };
+  std::unique_ptr<pktlens_bpf, Destroy> skel_;
+  std::vector<std::string> recreated_;
+};
+
+}  // namespace pktlens::bpf

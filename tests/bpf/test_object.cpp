@@ -1,0 +1,126 @@
+// SPDX-License-Identifier: Apache-2.0
+// bpf::Object and bpf::IfaceRegistry: pinned maps carry counters and
+// interface slots across a daemon restart; a map whose shape changed is
+// recreated alone.
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <string>
+
+#include "bpf/iface_registry.hpp"
+#include "bpf/object.hpp"
+#include "bpf/percpu.hpp"
+#include "packet.hpp"
+#include "pktlens_bpf.skel.h"
+
+using namespace pktlens;
+using namespace pktlens::test;
+
+namespace {
+
+// A pin directory of this test's own on the bpffs, removed however the
+// test ends.
+struct PinDir {
+  std::string path = "/sys/fs/bpf/pktlens-test-" + std::to_string(getpid());
+  PinDir() { std::filesystem::remove_all(path); }
+  ~PinDir() { std::filesystem::remove_all(path); }
+};
+
+void run_tc_ingress(const bpf::Object& o, const Bytes& frame) {
+  std::vector<uint8_t> out(frame.size() + 64);
+  LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame.data(), .data_out = out.data(),
+              .data_size_in = static_cast<uint32_t>(frame.size()),
+              .data_size_out = static_cast<uint32_t>(out.size()), .repeat = 1);
+  REQUIRE(bpf_prog_test_run_opts(bpf_program__fd(o.skel()->progs.tc_ingress), &opts) == 0);
+}
+
+uint64_t ingress_packets(const bpf::Object& o, uint32_t slot) {
+  const uint32_t key = slot * PKTLENS_DIR_MAX + PKTLENS_DIR_INGRESS;
+  auto v = bpf::lookup_percpu<pktlens_if_stats>(bpf_map__fd(o.skel()->maps.pktlens_stats), key);
+  REQUIRE(v);
+  uint64_t n = 0;
+  for (int c = 0; c < v->cpus(); c++)
+    for (auto& row : v->at(c).packets)
+      for (auto x : row) n += x;
+  return n;
+}
+
+size_t flow_count(const bpf::Object& o) {
+  const int fd = bpf_map__fd(o.skel()->maps.pktlens_flows);
+  pktlens_flow_key k{}, next{};
+  size_t n = 0;
+  const void* prev = nullptr;
+  while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+    n++;
+    k = next;
+    prev = &k;
+  }
+  return n;
+}
+
+bool contains(const std::vector<std::string>& v, const std::string& s) {
+  return std::find(v.begin(), v.end(), s) != v.end();
+}
+
+}  // namespace
+
+TEST_CASE("pinned maps keep counters and interface slots across a restart", "[object]") {
+  PinDir pins;
+  const Bytes frame = PacketBuilder().eth().ipv4().udp().payload(10).build();
+  bpf::ObjectOptions opts{.max_flows = 4096, .pin_dir = pins.path};
+  {
+    bpf::Object first(opts);
+    bpf::IfaceRegistry reg(first.skel());
+    CHECK(reg.assign(1, 1500) == 1);
+    run_tc_ingress(first, frame);
+    CHECK(ingress_packets(first, 1) == 1);
+  }
+  bpf::Object second(opts);
+  CHECK(second.recreated_maps().empty());
+  bpf::IfaceRegistry reg(second.skel());
+  CHECK(reg.assign(1, 9000) == 1);  // the slot it had; the new MTU
+  CHECK(reg.read(1)->mtu == 9000);
+  CHECK(reg.assign(7, 1500) == 2);  // the lowest free slot
+  CHECK(ingress_packets(second, 1) == 1);
+  CHECK(flow_count(second) == 1);
+  run_tc_ingress(second, frame);
+  CHECK(ingress_packets(second, 1) == 2);
+}
+
+TEST_CASE("a pinned map whose shape changed is recreated, the others keep counting", "[object]") {
+  PinDir pins;
+  const Bytes frame = PacketBuilder().eth().ipv6().tcp().build();
+  {
+    bpf::Object first({.max_flows = 4096, .pin_dir = pins.path});
+    bpf::IfaceRegistry(first.skel()).assign(1, 1500);
+    run_tc_ingress(first, frame);
+  }
+  bpf::Object second({.max_flows = 8192, .pin_dir = pins.path});
+  const auto& re = second.recreated_maps();
+  CHECK(re.size() == 2);
+  CHECK(contains(re, "pktlens_flows"));
+  CHECK(contains(re, "pktlens_flow_seen"));
+  CHECK(flow_count(second) == 0);
+  CHECK(ingress_packets(second, 1) == 1);
+}
+
+TEST_CASE("pinning outside a BPF filesystem is refused with the fix", "[object]") {
+  CHECK_THROWS_WITH(bpf::Object({.pin_dir = "/tmp/pktlens-not-bpffs/maps"}),
+                    Catch::Contains("is not a BPF filesystem") &&
+                        Catch::Contains("mount -t bpf bpf /sys/fs/bpf"));
+}
+
+TEST_CASE("interface slots: array and hash entries, and running out", "[object]") {
+  bpf::Object o({.max_slots = 3, .ifindex_array = 16, .max_flows = 1024});
+  bpf::IfaceRegistry reg(o.skel());
+  CHECK(reg.assign(5, 1500) == 1);
+  CHECK(reg.assign(100000, 1500) == 2);  // beyond the array: the hash
+  CHECK(reg.read(100000)->slot == 2);
+  CHECK_FALSE(reg.read(6));
+  CHECK_THROWS_WITH(reg.assign(6, 1500), Catch::Contains("all 2 interface slots are in use"));
+  CHECK(reg.assign(5, 1400) == 1);  // a known interface still gets its slot
+}
