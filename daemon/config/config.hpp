@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: Apache-2.0
+// pktlensd's configuration: one plain value type, filled from YAML by one load
+// function that either returns a fully validated Config or throws a ConfigError
+// naming FILE:LINE:COLUMN. Every key, its range and meaning:
+// docs/configuration.md. Nothing here touches libbpf; the loader turns the
+// values into map sizes and .rodata switches.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace pktlens::config {
+
+// Which interfaces to attach to.
+struct InterfaceSelection {
+  // true: every non-loopback interface that is up (`interfaces: all`); names is empty.
+  bool all = true;
+  // When !all: exactly these, in file order, each unique, valid Linux names.
+  std::vector<std::string> names;
+
+  bool operator==(const InterfaceSelection&) const = default;
+};
+
+enum class AttachMode {
+  tc,   // clsact ingress + egress
+  xdp,  // XDP, ingress only
+};
+
+// Address of the /metrics endpoint.
+struct ListenAddress {
+  // "" = every address, IPv4 and IPv6; otherwise an IPv4 or IPv6 literal in
+  // canonical form (inet_ntop), IPv6 without brackets.
+  std::string host;
+  std::uint16_t port = 9586;
+
+  bool operator==(const ListenAddress&) const = default;
+};
+
+struct FlowsConfig {
+  bool enabled = true;                             // cfg_flows
+  std::uint32_t max_entries = 262144;              // pktlens_flows max_entries
+  std::uint32_t top_k = 100;                       // flows exported per interval
+  std::chrono::milliseconds idle_timeout{120000};  // idle flows deleted by the collector
+  std::uint32_t max_new_per_second = 25000;        // per CPU; 0 = unlimited
+
+  bool operator==(const FlowsConfig&) const = default;
+};
+
+struct VlansConfig {
+  bool enabled = true;               // cfg_vlans
+  std::uint32_t max_entries = 4096;  // pktlens_vlans max_entries
+
+  bool operator==(const VlansConfig&) const = default;
+};
+
+enum class LogLevel { trace, debug, info, warn, error, critical, off };
+
+// Defaults equal config/pktlens.yaml (a unit test keeps them in step).
+struct Config {
+  InterfaceSelection interfaces;
+  AttachMode attach = AttachMode::tc;
+  ListenAddress listen;
+  std::chrono::milliseconds interval{5000};  // map collection period
+  FlowsConfig flows;
+  VlansConfig vlans;
+  LogLevel log_level = LogLevel::info;
+
+  bool operator==(const Config&) const = default;
+};
+
+// what() is "FILE:LINE:COLUMN: what is wrong (expected ...)" with 1-based
+// LINE and COLUMN, or "FILE: what is wrong" when there is no position (the
+// file cannot be read).
+class ConfigError : public std::runtime_error {
+ public:
+  ConfigError(std::string file, int line, int column, const std::string& message);
+
+  const std::string& file() const { return file_; }
+  int line() const { return line_; }      // 1-based; 0 when there is no position
+  int column() const { return column_; }  // 1-based; 0 when there is no position
+
+ private:
+  std::string file_;
+  int line_;
+  int column_;
+};
+
+// Reads and validates a config file; `path` names it in messages.
+Config load_config_file(const std::string& path);
+// Same for text in memory; `name` stands for the file in messages, e.g. "<embedded>".
+Config load_config_string(std::string_view yaml, std::string_view name);
+
+// The effective config as YAML: every key, defaults filled in. Loading the
+// result gives back an equal Config.
+std::string to_yaml(const Config& config);
+
+// config/pktlens.yaml as it was at build time, comments included.
+std::string_view default_config_yaml();
+// default_config_yaml() loaded; equal to Config{}.
+Config default_config();
+
+std::string_view to_string(AttachMode mode);
+std::string_view to_string(LogLevel level);
+// "host:port" as written in the file: ":9586", "127.0.0.1:9586", "[::1]:9586".
+std::string to_string(const ListenAddress& address);
+
+// The data plane counts flow admissions per CPU in windows of this length
+// (cfg_flow_window_ns in bpf/lib/config.h).
+inline constexpr std::chrono::milliseconds kFlowAdmissionWindow{100};
+// flows.max_new_per_second as cfg_flow_inserts_per_window: per window,
+// rounded up so the budget is never below what was asked; 0 stays 0
+// (unlimited).
+std::uint32_t flow_inserts_per_window(const FlowsConfig& flows);
+
+}  // namespace pktlens::config

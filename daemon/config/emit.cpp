@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: Apache-2.0
+// Config -> text: to_yaml, the effective config a check-config mode or a
+// debug log prints, and the spelling of single values.
+#include <yaml-cpp/yaml.h>
+
+#include "config.hpp"
+#include "duration.hpp"
+#include "names.hpp"
+
+namespace pktlens::config {
+namespace {
+
+template <typename Enum, std::size_t N>
+std::string_view name_of(Enum value,
+                         const std::array<std::pair<Enum, std::string_view>, N>& names) {
+  for (const auto& [v, name] : names) {
+    if (v == value) return name;
+  }
+  return "?";  // only for a value cast from outside the enum
+}
+
+}  // namespace
+
+std::string_view to_string(AttachMode mode) { return name_of(mode, detail::kAttachModes); }
+std::string_view to_string(LogLevel level) { return name_of(level, detail::kLogLevels); }
+
+std::string to_string(const ListenAddress& address) {
+  const std::string port = ":" + std::to_string(address.port);
+  if (address.host.find(':') != std::string::npos) return "[" + address.host + "]" + port;
+  return address.host + port;
+}
+
+std::string to_yaml(const Config& config) {
+  // yaml-cpp's emitter quotes whatever needs it (an interface named "null",
+  // "-x" or "a,b"), so every name survives the round trip.
+  YAML::Emitter out;
+  out << YAML::BeginMap;
+  out << YAML::Key << "interfaces" << YAML::Value;
+  if (config.interfaces.all) {
+    out << "all";
+  } else {
+    out << YAML::Flow << config.interfaces.names;
+  }
+  out << YAML::Key << "attach" << YAML::Value << std::string(to_string(config.attach));
+  // Quoted always: "[::1]:9586" must be, and one spelling for all reads best.
+  out << YAML::Key << "listen" << YAML::Value << YAML::DoubleQuoted << to_string(config.listen);
+  out << YAML::Key << "interval" << YAML::Value << detail::format_duration(config.interval);
+
+  const FlowsConfig& f = config.flows;
+  out << YAML::Key << "flows" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "enabled" << YAML::Value << f.enabled;
+  out << YAML::Key << "max_entries" << YAML::Value << f.max_entries;
+  out << YAML::Key << "top_k" << YAML::Value << f.top_k;
+  out << YAML::Key << "idle_timeout" << YAML::Value << detail::format_duration(f.idle_timeout);
+  out << YAML::Key << "max_new_per_second" << YAML::Value << f.max_new_per_second;
+  out << YAML::EndMap;
+
+  out << YAML::Key << "vlans" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "enabled" << YAML::Value << config.vlans.enabled;
+  out << YAML::Key << "max_entries" << YAML::Value << config.vlans.max_entries;
+  out << YAML::EndMap;
+
+  out << YAML::Key << "log_level" << YAML::Value << std::string(to_string(config.log_level));
+  out << YAML::EndMap;
+  return std::string(out.c_str()) + "\n";
+}
+
+}  // namespace pktlens::config

@@ -1,0 +1,30 @@
+// SPDX-License-Identifier: Apache-2.0
+// The spelling of each enum value in config files, shared by the reader and
+// to_yaml so the two cannot disagree.
+#pragma once
+
+#include <array>
+#include <string_view>
+#include <utility>
+
+#include "config.hpp"
+
+namespace pktlens::config::detail {
+
+inline constexpr std::array<std::pair<AttachMode, std::string_view>, 2> kAttachModes{{
+    {AttachMode::tc, "tc"},
+    {AttachMode::xdp, "xdp"},
+}};
+
+// spdlog's level names, which the service module hands the value to.
+inline constexpr std::array<std::pair<LogLevel, std::string_view>, 7> kLogLevels{{
+    {LogLevel::trace, "trace"},
+    {LogLevel::debug, "debug"},
+    {LogLevel::info, "info"},
+    {LogLevel::warn, "warn"},
+    {LogLevel::error, "error"},
+    {LogLevel::critical, "critical"},
+    {LogLevel::off, "off"},
+}};
+
+}  // namespace pktlens::config::detail
