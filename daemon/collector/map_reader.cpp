@@ -1,0 +1,276 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "collector/map_reader.hpp"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <time.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdint>
+#include <cstring>
+#include <functional>
+#include <string>
+#include <system_error>
+#include <tuple>
+#include <vector>
+
+#include "bpf/percpu.hpp"
+#include "pktlens_bpf.skel.h"
+
+namespace pktlens::collector {
+namespace {
+
+// The kernel's internal "not supported" (include/linux/errno.h), which
+// reaches user space unchanged from some map types.
+constexpr int kENOTSUPP = 524;
+
+[[noreturn]] void fail(int err, const std::string& what) {
+  throw std::system_error(err, std::generic_category(), what);
+}
+
+uint64_t monotonic_ns() {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000ULL + static_cast<uint64_t>(ts.tv_nsec);
+}
+
+// libbpf 1.x returns -errno; older ones return -1 and set errno.
+int error_of(int rc) { return rc < -1 ? -rc : errno; }
+
+bool no_batch_ops(int err) { return err == EINVAL || err == kENOTSUPP || err == EOPNOTSUPP; }
+
+// A per-CPU map's geometry as user space sees it.
+struct MapShape {
+  int fd;
+  const char* name;
+  size_t key_size;
+  size_t value_size;  // one CPU's value
+  uint32_t max_entries;
+  int cpus;
+  size_t stride() const { return (value_size + 7) / 8 * 8; }
+  size_t element() const { return stride() * static_cast<size_t>(cpus); }
+};
+
+MapShape shape_of(const bpf_map* m, int cpus) {
+  return MapShape{bpf_map__fd(m),         bpf_map__name(m),        bpf_map__key_size(m),
+                  bpf_map__value_size(m), bpf_map__max_entries(m), cpus};
+}
+
+// Called per element: the key and `cpus` values, each `stride` bytes apart.
+using Visit = std::function<void(const uint8_t* key, const uint8_t* values)>;
+
+// Reads the whole map with BPF_MAP_LOOKUP_BATCH. Returns false (having
+// visited nothing, or with `restart` telling the caller to discard what it
+// got) when the kernel has no batch ops for this map.
+bool read_batch(const MapShape& m, uint32_t chunk, const Visit& visit, ReadInfo& info,
+                bool& restart) {
+  restart = false;
+  // At most the map, and a few MiB of buffer however many CPUs there are
+  // (a bucket that needs more still gets it, below).
+  constexpr size_t kMaxBatchBytes = 4 << 20;
+  const auto by_bytes = static_cast<uint32_t>(
+      std::min<size_t>(UINT32_MAX, kMaxBatchBytes / (m.key_size + m.element())));
+  chunk = std::max<uint32_t>(1, std::min({chunk, m.max_entries, by_bytes}));
+  std::vector<uint8_t> keys, values;
+  // The batch token: a u32 bucket for hash maps, a key for arrays.
+  std::vector<uint8_t> in(std::max<size_t>(m.key_size, 8)), out(in.size());
+  bool first = true;
+  bool visited = false;
+  for (;;) {
+    keys.resize(static_cast<size_t>(chunk) * m.key_size);
+    values.resize(static_cast<size_t>(chunk) * m.element());
+    __u32 count = chunk;
+    LIBBPF_OPTS(bpf_map_batch_opts, opts);
+    info.batch_calls++;
+    const int rc = bpf_map_lookup_batch(m.fd, first ? nullptr : in.data(), out.data(), keys.data(),
+                                        values.data(), &count, &opts);
+    const int err = rc == 0 ? 0 : error_of(rc);
+    if (err != 0 && err != ENOENT) {
+      if (no_batch_ops(err)) {
+        restart = visited;
+        return false;
+      }
+      if (err == ENOSPC && count == 0) {
+        // A hash bucket holds more entries than fit: retry with room for it.
+        if (chunk >= m.max_entries)
+          fail(err, std::string("batch-reading ") + m.name + ": bucket larger than the map");
+        chunk = static_cast<uint32_t>(std::min<uint64_t>(uint64_t{chunk} * 2, m.max_entries));
+        info.chunk_grown++;
+        continue;
+      }
+      fail(err, std::string("batch-reading ") + m.name);
+    }
+    for (__u32 i = 0; i < count; i++) {
+      visit(keys.data() + i * m.key_size, values.data() + i * m.element());
+      visited = true;
+    }
+    if (err == ENOENT) return true;  // the end; `count` may be partial
+    // The kernel returns ENOENT after the last element; a zero count with
+    // success would never advance, so stop rather than spin.
+    if (count == 0) return true;
+    in = out;
+    first = false;
+  }
+}
+
+// get_next_key + lookup. An element deleted meanwhile (LRU eviction) is
+// skipped; a deleted cursor restarts the walk from the first key, so the
+// caller de-duplicates, and the walk is bounded.
+void read_iterate(const MapShape& m, const Visit& visit) {
+  std::vector<uint8_t> key(m.key_size), next(m.key_size), value(m.element());
+  const void* prev = nullptr;
+  const uint64_t limit = uint64_t{m.max_entries} * 4 + 16;
+  for (uint64_t n = 0; n < limit; n++) {
+    if (bpf_map_get_next_key(m.fd, prev, next.data()) != 0) {
+      const int err = errno;
+      if (err == ENOENT) return;
+      fail(err, std::string("iterating ") + m.name);
+    }
+    if (bpf_map_lookup_elem(m.fd, next.data(), value.data()) == 0) {
+      visit(next.data(), value.data());
+    } else if (errno != ENOENT) {
+      fail(errno, std::string("reading an element of ") + m.name);
+    }
+    key.swap(next);
+    prev = key.data();
+  }
+}
+
+void read_map(const MapShape& m, const ReadOptions& o, const std::function<void()>& reset,
+              const Visit& visit, ReadInfo& info) {
+  if (!o.force_iteration) {
+    bool restart = false;
+    if (read_batch(m, o.batch_chunk, visit, info, restart)) {
+      info.maps_batched++;
+      return;
+    }
+    if (restart) reset();
+  }
+  read_iterate(m, visit);
+  info.maps_iterated++;
+}
+
+template <typename T>
+T value_at(const uint8_t* values, size_t stride, int cpu) {
+  T v;
+  std::memcpy(&v, values + static_cast<size_t>(cpu) * stride, sizeof v);
+  return v;
+}
+
+// Every field of pktlens_if_stats is a __u64 counter: sum them as an array.
+static_assert(sizeof(pktlens_if_stats) % sizeof(uint64_t) == 0);
+void add_stats(pktlens_if_stats& into, const pktlens_if_stats& v) {
+  uint64_t a[sizeof(pktlens_if_stats) / 8], b[sizeof(pktlens_if_stats) / 8];
+  std::memcpy(a, &into, sizeof a);
+  std::memcpy(b, &v, sizeof b);
+  for (size_t i = 0; i < sizeof a / 8; i++) a[i] += b[i];
+  std::memcpy(&into, a, sizeof a);
+}
+
+FlowKey decode(const pktlens_flow_key& k) {
+  FlowKey f;
+  f.ifindex = k.ifindex;
+  f.dir = k.dir;
+  f.vlan = k.vlan;
+  f.vlan_inner = k.vlan_inner;
+  f.proto = k.proto;
+  f.family = k.family;
+  std::memcpy(f.src.data(), k.src, sizeof k.src);
+  std::memcpy(f.dst.data(), k.dst, sizeof k.dst);
+  f.sport = k.sport;
+  f.dport = k.dport;
+  return f;
+}
+
+// Sorted by key, one record per key (the last read wins).
+template <typename T, typename Key>
+void sort_unique(std::vector<T>& v, Key key) {
+  std::stable_sort(v.begin(), v.end(), [&](const T& a, const T& b) { return key(a) < key(b); });
+  std::vector<T> out;
+  out.reserve(v.size());
+  for (auto& x : v) {
+    if (!out.empty() && key(out.back()) == key(x))
+      out.back() = x;
+    else
+      out.push_back(x);
+  }
+  v.swap(out);
+}
+
+}  // namespace
+
+Snapshot read_snapshot(pktlens_bpf* skel, const ReadOptions& o, ReadInfo* info_out) {
+  ReadInfo info;
+  Snapshot s;
+  s.taken_ns = monotonic_ns();
+  const int cpus = bpf::possible_cpus();
+
+  {
+    const MapShape m = shape_of(skel->maps.pktlens_stats, cpus);
+    read_map(
+        m, o, [&] { s.ifaces.clear(); },
+        [&](const uint8_t* key, const uint8_t* values) {
+          uint32_t idx;
+          std::memcpy(&idx, key, sizeof idx);
+          IfaceCounters c;
+          for (int cpu = 0; cpu < cpus; cpu++)
+            add_stats(c.stats, value_at<pktlens_if_stats>(values, m.stride(), cpu));
+          s.ifaces[{idx / PKTLENS_DIR_MAX, static_cast<uint8_t>(idx % PKTLENS_DIR_MAX)}] = c;
+        },
+        info);
+  }
+  {
+    const MapShape m = shape_of(skel->maps.pktlens_vlans, cpus);
+    s.vlan_table_capacity = m.max_entries;
+    read_map(
+        m, o, [&] { s.vlans.clear(); },
+        [&](const uint8_t* key, const uint8_t* values) {
+          pktlens_vlan_key k;
+          std::memcpy(&k, key, sizeof k);
+          VlanRecord r{.ifindex = k.ifindex,
+                       .dir = k.dir,
+                       .vlan = k.vlan,
+                       .vlan_inner = k.vlan_inner,
+                       .tags = k.tags};
+          for (int cpu = 0; cpu < cpus; cpu++) {
+            const auto v = value_at<pktlens_vlan_val>(values, m.stride(), cpu);
+            r.packets += v.packets;
+            r.bytes += v.bytes;
+          }
+          s.vlans.push_back(r);
+        },
+        info);
+    sort_unique(s.vlans, [](const VlanRecord& r) {
+      return std::tuple(r.ifindex, r.dir, r.vlan, r.vlan_inner, r.tags);
+    });
+  }
+  {
+    const MapShape m = shape_of(skel->maps.pktlens_flows, cpus);
+    s.flow_table_capacity = m.max_entries;
+    read_map(
+        m, o, [&] { s.flows.clear(); },
+        [&](const uint8_t* key, const uint8_t* values) {
+          pktlens_flow_key k;
+          std::memcpy(&k, key, sizeof k);
+          FlowRecord r{.key = decode(k)};
+          for (int cpu = 0; cpu < cpus; cpu++) {
+            const auto v = value_at<pktlens_flow_val>(values, m.stride(), cpu);
+            r.packets += v.packets;
+            r.bytes += v.bytes;
+            if (v.first_seen_ns && (!r.first_seen_ns || v.first_seen_ns < r.first_seen_ns))
+              r.first_seen_ns = v.first_seen_ns;
+            r.last_seen_ns = std::max<uint64_t>(r.last_seen_ns, v.last_seen_ns);
+            r.tcp_flags |= v.tcp_flags;
+          }
+          s.flows.push_back(r);
+        },
+        info);
+    sort_unique(s.flows, [](const FlowRecord& r) -> const FlowKey& { return r.key; });
+    s.flow_table_entries = s.flows.size();
+  }
+  if (info_out) *info_out = info;
+  return s;
+}
+
+}  // namespace pktlens::collector

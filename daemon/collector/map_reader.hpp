@@ -1,0 +1,35 @@
+// SPDX-License-Identifier: Apache-2.0
+// Reads the pktlens maps into a Snapshot: batch lookups first, key-by-key
+// iteration as the fallback where the kernel has no batch ops for a map
+// (STYLE.md). Values are summed over CPUs; nothing is deleted from the maps.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "collector/snapshot.hpp"
+
+struct pktlens_bpf;
+
+namespace pktlens::collector {
+
+struct ReadOptions {
+  // Skip the batch ops and iterate with get_next_key (tests; old kernels
+  // are detected without it).
+  bool force_iteration = false;
+  // Entries requested per batch call; grown when a hash bucket does not fit.
+  uint32_t batch_chunk = 4096;
+};
+
+// How the maps were read, for tests and a debug log line.
+struct ReadInfo {
+  int maps_batched = 0;
+  int maps_iterated = 0;
+  size_t batch_calls = 0;
+  size_t chunk_grown = 0;  // ENOSPC retries with a bigger chunk
+};
+
+// Throws std::system_error on map errors other than "no batch ops".
+Snapshot read_snapshot(pktlens_bpf* skel, const ReadOptions& o = {}, ReadInfo* info = nullptr);
+
+}  // namespace pktlens::collector

@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: Apache-2.0
+// What the collector hands downstream: the maps as plain values, summed over
+// CPUs, with no libbpf in sight, so exporter, alerts and tests can build and
+// inspect Snapshots without a kernel.
+#pragma once
+
+#include <array>
+#include <compare>
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <utility>
+#include <vector>
+
+#include "bpf/abi.hpp"
+
+namespace pktlens::collector {
+
+// One pktlens_stats entry (slot, direction), summed over CPUs. Every field
+// of pktlens_if_stats is a counter, so the sum keeps all of them.
+struct IfaceCounters {
+  pktlens_if_stats stats{};
+};
+
+// A flow key with its fields decoded. Member order is the ranking
+// tie-break order (ARCHITECTURE.md: deterministic output).
+struct FlowKey {
+  uint32_t ifindex = 0;
+  uint8_t dir = 0;
+  uint16_t vlan = 0;
+  uint16_t vlan_inner = 0;
+  uint8_t proto = 0;
+  uint8_t family = 0;             // 4 or 6
+  std::array<uint8_t, 16> src{};  // network byte order; IPv4 in the first 4 bytes
+  std::array<uint8_t, 16> dst{};
+  uint16_t sport = 0;  // host byte order; ICMP: type
+  uint16_t dport = 0;  // ICMP: code
+
+  auto operator<=>(const FlowKey&) const = default;
+};
+
+struct FlowRecord {
+  FlowKey key;
+  uint64_t packets = 0;
+  uint64_t bytes = 0;
+  uint64_t first_seen_ns = 0;  // CLOCK_MONOTONIC; min over CPUs that saw the flow
+  uint64_t last_seen_ns = 0;   // max over CPUs
+  uint8_t tcp_flags = 0;       // OR of raw flag bytes
+
+  bool operator==(const FlowRecord&) const = default;
+};
+
+struct VlanRecord {
+  uint32_t ifindex = 0;
+  uint8_t dir = 0;
+  uint16_t vlan = 0;
+  uint16_t vlan_inner = 0;  // 0: single tag
+  uint8_t tags = 0;         // 1 or 2
+  uint64_t packets = 0;
+  uint64_t bytes = 0;
+
+  auto operator<=>(const VlanRecord&) const = default;
+};
+
+struct Snapshot {
+  // CLOCK_MONOTONIC when the read started, comparable with the flows'
+  // first/last_seen_ns.
+  uint64_t taken_ns = 0;
+  // Every pktlens_stats entry, keyed (slot, dir); slot 0 counts
+  // unregistered interfaces.
+  std::map<std::pair<uint32_t, uint8_t>, IfaceCounters> ifaces;
+  std::vector<VlanRecord> vlans;  // sorted, one per key
+  std::vector<FlowRecord> flows;  // sorted by key, one per key
+  size_t flow_table_entries = 0;
+  size_t flow_table_capacity = 0;
+  size_t vlan_table_capacity = 0;
+};
+
+}  // namespace pktlens::collector

@@ -1,0 +1,33 @@
+// SPDX-License-Identifier: Apache-2.0
+// The top-K flows of an interval: ranked by bytes added since the previous
+// Snapshot, ties broken by key, so the same maps always give the same list.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "collector/snapshot.hpp"
+
+namespace pktlens::collector {
+
+struct RankedFlow {
+  FlowRecord flow;  // cumulative counters as read
+  uint64_t bytes_delta = 0;
+  uint64_t packets_delta = 0;
+
+  bool operator==(const RankedFlow&) const = default;
+};
+
+// The interval's counters of `cur` against `prev` (same key): a flow absent
+// from `prev` counts fully; a flow that was evicted and re-created (a
+// counter went down, or a later first_seen_ns) counts its current values.
+RankedFlow interval_of(const FlowRecord& cur, const FlowRecord* prev);
+
+// Every flow of `cur` ranked by bytes_delta, descending, then by key
+// ascending; the first min(k, cur.size()). Flows of `prev` alone (expired)
+// are not listed. Neither input needs to be sorted.
+std::vector<RankedFlow> top_k(const std::vector<FlowRecord>& cur,
+                              const std::vector<FlowRecord>& prev, size_t k);
+
+}  // namespace pktlens::collector
