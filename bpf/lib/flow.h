@@ -22,26 +22,12 @@
 
 #include "../maps.h"
 #include "config.h"
+#include "flow_hash.h"
 #include "meta.h"
 
 #ifndef EEXIST
 #define EEXIST 17
 #endif
-
-/* 64-bit mix of the 48-byte key (multiply-xorshift, as in murmur3's
- * finalizer): cheap, and good enough to spread bits. */
-static __always_inline __u64 flow_key_hash(const struct pktlens_flow_key *k)
-{
-	const __u64 *w = (const __u64 *)k;
-	__u64 h = 0x9e3779b97f4a7c15ULL;
-
-#pragma unroll
-	for (int i = 0; i < (int)(sizeof(*k) / 8); i++) {
-		h = (h ^ w[i]) * 0xff51afd7ed558ccdULL;
-		h ^= h >> 29;
-	}
-	return h;
-}
 
 /* Refreshes this CPU's admission window; returns its state. */
 static __always_inline struct pktlens_flow_budget *flow_budget(__u64 now)
@@ -92,10 +78,10 @@ static __always_inline void account_flow(struct pktlens_if_stats *s,
 	long err;
 
 	if (cfg_flow_seen_mask) {
-		__u64 h = flow_key_hash(&m->key);
-		__u32 idx = (__u32)(h >> 12) & cfg_flow_seen_mask;
+		__u64 h = pktlens_flow_key_hash(&m->key);
+		__u32 idx = pktlens_flow_seen_word(h, cfg_flow_seen_mask);
 
-		bits = (1ULL << (h & 63)) | (1ULL << ((h >> 6) & 63));
+		bits = pktlens_flow_seen_bits(h);
 		word = bpf_map_lookup_elem(&pktlens_flow_seen, &idx);
 	}
 	b = flow_budget(now);

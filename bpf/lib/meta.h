@@ -14,7 +14,7 @@ enum frag_state {
 
 struct pkt_meta {
 	/* Filled in by parse_frame(); ifindex/dir/vlan also by the entry point.
-	 * 8-byte aligned: flow_key_hash() reads it as 64-bit words. */
+	 * 8-byte aligned: pktlens_flow_key_hash() reads it as 64-bit words. */
 	struct pktlens_flow_key key __attribute__((aligned(8)));
 	/* ICMP/ICMPv6 type and code are key.sport and key.dport. */
 	__u32 len; /* frame length the hook sees, Ethernet header included */

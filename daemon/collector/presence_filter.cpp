@@ -4,16 +4,39 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include <algorithm>
 #include <bit>
 #include <cerrno>
 #include <system_error>
-#include <vector>
 
+#include "bpf/abi.hpp"
 #include "pktlens_bpf.skel.h"
 
-namespace pktlens::collector {
+extern "C" {
+#include "lib/flow_hash.h"
+}
 
-PresenceFill upkeep_presence_filter(pktlens_bpf* skel, double max_ratio) {
+namespace pktlens::collector {
+namespace {
+
+pktlens_flow_key encode(const FlowKey& k) {
+  pktlens_flow_key e{};  // padding zero, as the BPF side has it
+  e.ifindex = k.ifindex;
+  e.vlan = k.vlan;
+  e.vlan_inner = k.vlan_inner;
+  e.sport = k.sport;
+  e.dport = k.dport;
+  e.dir = k.dir;
+  e.proto = k.proto;
+  e.family = k.family;
+  std::copy(k.src.begin(), k.src.end(), e.src);
+  std::copy(k.dst.begin(), k.dst.end(), e.dst);
+  return e;
+}
+
+}  // namespace
+
+std::vector<uint64_t> read_presence_filter(pktlens_bpf* skel) {
   const int fd = bpf_map__fd(skel->maps.pktlens_flow_seen);
   const uint32_t words = bpf_map__max_entries(skel->maps.pktlens_flow_seen);
   std::vector<uint32_t> keys(words);
@@ -24,18 +47,35 @@ PresenceFill upkeep_presence_filter(pktlens_bpf* skel, double max_ratio) {
   if (bpf_map_lookup_batch(fd, nullptr, &out, keys.data(), vals.data(), &count, &bo) != 0 &&
       errno != ENOENT)
     throw std::system_error(errno, std::generic_category(), "reading pktlens_flow_seen");
+  vals.resize(count);
+  return vals;
+}
 
+PresenceFill upkeep_presence_filter(pktlens_bpf* skel, const std::vector<FlowRecord>& flows,
+                                    double max_ratio) {
+  const std::vector<uint64_t> now = read_presence_filter(skel);
+  const uint32_t words = bpf_map__max_entries(skel->maps.pktlens_flow_seen);
   PresenceFill fill;
   fill.bits_total = static_cast<uint64_t>(words) * 64;
-  for (uint32_t i = 0; i < count; i++) fill.bits_set += std::popcount(vals[i]);
+  for (uint64_t w : now) fill.bits_set += std::popcount(w);
   if (fill.ratio() <= max_ratio) return fill;
 
+  std::vector<uint64_t> fresh(words, 0);
+  for (const FlowRecord& f : flows) {
+    const pktlens_flow_key k = encode(f.key);
+    const uint64_t h = pktlens_flow_key_hash(&k);
+    fresh[pktlens_flow_seen_word(h, words - 1)] |= pktlens_flow_seen_bits(h);
+  }
+  std::vector<uint32_t> keys(words);
   for (uint32_t i = 0; i < words; i++) keys[i] = i;
-  std::fill(vals.begin(), vals.end(), 0);
-  count = words;
-  if (bpf_map_update_batch(fd, keys.data(), vals.data(), &count, &bo) != 0)
-    throw std::system_error(errno, std::generic_category(), "clearing pktlens_flow_seen");
-  fill.cleared = true;
+  uint32_t count = words;
+  LIBBPF_OPTS(bpf_map_batch_opts, bo);
+  // Flows inserted while this runs lose their bits until their next
+  // looked-up packet sets them again; the totals are unaffected.
+  if (bpf_map_update_batch(bpf_map__fd(skel->maps.pktlens_flow_seen), keys.data(), fresh.data(),
+                           &count, &bo) != 0)
+    throw std::system_error(errno, std::generic_category(), "rewriting pktlens_flow_seen");
+  fill.rebuilt = true;
   return fill;
 }
 

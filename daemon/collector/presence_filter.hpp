@@ -2,25 +2,35 @@
 // Upkeep of the data plane's flow presence filter (bpf/lib/flow.h). The BPF
 // side only ever sets bits; flows that left the table (LRU eviction, idle
 // expiry) leave theirs behind, and a filter that fills up stops telling
-// flood packets apart from tracked flows. The collector clears it when it
-// gets too full; tracked flows set their bits again on their next packet.
+// flood packets apart from tracked flows. When it gets too full the
+// collector rebuilds it from the flows actually in the table (the Snapshot
+// it just read), with the same hash as the BPF side (bpf/lib/flow_hash.h),
+// so tracked flows keep their bits and only stale ones go.
 #pragma once
 
 #include <cstdint>
+#include <vector>
+
+#include "collector/snapshot.hpp"
 
 struct pktlens_bpf;
 
 namespace pktlens::collector {
 
 struct PresenceFill {
-  uint64_t bits_set = 0;
+  uint64_t bits_set = 0;  // before any rebuild
   uint64_t bits_total = 0;
-  bool cleared = false;
+  bool rebuilt = false;
   double ratio() const { return bits_total ? static_cast<double>(bits_set) / bits_total : 0; }
 };
 
-// Counts the bits set; clears the filter when more than `max_ratio` of them
-// are (0.5 keeps the false-positive rate of a flood packet under ~25%).
-PresenceFill upkeep_presence_filter(pktlens_bpf* skel, double max_ratio = 0.5);
+// Counts the bits set; rebuilds the filter from `flows` when more than
+// `max_ratio` of them are (0.5 keeps a flood packet's chance of a false
+// "maybe tracked" under ~25%).
+PresenceFill upkeep_presence_filter(pktlens_bpf* skel, const std::vector<FlowRecord>& flows,
+                                    double max_ratio = 0.5);
+
+// The filter's words as the kernel holds them.
+std::vector<uint64_t> read_presence_filter(pktlens_bpf* skel);
 
 }  // namespace pktlens::collector

@@ -17,6 +17,7 @@
 #include "dataplane.hpp"
 #include "frame_expect.hpp"
 #include "packet.hpp"
+#include "pinned_cpu.hpp"
 
 using namespace pktlens::test;
 
@@ -152,26 +153,6 @@ uint64_t coarse_now_ns() {
   clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
   return uint64_t(ts.tv_sec) * 1'000'000'000u + uint64_t(ts.tv_nsec);
 }
-
-// The flow admission budget is per CPU, and a test run executes on the CPU
-// of the caller: stay on one CPU so that every frame draws on one budget.
-class PinnedToOneCpu {
- public:
-  PinnedToOneCpu() {
-    CPU_ZERO(&saved_);
-    REQUIRE(sched_getaffinity(0, sizeof saved_, &saved_) == 0);
-    cpu_set_t one;
-    CPU_ZERO(&one);
-    CPU_SET(sched_getcpu(), &one);
-    REQUIRE(sched_setaffinity(0, sizeof one, &one) == 0);
-  }
-  ~PinnedToOneCpu() { sched_setaffinity(0, sizeof saved_, &saved_); }
-  PinnedToOneCpu(const PinnedToOneCpu&) = delete;
-  PinnedToOneCpu& operator=(const PinnedToOneCpu&) = delete;
-
- private:
-  cpu_set_t saved_;
-};
 
 Bytes udp4(uint16_t sport, size_t payload = 10) {
   return PacketBuilder().eth().ipv4().udp({.sport = sport, .dport = 53}).payload(payload).build();
