@@ -1,0 +1,423 @@
+// SPDX-License-Identifier: Apache-2.0
+// Snapshot -> metric families: the exact exposition text of a small case,
+// cumulative histograms, label forms, which slots are rendered, and a
+// richer Snapshot that `promtool check metrics` must accept without a word.
+#include <prometheus/text_serializer.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iterator>
+#include <limits>
+#include <map>
+#include <sstream>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "exporter/render.hpp"
+
+using namespace pktlens;
+using collector::Snapshot;
+using collector::VlanRecord;
+
+namespace {
+
+std::string serialize(const std::vector<prometheus::MetricFamily>& families) {
+  std::ostringstream out;
+  prometheus::TextSerializer{}.Serialize(out, families);
+  return out.str();
+}
+
+pktlens_if_stats& stats(Snapshot& s, uint32_t slot, uint8_t dir) {
+  return s.ifaces[{slot, dir}].stats;
+}
+
+const prometheus::MetricFamily* find(const std::vector<prometheus::MetricFamily>& fs,
+                                     const std::string& name) {
+  for (const auto& f : fs)
+    if (f.name == name) return &f;
+  return nullptr;
+}
+
+bool contains_line(const std::string& text, const std::string& line) {
+  std::istringstream in(text);
+  for (std::string l; std::getline(in, l);)
+    if (l == line) return true;
+  return false;
+}
+
+// Every line of `text` that starts with `prefix`.
+std::vector<std::string> lines_starting(const std::string& text, const std::string& prefix) {
+  std::vector<std::string> out;
+  std::istringstream in(text);
+  for (std::string l; std::getline(in, l);)
+    if (l.rfind(prefix, 0) == 0) out.push_back(l);
+  return out;
+}
+
+VlanRecord vlan(uint32_t ifindex, uint8_t dir, uint16_t outer, uint16_t inner, uint8_t tags,
+                uint64_t packets, uint64_t bytes) {
+  VlanRecord v;
+  v.ifindex = ifindex;
+  v.dir = dir;
+  v.vlan = outer;
+  v.vlan_inner = inner;
+  v.tags = tags;
+  v.packets = packets;
+  v.bytes = bytes;
+  return v;
+}
+
+}  // namespace
+
+// The whole exposition of slot 1 / ingress with a few counters set: every
+// family, HELP text, label order and value format is part of the product.
+const std::string kGolden =
+    R"golden(# HELP pktlens_packets_total Frames seen by the hook, by L3 and L4 protocol.
+# TYPE pktlens_packets_total counter
+pktlens_packets_total{interface="eth0",dir="ingress",l3="ipv4",l4="tcp"} 3
+pktlens_packets_total{interface="eth0",dir="ingress",l3="ipv4",l4="udp"} 0
+pktlens_packets_total{interface="eth0",dir="ingress",l3="ipv4",l4="icmp"} 0
+pktlens_packets_total{interface="eth0",dir="ingress",l3="ipv4",l4="icmpv6"} 0
+pktlens_packets_total{interface="eth0",dir="ingress",l3="ipv4",l4="other"} 0
+pktlens_packets_total{interface="eth0",dir="ingress",l3="ipv6",l4="tcp"} 0
+pktlens_packets_total{interface="eth0",dir="ingress",l3="ipv6",l4="udp"} 0
+pktlens_packets_total{interface="eth0",dir="ingress",l3="ipv6",l4="icmp"} 0
+pktlens_packets_total{interface="eth0",dir="ingress",l3="ipv6",l4="icmpv6"} 0
+pktlens_packets_total{interface="eth0",dir="ingress",l3="ipv6",l4="other"} 0
+pktlens_packets_total{interface="eth0",dir="ingress",l3="arp",l4="tcp"} 0
+pktlens_packets_total{interface="eth0",dir="ingress",l3="arp",l4="udp"} 0
+pktlens_packets_total{interface="eth0",dir="ingress",l3="arp",l4="icmp"} 0
+pktlens_packets_total{interface="eth0",dir="ingress",l3="arp",l4="icmpv6"} 0
+pktlens_packets_total{interface="eth0",dir="ingress",l3="arp",l4="other"} 0
+pktlens_packets_total{interface="eth0",dir="ingress",l3="other",l4="tcp"} 0
+pktlens_packets_total{interface="eth0",dir="ingress",l3="other",l4="udp"} 0
+pktlens_packets_total{interface="eth0",dir="ingress",l3="other",l4="icmp"} 0
+pktlens_packets_total{interface="eth0",dir="ingress",l3="other",l4="icmpv6"} 0
+pktlens_packets_total{interface="eth0",dir="ingress",l3="other",l4="other"} 0
+# HELP pktlens_bytes_total Bytes of the frames seen by the hook (frame length, Ethernet header included), by L3 and L4 protocol.
+# TYPE pktlens_bytes_total counter
+pktlens_bytes_total{interface="eth0",dir="ingress",l3="ipv4",l4="tcp"} 300
+pktlens_bytes_total{interface="eth0",dir="ingress",l3="ipv4",l4="udp"} 0
+pktlens_bytes_total{interface="eth0",dir="ingress",l3="ipv4",l4="icmp"} 0
+pktlens_bytes_total{interface="eth0",dir="ingress",l3="ipv4",l4="icmpv6"} 0
+pktlens_bytes_total{interface="eth0",dir="ingress",l3="ipv4",l4="other"} 0
+pktlens_bytes_total{interface="eth0",dir="ingress",l3="ipv6",l4="tcp"} 0
+pktlens_bytes_total{interface="eth0",dir="ingress",l3="ipv6",l4="udp"} 0
+pktlens_bytes_total{interface="eth0",dir="ingress",l3="ipv6",l4="icmp"} 0
+pktlens_bytes_total{interface="eth0",dir="ingress",l3="ipv6",l4="icmpv6"} 0
+pktlens_bytes_total{interface="eth0",dir="ingress",l3="ipv6",l4="other"} 0
+pktlens_bytes_total{interface="eth0",dir="ingress",l3="arp",l4="tcp"} 0
+pktlens_bytes_total{interface="eth0",dir="ingress",l3="arp",l4="udp"} 0
+pktlens_bytes_total{interface="eth0",dir="ingress",l3="arp",l4="icmp"} 0
+pktlens_bytes_total{interface="eth0",dir="ingress",l3="arp",l4="icmpv6"} 0
+pktlens_bytes_total{interface="eth0",dir="ingress",l3="arp",l4="other"} 0
+pktlens_bytes_total{interface="eth0",dir="ingress",l3="other",l4="tcp"} 0
+pktlens_bytes_total{interface="eth0",dir="ingress",l3="other",l4="udp"} 0
+pktlens_bytes_total{interface="eth0",dir="ingress",l3="other",l4="icmp"} 0
+pktlens_bytes_total{interface="eth0",dir="ingress",l3="other",l4="icmpv6"} 0
+pktlens_bytes_total{interface="eth0",dir="ingress",l3="other",l4="other"} 0
+# HELP pktlens_packet_size_bytes Frame length seen by the hook, Ethernet header included.
+# TYPE pktlens_packet_size_bytes histogram
+pktlens_packet_size_bytes_count{interface="eth0",dir="ingress"} 3
+pktlens_packet_size_bytes_sum{interface="eth0",dir="ingress"} 300
+pktlens_packet_size_bytes_bucket{interface="eth0",dir="ingress",le="64"} 0
+pktlens_packet_size_bytes_bucket{interface="eth0",dir="ingress",le="128"} 2
+pktlens_packet_size_bytes_bucket{interface="eth0",dir="ingress",le="256"} 3
+pktlens_packet_size_bytes_bucket{interface="eth0",dir="ingress",le="512"} 3
+pktlens_packet_size_bytes_bucket{interface="eth0",dir="ingress",le="1024"} 3
+pktlens_packet_size_bytes_bucket{interface="eth0",dir="ingress",le="1518"} 3
+pktlens_packet_size_bytes_bucket{interface="eth0",dir="ingress",le="9000"} 3
+pktlens_packet_size_bytes_bucket{interface="eth0",dir="ingress",le="+Inf"} 3
+# HELP pktlens_tcp_flags_total TCP headers with the flag set (syn: SYN without ACK, synack: SYN with ACK).
+# TYPE pktlens_tcp_flags_total counter
+pktlens_tcp_flags_total{interface="eth0",dir="ingress",flag="syn"} 1
+pktlens_tcp_flags_total{interface="eth0",dir="ingress",flag="synack"} 0
+pktlens_tcp_flags_total{interface="eth0",dir="ingress",flag="fin"} 0
+pktlens_tcp_flags_total{interface="eth0",dir="ingress",flag="rst"} 0
+pktlens_tcp_flags_total{interface="eth0",dir="ingress",flag="psh"} 0
+pktlens_tcp_flags_total{interface="eth0",dir="ingress",flag="urg"} 0
+pktlens_tcp_flags_total{interface="eth0",dir="ingress",flag="ece"} 0
+pktlens_tcp_flags_total{interface="eth0",dir="ingress",flag="cwr"} 0
+# HELP pktlens_dscp_packets_total IP packets by DSCP code point (only code points seen).
+# TYPE pktlens_dscp_packets_total counter
+pktlens_dscp_packets_total{interface="eth0",dir="ingress",dscp="46"} 3
+# HELP pktlens_ecn_ce_packets_total IP packets marked ECN Congestion Experienced.
+# TYPE pktlens_ecn_ce_packets_total counter
+pktlens_ecn_ce_packets_total{interface="eth0",dir="ingress"} 1
+# HELP pktlens_packet_ttl IPv4 TTL / IPv6 hop limit of IP packets (hops, unitless); the sum is not tracked and is NaN.
+# TYPE pktlens_packet_ttl histogram
+pktlens_packet_ttl_count{interface="eth0",dir="ingress"} 3
+pktlens_packet_ttl_sum{interface="eth0",dir="ingress"} Nan
+pktlens_packet_ttl_bucket{interface="eth0",dir="ingress",le="1"} 0
+pktlens_packet_ttl_bucket{interface="eth0",dir="ingress",le="2"} 0
+pktlens_packet_ttl_bucket{interface="eth0",dir="ingress",le="4"} 0
+pktlens_packet_ttl_bucket{interface="eth0",dir="ingress",le="8"} 0
+pktlens_packet_ttl_bucket{interface="eth0",dir="ingress",le="16"} 0
+pktlens_packet_ttl_bucket{interface="eth0",dir="ingress",le="32"} 0
+pktlens_packet_ttl_bucket{interface="eth0",dir="ingress",le="64"} 3
+pktlens_packet_ttl_bucket{interface="eth0",dir="ingress",le="128"} 3
+pktlens_packet_ttl_bucket{interface="eth0",dir="ingress",le="255"} 3
+pktlens_packet_ttl_bucket{interface="eth0",dir="ingress",le="+Inf"} 3
+# HELP pktlens_anomalies_total Frames showing the anomaly (a frame counts once per kind it shows; see docs/architecture.md).
+# TYPE pktlens_anomalies_total counter
+pktlens_anomalies_total{interface="eth0",dir="ingress",kind="truncated"} 0
+pktlens_anomalies_total{interface="eth0",dir="ingress",kind="bad_ip_header"} 0
+pktlens_anomalies_total{interface="eth0",dir="ingress",kind="bad_ip_length"} 0
+pktlens_anomalies_total{interface="eth0",dir="ingress",kind="ttl_expired"} 0
+pktlens_anomalies_total{interface="eth0",dir="ingress",kind="land"} 1
+pktlens_anomalies_total{interface="eth0",dir="ingress",kind="tcp_null"} 0
+pktlens_anomalies_total{interface="eth0",dir="ingress",kind="tcp_xmas"} 0
+pktlens_anomalies_total{interface="eth0",dir="ingress",kind="tcp_syn_fin"} 0
+pktlens_anomalies_total{interface="eth0",dir="ingress",kind="tcp_syn_rst"} 0
+pktlens_anomalies_total{interface="eth0",dir="ingress",kind="bad_tcp_offset"} 0
+pktlens_anomalies_total{interface="eth0",dir="ingress",kind="fragment"} 0
+pktlens_anomalies_total{interface="eth0",dir="ingress",kind="tiny_fragment"} 0
+pktlens_anomalies_total{interface="eth0",dir="ingress",kind="ip_options"} 0
+pktlens_anomalies_total{interface="eth0",dir="ingress",kind="oversize"} 0
+# HELP pktlens_flow_untracked_packets_total Frames without a flow key (not IP, IP header incomplete) or with flows switched off.
+# TYPE pktlens_flow_untracked_packets_total counter
+pktlens_flow_untracked_packets_total{interface="eth0",dir="ingress"} 0
+# HELP pktlens_flow_untracked_bytes_total Bytes of the frames counted in pktlens_flow_untracked_packets_total.
+# TYPE pktlens_flow_untracked_bytes_total counter
+pktlens_flow_untracked_bytes_total{interface="eth0",dir="ingress"} 0
+# HELP pktlens_flow_unadmitted_packets_total Frames of new flows refused by the insert budget or by the flow table.
+# TYPE pktlens_flow_unadmitted_packets_total counter
+pktlens_flow_unadmitted_packets_total{interface="eth0",dir="ingress"} 0
+# HELP pktlens_flow_unadmitted_bytes_total Bytes of the frames counted in pktlens_flow_unadmitted_packets_total.
+# TYPE pktlens_flow_unadmitted_bytes_total counter
+pktlens_flow_unadmitted_bytes_total{interface="eth0",dir="ingress"} 0
+# HELP pktlens_flow_inserts_total New flows created in the flow table.
+# TYPE pktlens_flow_inserts_total counter
+pktlens_flow_inserts_total{interface="eth0",dir="ingress"} 1
+# HELP pktlens_vlan_overflow_packets_total VLAN-tagged frames the per-VLAN table had no room for.
+# TYPE pktlens_vlan_overflow_packets_total counter
+pktlens_vlan_overflow_packets_total{interface="eth0",dir="ingress"} 0
+# HELP pktlens_vlan_overflow_bytes_total Bytes of the frames counted in pktlens_vlan_overflow_packets_total.
+# TYPE pktlens_vlan_overflow_bytes_total counter
+pktlens_vlan_overflow_bytes_total{interface="eth0",dir="ingress"} 0
+# HELP pktlens_flow_table_entries Entries in the flow table when the maps were read.
+# TYPE pktlens_flow_table_entries gauge
+pktlens_flow_table_entries 1
+# HELP pktlens_flow_table_capacity Maximum entries of the flow table.
+# TYPE pktlens_flow_table_capacity gauge
+pktlens_flow_table_capacity 1024
+)golden";
+
+TEST_CASE("render: golden text for one interface and direction") {
+  Snapshot s;
+  auto& st = stats(s, 1, PKTLENS_DIR_INGRESS);
+  st.packets[PKTLENS_L3_IPV4][PKTLENS_L4_TCP] = 3;
+  st.bytes[PKTLENS_L3_IPV4][PKTLENS_L4_TCP] = 300;
+  st.size_hist[1] = 2;  // <= 128
+  st.size_hist[2] = 1;  // <= 256
+  st.tcp_flags[PKTLENS_TCPF_SYN] = 1;
+  st.dscp[46] = 3;
+  st.ecn[PKTLENS_ECN_CE] = 1;
+  st.ttl_hist[6] = 3;  // <= 64
+  st.anomalies[PKTLENS_ANOM_LAND] = 1;
+  st.flow_inserts = 1;
+  s.flow_table_entries = 1;
+  s.flow_table_capacity = 1024;
+
+  const std::string text = serialize(exporter::render_interfaces(s, {{1, "eth0"}}, {}));
+  CHECK(text == kGolden);
+}
+
+TEST_CASE("render: histograms are cumulative with _sum and _count") {
+  Snapshot s;
+  auto& st = stats(s, 1, PKTLENS_DIR_EGRESS);
+  st.packets[PKTLENS_L3_IPV6][PKTLENS_L4_UDP] = 15;
+  st.bytes[PKTLENS_L3_IPV6][PKTLENS_L4_UDP] = 10000;
+  st.bytes[PKTLENS_L3_ARP][PKTLENS_L4_OTHER] = 500;  // _sum covers every l3/l4
+  st.size_hist[0] = 1;                               // <= 64
+  st.size_hist[3] = 2;                               // <= 512
+  st.size_hist[5] = 4;                               // <= 1518
+  st.size_hist[7] = 8;                               // > 9000
+  st.ttl_hist[0] = 1;                                // <= 1
+  st.ttl_hist[8] = 2;                                // <= 255
+  const auto families = exporter::render_interfaces(s, {{1, "eth0"}}, {});
+
+  const auto* size = find(families, "pktlens_packet_size_bytes");
+  REQUIRE(size != nullptr);
+  CHECK(size->type == prometheus::MetricType::Histogram);
+  REQUIRE(size->metric.size() == 1);
+  const auto& h = size->metric[0].histogram;
+  CHECK(h.sample_count == 15);
+  CHECK(h.sample_sum == 10500.0);
+  std::vector<std::pair<double, uint64_t>> buckets;
+  for (const auto& b : h.bucket) buckets.emplace_back(b.upper_bound, b.cumulative_count);
+  const double inf = std::numeric_limits<double>::infinity();
+  CHECK(buckets ==
+        std::vector<std::pair<double, uint64_t>>{
+            {64, 1}, {128, 1}, {256, 1}, {512, 3}, {1024, 3}, {1518, 7}, {9000, 7}, {inf, 15}});
+
+  const std::string text = serialize(families);
+  const std::string labels = "interface=\"eth0\",dir=\"egress\"";
+  CHECK(
+      lines_starting(text, "pktlens_packet_size_bytes_bucket") ==
+      std::vector<std::string>{"pktlens_packet_size_bytes_bucket{" + labels + ",le=\"64\"} 1",
+                               "pktlens_packet_size_bytes_bucket{" + labels + ",le=\"128\"} 1",
+                               "pktlens_packet_size_bytes_bucket{" + labels + ",le=\"256\"} 1",
+                               "pktlens_packet_size_bytes_bucket{" + labels + ",le=\"512\"} 3",
+                               "pktlens_packet_size_bytes_bucket{" + labels + ",le=\"1024\"} 3",
+                               "pktlens_packet_size_bytes_bucket{" + labels + ",le=\"1518\"} 7",
+                               "pktlens_packet_size_bytes_bucket{" + labels + ",le=\"9000\"} 7",
+                               "pktlens_packet_size_bytes_bucket{" + labels + ",le=\"+Inf\"} 15"});
+  CHECK(contains_line(text, "pktlens_packet_size_bytes_sum{" + labels + "} 10500"));
+  CHECK(contains_line(text, "pktlens_packet_size_bytes_count{" + labels + "} 15"));
+
+  // TTL: bounds 1..255, the 255 bucket already holds every packet.
+  CHECK(lines_starting(text, "pktlens_packet_ttl_bucket") ==
+        std::vector<std::string>{"pktlens_packet_ttl_bucket{" + labels + ",le=\"1\"} 1",
+                                 "pktlens_packet_ttl_bucket{" + labels + ",le=\"2\"} 1",
+                                 "pktlens_packet_ttl_bucket{" + labels + ",le=\"4\"} 1",
+                                 "pktlens_packet_ttl_bucket{" + labels + ",le=\"8\"} 1",
+                                 "pktlens_packet_ttl_bucket{" + labels + ",le=\"16\"} 1",
+                                 "pktlens_packet_ttl_bucket{" + labels + ",le=\"32\"} 1",
+                                 "pktlens_packet_ttl_bucket{" + labels + ",le=\"64\"} 1",
+                                 "pktlens_packet_ttl_bucket{" + labels + ",le=\"128\"} 1",
+                                 "pktlens_packet_ttl_bucket{" + labels + ",le=\"255\"} 3",
+                                 "pktlens_packet_ttl_bucket{" + labels + ",le=\"+Inf\"} 3"});
+  CHECK(contains_line(text, "pktlens_packet_ttl_count{" + labels + "} 3"));
+  const auto* ttl = find(families, "pktlens_packet_ttl");
+  REQUIRE(ttl != nullptr);
+  CHECK(std::isnan(ttl->metric.at(0).histogram.sample_sum));
+}
+
+TEST_CASE("render: which slots are rendered and under which name") {
+  Snapshot s;
+  stats(s, 0, PKTLENS_DIR_INGRESS).packets[PKTLENS_L3_OTHER][PKTLENS_L4_OTHER] = 4;
+  stats(s, 0, PKTLENS_DIR_EGRESS);   // zero, rendered with its slot
+  stats(s, 1, PKTLENS_DIR_INGRESS);  // named, all zero: rendered
+  stats(s, 2, PKTLENS_DIR_INGRESS).packets[PKTLENS_L3_IPV4][PKTLENS_L4_UDP] = 9;  // no name
+  stats(s, 3, PKTLENS_DIR_EGRESS);                                                // no name
+  const std::map<uint32_t, std::string> names{{1, "eth0"}, {7, "gone0"}};
+
+  const std::string text = serialize(exporter::render_interfaces(s, names, {}));
+  CHECK(lines_starting(text, "pktlens_ecn_ce_packets_total{") ==
+        std::vector<std::string>{
+            "pktlens_ecn_ce_packets_total{interface=\"unregistered\",dir=\"ingress\"} 0",
+            "pktlens_ecn_ce_packets_total{interface=\"unregistered\",dir=\"egress\"} 0",
+            "pktlens_ecn_ce_packets_total{interface=\"eth0\",dir=\"ingress\"} 0"});
+  CHECK(contains_line(
+      text,
+      "pktlens_packets_total{interface=\"unregistered\",dir=\"ingress\",l3=\"other\",l4=\"other\"} "
+      "4"));
+  // All 4 x 5 l3/l4 pairs per rendered (interface, dir), zeros included.
+  CHECK(lines_starting(text, "pktlens_packets_total{").size() == 3 * 20);
+  CHECK(lines_starting(text, "pktlens_anomalies_total{").size() == 3 * PKTLENS_ANOM_MAX);
+  CHECK(lines_starting(text, "pktlens_tcp_flags_total{").size() == 3 * PKTLENS_TCPF_MAX);
+  // No DSCP counted anywhere: the family is left out entirely.
+  CHECK(text.find("pktlens_dscp_packets_total") == std::string::npos);
+
+  SECTION("slot 0 without a packet is not rendered") {
+    Snapshot quiet;
+    // Only packets decide, not the other counters.
+    stats(quiet, 0, PKTLENS_DIR_INGRESS).anomalies[PKTLENS_ANOM_TRUNCATED] = 2;
+    stats(quiet, 0, PKTLENS_DIR_EGRESS);
+    const std::string t = serialize(exporter::render_interfaces(quiet, names, {}));
+    CHECK(t.find("unregistered") == std::string::npos);
+    CHECK(t.find("pktlens_packets_total") == std::string::npos);
+    // The flow-table gauges are there regardless.
+    CHECK(contains_line(t, "pktlens_flow_table_entries 0"));
+    CHECK(contains_line(t, "pktlens_flow_table_capacity 0"));
+  }
+}
+
+TEST_CASE("render: vlan label forms and interface names by ifindex") {
+  Snapshot s;
+  s.vlans = {vlan(2, PKTLENS_DIR_INGRESS, 100, 0, 1, 5, 500),
+             vlan(2, PKTLENS_DIR_INGRESS, 100, 0, 2, 1, 64),  // double tag, inner 0
+             vlan(2, PKTLENS_DIR_EGRESS, 100, 200, 2, 7, 700),
+             vlan(9, PKTLENS_DIR_INGRESS, 300, 0, 1, 3, 300)};  // unknown ifindex
+  const std::string text = serialize(exporter::render_interfaces(s, {}, {{2, "eth0"}}));
+  CHECK(lines_starting(text, "pktlens_vlan_packets_total{") ==
+        std::vector<std::string>{
+            "pktlens_vlan_packets_total{interface=\"eth0\",dir=\"ingress\",vlan=\"100\"} 5",
+            "pktlens_vlan_packets_total{interface=\"eth0\",dir=\"ingress\",vlan=\"100.0\"} 1",
+            "pktlens_vlan_packets_total{interface=\"eth0\",dir=\"egress\",vlan=\"100.200\"} 7"});
+  CHECK(lines_starting(text, "pktlens_vlan_bytes_total{") ==
+        std::vector<std::string>{
+            "pktlens_vlan_bytes_total{interface=\"eth0\",dir=\"ingress\",vlan=\"100\"} 500",
+            "pktlens_vlan_bytes_total{interface=\"eth0\",dir=\"ingress\",vlan=\"100.0\"} 64",
+            "pktlens_vlan_bytes_total{interface=\"eth0\",dir=\"egress\",vlan=\"100.200\"} 700"});
+  // No slot is named: no per-interface family at all.
+  CHECK(text.find("pktlens_packets_total") == std::string::npos);
+}
+
+namespace {
+
+// Runs `promtool check metrics` on `text`; returns its exit status and
+// combined output.
+std::pair<int, std::string> promtool_check(const std::string& text) {
+  char out_path[] = "/tmp/pktlens_promtool_XXXXXX";
+  const int fd = mkstemp(out_path);
+  REQUIRE(fd >= 0);
+  close(fd);
+  const std::string cmd = std::string("promtool check metrics >") + out_path + " 2>&1";
+  FILE* p = popen(cmd.c_str(), "w");
+  REQUIRE(p != nullptr);
+  fwrite(text.data(), 1, text.size(), p);
+  const int status = pclose(p);
+  std::ifstream in(out_path);
+  std::string output((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  unlink(out_path);
+  const int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return {code, output};
+}
+
+}  // namespace
+
+TEST_CASE("render: a rich Snapshot passes promtool check metrics") {
+  if (std::system("command -v promtool >/dev/null 2>&1") != 0)
+    FAIL("promtool not found in PATH: install the `prometheus` package (scripts/deps.sh)");
+
+  Snapshot s;
+  uint64_t n = 1;
+  for (uint32_t slot : {0u, 1u, 2u, 5u}) {
+    for (uint8_t dir = 0; dir < PKTLENS_DIR_MAX; ++dir) {
+      auto& st = stats(s, slot, dir);
+      for (auto& row : st.packets)
+        for (auto& v : row) v = n++;
+      for (auto& row : st.bytes)
+        for (auto& v : row) v = 100 * n++;
+      for (auto& v : st.size_hist) v = n++;
+      for (auto& v : st.tcp_flags) v = n++;
+      st.dscp[0] = n++;
+      st.dscp[10] = n++;
+      st.dscp[46] = n++;
+      for (auto& v : st.ecn) v = n++;
+      for (auto& v : st.ttl_hist) v = n++;
+      for (auto& v : st.anomalies) v = n++;
+      st.flow_untracked_packets = n++;
+      st.flow_untracked_bytes = n++;
+      st.flow_unadmitted_packets = n++;
+      st.flow_unadmitted_bytes = n++;
+      st.flow_inserts = n++;
+      st.vlan_overflow_packets = n++;
+      st.vlan_overflow_bytes = n++;
+    }
+  }
+  s.vlans = {vlan(2, PKTLENS_DIR_INGRESS, 10, 0, 1, 5, 500),
+             vlan(2, PKTLENS_DIR_EGRESS, 10, 20, 2, 6, 600),
+             vlan(3, PKTLENS_DIR_INGRESS, 4095, 4095, 2, 7, 700)};
+  s.flow_table_entries = 1234;
+  s.flow_table_capacity = 262144;
+
+  // Slot 5 has no name (skipped); slot 0 is "unregistered".
+  const std::string text = serialize(exporter::render_interfaces(
+      s, {{1, "eth0"}, {2, "veth-a.b_c"}}, {{2, "eth0"}, {3, "veth-a.b_c"}}));
+  REQUIRE(text.find("unregistered") != std::string::npos);
+  REQUIRE(text.find("veth-a.b_c") != std::string::npos);
+  const auto [code, output] = promtool_check(text);
+  INFO(output);
+  CHECK(code == 0);
+  CHECK(output.empty());
+}
