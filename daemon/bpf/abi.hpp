@@ -9,7 +9,7 @@
 #include <string_view>
 
 extern "C" {
-#include "pktlens_abi.h"
+#include <pktlens_abi.h>
 }
 
 namespace pktlens::abi {

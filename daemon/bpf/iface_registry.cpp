@@ -3,14 +3,13 @@
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <pktlens_bpf.skel.h>  // generated in the build tree
 
 #include <cerrno>
 #include <stdexcept>
 #include <string>
 #include <system_error>
 #include <vector>
-
-#include "pktlens_bpf.skel.h"
 
 namespace pktlens::bpf {
 

@@ -4,6 +4,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <linux/magic.h>
+#include <pktlens_bpf.skel.h>  // generated in the build tree
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <unistd.h>
@@ -11,8 +12,6 @@
 #include <cerrno>
 #include <filesystem>
 #include <system_error>
-
-#include "pktlens_bpf.skel.h"
 
 namespace pktlens::bpf {
 namespace {

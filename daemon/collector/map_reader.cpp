@@ -3,6 +3,7 @@
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <pktlens_bpf.skel.h>  // generated in the build tree
 #include <time.h>
 
 #include <algorithm>
@@ -16,7 +17,6 @@
 #include <vector>
 
 #include "bpf/percpu.hpp"
-#include "pktlens_bpf.skel.h"
 
 namespace pktlens::collector {
 namespace {

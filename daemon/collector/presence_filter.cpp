@@ -3,6 +3,7 @@
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <pktlens_bpf.skel.h>  // generated in the build tree
 
 #include <algorithm>
 #include <bit>
@@ -10,7 +11,6 @@
 #include <system_error>
 
 #include "bpf/abi.hpp"
-#include "pktlens_bpf.skel.h"
 
 extern "C" {
 #include "lib/flow_hash.h"
