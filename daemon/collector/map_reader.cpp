@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "bpf/percpu.hpp"
+#include "collector/abi_codec.hpp"
 
 namespace pktlens::collector {
 namespace {
@@ -158,31 +159,6 @@ T value_at(const uint8_t* values, size_t stride, int cpu) {
   return v;
 }
 
-// Every field of pktlens_if_stats is a __u64 counter: sum them as an array.
-static_assert(sizeof(pktlens_if_stats) % sizeof(uint64_t) == 0);
-void add_stats(pktlens_if_stats& into, const pktlens_if_stats& v) {
-  uint64_t a[sizeof(pktlens_if_stats) / 8], b[sizeof(pktlens_if_stats) / 8];
-  std::memcpy(a, &into, sizeof a);
-  std::memcpy(b, &v, sizeof b);
-  for (size_t i = 0; i < sizeof a / 8; i++) a[i] += b[i];
-  std::memcpy(&into, a, sizeof a);
-}
-
-FlowKey decode(const pktlens_flow_key& k) {
-  FlowKey f;
-  f.ifindex = k.ifindex;
-  f.dir = k.dir;
-  f.vlan = k.vlan;
-  f.vlan_inner = k.vlan_inner;
-  f.proto = k.proto;
-  f.family = k.family;
-  std::memcpy(f.src.data(), k.src, sizeof k.src);
-  std::memcpy(f.dst.data(), k.dst, sizeof k.dst);
-  f.sport = k.sport;
-  f.dport = k.dport;
-  return f;
-}
-
 // Sorted by key, one record per key (the last read wins).
 template <typename T, typename Key>
 void sort_unique(std::vector<T>& v, Key key) {
@@ -253,7 +229,7 @@ Snapshot read_snapshot(pktlens_bpf* skel, const ReadOptions& o, ReadInfo* info_o
         [&](const uint8_t* key, const uint8_t* values) {
           pktlens_flow_key k;
           std::memcpy(&k, key, sizeof k);
-          FlowRecord r{.key = decode(k)};
+          FlowRecord r{.key = decode_flow_key(k)};
           for (int cpu = 0; cpu < cpus; cpu++) {
             const auto v = value_at<pktlens_flow_val>(values, m.stride(), cpu);
             r.packets += v.packets;

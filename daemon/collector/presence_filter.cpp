@@ -11,30 +11,13 @@
 #include <system_error>
 
 #include "bpf/abi.hpp"
+#include "collector/abi_codec.hpp"
 
 extern "C" {
 #include "lib/flow_hash.h"
 }
 
 namespace pktlens::collector {
-namespace {
-
-pktlens_flow_key encode(const FlowKey& k) {
-  pktlens_flow_key e{};  // padding zero, as the BPF side has it
-  e.ifindex = k.ifindex;
-  e.vlan = k.vlan;
-  e.vlan_inner = k.vlan_inner;
-  e.sport = k.sport;
-  e.dport = k.dport;
-  e.dir = k.dir;
-  e.proto = k.proto;
-  e.family = k.family;
-  std::copy(k.src.begin(), k.src.end(), e.src);
-  std::copy(k.dst.begin(), k.dst.end(), e.dst);
-  return e;
-}
-
-}  // namespace
 
 std::vector<uint64_t> read_presence_filter(pktlens_bpf* skel) {
   const int fd = bpf_map__fd(skel->maps.pktlens_flow_seen);
@@ -62,7 +45,7 @@ PresenceFill upkeep_presence_filter(pktlens_bpf* skel, const std::vector<FlowRec
 
   std::vector<uint64_t> fresh(words, 0);
   for (const FlowRecord& f : flows) {
-    const pktlens_flow_key k = encode(f.key);
+    const pktlens_flow_key k = encode_flow_key(f.key);
     const uint64_t h = pktlens_flow_key_hash(&k);
     fresh[pktlens_flow_seen_word(h, words - 1)] |= pktlens_flow_seen_bits(h);
   }

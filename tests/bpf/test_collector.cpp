@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "bpf/percpu.hpp"
+#include "collector/abi_codec.hpp"
 #include "collector/map_reader.hpp"
 #include "dataplane.hpp"
 #include "packet.hpp"
@@ -42,21 +43,6 @@ void check_same(const Snapshot& a, const Snapshot& b) {
   CHECK(a.flow_table_entries == b.flow_table_entries);
   CHECK(a.flow_table_capacity == b.flow_table_capacity);
   CHECK(a.vlan_table_capacity == b.vlan_table_capacity);
-}
-
-FlowKey flow_key(const pktlens_flow_key& k) {
-  FlowKey f;
-  f.ifindex = k.ifindex;
-  f.dir = k.dir;
-  f.vlan = k.vlan;
-  f.vlan_inner = k.vlan_inner;
-  f.proto = k.proto;
-  f.family = k.family;
-  std::copy(std::begin(k.src), std::end(k.src), f.src.begin());
-  std::copy(std::begin(k.dst), std::end(k.dst), f.dst.begin());
-  f.sport = k.sport;
-  f.dport = k.dport;
-  return f;
 }
 
 const FlowRecord* find_flow(const Snapshot& s, uint8_t dir, uint8_t proto, uint16_t sport,
@@ -184,7 +170,7 @@ TEST_CASE("read_snapshot: exact counters, flows and VLANs, batch and iteration",
     CHECK(f4->key.dport == 80);
     // The same records the fixture reads key by key.
     for (const auto& g : dp.flows()) {
-      const auto k = flow_key(g.key);
+      const auto k = decode_flow_key(g.key);
       const auto hit = std::find_if(snap->flows.begin(), snap->flows.end(),
                                     [&](const FlowRecord& r) { return r.key == k; });
       REQUIRE(hit != snap->flows.end());
@@ -219,7 +205,7 @@ TEST_CASE("read_snapshot: 20,000 flows with distinct per-CPU values, in chunks",
     k.sport = static_cast<uint16_t>(1024 + i);
     k.dport = static_cast<uint16_t>(i % 13);
     bpf::PerCpuValue<pktlens_flow_val> val(cpus);
-    FlowRecord r{.key = flow_key(k)};
+    FlowRecord r{.key = decode_flow_key(k)};
     for (int c = 0; c < cpus; c++) {
       pktlens_flow_val x{};
       // CPU c saw the flow when (i + c) % 3 != 0.

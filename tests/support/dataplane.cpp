@@ -11,6 +11,7 @@
 #include <system_error>
 
 #include "bpf/percpu.hpp"
+#include "collector/abi_codec.hpp"
 #include "pktlens_bpf.skel.h"
 
 namespace pktlens::test {
@@ -18,13 +19,6 @@ namespace {
 
 [[noreturn]] void fail(int err, const std::string& what) {
   throw std::system_error(err < 0 ? -err : err, std::generic_category(), what);
-}
-
-// All fields of pktlens_if_stats are __u64: add them as arrays.
-void add_stats(pktlens_if_stats& into, const pktlens_if_stats& v) {
-  auto* a = reinterpret_cast<uint64_t*>(&into);
-  auto* b = reinterpret_cast<const uint64_t*>(&v);
-  for (size_t i = 0; i < sizeof(pktlens_if_stats) / 8; i++) a[i] += b[i];
 }
 
 }  // namespace
@@ -96,7 +90,7 @@ pktlens_if_stats Dataplane::stats(uint32_t slot, uint8_t dir) const {
   auto v = bpf::lookup_percpu<pktlens_if_stats>(bpf_map__fd(skel_->maps.pktlens_stats), key);
   pktlens_if_stats sum{};
   if (!v) fail(ENOENT, "reading pktlens_stats slot " + std::to_string(slot));
-  for (int c = 0; c < v->cpus(); c++) add_stats(sum, v->at(c));
+  for (int c = 0; c < v->cpus(); c++) collector::add_stats(sum, v->at(c));
   return sum;
 }
 
