@@ -50,6 +50,15 @@ struct FlowRecord {
   bool operator==(const FlowRecord&) const = default;
 };
 
+// A flow with what it added in the last interval (top-K ranking).
+struct RankedFlow {
+  FlowRecord flow;  // cumulative counters as read
+  uint64_t bytes_delta = 0;
+  uint64_t packets_delta = 0;
+
+  bool operator==(const RankedFlow&) const = default;
+};
+
 struct VlanRecord {
   uint32_t ifindex = 0;
   uint8_t dir = 0;
@@ -70,7 +79,11 @@ struct Snapshot {
   // unregistered interfaces.
   std::map<std::pair<uint32_t, uint8_t>, IfaceCounters> ifaces;
   std::vector<VlanRecord> vlans;  // sorted, one per key
-  std::vector<FlowRecord> flows;  // sorted by key, one per key
+  std::vector<FlowRecord> flows;  // sorted by key, one per key (when read in full)
+  // The interval's top-K flows, ranked (bytes_delta desc, then key), and how
+  // many flows had packets in the interval; filled by the flow collection.
+  std::vector<RankedFlow> top_flows;
+  size_t flows_active = 0;
   size_t flow_table_entries = 0;
   size_t flow_table_capacity = 0;
   size_t vlan_table_capacity = 0;

@@ -11,14 +11,6 @@
 
 namespace pktlens::collector {
 
-struct RankedFlow {
-  FlowRecord flow;  // cumulative counters as read
-  uint64_t bytes_delta = 0;
-  uint64_t packets_delta = 0;
-
-  bool operator==(const RankedFlow&) const = default;
-};
-
 // The interval's counters of `cur` against `prev` (same key): a flow absent
 // from `prev` counts fully; a flow that was evicted and re-created (a
 // counter went down, or a later first_seen_ns) counts its current values.
