@@ -25,42 +25,20 @@
 #include <utility>
 
 #include "bpf/abi.hpp"
+#include "exporter/family_builder.hpp"
 
 namespace pktlens::exporter {
 
 namespace {
 
+using detail::add_counter;
+using detail::add_gauge;
+using detail::Labels;
+using detail::make_family;
+using detail::with;
 using prometheus::ClientMetric;
 using prometheus::MetricFamily;
 using prometheus::MetricType;
-using Labels = std::vector<ClientMetric::Label>;
-
-MetricFamily make_family(std::string name, std::string help, MetricType type) {
-  MetricFamily f;
-  f.name = std::move(name);
-  f.help = std::move(help);
-  f.type = type;
-  return f;
-}
-
-Labels with(Labels base, std::string_view name, std::string value) {
-  base.push_back({std::string(name), std::move(value)});
-  return base;
-}
-
-void add_counter(MetricFamily& f, Labels labels, uint64_t value) {
-  ClientMetric m;
-  m.label = std::move(labels);
-  m.counter.value = static_cast<double>(value);
-  f.metric.push_back(std::move(m));
-}
-
-void add_gauge(MetricFamily& f, Labels labels, double value) {
-  ClientMetric m;
-  m.label = std::move(labels);
-  m.gauge.value = value;
-  f.metric.push_back(std::move(m));
-}
 
 // counts[i] is the non-cumulative count of bucket i, whose upper bound is
 // bounds[i]; a bound of 0 in the last place stands for +Inf.

@@ -1,0 +1,109 @@
+// SPDX-License-Identifier: Apache-2.0
+// Decisions (see also render_flows.hpp):
+// - Only the top-K flows are rendered: the flow table holds up to
+//   flows.max_entries keys, far too many series for Prometheus. A flow that
+//   leaves the top-K simply disappears from the next scrape; its counters
+//   are cumulative, so when it comes back rate() continues where it left.
+// - Unknown protocols keep their number rather than a catch-all "other",
+//   so two different protocols between the same hosts stay two series.
+#include "exporter/render_flows.hpp"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <array>
+#include <string>
+#include <utility>
+
+#include "bpf/abi.hpp"
+#include "exporter/family_builder.hpp"
+
+namespace pktlens::exporter {
+
+namespace {
+
+using detail::add_counter;
+using detail::add_gauge;
+using detail::Labels;
+using detail::make_family;
+using prometheus::MetricFamily;
+using prometheus::MetricType;
+
+// false when family is neither 4 nor 6 (never written by the data plane).
+bool address_label(uint8_t family, const std::array<uint8_t, 16>& addr, std::string& out) {
+  char buf[INET6_ADDRSTRLEN];
+  const int af = family == 4 ? AF_INET : family == 6 ? AF_INET6 : AF_UNSPEC;
+  if (af == AF_UNSPEC || inet_ntop(af, addr.data(), buf, sizeof buf) == nullptr) return false;
+  out = buf;
+  return true;
+}
+
+}  // namespace
+
+std::string flow_proto_label(uint8_t proto) {
+  switch (proto) {
+    case IPPROTO_TCP:
+      return "tcp";
+    case IPPROTO_UDP:
+      return "udp";
+    case IPPROTO_ICMP:
+      return "icmp";
+    case IPPROTO_ICMPV6:
+      return "icmpv6";
+    default:
+      return std::to_string(proto);
+  }
+}
+
+std::string flow_vlan_label(uint16_t vlan, uint16_t vlan_inner) {
+  std::string out = std::to_string(vlan);
+  if (vlan_inner != 0) out += "." + std::to_string(vlan_inner);
+  return out;
+}
+
+std::vector<MetricFamily> render_flows(const std::vector<collector::RankedFlow>& top,
+                                       const std::map<uint32_t, std::string>& ifindex_names) {
+  auto packets = make_family("pktlens_flow_packets_total",
+                             "Frames of the flow (top-K flows of the last interval only).",
+                             MetricType::Counter);
+  auto bytes = make_family("pktlens_flow_bytes_total",
+                           "Bytes of the frames of the flow, Ethernet header included (top-K "
+                           "flows of the last interval only).",
+                           MetricType::Counter);
+
+  for (const auto& ranked : top) {
+    const auto& k = ranked.flow.key;
+    const auto name = ifindex_names.find(k.ifindex);
+    if (name == ifindex_names.end() || k.dir >= PKTLENS_DIR_MAX) continue;
+    std::string src, dst;
+    if (!address_label(k.family, k.src, src) || !address_label(k.family, k.dst, dst)) continue;
+    const Labels labels{{"interface", name->second},
+                        {"dir", std::string(abi::kDirNames[k.dir])},
+                        {"proto", flow_proto_label(k.proto)},
+                        {"src", std::move(src)},
+                        {"dst", std::move(dst)},
+                        {"sport", std::to_string(k.sport)},
+                        {"dport", std::to_string(k.dport)},
+                        {"vlan", flow_vlan_label(k.vlan, k.vlan_inner)}};
+    add_counter(packets, labels, ranked.flow.packets);
+    add_counter(bytes, labels, ranked.flow.bytes);
+  }
+
+  std::vector<MetricFamily> out;
+  for (auto* f : {&packets, &bytes})
+    if (!f->metric.empty()) out.push_back(std::move(*f));
+  return out;
+}
+
+std::vector<MetricFamily> render_flow_gauges(const collector::Snapshot& s) {
+  auto active = make_family("pktlens_flows_active",
+                            "Flows that saw at least one frame in the last collection interval.",
+                            MetricType::Gauge);
+  add_gauge(active, {}, static_cast<double>(s.flows_active));
+  std::vector<MetricFamily> out;
+  out.push_back(std::move(active));
+  return out;
+}
+
+}  // namespace pktlens::exporter
