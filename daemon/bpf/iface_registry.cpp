@@ -65,6 +65,21 @@ void IfaceRegistry::write(uint32_t ifindex, const pktlens_iface& v) {
   used_.insert(v.slot);
 }
 
+void IfaceRegistry::forget(uint32_t ifindex) {
+  const int fd = fd_for(ifindex);
+  int rc;
+  if (ifindex < array_size_) {
+    const pktlens_iface none{PKTLENS_SLOT_UNREGISTERED, 0};
+    rc = bpf_map_update_elem(fd, &ifindex, &none, BPF_ANY);
+  } else {
+    rc = bpf_map_delete_elem(fd, &ifindex);
+    if (rc != 0 && errno == ENOENT) rc = 0;
+  }
+  if (rc != 0)
+    throw std::system_error(errno, std::generic_category(),
+                            "unregistering ifindex " + std::to_string(ifindex));
+}
+
 uint32_t IfaceRegistry::assign(uint32_t ifindex, uint32_t mtu) {
   if (!scanned_) scan();
   uint32_t slot = 0;

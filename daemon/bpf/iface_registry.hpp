@@ -24,6 +24,10 @@ class IfaceRegistry {
   // Writes an entry as given (tests pick their slots).
   void write(uint32_t ifindex, const pktlens_iface& v);
   std::optional<pktlens_iface> read(uint32_t ifindex) const;
+  // The interface went away: its ifindex no longer counts into its slot
+  // (the kernel may give the number to a new interface). The slot stays
+  // taken, so its counters are never handed to another interface.
+  void forget(uint32_t ifindex);
 
  private:
   int fd_for(uint32_t ifindex) const;

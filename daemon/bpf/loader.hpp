@@ -1,0 +1,100 @@
+// SPDX-License-Identifier: Apache-2.0
+// The loader: which interfaces carry pktlens's programs. It compares the
+// interfaces the kernel has now with what is configured and attached, attaches
+// where something is missing, lets go of interfaces that disappeared, and
+// reports only what changed, so a caller can run it every interval (that is
+// how a configured interface that appears later gets attached) without
+// repeating log lines. Each attachment is RAII (tc_attachment, xdp_attachment):
+// destroying the Loader, or unwinding through it, leaves nothing attached.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "bpf/links.hpp"
+
+struct pktlens_bpf;
+
+namespace pktlens::bpf {
+
+class IfaceRegistry;
+
+enum class Hook {
+  tc,   // clsact ingress + egress
+  xdp,  // ingress only; native, generic as fallback
+};
+
+struct LoaderOptions {
+  Hook hook = Hook::tc;
+  // true: every interface that is up and not loopback, as it appears.
+  bool all = true;
+  // When !all: exactly these names, attached whether up or not.
+  std::vector<std::string> names;
+};
+
+// What one sync changed; each item is one log line's worth of facts.
+struct SyncEvents {
+  struct Attached {
+    std::string name;
+    uint32_t ifindex;
+    uint32_t slot;
+    std::string how;      // "tc", "xdp (native)", "xdp (generic: <why>)"
+    bool replaced_stale;  // programs of a killed pktlensd were replaced
+  };
+  struct Problem {
+    std::string name;
+    std::string what;
+  };
+  std::vector<Attached> attached;
+  std::vector<std::string> gone;     // attached interfaces that disappeared
+  std::vector<std::string> missing;  // configured names that are not there (newly)
+  std::vector<Problem> failed;       // attaching failed (newly, or a new error)
+  std::vector<Problem> renamed;      // name: the metrics name kept; what: the new name
+  bool empty() const {
+    return attached.empty() && gone.empty() && missing.empty() && failed.empty() && renamed.empty();
+  }
+};
+
+class Loader {
+ public:
+  Loader(pktlens_bpf* skel, IfaceRegistry& registry, LoaderOptions o);
+  ~Loader();
+  Loader(const Loader&) = delete;
+  Loader& operator=(const Loader&) = delete;
+
+  // Against the interfaces the kernel lists now (list_links()).
+  SyncEvents sync();
+  // Against a given list (tests).
+  SyncEvents sync(const std::vector<Link>& links);
+
+  // pktlens_stats slot -> interface name, for every interface attached in
+  // this run, gone ones included: their counters stay in the maps and keep
+  // the name they had when attached, so a rename or removal never splits a
+  // series.
+  const std::map<uint32_t, std::string>& slot_names() const { return slot_names_; }
+  // ifindex -> the same names (VLAN records are keyed by ifindex).
+  const std::map<uint32_t, std::string>& ifindex_names() const { return ifindex_names_; }
+  // Names of the interfaces attached right now, in ifindex order.
+  std::vector<std::string> attached_names() const;
+  size_t attached_count() const { return attached_.size(); }
+  // Configured names that are not attached right now (missing or failing).
+  std::vector<std::string> pending_names() const;
+
+ private:
+  struct Attachment;
+  bool wanted(const Link& l) const;
+  std::unique_ptr<Attachment> attach(const Link& l, SyncEvents::Attached& ev);
+
+  pktlens_bpf* skel_;
+  IfaceRegistry& registry_;
+  LoaderOptions opts_;
+  std::map<uint32_t, std::unique_ptr<Attachment>> attached_;  // by ifindex
+  std::map<uint32_t, std::string> slot_names_;
+  std::map<uint32_t, std::string> ifindex_names_;
+  std::map<std::string, std::string> reported_;  // name -> last problem logged
+};
+
+}  // namespace pktlens::bpf

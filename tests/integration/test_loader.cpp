@@ -1,0 +1,202 @@
+// SPDX-License-Identifier: Apache-2.0
+// The loader against real interfaces of the test's own namespace: which
+// interfaces `all` takes, a configured interface that appears late, one
+// that disappears and comes back, a rename, and a failure reported once.
+#include <bpf/libbpf.h>
+
+#include <algorithm>
+#include <catch2/catch.hpp>
+#include <memory>
+#include <string>
+
+#include "bpf/iface_registry.hpp"
+#include "bpf/loader.hpp"
+#include "bpf/object.hpp"
+#include "bpf/tc_attachment.hpp"
+#include "bpf/xdp_attachment.hpp"
+#include "pktlens_test_foreign.skel.h"
+#include "private_network.hpp"
+
+using namespace pktlens::test;
+using pktlens::bpf::Hook;
+using pktlens::bpf::IfaceRegistry;
+using pktlens::bpf::Loader;
+using pktlens::bpf::LoaderOptions;
+using pktlens::bpf::Object;
+using pktlens::bpf::tc_query_ours;
+
+namespace {
+
+bool has_tc(const std::string& dev) {
+  return sh("tc filter show dev " + dev + " ingress").find("tc_ingress") != std::string::npos &&
+         sh("tc filter show dev " + dev + " egress").find("tc_egress") != std::string::npos;
+}
+
+// Sorted: a veth's peer often gets the lower ifindex.
+std::vector<std::string> names_of(const std::vector<pktlens::bpf::SyncEvents::Attached>& v) {
+  std::vector<std::string> n;
+  for (const auto& a : v) n.push_back(a.name);
+  std::sort(n.begin(), n.end());
+  return n;
+}
+
+const pktlens::bpf::SyncEvents::Attached& named(
+    const std::vector<pktlens::bpf::SyncEvents::Attached>& v, const std::string& name) {
+  const auto it = std::find_if(v.begin(), v.end(), [&](const auto& a) { return a.name == name; });
+  REQUIRE(it != v.end());
+  return *it;
+}
+
+bool has_clsact(const std::string& dev) {
+  return sh("tc qdisc show dev " + dev).find("clsact") != std::string::npos;
+}
+
+}  // namespace
+
+TEST_CASE("loader: `all` attaches every up, non-loopback interface, and detaches on destruction",
+          "[loader]") {
+  PrivateNetwork net;
+  sh("ip link add pk2 type veth peer name pk3");  // down: not taken by `all`
+  sh("ip link set lo up");                        // loopback: never taken by `all`
+  Object obj({});
+  IfaceRegistry reg(obj.skel());
+  {
+    Loader loader(obj.skel(), reg, LoaderOptions{Hook::tc, true, {}});
+    const auto ev = loader.sync();
+    CHECK(names_of(ev.attached) == std::vector<std::string>{"pk0", "pk1"});
+    CHECK(ev.failed.empty());
+    CHECK(loader.attached_count() == 2);
+    CHECK(has_tc("pk0"));
+    CHECK(has_tc("pk1"));
+    CHECK_FALSE(has_clsact("pk2"));
+    CHECK_FALSE(has_clsact("lo"));
+    // Slots are registered for the data plane, named for the exporter.
+    const auto& pk0 = named(ev.attached, "pk0");
+    CHECK(reg.read(net.if0)->slot == pk0.slot);
+    CHECK(pk0.ifindex == static_cast<uint32_t>(net.if0));
+    CHECK(pk0.how == "tc");
+    CHECK(loader.slot_names().at(pk0.slot) == "pk0");
+    CHECK(loader.ifindex_names().at(net.if1) == "pk1");
+
+    // A second sync changes nothing and says nothing.
+    CHECK(loader.sync().empty());
+
+    // An interface that comes up later is attached at the next sync.
+    sh("ip link set pk2 up");
+    sh("ip link set pk3 up");
+    const auto later = loader.sync();
+    CHECK(names_of(later.attached) == std::vector<std::string>{"pk2", "pk3"});
+    CHECK(has_tc("pk2"));
+    CHECK(has_tc("pk3"));
+  }
+  for (const char* dev : {"pk0", "pk1", "pk2", "pk3"}) {
+    INFO(dev);
+    CHECK_FALSE(has_clsact(dev));
+  }
+}
+
+TEST_CASE("loader: a configured interface missing, appearing, vanishing and coming back",
+          "[loader]") {
+  PrivateNetwork net;
+  Object obj({});
+  IfaceRegistry reg(obj.skel());
+  Loader loader(obj.skel(), reg, LoaderOptions{Hook::tc, false, {"pk1", "late0"}});
+
+  auto ev = loader.sync();
+  REQUIRE(ev.attached.size() == 1);
+  CHECK(ev.attached[0].name == "pk1");
+  CHECK(ev.missing == std::vector<std::string>{"late0"});
+  CHECK_FALSE(has_clsact("pk0"));  // not configured
+  CHECK(loader.pending_names() == std::vector<std::string>{"late0"});
+  CHECK(loader.sync().empty());  // still missing: not reported again
+
+  // Configured names are attached whether up or not.
+  sh("ip link add late0 type veth peer name late1");
+  ev = loader.sync();
+  REQUIRE(ev.attached.size() == 1);
+  CHECK(ev.attached[0].name == "late0");
+  const uint32_t slot = ev.attached[0].slot;
+  CHECK(has_tc("late0"));
+  CHECK(loader.pending_names().empty());
+
+  // Deleted: reported gone and missing; its slot keeps its name, and the
+  // ifindex no longer counts into it.
+  const uint32_t old_ifindex = ev.attached[0].ifindex;
+  sh("ip link del late0");
+  ev = loader.sync();
+  CHECK(ev.gone == std::vector<std::string>{"late0"});
+  CHECK(ev.missing == std::vector<std::string>{"late0"});
+  CHECK(loader.attached_names() == std::vector<std::string>{"pk1"});
+  CHECK(loader.slot_names().at(slot) == "late0");
+  CHECK_FALSE(reg.read(old_ifindex).has_value());
+
+  // Back under the same name (a new ifindex): the same slot, so its series
+  // continue instead of appearing twice.
+  sh("ip link add late0 type veth peer name late1");
+  ev = loader.sync();
+  REQUIRE(ev.attached.size() == 1);
+  CHECK(ev.attached[0].slot == slot);
+  CHECK(reg.read(ev.attached[0].ifindex)->slot == slot);
+}
+
+TEST_CASE("loader: a renamed interface keeps its attachment and its metrics name", "[loader]") {
+  PrivateNetwork net;
+  Object obj({});
+  IfaceRegistry reg(obj.skel());
+  Loader loader(obj.skel(), reg, LoaderOptions{Hook::tc, true, {}});
+  REQUIRE(loader.sync().attached.size() == 2);
+  REQUIRE(has_tc("pk0"));
+  sh("ip link set pk0 down && ip link set pk0 name wan0 && ip link set wan0 up");
+  const auto ev = loader.sync();
+  REQUIRE(ev.renamed.size() == 1);
+  CHECK(ev.renamed[0].name == "pk0");
+  CHECK(ev.renamed[0].what == "wan0");
+  CHECK(ev.attached.empty());  // same ifindex: not attached twice
+  CHECK(loader.ifindex_names().at(net.if0) == "pk0");
+  CHECK(has_tc("wan0"));
+  CHECK(loader.sync().empty());  // reported once
+}
+
+TEST_CASE("loader: an attachment that fails is reported once, retried, and others go on",
+          "[loader]") {
+  PrivateNetwork net;
+  Object obj({});
+  IfaceRegistry reg(obj.skel());
+  // Somebody else's filter at pktlens's handle and priority on pk0.
+  std::unique_ptr<pktlens_test_foreign, void (*)(pktlens_test_foreign*)> foreign(
+      pktlens_test_foreign::open_and_load(), pktlens_test_foreign::destroy);
+  REQUIRE(foreign);
+  sh("tc qdisc add dev pk0 clsact");
+  bpf_tc_hook hook{};
+  hook.sz = sizeof hook;
+  hook.ifindex = net.if0;
+  hook.attach_point = BPF_TC_INGRESS;
+  bpf_tc_opts o{};
+  o.sz = sizeof o;
+  o.prog_fd = bpf_program__fd(foreign->progs.foreign_tc);
+  o.handle = pktlens::bpf::kTcHandle;
+  o.priority = pktlens::bpf::kTcPriority;
+  REQUIRE(bpf_tc_attach(&hook, &o) == 0);
+
+  Loader loader(obj.skel(), reg, LoaderOptions{Hook::tc, false, {"pk0", "pk1"}});
+  auto ev = loader.sync();
+  REQUIRE(ev.attached.size() == 1);
+  CHECK(ev.attached[0].name == "pk1");
+  REQUIRE(ev.failed.size() == 1);
+  CHECK(ev.failed[0].name == "pk0");
+  CHECK_THAT(ev.failed[0].what, Catch::Contains("foreign_tc"));
+  CHECK_FALSE(reg.read(net.if0).has_value());         // no slot left registered
+  CHECK(tc_query_ours(net.if0, BPF_TC_EGRESS) == 0);  // nothing half-attached
+  CHECK(loader.pending_names() == std::vector<std::string>{"pk0"});
+  CHECK(loader.sync().empty());  // the same failure is not reported again
+
+  // Once the other filter is gone, the retry succeeds.
+  o.prog_fd = 0;
+  o.flags = 0;
+  o.prog_id = 0;
+  REQUIRE(bpf_tc_detach(&hook, &o) == 0);
+  ev = loader.sync();
+  REQUIRE(ev.attached.size() == 1);
+  CHECK(ev.attached[0].name == "pk0");
+  CHECK(has_tc("pk0"));
+}
