@@ -2,17 +2,10 @@
 // Snapshot -> metric families: the exact exposition text of a small case,
 // cumulative histograms, label forms, which slots are rendered, and a
 // richer Snapshot that `promtool check metrics` must accept without a word.
-#include <prometheus/text_serializer.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
-#include <fstream>
-#include <iterator>
 #include <limits>
 #include <map>
 #include <sstream>
@@ -21,18 +14,15 @@
 #include <vector>
 
 #include "exporter/render.hpp"
+#include "exposition.hpp"
 
 using namespace pktlens;
 using collector::Snapshot;
 using collector::VlanRecord;
+using test::promtool_check;
+using test::serialize;
 
 namespace {
-
-std::string serialize(const std::vector<prometheus::MetricFamily>& families) {
-  std::ostringstream out;
-  prometheus::TextSerializer{}.Serialize(out, families);
-  return out.str();
-}
 
 pktlens_if_stats& stats(Snapshot& s, uint32_t slot, uint8_t dir) {
   return s.ifaces[{slot, dir}].stats;
@@ -352,33 +342,7 @@ TEST_CASE("render: vlan label forms and interface names by ifindex") {
   CHECK(text.find("pktlens_packets_total") == std::string::npos);
 }
 
-namespace {
-
-// Runs `promtool check metrics` on `text`; returns its exit status and
-// combined output.
-std::pair<int, std::string> promtool_check(const std::string& text) {
-  char out_path[] = "/tmp/pktlens_promtool_XXXXXX";
-  const int fd = mkstemp(out_path);
-  REQUIRE(fd >= 0);
-  close(fd);
-  const std::string cmd = std::string("promtool check metrics >") + out_path + " 2>&1";
-  FILE* p = popen(cmd.c_str(), "w");
-  REQUIRE(p != nullptr);
-  fwrite(text.data(), 1, text.size(), p);
-  const int status = pclose(p);
-  std::ifstream in(out_path);
-  std::string output((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  unlink(out_path);
-  const int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return {code, output};
-}
-
-}  // namespace
-
 TEST_CASE("render: a rich Snapshot passes promtool check metrics") {
-  if (std::system("command -v promtool >/dev/null 2>&1") != 0)
-    FAIL("promtool not found in PATH: install the `prometheus` package (scripts/deps.sh)");
-
   Snapshot s;
   uint64_t n = 1;
   for (uint32_t slot : {0u, 1u, 2u, 5u}) {

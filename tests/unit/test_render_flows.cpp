@@ -3,26 +3,20 @@
 // for each label form (IPv4/IPv6, ICMP type/code, VLAN forms, unknown
 // protocol), unnamed interfaces skipped, ranking order kept.
 #include <arpa/inet.h>
-#include <prometheus/text_serializer.h>
 
 #include <catch2/catch.hpp>
 #include <cstdint>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "exporter/render_flows.hpp"
+#include "exposition.hpp"
 
 using namespace pktlens;
 using collector::RankedFlow;
+using test::serialize;
 
 namespace {
-
-std::string serialize(const std::vector<prometheus::MetricFamily>& families) {
-  std::ostringstream out;
-  prometheus::TextSerializer{}.Serialize(out, families);
-  return out.str();
-}
 
 std::array<uint8_t, 16> addr(const char* text) {
   std::array<uint8_t, 16> a{};

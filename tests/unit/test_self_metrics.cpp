@@ -1,25 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 // pktlensd's self metrics: the exact exposition text.
-#include <prometheus/text_serializer.h>
 
 #include <catch2/catch.hpp>
-#include <sstream>
 #include <string>
 
 #include "bpf/abi.hpp"
 #include "exporter/self_metrics.hpp"
+#include "exposition.hpp"
 
 using namespace pktlens;
-
-namespace {
-
-std::string serialize(const std::vector<prometheus::MetricFamily>& families) {
-  std::ostringstream out;
-  prometheus::TextSerializer{}.Serialize(out, families);
-  return out.str();
-}
-
-}  // namespace
+using test::serialize;
 
 TEST_CASE("self metrics: golden text") {
   exporter::SelfStats self;
