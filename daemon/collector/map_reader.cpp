@@ -182,7 +182,7 @@ Snapshot read_snapshot(pktlens_bpf* skel, const ReadOptions& o, ReadInfo* info_o
   s.taken_ns = monotonic_ns();
   const int cpus = bpf::possible_cpus();
 
-  {
+  if (o.counters) {
     const MapShape m = shape_of(skel->maps.pktlens_stats, cpus);
     read_map(
         m, o, [&] { s.ifaces.clear(); },
@@ -196,9 +196,9 @@ Snapshot read_snapshot(pktlens_bpf* skel, const ReadOptions& o, ReadInfo* info_o
         },
         info);
   }
-  {
+  s.vlan_table_capacity = bpf_map__max_entries(skel->maps.pktlens_vlans);
+  if (o.counters) {
     const MapShape m = shape_of(skel->maps.pktlens_vlans, cpus);
-    s.vlan_table_capacity = m.max_entries;
     read_map(
         m, o, [&] { s.vlans.clear(); },
         [&](const uint8_t* key, const uint8_t* values) {
@@ -221,9 +221,9 @@ Snapshot read_snapshot(pktlens_bpf* skel, const ReadOptions& o, ReadInfo* info_o
       return std::tuple(r.ifindex, r.dir, r.vlan, r.vlan_inner, r.tags);
     });
   }
-  {
+  s.flow_table_capacity = bpf_map__max_entries(skel->maps.pktlens_flows);
+  if (o.flows) {
     const MapShape m = shape_of(skel->maps.pktlens_flows, cpus);
-    s.flow_table_capacity = m.max_entries;
     read_map(
         m, o, [&] { s.flows.clear(); },
         [&](const uint8_t* key, const uint8_t* values) {

@@ -19,6 +19,12 @@ struct ReadOptions {
   bool force_iteration = false;
   // Entries requested per batch call; grown when a hash bucket does not fit.
   uint32_t batch_chunk = 4096;
+  // Read pktlens_flows into Snapshot::flows. The daemon reads flows through
+  // collector::FlowTable (flow_table.hpp) instead, and skips them here.
+  bool flows = true;
+  // Read pktlens_stats and pktlens_vlans (off: flows only, FlowTable's
+  // fallback when the kernel has no map iterators).
+  bool counters = true;
 };
 
 // How the maps were read, for tests and a debug log line.

@@ -36,6 +36,16 @@ std::vector<uint64_t> read_presence_filter(pktlens_bpf* skel) {
 
 PresenceFill upkeep_presence_filter(pktlens_bpf* skel, const std::vector<FlowRecord>& flows,
                                     double max_ratio) {
+  return upkeep_presence_filter(
+      skel,
+      [&](const FlowKeyAdd& add) {
+        for (const FlowRecord& f : flows) add(encode_flow_key(f.key));
+      },
+      max_ratio);
+}
+
+PresenceFill upkeep_presence_filter(pktlens_bpf* skel, const ForEachFlowKey& for_each_key,
+                                    double max_ratio) {
   const std::vector<uint64_t> now = read_presence_filter(skel);
   const uint32_t words = bpf_map__max_entries(skel->maps.pktlens_flow_seen);
   PresenceFill fill;
@@ -44,11 +54,10 @@ PresenceFill upkeep_presence_filter(pktlens_bpf* skel, const std::vector<FlowRec
   if (fill.ratio() <= max_ratio) return fill;
 
   std::vector<uint64_t> fresh(words, 0);
-  for (const FlowRecord& f : flows) {
-    const pktlens_flow_key k = encode_flow_key(f.key);
+  for_each_key([&](const pktlens_flow_key& k) {
     const uint64_t h = pktlens_flow_key_hash(&k);
     fresh[pktlens_flow_seen_word(h, words - 1)] |= pktlens_flow_seen_bits(h);
-  }
+  });
   std::vector<uint32_t> keys(words);
   for (uint32_t i = 0; i < words; i++) keys[i] = i;
   uint32_t count = words;

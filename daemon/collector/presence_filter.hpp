@@ -9,11 +9,13 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "collector/snapshot.hpp"
 
 struct pktlens_bpf;
+struct pktlens_flow_key;
 
 namespace pktlens::collector {
 
@@ -28,6 +30,15 @@ struct PresenceFill {
 // `max_ratio` of them are (0.5 keeps a flood packet's chance of a false
 // "maybe tracked" under ~25%).
 PresenceFill upkeep_presence_filter(pktlens_bpf* skel, const std::vector<FlowRecord>& flows,
+                                    double max_ratio = 0.5);
+
+// The same, with the flows given as a walk over their kernel keys: calls
+// `add` once per flow in the table. Only called for a rebuild. For
+// collector::FlowTable, whose mirror holds the keys as the kernel does
+// (FlowTable::upkeep_presence), so a rebuild copies no records.
+using FlowKeyAdd = std::function<void(const pktlens_flow_key&)>;
+using ForEachFlowKey = std::function<void(const FlowKeyAdd& add)>;
+PresenceFill upkeep_presence_filter(pktlens_bpf* skel, const ForEachFlowKey& for_each_key,
                                     double max_ratio = 0.5);
 
 // The filter's words as the kernel holds them.

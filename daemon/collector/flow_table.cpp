@@ -1,0 +1,521 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "collector/flow_table.hpp"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <pktlens_bpf.skel.h>        // generated in the build tree
+#include <pktlens_flow_iter.skel.h>  // generated in the build tree
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <string>
+#include <system_error>
+#include <vector>
+
+#include "bpf/percpu.hpp"
+#include "collector/abi_codec.hpp"
+#include "collector/map_reader.hpp"
+#include "collector/top_k.hpp"
+#include "flow_iter.h"
+
+extern "C" {
+#include "lib/flow_hash.h"
+}
+
+namespace pktlens::collector {
+namespace {
+
+static_assert(sizeof(pktlens_flow_rec) == 88);
+static_assert(offsetof(pktlens_flow_rec, packets) == sizeof(pktlens_flow_key));
+
+// The kernel's internal "not supported" (include/linux/errno.h).
+constexpr int kENOTSUPP = 524;
+
+// Flows updated this long before a pass started are read again by the next
+// one: the coarse clock of last_seen_ns and CLOCK_MONOTONIC_COARSE are the
+// same clock, the margin only guards against a tick landing in between.
+// Re-read flows that did not change have zero deltas and count nowhere.
+constexpr uint64_t kSinceMarginNs = 50'000'000;
+
+[[noreturn]] void fail(int err, const std::string& what) {
+  throw std::system_error(err, std::generic_category(), what);
+}
+
+uint64_t coarse_now_ns() {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000ULL + static_cast<uint64_t>(ts.tv_nsec);
+}
+
+// libbpf 1.x returns -errno; older ones return -1 and set errno.
+int error_of(int rc) { return rc < -1 ? -rc : errno; }
+
+class Fd {
+ public:
+  explicit Fd(int fd) : fd_(fd) {}
+  ~Fd() {
+    if (fd_ >= 0) close(fd_);
+  }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  int get() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
+struct IterSkelDestroy {
+  void operator()(pktlens_flow_iter* s) const { pktlens_flow_iter::destroy(s); }
+};
+struct LinkDestroy {
+  void operator()(bpf_link* l) const { bpf_link__destroy(l); }
+};
+
+// The iterator program, loaded and attached to the flow map. `reason` is
+// set (and the rest empty) when the kernel refused it.
+struct Iterator {
+  std::unique_ptr<pktlens_flow_iter, IterSkelDestroy> skel;
+  std::unique_ptr<bpf_link, LinkDestroy> link;
+  std::string reason;
+
+  Iterator() : reason("forced (FlowTableOptions::force_fallback)") {}
+  Iterator(int flows_fd, int cpus) {
+    if (cpus > PKTLENS_ITER_MAX_CPUS) {
+      reason = std::to_string(cpus) + " possible CPUs, the iterator sums at most " +
+               std::to_string(PKTLENS_ITER_MAX_CPUS);
+      return;
+    }
+    skel.reset(pktlens_flow_iter::open());
+    if (!skel) {
+      reason = std::string("opening the iterator object: ") + std::strerror(errno);
+      return;
+    }
+    skel->rodata->cfg_cpus = static_cast<uint32_t>(cpus);
+    if (const int rc = pktlens_flow_iter::load(skel.get()); rc != 0) {
+      reason = std::string("loading the iterator program: ") + std::strerror(error_of(rc));
+      skel.reset();
+      return;
+    }
+    union bpf_iter_link_info info {};
+    info.map.map_fd = static_cast<uint32_t>(flows_fd);
+    LIBBPF_OPTS(bpf_iter_attach_opts, opts, .link_info = &info, .link_info_len = sizeof info);
+    link.reset(bpf_program__attach_iter(skel->progs.flow_iter, &opts));
+    if (!link) {
+      reason = std::string("attaching the iterator to pktlens_flows: ") + std::strerror(errno);
+      skel.reset();
+    }
+  }
+  bool usable() const { return link != nullptr; }
+};
+
+// A flow of the mirror. Keys as the kernel holds them: the presence filter
+// and deletes use them as they are; decoded only for the top-K.
+struct Entry {
+  pktlens_flow_key key;
+  uint64_t packets;
+  uint64_t bytes;
+  uint64_t first_seen_ns;
+  uint64_t last_seen_ns;
+  uint32_t pass;  // the last pass that reported it
+  uint8_t tcp_flags;
+};
+static_assert(sizeof(Entry) == 88);
+
+FlowRecord counters_of(const Entry& e) {
+  return FlowRecord{.packets = e.packets,
+                    .bytes = e.bytes,
+                    .first_seen_ns = e.first_seen_ns,
+                    .last_seen_ns = e.last_seen_ns,
+                    .tcp_flags = e.tcp_flags};
+}
+
+FlowRecord counters_of(const pktlens_flow_rec& r) {
+  return FlowRecord{.packets = r.packets,
+                    .bytes = r.bytes,
+                    .first_seen_ns = r.first_seen_ns,
+                    .last_seen_ns = r.last_seen_ns,
+                    .tcp_flags = r.tcp_flags};
+}
+
+bool same_key(const pktlens_flow_key& a, const pktlens_flow_key& b) {
+  return std::memcmp(&a, &b, sizeof a) == 0;
+}
+
+// FlowKey's order (the ranking tie-break) on kernel keys, without decoding.
+bool key_less(const pktlens_flow_key& a, const pktlens_flow_key& b) {
+  if (a.ifindex != b.ifindex) return a.ifindex < b.ifindex;
+  if (a.dir != b.dir) return a.dir < b.dir;
+  if (a.vlan != b.vlan) return a.vlan < b.vlan;
+  if (a.vlan_inner != b.vlan_inner) return a.vlan_inner < b.vlan_inner;
+  if (a.proto != b.proto) return a.proto < b.proto;
+  if (a.family != b.family) return a.family < b.family;
+  if (const int c = std::memcmp(a.src, b.src, sizeof a.src)) return c < 0;
+  if (const int c = std::memcmp(a.dst, b.dst, sizeof a.dst)) return c < 0;
+  if (a.sport != b.sport) return a.sport < b.sport;
+  return a.dport < b.dport;
+}
+
+// Dense entries plus an open-addressing index (linear probing, no
+// tombstones): 88 bytes per flow and 8 per index slot, at most half full.
+// Removal moves the last entry into the hole.
+class Mirror {
+ public:
+  static constexpr uint32_t kNone = UINT32_MAX;
+
+  explicit Mirror(size_t expected) { rehash(slots_for(expected)); }
+
+  size_t size() const { return entries_.size(); }
+  Entry& at(uint32_t i) { return entries_[i]; }
+  const Entry& at(uint32_t i) const { return entries_[i]; }
+  const std::vector<Entry>& entries() const { return entries_; }
+
+  uint32_t find(const pktlens_flow_key& k) const {
+    const uint64_t h = pktlens_flow_key_hash(&k);
+    for (size_t p = h & mask_;; p = (p + 1) & mask_) {
+      const uint64_t s = slots_[p];
+      if (s == 0) return kNone;
+      const auto idx = static_cast<uint32_t>(s) - 1;
+      if ((s >> 32) == (h >> 32) && same_key(entries_[idx].key, k)) return idx;
+    }
+  }
+
+  // The key must be absent.
+  uint32_t insert(const Entry& e) {
+    if ((entries_.size() + 1) * 2 > slots_.size()) rehash(slots_.size() * 2);
+    const auto idx = static_cast<uint32_t>(entries_.size());
+    entries_.push_back(e);
+    place(pktlens_flow_key_hash(&e.key), idx);
+    return idx;
+  }
+
+  void erase(uint32_t idx) {
+    unlink(idx);
+    const auto last = static_cast<uint32_t>(entries_.size() - 1);
+    if (idx != last) {
+      // Point the last entry's slot at its new place.
+      const uint64_t h = pktlens_flow_key_hash(&entries_[last].key);
+      for (size_t p = h & mask_;; p = (p + 1) & mask_) {
+        if (static_cast<uint32_t>(slots_[p]) - 1 == last) {
+          slots_[p] = (h >> 32 << 32) | (uint64_t{idx} + 1);
+          break;
+        }
+      }
+      entries_[idx] = entries_[last];
+    }
+    entries_.pop_back();
+  }
+
+  // Removes every entry for which `drop` is true; returns how many.
+  template <typename Pred>
+  size_t erase_if(Pred drop) {
+    size_t n = 0;
+    for (size_t i = entries_.size(); i-- > 0;) {
+      // Descending: the entry moved into a hole is one already kept.
+      if (drop(entries_[i])) {
+        erase(static_cast<uint32_t>(i));
+        n++;
+      }
+    }
+    return n;
+  }
+
+ private:
+  static size_t slots_for(size_t n) {
+    size_t s = 1024;
+    while (s < n * 2) s <<= 1;
+    return s;
+  }
+
+  void place(uint64_t h, uint32_t idx) {
+    size_t p = h & mask_;
+    while (slots_[p] != 0) p = (p + 1) & mask_;
+    slots_[p] = (h >> 32 << 32) | (uint64_t{idx} + 1);
+  }
+
+  // Removes idx's slot; backward-shift deletion keeps probe chains whole.
+  void unlink(uint32_t idx) {
+    const uint64_t h = pktlens_flow_key_hash(&entries_[idx].key);
+    size_t p = h & mask_;
+    while (static_cast<uint32_t>(slots_[p]) - 1 != idx) p = (p + 1) & mask_;
+    for (size_t q = (p + 1) & mask_;; q = (q + 1) & mask_) {
+      const uint64_t s = slots_[q];
+      if (s == 0) break;
+      const uint64_t hq = pktlens_flow_key_hash(&entries_[static_cast<uint32_t>(s) - 1].key);
+      const size_t home = hq & mask_;
+      // Move q back to p unless its home lies cyclically in (p, q].
+      const bool stays = p <= q ? (p < home && home <= q) : (p < home || home <= q);
+      if (!stays) {
+        slots_[p] = s;
+        p = q;
+      }
+    }
+    slots_[p] = 0;
+  }
+
+  void rehash(size_t n) {
+    slots_.assign(n, 0);
+    mask_ = n - 1;
+    for (uint32_t i = 0; i < entries_.size(); i++)
+      place(pktlens_flow_key_hash(&entries_[i].key), i);
+  }
+
+  std::vector<Entry> entries_;
+  std::vector<uint64_t> slots_;
+  size_t mask_ = 0;
+};
+
+// A flow the pass changed, and what it added.
+struct Change {
+  uint32_t idx;
+  uint64_t bytes_delta;
+  uint64_t packets_delta;
+};
+
+}  // namespace
+
+struct FlowTable::Impl {
+  pktlens_bpf* skel;
+  FlowTableOptions o;
+  int flows_fd;
+  size_t capacity;
+  Iterator iter;
+  Mirror mirror;
+  uint32_t pass = 0;
+  uint64_t since_ns = 0;  // the next iterator pass reports last_seen_ns >= this
+  bool full_next = true;  // the next pass re-reads everything
+  std::vector<Change> changes;
+  std::vector<pktlens_flow_key> idle;
+  std::vector<uint8_t> buf;
+
+  Impl(pktlens_bpf* s, FlowTableOptions opts)
+      : skel(s),
+        o(opts),
+        flows_fd(bpf_map__fd(s->maps.pktlens_flows)),
+        capacity(bpf_map__max_entries(s->maps.pktlens_flows)),
+        iter(o.force_fallback ? Iterator() : Iterator(flows_fd, bpf::possible_cpus())),
+        mirror(capacity) {}
+
+  // One record from the kernel (or the fallback read).
+  void apply(const pktlens_flow_rec& r) {
+    if (r.idle) {
+      idle.push_back(r.key);
+      return;
+    }
+    const uint32_t idx = mirror.find(r.key);
+    if (idx == Mirror::kNone) {
+      const uint32_t at = mirror.insert(
+          Entry{r.key, r.packets, r.bytes, r.first_seen_ns, r.last_seen_ns, pass, r.tcp_flags});
+      changes.push_back(Change{at, r.bytes, r.packets});
+      return;
+    }
+    Entry& e = mirror.at(idx);
+    const FlowRecord before = counters_of(e);
+    const RankedFlow d = interval_of(counters_of(r), &before);
+    if (e.pass != pass) {
+      changes.push_back(Change{idx, d.bytes_delta, d.packets_delta});
+    } else {
+      // Read twice in one pass (the kernel's walk resumed in a bucket that
+      // changed between two read() calls): add what came in between.
+      for (Change& c : changes)
+        if (c.idx == idx) {
+          c.bytes_delta += d.bytes_delta;
+          c.packets_delta += d.packets_delta;
+        }
+    }
+    e.packets = r.packets;
+    e.bytes = r.bytes;
+    e.first_seen_ns = r.first_seen_ns;
+    e.last_seen_ns = r.last_seen_ns;
+    e.tcp_flags = r.tcp_flags;
+    e.pass = pass;
+  }
+
+  // Runs the iterator; returns the kernel's element count.
+  size_t read_iterator(uint64_t since, uint64_t expire_before, FlowCollectStats& st) {
+    auto* bss = iter.skel->bss;
+    bss->iter_since_ns = since;
+    bss->iter_expire_before_ns = expire_before;
+    bss->iter_entries = 0;
+    bss->iter_reported = 0;
+    const Fd fd(bpf_iter_create(bpf_link__fd(iter.link.get())));
+    if (fd.get() < 0) fail(errno, "creating a pktlens_flows iterator");
+    buf.resize(1 << 20);
+    size_t have = 0;  // bytes of a record cut by the previous read()
+    for (;;) {
+      const ssize_t n = read(fd.get(), buf.data() + have, buf.size() - have);
+      st.read_calls++;
+      if (n < 0) {
+        // EAGAIN: the kernel visited a million elements without output.
+        if (errno == EAGAIN || errno == EINTR) continue;
+        fail(errno, "reading the pktlens_flows iterator");
+      }
+      if (n == 0) break;
+      have += static_cast<size_t>(n);
+      const size_t whole = have / sizeof(pktlens_flow_rec);
+      for (size_t i = 0; i < whole; i++) {
+        pktlens_flow_rec r;
+        std::memcpy(&r, buf.data() + i * sizeof r, sizeof r);
+        apply(r);
+      }
+      const size_t used = whole * sizeof(pktlens_flow_rec);
+      std::memmove(buf.data(), buf.data() + used, have - used);
+      have -= used;
+    }
+    if (have != 0) fail(EPROTO, "pktlens_flows iterator: a record cut at the end");
+    st.reported = bss->iter_reported;
+    return bss->iter_entries;
+  }
+
+  // The fallback: the whole map batch-read, every flow a record.
+  size_t read_batch(uint64_t expire_before, FlowCollectStats& st) {
+    const Snapshot all = read_snapshot(skel, {.flows = true, .counters = false});
+    for (const FlowRecord& f : all.flows) {
+      pktlens_flow_rec r{};
+      r.key = encode_flow_key(f.key);
+      r.packets = f.packets;
+      r.bytes = f.bytes;
+      r.first_seen_ns = f.first_seen_ns;
+      r.last_seen_ns = f.last_seen_ns;
+      r.tcp_flags = f.tcp_flags;
+      r.idle = f.last_seen_ns < expire_before;
+      apply(r);
+    }
+    st.reported = all.flows.size();
+    return all.flows.size();
+  }
+
+  // Deletes `idle` from the kernel map; returns how many were there.
+  size_t delete_idle() {
+    size_t deleted = 0;
+    size_t at = 0;
+    bool batch = true;
+    while (at < idle.size()) {
+      if (batch) {
+        auto count = static_cast<__u32>(idle.size() - at);
+        LIBBPF_OPTS(bpf_map_batch_opts, bo);
+        const int rc = bpf_map_delete_batch(flows_fd, idle.data() + at, &count, &bo);
+        deleted += count;
+        at += count;
+        if (rc == 0) continue;
+        const int err = error_of(rc);
+        if (err == ENOENT) {
+          at++;  // gone meanwhile (LRU eviction): skip it
+        } else if (err == EINVAL || err == kENOTSUPP || err == EOPNOTSUPP) {
+          batch = false;
+        } else {
+          fail(err, "deleting idle flows from pktlens_flows");
+        }
+        continue;
+      }
+      if (bpf_map_delete_elem(flows_fd, &idle[at]) == 0)
+        deleted++;
+      else if (errno != ENOENT)
+        fail(errno, "deleting an idle flow from pktlens_flows");
+      at++;
+    }
+    return deleted;
+  }
+
+  FlowCollectStats collect(uint64_t now_ns, Snapshot& s) {
+    FlowCollectStats st;
+    st.used_iterator = iter.usable();
+    st.fallback_reason = iter.reason;
+    const uint64_t idle_ns = static_cast<uint64_t>(o.idle_timeout.count());
+    const uint64_t expire_before = now_ns > idle_ns ? now_ns - idle_ns : 0;
+    pass++;
+    changes.clear();
+    idle.clear();
+
+    size_t visited;
+    if (st.used_iterator) {
+      st.full_pass = full_next;
+      const uint64_t since = full_next ? 0 : since_ns;
+      const uint64_t started = coarse_now_ns();
+      visited = read_iterator(since, expire_before, st);
+      since_ns = started > kSinceMarginNs ? started - kSinceMarginNs : 0;
+    } else {
+      st.full_pass = true;
+      visited = read_batch(expire_before, st);
+    }
+    st.visited = visited;
+
+    // The interval: what changed, ranked. Before any removal, which moves
+    // entries and would invalidate the indexes in `changes`.
+    std::erase_if(changes, [](const Change& c) { return c.packets_delta == 0; });
+    st.changed = changes.size();
+    s.flows_active = changes.size();
+    const auto order = [&](const Change& a, const Change& b) {
+      if (a.bytes_delta != b.bytes_delta) return a.bytes_delta > b.bytes_delta;
+      return key_less(mirror.at(a.idx).key, mirror.at(b.idx).key);
+    };
+    const size_t k = std::min(o.top_k, changes.size());
+    if (k < changes.size())
+      std::nth_element(changes.begin(), changes.begin() + static_cast<std::ptrdiff_t>(k),
+                       changes.end(), order);
+    std::sort(changes.begin(), changes.begin() + static_cast<std::ptrdiff_t>(k), order);
+    s.top_flows.clear();
+    s.top_flows.reserve(k);
+    for (size_t i = 0; i < k; i++) {
+      const Entry& e = mirror.at(changes[i].idx);
+      FlowRecord f = counters_of(e);
+      f.key = decode_flow_key(e.key);
+      s.top_flows.push_back(RankedFlow{f, changes[i].bytes_delta, changes[i].packets_delta});
+    }
+
+    // Expiry: idle flows out of the kernel map, then out of the mirror.
+    st.expired_deleted = delete_idle();
+    for (const pktlens_flow_key& key : idle)
+      if (const uint32_t idx = mirror.find(key); idx != Mirror::kNone) mirror.erase(idx);
+    // Mirror only: flows the kernel no longer has. A full pass reported
+    // every flow in the map; otherwise only idle age tells.
+    const uint32_t this_pass = pass;
+    st.mirror_dropped = mirror.erase_if([&](const Entry& e) {
+      return (st.full_pass && e.pass != this_pass) || e.last_seen_ns < expire_before;
+    });
+
+    const size_t entries = visited > st.expired_deleted ? visited - st.expired_deleted : 0;
+    st.entries = entries;
+    s.flow_table_entries = entries;
+    s.flow_table_capacity = capacity;
+    const size_t sweep_at =
+        o.evicted_sweep_threshold ? o.evicted_sweep_threshold : std::max<size_t>(1, capacity / 100);
+    full_next = mirror.size() >= entries + sweep_at;
+    if (changes.capacity() > 4 * std::max<size_t>(changes.size(), 4096)) changes.shrink_to_fit();
+    if (idle.capacity() > 4 * std::max<size_t>(idle.size(), 4096)) idle.shrink_to_fit();
+    return st;
+  }
+};
+
+FlowTable::FlowTable(pktlens_bpf* skel, FlowTableOptions o)
+    : impl_(std::make_unique<Impl>(skel, o)) {}
+
+FlowTable::~FlowTable() = default;
+
+FlowCollectStats FlowTable::collect(uint64_t now_ns, Snapshot& s) {
+  return impl_->collect(now_ns, s);
+}
+
+PresenceFill FlowTable::upkeep_presence(double max_ratio) {
+  return upkeep_presence_filter(
+      impl_->skel, [&](const FlowKeyAdd& add) { for_each_key(add); }, max_ratio);
+}
+
+size_t FlowTable::size() const { return impl_->mirror.size(); }
+
+std::optional<FlowRecord> FlowTable::find(const FlowKey& k) const {
+  const uint32_t idx = impl_->mirror.find(encode_flow_key(k));
+  if (idx == Mirror::kNone) return std::nullopt;
+  const Entry& e = impl_->mirror.at(idx);
+  FlowRecord f = counters_of(e);
+  f.key = decode_flow_key(e.key);
+  return f;
+}
+
+void FlowTable::for_each_key(const FlowKeyAdd& add) const {
+  for (const Entry& e : impl_->mirror.entries()) add(e.key);
+}
+
+}  // namespace pktlens::collector

@@ -1,0 +1,84 @@
+// SPDX-License-Identifier: Apache-2.0
+// The flow table, read incrementally. A BPF map-element iterator
+// (bpf/flow_iter.bpf.c) walks pktlens_flows in the kernel, sums each flow's
+// per-CPU values there and hands user space only the flows that changed
+// since the previous cycle and the idle ones; FlowTable keeps a mirror of
+// every flow it has seen and updates it from those records. Each cycle:
+// interval deltas of the changed flows (interval_of() semantics), the top-K,
+// flows_active, the kernel's entry count, and idle expiry in the kernel map
+// and the mirror. Where the kernel refuses the iterator the whole map is
+// batch-read (read_snapshot) and fed through the same path.
+// docs/architecture.md, "Collecting flows".
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "collector/presence_filter.hpp"
+#include "collector/snapshot.hpp"
+
+struct pktlens_bpf;
+struct pktlens_flow_key;
+
+namespace pktlens::collector {
+
+struct FlowTableOptions {
+  // Flows with no packet for this long are deleted (kernel and mirror).
+  std::chrono::nanoseconds idle_timeout{120'000'000'000};
+  size_t top_k = 100;
+  // Use the batch read even where the iterator works (tests).
+  bool force_fallback = false;
+  // Flows the kernel LRU evicts stay in the mirror until they are idle, or
+  // until a full pass drops them: one runs when the mirror holds this many
+  // flows or more beyond the kernel's count. 0: 1% of the map's capacity.
+  size_t evicted_sweep_threshold = 0;
+};
+
+struct FlowCollectStats {
+  size_t changed = 0;           // flows new or with packets since the previous cycle
+  size_t expired_deleted = 0;   // idle flows deleted from the kernel map
+  size_t entries = 0;           // flows in the kernel map after expiry
+  bool used_iterator = true;    // false: batch-read fallback (see fallback_reason)
+  size_t visited = 0;           // kernel map elements visited (before expiry)
+  size_t reported = 0;          // records user space read (changed candidates + idle)
+  size_t mirror_dropped = 0;    // flows dropped from the mirror only (LRU-evicted)
+  bool full_pass = false;       // every flow re-read: first cycle, fallback, eviction sweep
+  size_t read_calls = 0;        // read() calls on the iterator (0 in the fallback)
+  std::string fallback_reason;  // why the iterator is not used; empty when it is
+};
+
+class FlowTable {
+ public:
+  // `skel`: a loaded object (bpf::Object), outliving the FlowTable.
+  FlowTable(pktlens_bpf* skel, FlowTableOptions o);
+  ~FlowTable();
+  FlowTable(const FlowTable&) = delete;
+  FlowTable& operator=(const FlowTable&) = delete;
+
+  // One cycle: reads the changes, expires idle flows (kernel and mirror),
+  // fills s.top_flows (ranked by bytes_delta desc, then key; flows without
+  // packets in the interval are not listed), s.flows_active,
+  // s.flow_table_entries and s.flow_table_capacity. now_ns: CLOCK_MONOTONIC,
+  // the clock of the flows' last_seen_ns. Throws std::system_error on map
+  // and read errors.
+  FlowCollectStats collect(uint64_t now_ns, Snapshot& s);
+
+  // Presence filter upkeep (presence_filter.hpp) from the mirror's keys.
+  PresenceFill upkeep_presence(double max_ratio = 0.5);
+
+  // The mirror, for tests and the CLI.
+  size_t size() const;
+  std::optional<FlowRecord> find(const FlowKey& k) const;
+  void for_each_key(const FlowKeyAdd& add) const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace pktlens::collector

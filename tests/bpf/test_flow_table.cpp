@@ -1,0 +1,397 @@
+// SPDX-License-Identifier: Apache-2.0
+// collector::FlowTable against a loaded object: flows pushed through the
+// real program, incremental cycles with exact deltas and top-K order (the
+// same as top_k() over two full reads), idle expiry in the kernel and the
+// mirror, LRU evictions swept from the mirror, the batch-read fallback with
+// identical results, and 20,000 flows with distinct per-CPU values.
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <time.h>
+
+#include <algorithm>
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <cstring>
+#include <vector>
+
+#include "bpf/percpu.hpp"
+#include "collector/abi_codec.hpp"
+#include "collector/flow_table.hpp"
+#include "collector/map_reader.hpp"
+#include "collector/presence_filter.hpp"
+#include "collector/top_k.hpp"
+#include "dataplane.hpp"
+#include "packet.hpp"
+#include "pktlens_bpf.skel.h"
+
+using namespace pktlens;
+using namespace pktlens::collector;
+using namespace pktlens::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+uint64_t mono_ns() {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000ULL + static_cast<uint64_t>(ts.tv_nsec);
+}
+
+// What top_k() says about the interval between two full reads, limited to
+// the flows with packets in it (FlowTable lists no others).
+std::vector<RankedFlow> expected_top(const Snapshot& cur, const Snapshot& prev, size_t k) {
+  std::vector<RankedFlow> all = top_k(cur.flows, prev.flows, cur.flows.size());
+  std::erase_if(all, [](const RankedFlow& r) { return r.packets_delta == 0; });
+  if (all.size() > k) all.resize(k);
+  return all;
+}
+
+Bytes udp_frame(uint16_t sport, size_t payload) {
+  return PacketBuilder().eth().ipv4().udp({.sport = sport, .dport = 53}).payload(payload).build();
+}
+
+FlowKey udp_key(uint16_t sport) {
+  FlowKey k;
+  k.ifindex = 1;
+  k.dir = PKTLENS_DIR_INGRESS;
+  k.proto = 17;
+  k.family = 4;
+  k.src = {198, 18, 0, 1};
+  k.dst = {198, 18, 0, 2};
+  k.sport = sport;
+  k.dport = 53;
+  return k;
+}
+
+constexpr auto kNeverIdle = std::chrono::hours(24 * 365);
+
+}  // namespace
+
+TEST_CASE("FlowTable: exact flows, incremental deltas and top-K order, iterator and fallback",
+          "[flow_table]") {
+  Dataplane dp;
+  dp.register_iface(1, 3, 1500);
+  FlowTable it(dp.skel(), {.idle_timeout = kNeverIdle, .top_k = 4});
+  FlowTable fb(dp.skel(), {.idle_timeout = kNeverIdle, .top_k = 4, .force_fallback = true});
+
+  // Equal frames; sport n gets the packet count paired with it.
+  const std::vector<std::pair<uint16_t, int>> first{{1, 1}, {2, 2}, {3, 3}, {4, 4}, {5, 1}, {6, 2}};
+  for (const auto& [sport, n] : first)
+    for (int i = 0; i < n; i++) dp.run(Hook::TcIngress, udp_frame(sport, 100));
+  const size_t len = udp_frame(1, 100).size();
+
+  const Snapshot full1 = read_snapshot(dp.skel());
+  Snapshot a1, b1;
+  const FlowCollectStats sa1 = it.collect(mono_ns(), a1);
+  const FlowCollectStats sb1 = fb.collect(mono_ns(), b1);
+  CHECK(sa1.used_iterator);
+  CHECK(sa1.fallback_reason.empty());
+  CHECK_FALSE(sb1.used_iterator);
+  CHECK_FALSE(sb1.fallback_reason.empty());
+  CHECK(sa1.read_calls > 0);
+  CHECK(sb1.read_calls == 0);
+  for (const auto* st : {&sa1, &sb1}) {
+    CHECK(st->full_pass);
+    CHECK(st->changed == 6);
+    CHECK(st->visited == 6);
+    CHECK(st->entries == 6);
+    CHECK(st->expired_deleted == 0);
+    CHECK(st->mirror_dropped == 0);
+  }
+  for (const Snapshot* s : {&a1, &b1}) {
+    CHECK(s->flows_active == 6);
+    CHECK(s->flow_table_entries == 6);
+    CHECK(s->flow_table_capacity == 4096);
+    CHECK(s->flows.empty());
+    // 4 packets (sport 4), then 3, then the tie at 2 packets: sport 2 < 6.
+    REQUIRE(s->top_flows.size() == 4);
+    const uint16_t want_sport[] = {4, 3, 2, 6};
+    const uint64_t want_pkts[] = {4, 3, 2, 2};
+    for (size_t i = 0; i < 4; i++) {
+      INFO("rank " << i);
+      const RankedFlow& r = s->top_flows[i];
+      CHECK(r.flow.key == udp_key(want_sport[i]));
+      CHECK(r.flow.packets == want_pkts[i]);
+      CHECK(r.flow.bytes == want_pkts[i] * len);
+      CHECK(r.packets_delta == want_pkts[i]);
+      CHECK(r.bytes_delta == want_pkts[i] * len);
+      CHECK(r.flow.first_seen_ns > 0);
+      CHECK(r.flow.first_seen_ns <= r.flow.last_seen_ns);
+    }
+    CHECK(s->top_flows == expected_top(full1, Snapshot{}, 4));
+  }
+  // The mirror holds every flow as the kernel does.
+  for (const FlowTable* t : {&it, &fb}) {
+    CHECK(t->size() == 6);
+    for (const FlowRecord& f : full1.flows) {
+      const auto m = t->find(f.key);
+      REQUIRE(m);
+      CHECK(*m == f);
+    }
+  }
+
+  // Second interval: sport 1 +3 packets, sport 5 +2 of a bigger frame (a
+  // tie in bytes with nobody), sport 6 +1 and sport 3 +1 (tie: 3 < 6);
+  // 2 and 4 idle in between.
+  const size_t big = udp_frame(5, 400).size();
+  for (int i = 0; i < 3; i++) dp.run(Hook::TcIngress, udp_frame(1, 100));
+  for (int i = 0; i < 2; i++) dp.run(Hook::TcIngress, udp_frame(5, 400));
+  dp.run(Hook::TcIngress, udp_frame(6, 100));
+  dp.run(Hook::TcIngress, udp_frame(3, 100));
+  const Snapshot full2 = read_snapshot(dp.skel());
+  Snapshot a2, b2;
+  const FlowCollectStats sa2 = it.collect(mono_ns(), a2);
+  const FlowCollectStats sb2 = fb.collect(mono_ns(), b2);
+  CHECK_FALSE(sa2.full_pass);
+  for (const auto* st : {&sa2, &sb2}) {
+    CHECK(st->changed == 4);
+    CHECK(st->entries == 6);
+  }
+  for (const Snapshot* s : {&a2, &b2}) {
+    CHECK(s->flows_active == 4);
+    REQUIRE(s->top_flows.size() == 4);
+    CHECK(s->top_flows[0].flow.key == udp_key(5));
+    CHECK(s->top_flows[0].bytes_delta == 2 * big);
+    CHECK(s->top_flows[0].packets_delta == 2);
+    CHECK(s->top_flows[0].flow.packets == 3);
+    CHECK(s->top_flows[0].flow.bytes == len + 2 * big);
+    CHECK(s->top_flows[1].flow.key == udp_key(1));
+    CHECK(s->top_flows[1].bytes_delta == 3 * len);
+    CHECK(s->top_flows[1].flow.packets == 4);
+    CHECK(s->top_flows[2].flow.key == udp_key(3));
+    CHECK(s->top_flows[2].bytes_delta == len);
+    CHECK(s->top_flows[2].flow.packets == 4);
+    CHECK(s->top_flows[3].flow.key == udp_key(6));
+    CHECK(s->top_flows[3].bytes_delta == len);
+    CHECK(s->top_flows[3].flow.packets == 3);
+    CHECK(s->top_flows == expected_top(full2, full1, 4));
+  }
+
+  // Nothing new: nothing changed, nothing listed.
+  Snapshot a3, b3;
+  CHECK(it.collect(mono_ns(), a3).changed == 0);
+  CHECK(fb.collect(mono_ns(), b3).changed == 0);
+  CHECK(a3.top_flows.empty());
+  CHECK(b3.top_flows.empty());
+  CHECK(a3.flows_active == 0);
+  CHECK(a3.flow_table_entries == 6);
+}
+
+TEST_CASE("FlowTable: idle flows leave the kernel map and the mirror", "[flow_table]") {
+  for (const bool fallback : {false, true}) {
+    INFO((fallback ? "fallback" : "iterator"));
+    Dataplane dp;
+    dp.register_iface(1, 3, 1500);
+    FlowTable t(dp.skel(), {.idle_timeout = 10s, .force_fallback = fallback});
+    for (uint16_t sport = 1; sport <= 4; sport++) dp.run(Hook::TcIngress, udp_frame(sport, 10));
+    Snapshot s1;
+    const uint64_t now = mono_ns();
+    REQUIRE(now > 20'000'000'000ULL);  // the VM has been up longer than the timeouts
+    CHECK(t.collect(now, s1).changed == 4);
+
+    // Flows 1 and 2 last seen long ago (written directly, every CPU).
+    const int fd = dp.flows_fd();
+    const int cpus = bpf::possible_cpus();
+    for (uint16_t sport : {1, 2}) {
+      const pktlens_flow_key k = encode_flow_key(udp_key(sport));
+      bpf::PerCpuValue<pktlens_flow_val> v(cpus);
+      for (int c = 0; c < cpus; c++)
+        v.set(c, pktlens_flow_val{.packets = 1,
+                                  .bytes = 50,
+                                  .first_seen_ns = 1000,
+                                  .last_seen_ns = now - 11'000'000'000ULL});
+      REQUIRE(bpf_map_update_elem(fd, &k, v.data(), BPF_EXIST) == 0);
+    }
+    Snapshot s2;
+    const FlowCollectStats st2 = t.collect(mono_ns(), s2);
+    CHECK(st2.expired_deleted == 2);
+    CHECK(st2.entries == 2);
+    CHECK(s2.flow_table_entries == 2);
+    CHECK(t.size() == 2);
+    for (uint16_t sport = 1; sport <= 4; sport++) {
+      INFO("sport " << sport);
+      const pktlens_flow_key k = encode_flow_key(udp_key(sport));
+      const bool kept = sport > 2;
+      CHECK(bpf::lookup_percpu<pktlens_flow_val>(fd, k).has_value() == kept);
+      CHECK(t.find(udp_key(sport)).has_value() == kept);
+    }
+
+    // Later: everything is idle.
+    Snapshot s3;
+    const FlowCollectStats st3 = t.collect(mono_ns() + 11'000'000'000ULL, s3);
+    CHECK(st3.expired_deleted == 2);
+    CHECK(st3.entries == 0);
+    CHECK(t.size() == 0);
+    CHECK(dp.flows().empty());
+  }
+}
+
+TEST_CASE("FlowTable: flows the kernel evicted are swept from the mirror", "[flow_table]") {
+  Dataplane dp;
+  dp.register_iface(1, 3, 1500);
+  FlowTable t(dp.skel(), {.idle_timeout = kNeverIdle, .evicted_sweep_threshold = 2});
+  for (uint16_t sport = 1; sport <= 5; sport++) dp.run(Hook::TcIngress, udp_frame(sport, 10));
+  Snapshot s;
+  CHECK(t.collect(mono_ns(), s).full_pass);
+  CHECK_FALSE(t.collect(mono_ns(), s).full_pass);
+
+  // As the LRU would: flow 1 goes; one short of the sweep threshold.
+  const int fd = dp.flows_fd();
+  pktlens_flow_key k1 = encode_flow_key(udp_key(1));
+  REQUIRE(bpf_map_delete_elem(fd, &k1) == 0);
+  FlowCollectStats st = t.collect(mono_ns(), s);
+  CHECK_FALSE(st.full_pass);
+  CHECK(st.entries == 4);
+  CHECK(t.size() == 5);  // not noticed yet
+  st = t.collect(mono_ns(), s);
+  CHECK_FALSE(st.full_pass);
+
+  pktlens_flow_key k2 = encode_flow_key(udp_key(2));
+  REQUIRE(bpf_map_delete_elem(fd, &k2) == 0);
+  st = t.collect(mono_ns(), s);  // mirror 5, kernel 3: sweep next time
+  CHECK_FALSE(st.full_pass);
+  CHECK(st.mirror_dropped == 0);
+  st = t.collect(mono_ns(), s);
+  CHECK(st.full_pass);
+  CHECK(st.mirror_dropped == 2);
+  CHECK(st.changed == 0);  // re-read, but nothing changed
+  CHECK(t.size() == 3);
+  CHECK_FALSE(t.find(udp_key(1)));
+  CHECK_FALSE(t.find(udp_key(2)));
+  CHECK(t.find(udp_key(3)));
+
+  // A flow re-created after eviction counts fully, not against old values.
+  dp.run(Hook::TcIngress, udp_frame(1, 10));
+  st = t.collect(mono_ns(), s);
+  CHECK(st.changed == 1);
+  REQUIRE(s.top_flows.size() == 1);
+  CHECK(s.top_flows[0].packets_delta == 1);
+  CHECK(s.top_flows[0].flow.packets == 1);
+}
+
+TEST_CASE("FlowTable: 20,000 flows with distinct per-CPU values, iterator and fallback",
+          "[flow_table]") {
+  for (const bool fallback : {false, true}) {
+    INFO((fallback ? "fallback" : "iterator"));
+    Dataplane dp({.max_flows = 65536});
+    const int fd = dp.flows_fd();
+    const int cpus = bpf::possible_cpus();
+    constexpr uint32_t kFlows = 20000;
+    // CPU c saw flow i when (i + c) % 3 != 0. Bytes repeat every 97 flows,
+    // so the ranking is full of ties that the key must break.
+    const auto value = [&](uint32_t i, int c, uint64_t scale, uint64_t seen) {
+      pktlens_flow_val x{};
+      if ((i + static_cast<uint32_t>(c)) % 3 != 0) {
+        x.packets = (i % 89 + 1 + static_cast<uint64_t>(c)) * scale;
+        x.bytes = ((i % 97) * 1000 + 64 + 10 * static_cast<uint64_t>(c)) * scale;
+        x.first_seen_ns = 1'000'000 + 1000 * uint64_t{i} + 7 * static_cast<uint64_t>(cpus - c);
+        x.last_seen_ns = seen + static_cast<uint64_t>(c);
+        x.tcp_flags = static_cast<uint8_t>(1u << (c % 8));
+      }
+      return x;
+    };
+    const auto key = [](uint32_t i) {
+      pktlens_flow_key k{};
+      k.ifindex = 2 + i % 7;
+      k.dir = static_cast<uint8_t>(i % 2);
+      k.vlan = static_cast<uint16_t>(i % 5);
+      k.proto = i % 3 ? 17 : 6;
+      k.family = i % 4 ? 4 : 6;
+      k.src[0] = 198;
+      k.src[1] = 18;
+      k.src[2] = static_cast<uint8_t>(i >> 8);
+      k.src[3] = static_cast<uint8_t>(i);
+      k.dst[15] = static_cast<uint8_t>(i % 11);
+      k.sport = static_cast<uint16_t>(1024 + i);
+      k.dport = static_cast<uint16_t>(i % 13);
+      return k;
+    };
+    const uint64_t t0 = mono_ns() - 1'000'000'000;  // before the first pass's margin
+    for (uint32_t i = 0; i < kFlows; i++) {
+      bpf::PerCpuValue<pktlens_flow_val> v(cpus);
+      for (int c = 0; c < cpus; c++) v.set(c, value(i, c, 1, t0));
+      const pktlens_flow_key k = key(i);
+      REQUIRE(bpf_map_update_elem(fd, &k, v.data(), BPF_NOEXIST) == 0);
+    }
+    FlowTable t(dp.skel(),
+                {.idle_timeout = kNeverIdle, .top_k = kFlows, .force_fallback = fallback});
+    const Snapshot full1 = read_snapshot(dp.skel());
+    REQUIRE(full1.flows.size() == kFlows);
+    Snapshot s1;
+    const FlowCollectStats st1 = t.collect(mono_ns(), s1);
+    CHECK(st1.used_iterator == !fallback);
+    CHECK(st1.changed == kFlows);
+    CHECK(st1.entries == kFlows);  // each element counted once across many read() calls
+    CHECK(st1.visited == kFlows);
+    CHECK(st1.reported == kFlows);
+    if (!fallback) CHECK(st1.read_calls > 20);  // 1.7 MB of records, 32 KiB per read
+    CHECK(s1.flows_active == kFlows);
+    size_t mismatches = 0;
+    for (const FlowRecord& f : full1.flows) {
+      const auto m = t.find(f.key);
+      mismatches += m && *m == f ? 0 : 1;
+    }
+    CHECK(mismatches == 0);
+    REQUIRE(s1.top_flows.size() == kFlows);
+    CHECK(s1.top_flows == expected_top(full1, Snapshot{}, kFlows));
+
+    // 1 in 40 flows grows (x3, seen now); flow 7 is re-created with smaller
+    // counters and a later first_seen (evicted and new again).
+    const uint64_t t1 = mono_ns();
+    size_t grown = 0;
+    for (uint32_t i = 0; i < kFlows; i += 40, grown++) {
+      bpf::PerCpuValue<pktlens_flow_val> v(cpus);
+      for (int c = 0; c < cpus; c++) v.set(c, value(i, c, 3, t1));
+      const pktlens_flow_key k = key(i);
+      REQUIRE(bpf_map_update_elem(fd, &k, v.data(), BPF_EXIST) == 0);
+    }
+    {
+      bpf::PerCpuValue<pktlens_flow_val> v(cpus);
+      v.set(0,
+            pktlens_flow_val{.packets = 1, .bytes = 60, .first_seen_ns = t1, .last_seen_ns = t1});
+      const pktlens_flow_key k = key(7);
+      REQUIRE(bpf_map_update_elem(fd, &k, v.data(), BPF_EXIST) == 0);
+    }
+    const Snapshot full2 = read_snapshot(dp.skel());
+    Snapshot s2;
+    const FlowCollectStats st2 = t.collect(mono_ns(), s2);
+    // Flows whose CPUs all missed them have no counters to grow.
+    const size_t want_changed = grown + 1;
+    CHECK(st2.changed == want_changed);
+    CHECK(s2.flows_active == want_changed);
+    CHECK(st2.entries == kFlows);
+    if (!fallback) CHECK(st2.reported < 2 * want_changed);
+    CHECK(s2.top_flows == expected_top(full2, full1, kFlows));
+    const auto r7 = std::find_if(s2.top_flows.begin(), s2.top_flows.end(), [&](const auto& r) {
+      return r.flow.key == decode_flow_key(key(7));
+    });
+    REQUIRE(r7 != s2.top_flows.end());
+    CHECK(r7->bytes_delta == 60);
+    CHECK(r7->packets_delta == 1);
+  }
+}
+
+TEST_CASE("FlowTable: presence filter rebuilt from the mirror", "[flow_table]") {
+  Dataplane dp;
+  dp.register_iface(1, 3, 1500);
+  for (uint16_t sport = 1; sport <= 50; sport++) dp.run(Hook::TcIngress, udp_frame(sport, 10));
+  FlowTable t(dp.skel(), {.idle_timeout = kNeverIdle});
+  Snapshot s;
+  t.collect(mono_ns(), s);
+
+  // The reference: rebuilt from a full read.
+  const PresenceFill ref = upkeep_presence_filter(dp.skel(), read_snapshot(dp.skel()).flows, 0.0);
+  CHECK(ref.rebuilt);
+  const std::vector<uint64_t> want = read_presence_filter(dp.skel());
+  // Stale bits, then the mirror's rebuild.
+  const int fd = bpf_map__fd(dp.skel()->maps.pktlens_flow_seen);
+  for (uint32_t w = 0; w < want.size(); w++) {
+    const uint64_t all = ~uint64_t{0};
+    REQUIRE(bpf_map_update_elem(fd, &w, &all, BPF_ANY) == 0);
+  }
+  const PresenceFill fill = t.upkeep_presence(0.5);
+  CHECK(fill.rebuilt);
+  const std::vector<uint64_t> got = read_presence_filter(dp.skel());
+  CHECK(got == want);
+  CHECK(std::count_if(got.begin(), got.end(), [](uint64_t w) { return w != 0; }) > 0);
+}
