@@ -1,0 +1,597 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Support for the pktlensd end-to-end tests (tests/e2e/test_e2e.py).
+
+Everything here creates only what it also removes: network namespaces named
+pkle2e-{a,b}-<pid>-<n>, BPF pin directories /sys/fs/bpf/pktlens-e2e-<pid>-<n>,
+processes started by the tests (killed by their PID), one temporary directory.
+The cleanup registry runs on normal exit, on an exception (the tests call it
+from tearDown), at interpreter exit (atexit) and on SIGTERM/SIGINT/SIGHUP.
+
+Traffic stays between two namespaces joined by one veth pair: addresses from
+198.18.0.0/15 and fd00::/8, no default route, so nothing can leave.
+"""
+
+from __future__ import annotations
+
+import atexit
+import ctypes
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+from contextlib import contextmanager
+from typing import Callable, Iterable
+
+PID = os.getpid()
+CLONE_NEWNET = 0x40000000
+
+# ---------------------------------------------------------------------------
+# Cleanup registry
+
+
+class Cleanup:
+    """Ordered cleanup actions, run newest first, each at most once."""
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+        self._actions: list[tuple[int, str, Callable[[], None]]] = []
+        self._next = 0
+
+    def add(self, what: str, fn: Callable[[], None]) -> int:
+        with self._lock:
+            self._next += 1
+            self._actions.append((self._next, what, fn))
+            return self._next
+
+    def run(self, token: int) -> None:
+        """Runs one action now (and forgets it)."""
+        with self._lock:
+            found = [a for a in self._actions if a[0] == token]
+            self._actions = [a for a in self._actions if a[0] != token]
+        for _, what, fn in found:
+            _quietly(what, fn)
+
+    def run_all(self) -> None:
+        while True:
+            with self._lock:
+                if not self._actions:
+                    return
+                _, what, fn = self._actions.pop()
+            _quietly(what, fn)
+
+
+def _quietly(what: str, fn: Callable[[], None]) -> None:
+    try:
+        fn()
+    except Exception as e:  # cleanup must go on
+        print(f"e2e cleanup: {what}: {e}", flush=True)
+
+
+CLEANUP = Cleanup()
+atexit.register(CLEANUP.run_all)
+
+
+def _on_signal(signum, _frame):
+    print(f"e2e: signal {signum}, cleaning up", flush=True)
+    CLEANUP.run_all()
+    os._exit(128 + signum)
+
+
+for _sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+    signal.signal(_sig, _on_signal)
+
+_TMP = tempfile.mkdtemp(prefix=f"pktlens-e2e-{PID}-")
+os.chmod(_TMP, 0o755)  # readable by the unprivileged run (setpriv) too
+CLEANUP.add(f"remove {_TMP}", lambda: shutil.rmtree(_TMP, ignore_errors=True))
+
+
+def tmp_path(name: str) -> str:
+    return os.path.join(_TMP, name)
+
+
+_counter = 0
+_counter_lock = threading.Lock()
+
+
+def unique() -> int:
+    global _counter
+    with _counter_lock:
+        _counter += 1
+        return _counter
+
+
+# ---------------------------------------------------------------------------
+# Commands
+
+
+def run(cmd: list[str], check: bool = True, timeout: float = 60, **kw) -> subprocess.CompletedProcess:
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, **kw)
+    if check and p.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} exited {p.returncode}: {p.stderr.strip()}")
+    return p
+
+
+def ns_run(ns: str, cmd: list[str], check: bool = True, timeout: float = 60) -> subprocess.CompletedProcess:
+    return run(["ip", "netns", "exec", ns] + cmd, check=check, timeout=timeout)
+
+
+_libc = ctypes.CDLL(None, use_errno=True)
+_ns_lock = threading.RLock()
+
+
+@contextmanager
+def in_netns(ns: str):
+    """The calling thread in network namespace `ns` for the block (sockets
+    created inside stay in it). Serialized: one namespace switch at a time."""
+    with _ns_lock:
+        home = os.open(f"/proc/thread-self/ns/net", os.O_RDONLY)
+        try:
+            target = os.open(f"/run/netns/{ns}", os.O_RDONLY)
+            try:
+                if _libc.setns(target, CLONE_NEWNET) != 0:
+                    e = ctypes.get_errno()
+                    raise OSError(e, f"setns {ns}: {os.strerror(e)}")
+            finally:
+                os.close(target)
+            try:
+                yield
+            finally:
+                if _libc.setns(home, CLONE_NEWNET) != 0:
+                    # Cannot happen for a root process; never go on in the wrong namespace.
+                    os._exit(99)
+        finally:
+            os.close(home)
+
+
+def wait_until(pred: Callable[[], object], timeout: float, step: float = 0.1, what: str = "condition"):
+    """pred()'s first truthy value within `timeout` seconds, else AssertionError."""
+    deadline = time.monotonic() + timeout
+    while True:
+        v = pred()
+        if v:
+            return v
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+        time.sleep(step)
+
+
+# ---------------------------------------------------------------------------
+# The test network
+
+
+class Net:
+    """Two namespaces A and B joined by vethA (in A) <-> vethB (in B).
+
+    A: 198.18.0.1/24, fd00:e2e::1/64; B: 198.18.0.2/24, fd00:e2e::2/64.
+    Static (permanent) neighbour entries on both sides, IPv6 addresses with
+    nodad, no link-local address (addrgenmode none), no router
+    solicitations, no RA: after the initial MLD reports the link is silent,
+    so every frame on it is one the test sent.
+    """
+
+    A4, B4 = "198.18.0.1", "198.18.0.2"
+    A6, B6 = "fd00:e2e::1", "fd00:e2e::2"
+    # On-link but nobody's: A drops frames to these silently (forwarding is
+    # off in a new namespace; with forwarding off neither IPv4 nor IPv6 answers
+    # with an ICMP error for an on-link destination that is not local).
+    OTHER4, OTHER6 = "198.18.0.99", "fd00:e2e::99"
+    MAC_A, MAC_B = "02:e2:e0:00:00:0a", "02:e2:e0:00:00:0b"
+    IF_A, IF_B = "vethA", "vethB"
+
+    def __init__(self) -> None:
+        n = unique()
+        self.a = f"pkle2e-a-{PID}-{n}"
+        self.b = f"pkle2e-b-{PID}-{n}"
+        self._tokens: list[int] = []
+
+    def __enter__(self) -> "Net":
+        self.setup()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.teardown()
+
+    def setup(self) -> None:
+        for ns in (self.a, self.b):
+            run(["ip", "netns", "add", ns])
+            self._tokens.append(CLEANUP.add(f"delete netns {ns}", lambda ns=ns: delete_netns(ns)))
+            run(["ip", "-n", ns, "link", "set", "lo", "up"])
+        run(["ip", "link", "add", self.IF_A, "netns", self.a, "address", self.MAC_A, "type", "veth",
+             "peer", "name", self.IF_B, "netns", self.b, "address", self.MAC_B])
+        for ns, dev, v4, v6, peer4, peer6, peer_mac in (
+            (self.a, self.IF_A, self.A4, self.A6, self.B4, self.B6, self.MAC_B),
+            (self.b, self.IF_B, self.B4, self.B6, self.A4, self.A6, self.MAC_A),
+        ):
+            quiet_ipv6(ns, dev)
+            run(["ip", "-n", ns, "addr", "add", f"{v4}/24", "dev", dev])
+            run(["ip", "-n", ns, "addr", "add", f"{v6}/64", "dev", dev, "nodad"])
+            run(["ip", "-n", ns, "link", "set", dev, "up"])
+            for addr in (peer4, peer6):
+                run(["ip", "-n", ns, "neigh", "replace", addr, "lladdr", peer_mac, "nud", "permanent",
+                     "dev", dev])
+
+    def teardown(self) -> None:
+        for t in reversed(self._tokens):
+            CLEANUP.run(t)
+        self._tokens.clear()
+
+    def counters(self) -> dict:
+        """vethA's kernel counters: {'rx': {'packets', 'bytes', ...}, 'tx': {...}}."""
+        return link_counters(self.a, self.IF_A)
+
+    def wait_quiet(self, quiet_for: float = 1.5, timeout: float = 20) -> dict:
+        """Waits until vethA's counters stayed unchanged for `quiet_for`
+        seconds (the MLD reports after setup are over); returns them."""
+        deadline = time.monotonic() + timeout
+        last = self.counters()
+        since = time.monotonic()
+        while True:
+            time.sleep(0.25)
+            cur = self.counters()
+            if cur != last:
+                last, since = cur, time.monotonic()
+            elif time.monotonic() - since >= quiet_for:
+                return cur
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{self.IF_A} in {self.a} did not become quiet within {timeout} s")
+
+
+def quiet_ipv6(ns: str, dev: str) -> None:
+    """No link-local address, no DAD, no RS, no RA, (MLD reports still go out once, right after setup)."""
+    run(["ip", "-n", ns, "link", "set", dev, "addrgenmode", "none"])
+    for key, value in (("accept_ra", 0), ("router_solicitations", 0), ("accept_dad", 0),
+                       ("dad_transmits", 0)):
+        ns_run(ns, ["sysctl", "-qw", f"net.ipv6.conf.{dev}.{key}={value}"])
+
+
+def delete_netns(ns: str) -> None:
+    if os.path.exists(f"/run/netns/{ns}"):
+        run(["ip", "netns", "del", ns], check=False)
+
+
+def link_counters(ns: str, dev: str) -> dict:
+    out = run(["ip", "-n", ns, "-s", "-j", "link", "show", "dev", dev]).stdout
+    st = json.loads(out)[0]["stats64"]
+    return {d: {"packets": st[d]["packets"], "bytes": st[d]["bytes"]} for d in ("rx", "tx")}
+
+
+def tc_show(ns: str, args: list[str]) -> str:
+    return ns_run(ns, ["tc"] + args).stdout
+
+
+def pktlens_filters(ns: str, dev: str, direction: str) -> list[str]:
+    """Lines of `tc filter show dev DEV DIRECTION` that describe a filter
+    (those with a handle): pktlens's carry handle 0x706b."""
+    return [l for l in tc_show(ns, ["filter", "show", "dev", dev, direction]).splitlines() if " handle " in l]
+
+
+def has_clsact(ns: str, dev: str) -> bool:
+    return "clsact" in tc_show(ns, ["qdisc", "show", "dev", dev])
+
+
+def xdp_attached(ns: str, dev: str) -> str:
+    """The `prog/xdp ...` part of `ip link show`, or ''."""
+    out = run(["ip", "-n", ns, "link", "show", "dev", dev]).stdout
+    m = re.search(r"prog/xdp id \d+", out)
+    return m.group(0) if m else ""
+
+
+# ---------------------------------------------------------------------------
+# Frames
+
+
+class Sender:
+    """An AF_PACKET socket on an interface of a namespace: frames go out
+    exactly as given (no padding on a veth)."""
+
+    def __init__(self, ns: str, dev: str) -> None:
+        with in_netns(ns):
+            self.sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, 0)
+            self.sock.bind((dev, 0))
+
+    def send(self, frames: Iterable[bytes]) -> int:
+        n = 0
+        for f in frames:
+            sent = self.sock.send(f)
+            if sent != len(f):
+                raise AssertionError(f"AF_PACKET sent {sent} of {len(f)} bytes")
+            n += 1
+        return n
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+# ---------------------------------------------------------------------------
+# sd_notify
+
+
+class NotifySocket:
+    """A unix datagram socket standing in for systemd's NOTIFY_SOCKET."""
+
+    def __init__(self) -> None:
+        self.path = tmp_path(f"notify-{unique()}.sock")
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.sock.bind(self.path)
+        self.messages: list[str] = []
+        self._lock = threading.Lock()
+        self._stop = False
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+        self._thread.start()
+
+    def _loop(self) -> None:
+        self.sock.settimeout(0.2)
+        while not self._stop:
+            try:
+                data = self.sock.recv(65536)
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            with self._lock:
+                self.messages.append(data.decode(errors="replace"))
+
+    def snapshot(self) -> list[str]:
+        with self._lock:
+            return list(self.messages)
+
+    def wait_for(self, pred: Callable[[str], bool], timeout: float, what: str, alive=None) -> str:
+        deadline = time.monotonic() + timeout
+        seen = 0
+        while True:
+            msgs = self.snapshot()
+            for m in msgs[seen:]:
+                if pred(m):
+                    return m
+            seen = len(msgs)
+            if alive is not None and not alive():
+                raise AssertionError(f"pktlensd exited while waiting for {what}; notify messages: {msgs}")
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no {what} within {timeout} s; notify messages: {msgs}")
+            time.sleep(0.05)
+
+    def close(self) -> None:
+        self._stop = True
+        self._thread.join(2)
+        self.sock.close()
+        try:
+            os.unlink(self.path)
+        except FileNotFoundError:
+            pass
+
+
+# ---------------------------------------------------------------------------
+# pktlensd
+
+
+def new_pin_dir() -> str:
+    d = f"/sys/fs/bpf/pktlens-e2e-{PID}-{unique()}"
+    CLEANUP.add(f"remove {d}", lambda: shutil.rmtree(d, ignore_errors=True))
+    return d
+
+
+def write_config(text: str) -> str:
+    path = tmp_path(f"pktlens-{unique()}.yaml")
+    with open(path, "w") as f:
+        f.write(text)
+    os.chmod(path, 0o644)
+    return path
+
+
+class Pktlensd:
+    """One pktlensd process inside a namespace, stderr to a file, optionally
+    with NOTIFY_SOCKET. Killed by PID at cleanup if still running."""
+
+    def __init__(self, binary: str, ns: str, config: str, pin_dir: str, args: Iterable[str] = (),
+                 notify: bool = True, prefix: Iterable[str] = ()) -> None:
+        self.ns = ns
+        self.log_path = tmp_path(f"pktlensd-{unique()}.log")
+        self.notify = NotifySocket() if notify else None
+        env = dict(os.environ)
+        env.pop("NOTIFY_SOCKET", None)
+        env.pop("JOURNAL_STREAM", None)
+        if self.notify:
+            env["NOTIFY_SOCKET"] = self.notify.path
+        self.cmd = ["ip", "netns", "exec", ns] + list(prefix) + [
+            binary, "--config", config, "--bpf-pin-dir", pin_dir] + list(args)
+        self._log = open(self.log_path, "w")
+        # `ip netns exec` execs the command: the PID is pktlensd's.
+        self.proc = subprocess.Popen(self.cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                     stderr=self._log, env=env)
+        self.pid = self.proc.pid
+        self._token = CLEANUP.add(f"kill pktlensd {self.pid}", self._reap)
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def wait_ready(self, timeout: float = 30) -> str:
+        assert self.notify, "started without NOTIFY_SOCKET"
+        return self.notify.wait_for(lambda m: "READY=1" in m.split("\n"), timeout, "READY=1",
+                                    alive=self.alive)
+
+    def wait_exit(self, timeout: float = 30) -> int:
+        try:
+            return self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            raise AssertionError(f"pktlensd (PID {self.pid}) still running after {timeout} s; log:\n{self.log()}")
+
+    def terminate(self, timeout: float = 30) -> int:
+        if self.alive():
+            os.kill(self.pid, signal.SIGTERM)
+        return self.wait_exit(timeout)
+
+    def sigkill(self) -> int:
+        if self.alive():
+            os.kill(self.pid, signal.SIGKILL)
+        return self.wait_exit(10)
+
+    def log(self) -> str:
+        self._log.flush()
+        with open(self.log_path) as f:
+            return f.read()
+
+    def _reap(self) -> None:
+        if self.proc.poll() is None:
+            os.kill(self.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                os.kill(self.pid, signal.SIGKILL)
+                self.proc.wait(10)
+        self._log.close()
+        if self.notify:
+            self.notify.close()
+
+    def close(self) -> None:
+        CLEANUP.run(self._token)
+
+
+def run_pktlensd(binary: str, ns: str, args: list[str], prefix: Iterable[str] = (),
+                 timeout: float = 60) -> subprocess.CompletedProcess:
+    """A pktlensd that is expected to exit by itself (errors, dump)."""
+    env = dict(os.environ)
+    env.pop("NOTIFY_SOCKET", None)
+    env.pop("JOURNAL_STREAM", None)
+    p = subprocess.Popen(["ip", "netns", "exec", ns] + list(prefix) + [binary] + args,
+                         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True, env=env)
+    token = CLEANUP.add(f"kill pktlensd {p.pid}", lambda: (p.poll() is None and p.kill(), p.wait()))
+    try:
+        out, err = p.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        CLEANUP.run(token)
+        raise AssertionError(f"pktlensd {' '.join(args)} did not exit within {timeout} s")
+    CLEANUP.run(token)
+    return subprocess.CompletedProcess(p.args, p.returncode, out, err)
+
+
+# ---------------------------------------------------------------------------
+# Scrapes
+
+
+def scrape(ns: str, port: int) -> str:
+    p = ns_run(ns, ["curl", "-sS", "--max-time", "10", f"http://127.0.0.1:{port}/metrics"], check=False)
+    if p.returncode != 0:
+        raise AssertionError(f"scraping 127.0.0.1:{port} in {ns} failed: {p.stderr.strip()}")
+    return p.stdout
+
+
+_LINE = re.compile(r"^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)(?:\s+\d+)?$")
+_LABEL = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"\s*,?\s*')
+
+
+class Metrics:
+    """A parsed scrape: samples by (name, frozenset of labels)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.samples: dict[tuple[str, frozenset], float] = {}
+        for line in text.splitlines():
+            if not line or line.startswith("#"):
+                continue
+            m = _LINE.match(line)
+            if not m:
+                raise AssertionError(f"unparsable metrics line: {line!r}")
+            labels = {}
+            if m.group(2):
+                pos = 0
+                body = m.group(2)
+                while pos < len(body):
+                    lm = _LABEL.match(body, pos)
+                    if not lm:
+                        raise AssertionError(f"unparsable labels in {line!r}")
+                    labels[lm.group(1)] = re.sub(r"\\(.)", lambda x: {"n": "\n"}.get(x.group(1), x.group(1)),
+                                                 lm.group(2))
+                    pos = lm.end()
+            self.samples[(m.group(1), frozenset(labels.items()))] = float(m.group(3))
+
+    def series(self, name: str, **match: str) -> dict[frozenset, float]:
+        """Samples of `name` whose labels include `match`."""
+        want = set(match.items())
+        return {k[1]: v for k, v in self.samples.items() if k[0] == name and want <= k[1]}
+
+    def get(self, name: str, **match: str) -> float:
+        """The sum of the samples of `name` matching `match` (0 if none)."""
+        return sum(self.series(name, **match).values())
+
+    def has(self, name: str, **match: str) -> bool:
+        return bool(self.series(name, **match))
+
+
+def by(series: dict[frozenset, float], *keys: str) -> dict[tuple, float]:
+    """Samples summed by the given label names."""
+    out: dict[tuple, float] = {}
+    for labels, v in series.items():
+        d = dict(labels)
+        k = tuple(d.get(x, "") for x in keys)
+        out[k] = out.get(k, 0) + v
+    return out
+
+
+def delta(after: dict, before: dict) -> dict:
+    """after - before per key; keys with delta 0 are dropped."""
+    out = {}
+    for k in set(after) | set(before):
+        d = after.get(k, 0) - before.get(k, 0)
+        if d:
+            out[k] = d
+    return out
+
+
+class FlowWatcher:
+    """Scrapes every `every` seconds in a thread and keeps, per flow series
+    (labels), the last value seen.
+
+    pktlensd exports a flow only while it is in the top-K of the last
+    collection interval, and the top-K ranks only flows that moved in that
+    interval: a flow's series is present in exactly one collection after its
+    last packet (the first collection to read the map after that packet),
+    whose values are then complete; after that it is gone. So the last value
+    seen for a flow is its final count, provided each published collection
+    is scraped at least once: an interval is >= 1 s and this scrapes every
+    0.1 s.
+    """
+
+    def __init__(self, ns: str, port: int, every: float = 0.1) -> None:
+        self.ns, self.port, self.every = ns, port, every
+        self.last: dict[tuple[str, frozenset], float] = {}
+        self.scrapes = 0
+        self.errors: list[str] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+        self._thread.start()
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                m = Metrics(scrape(self.ns, self.port))
+                for (name, labels), v in m.samples.items():
+                    if name in ("pktlens_flow_packets_total", "pktlens_flow_bytes_total"):
+                        self.last[(name, labels)] = v
+                self.scrapes += 1
+            except Exception as e:
+                self.errors.append(str(e))
+            self._stop.wait(self.every)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(15)
+
+    def flow(self, **labels: str) -> tuple[float | None, float | None]:
+        key = frozenset(labels.items())
+        return (self.last.get(("pktlens_flow_packets_total", key)),
+                self.last.get(("pktlens_flow_bytes_total", key)))
+
+    def flows(self) -> list[dict]:
+        return [dict(k[1]) for k in self.last if k[0] == "pktlens_flow_packets_total"]
+
+
+def promtool_check(text: str) -> subprocess.CompletedProcess:
+    return subprocess.run(["promtool", "check", "metrics"], input=text, capture_output=True, text=True,
+                          timeout=60)

@@ -1,0 +1,603 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
+"""End-to-end tests of pktlensd: the real daemon in a network namespace of
+its own, real frames over a veth pair, real scrapes of /metrics.
+
+    sudo /usr/bin/python3 tests/e2e/test_e2e.py build/daemon/pktlensd            # all
+    sudo /usr/bin/python3 tests/e2e/test_e2e.py build/daemon/pktlensd -k xdp     # one scenario
+
+Needs root, a kernel with BTF, `ip`, `tc`, `curl`, `promtool`, `setpriv` and
+Debian's python3-scapy (hence /usr/bin/python3, not a pyenv python).
+See docs/testing.md, "End-to-end tests".
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import sys
+import threading
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from e2e_support import (  # noqa: E402
+    Metrics, Net, Pktlensd, Sender, FlowWatcher, by, delta, has_clsact, in_netns, link_counters,
+    new_pin_dir, ns_run, pktlens_filters, promtool_check, run, run_pktlensd, scrape, wait_until,
+    write_config, xdp_attached,
+)
+
+from scapy.layers.inet import ICMP, IP, TCP, UDP  # noqa: E402
+from scapy.layers.inet6 import IPv6  # noqa: E402
+from scapy.layers.l2 import Dot1AD, Dot1Q, Ether  # noqa: E402
+
+PKTLENSD = ""  # set from argv in main
+PORT = 19586  # in A's own network namespace: no clash with anything outside it
+TCP_PORT = 5555
+IF = Net.IF_A
+
+FAMILIES_PER_DIR = ("pktlens_packets_total", "pktlens_bytes_total")
+
+
+def config(interfaces=(IF,), attach="tc", interval="1s") -> str:
+    return write_config(
+        f"interfaces: [{', '.join(interfaces)}]\n"
+        f"attach: {attach}\n"
+        f'listen: "127.0.0.1:{PORT}"\n'
+        f"interval: {interval}\n"
+        "flows:\n"
+        "  max_entries: 4096\n"
+        "  top_k: 100\n"
+        "  idle_timeout: 60s\n"
+        "log_level: info\n")
+
+
+class Frame:
+    """A crafted frame and what pktlens must make of it on TC ingress."""
+
+    def __init__(self, what: str, pkt, l3: str, l4: str, tags: int = 0, anomalies=(), flow=None,
+                 vlan_label: str | None = None) -> None:
+        self.what = what
+        self.data = bytes(pkt)
+        self.l3, self.l4, self.tags = l3, l4, tags
+        self.anomalies = tuple(anomalies)
+        self.flow = flow  # (proto, src, dst, sport, dport, vlan) or None
+        self.vlan_label = vlan_label
+
+    def tc_ingress_len(self) -> int:
+        # On TC ingress the stack has already moved the outermost VLAN tag out
+        # of the frame into skb->vlan_tci (__netif_receive_skb_core calls
+        # skb_vlan_untag() before the ingress hook; a veth has no RX VLAN
+        # offload of its own, the effect is the same), so skb->len and hence
+        # pktlens_bytes_total is 4 bytes less than the frame on the wire, which
+        # is what the veth's rx_bytes counted. Inner tags stay in the frame.
+        return len(self.data) - (4 if self.tags else 0)
+
+
+def crafted_mix(net: type[Net]) -> list[Frame]:
+    """Frames B sends to A. None of them makes A answer except the echo
+    requests: the UDP/TCP ones go to an address that is not A's (forwarding
+    is off, so A drops them silently), the tagged ones to VLANs A has no
+    device for, the malformed ones are dropped by A's IP layer."""
+    e = Ether(src=net.MAC_B, dst=net.MAC_A)
+    b4, o4, a4, b6, o6 = net.B4, net.OTHER4, net.A4, net.B6, net.OTHER6
+    frames: list[Frame] = []
+    for i in range(3):
+        frames.append(Frame(f"IPv4/UDP flow 1 #{i}", e / IP(src=b4, dst=o4) / UDP(sport=40001, dport=5001)
+                            / (b"a" * 100), "ipv4", "udp", flow=("udp", b4, o4, 40001, 5001, "0")))
+    for i in range(2):
+        frames.append(Frame(f"IPv4/UDP flow 2 #{i}", e / IP(src=b4, dst=o4) / UDP(sport=40002, dport=5002)
+                            / (b"b" * 300), "ipv4", "udp", flow=("udp", b4, o4, 40002, 5002, "0")))
+    for i in range(2):
+        frames.append(Frame(f"IPv6/UDP #{i}", e / IPv6(src=b6, dst=o6) / UDP(sport=40003, dport=5003)
+                            / (b"c" * 50), "ipv6", "udp", flow=("udp", b6, o6, 40003, 5003, "0")))
+    for i in range(4):
+        frames.append(Frame(f"ICMP echo request #{i}", e / IP(src=b4, dst=a4) / ICMP(id=0x4242, seq=i + 1)
+                            / (b"p" * 56), "ipv4", "icmp", flow=("icmp", b4, a4, 8, 0, "0")))
+    for i in range(3):
+        frames.append(Frame(f"802.1Q vlan 100 IPv4/UDP #{i}",
+                            Ether(src=net.MAC_B, dst=net.MAC_A, type=0x8100) / Dot1Q(vlan=100, type=0x0800)
+                            / IP(src=b4, dst=o4) / UDP(sport=40004, dport=5004) / (b"d" * 64),
+                            "ipv4", "udp", tags=1, flow=("udp", b4, o4, 40004, 5004, "100"), vlan_label="100"))
+    frames.append(Frame("802.1ad 300 + 802.1Q 400 IPv4/UDP",
+                        Ether(src=net.MAC_B, dst=net.MAC_A, type=0x88A8) / Dot1AD(vlan=300, type=0x8100)
+                        / Dot1Q(vlan=400, type=0x0800) / IP(src=b4, dst=o4) / UDP(sport=40005, dport=5005)
+                        / (b"e" * 64),
+                        "ipv4", "udp", tags=2, flow=("udp", b4, o4, 40005, 5005, "300.400"),
+                        vlan_label="300.400"))
+    # Malformed: an IPv4 header cut at 19 bytes (truncated, l4 other: the
+    # IP header is incomplete), a total length one byte beyond the bytes
+    # present (bad_ip_length; the header is complete, so l4 is udp).
+    frames.append(Frame("IPv4 header cut at 19 bytes",
+                        bytes(Ether(src=net.MAC_B, dst=net.MAC_A, type=0x0800))
+                        + bytes(IP(src=b4, dst=o4) / UDP())[:19],
+                        "ipv4", "other", anomalies=("truncated",)))
+    frames.append(Frame("IPv4 total length 1 byte beyond the frame",
+                        e / IP(src=b4, dst=o4, len=20 + 8 + 20 + 1) / UDP(sport=40006, dport=5006) / (b"f" * 20),
+                        "ipv4", "udp", anomalies=("bad_ip_length",)))
+    for what, flags, kind, sport in (("TCP NULL", 0, "tcp_null", 40010),
+                                     ("TCP Xmas (FIN+PSH+URG)", "FPU", "tcp_xmas", 40011),
+                                     ("TCP SYN+FIN", "SF", "tcp_syn_fin", 40012)):
+        frames.append(Frame(what, e / IP(src=b4, dst=o4) / TCP(sport=sport, dport=80, flags=flags),
+                            "ipv4", "tcp", anomalies=(kind,)))
+    return frames
+
+
+def tcp_exchange(net: Net, request: int = 700, response: int = 1200) -> int:
+    """One real kernel TCP connection B -> A:TCP_PORT: B sends `request`
+    bytes, A answers `response` bytes and closes, B reads to EOF and closes.
+    Returns B's (ephemeral) source port."""
+    with in_netns(net.a):
+        srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        srv.bind((net.A4, TCP_PORT))
+        srv.listen(1)
+    srv.settimeout(20)
+    errors: list[str] = []
+
+    def serve():
+        try:
+            conn, _ = srv.accept()
+            with conn:
+                conn.settimeout(20)
+                got = b""
+                while len(got) < request:
+                    chunk = conn.recv(65536)
+                    if not chunk:
+                        break
+                    got += chunk
+                if len(got) != request:
+                    errors.append(f"server got {len(got)} of {request} bytes")
+                conn.sendall(b"R" * response)
+        except Exception as e:
+            errors.append(f"server: {e}")
+
+    t = threading.Thread(target=serve)
+    t.start()
+    try:
+        with in_netns(net.b):
+            cli = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        with cli:
+            cli.settimeout(20)
+            cli.connect((net.A4, TCP_PORT))
+            port = cli.getsockname()[1]
+            cli.sendall(b"Q" * request)
+            got = b""
+            while True:
+                chunk = cli.recv(65536)
+                if not chunk:
+                    break
+                got += chunk
+            if len(got) != response:
+                errors.append(f"client got {len(got)} of {response} bytes")
+    finally:
+        t.join(30)
+        srv.close()
+    if errors:
+        raise AssertionError("TCP exchange failed: " + "; ".join(errors))
+    return port
+
+
+def per_class(m: Metrics, name: str, iface: str = IF) -> dict:
+    return by(m.series(name, interface=iface), "dir", "l3", "l4")
+
+
+def fmt(d: dict) -> str:
+    return "{" + ", ".join(f"{'/'.join(map(str, k))}: {v:g}" for k, v in sorted(d.items())) + "}"
+
+
+class E2E(unittest.TestCase):
+    maxDiff = None
+
+    def setUp(self) -> None:
+        self.net = Net()
+        self.addCleanup(self.net.teardown)
+        self.net.setup()
+
+    # -- helpers --------------------------------------------------------------
+
+    def pin(self) -> str:
+        """A fresh --bpf-pin-dir, removed when the test ends (and at exit)."""
+        d = new_pin_dir()
+        self.addCleanup(lambda: shutil.rmtree(d, ignore_errors=True))
+        return d
+
+    def start(self, cfg: str, pin: str, **kw) -> Pktlensd:
+        d = Pktlensd(PKTLENSD, self.net.a, cfg, pin, **kw)
+        self.addCleanup(d.close)
+        return d
+
+    def ready(self, d: Pktlensd) -> str:
+        try:
+            return d.wait_ready()
+        except AssertionError as e:
+            raise AssertionError(f"{e}\npktlensd log:\n{d.log()}") from None
+
+    def collections(self, d: Pktlensd, n: int = 2, timeout: float = 30) -> None:
+        """Waits until pktlensd reported (sd_notify STATUS=) n more completed
+        collections: everything sent before this call is in its maps' reads."""
+        start = len(d.notify.snapshot())
+        wait_until(lambda: sum(1 for m in d.notify.snapshot()[start:] if m.startswith("STATUS=")) >= n
+                   or not d.alive(), timeout, what=f"{n} collections")
+        self.assertTrue(d.alive(), f"pktlensd exited; log:\n{d.log()}")
+
+    def scrape(self) -> Metrics:
+        return Metrics(scrape(self.net.a, PORT))
+
+    def assert_nothing_attached(self, dev: str = IF, clsact_too: bool = True) -> None:
+        for direction in ("ingress", "egress"):
+            self.assertEqual(pktlens_filters(self.net.a, dev, direction), [],
+                             f"a TC {direction} filter is left on {dev}")
+        if clsact_too:
+            self.assertFalse(has_clsact(self.net.a, dev),
+                             f"clsact qdisc left on {dev}: "
+                             + run(["ip", "netns", "exec", self.net.a, "tc", "qdisc", "show", "dev", dev]).stdout)
+        self.assertEqual(xdp_attached(self.net.a, dev), "", f"an XDP program is left on {dev}")
+
+    def assert_one_filter_each(self, dev: str = IF) -> None:
+        for direction in ("ingress", "egress"):
+            lines = pktlens_filters(self.net.a, dev, direction)
+            self.assertEqual(len(lines), 1, f"{dev} {direction}: expected exactly one filter, got {lines}")
+            self.assertIn("handle 0x706b", lines[0], f"{dev} {direction}: not pktlens's filter")
+
+    # -- 1. exact counts --------------------------------------------------------
+
+    def test_exact_counts(self) -> None:
+        net = self.net
+        d = self.start(config(), self.pin())
+        self.ready(d)
+        net.wait_quiet()          # the MLD reports after setup are over
+        self.collections(d, 2)
+        base = self.scrape()
+        c0 = net.counters()
+
+        watcher = FlowWatcher(net.a, PORT)
+        try:
+            # The real TCP connection first, alone on the link: its frames are
+            # exactly the veth counter deltas around it.
+            client_port = tcp_exchange(net)
+            c1 = net.wait_quiet(quiet_for=1.0)
+            conn = {dr: {k: c1[dr][k] - c0[dr][k] for k in ("packets", "bytes")} for dr in ("rx", "tx")}
+            self.assertGreaterEqual(conn["rx"]["packets"], 4, f"TCP connection frames B->A: {conn}")
+            self.assertGreaterEqual(conn["tx"]["packets"], 3, f"TCP connection frames A->B: {conn}")
+
+            frames = crafted_mix(net)
+            sender = Sender(net.b, net.IF_B)
+            try:
+                sender.send(f.data for f in frames)
+            finally:
+                sender.close()
+            c2 = net.wait_quiet(quiet_for=1.0)
+            self.collections(d, 3)
+        finally:
+            watcher.stop()
+        final = self.scrape()
+        # Nothing else crossed the link: the veth saw exactly the crafted
+        # frames and A's echo replies.
+        echo = [f for f in frames if f.l4 == "icmp"]
+        self.assertEqual(c2["rx"]["packets"] - c1["rx"]["packets"], len(frames))
+        self.assertEqual(c2["rx"]["bytes"] - c1["rx"]["bytes"], sum(len(f.data) for f in frames))
+        self.assertEqual(c2["tx"]["packets"] - c1["tx"]["packets"], len(echo),
+                         "A sent something besides the echo replies")
+        self.assertEqual(c2["tx"]["bytes"] - c1["tx"]["bytes"], sum(len(f.data) for f in echo))
+
+        # Per (dir, l3, l4): packets and bytes.
+        exp_p: dict = {}
+        exp_b: dict = {}
+
+        def add(k, p, b):
+            exp_p[k] = exp_p.get(k, 0) + p
+            exp_b[k] = exp_b.get(k, 0) + b
+
+        for f in frames:
+            add(("ingress", f.l3, f.l4), 1, f.tc_ingress_len())
+        for f in echo:  # A's echo replies: same length as the requests
+            add(("egress", "ipv4", "icmp"), 1, len(f.data))
+        add(("ingress", "ipv4", "tcp"), conn["rx"]["packets"], conn["rx"]["bytes"])
+        add(("egress", "ipv4", "tcp"), conn["tx"]["packets"], conn["tx"]["bytes"])
+        got_p = delta(per_class(final, "pktlens_packets_total"), per_class(base, "pktlens_packets_total"))
+        got_b = delta(per_class(final, "pktlens_bytes_total"), per_class(base, "pktlens_bytes_total"))
+        self.assertEqual(got_p, exp_p, f"packets per (dir, l3, l4): got {fmt(got_p)}, expected {fmt(exp_p)}")
+        self.assertEqual(got_b, exp_b, f"bytes per (dir, l3, l4): got {fmt(got_b)}, expected {fmt(exp_b)}")
+
+        # Against the veth's own counters: packets equal; bytes equal except
+        # the outer tag TC ingress does not see (see Frame.tc_ingress_len).
+        tagged = sum(1 for f in frames if f.tags)
+        rx = {k: c2["rx"][k] - c0["rx"][k] for k in ("packets", "bytes")}
+        tx = {k: c2["tx"][k] - c0["tx"][k] for k in ("packets", "bytes")}
+        ing_p = sum(v for k, v in got_p.items() if k[0] == "ingress")
+        ing_b = sum(v for k, v in got_b.items() if k[0] == "ingress")
+        eg_p = sum(v for k, v in got_p.items() if k[0] == "egress")
+        eg_b = sum(v for k, v in got_b.items() if k[0] == "egress")
+        self.assertEqual(ing_p, rx["packets"], f"ingress packets vs {IF} rx_packets")
+        self.assertEqual(ing_b, rx["bytes"] - 4 * tagged,
+                         f"ingress bytes vs {IF} rx_bytes minus 4 per tagged frame ({tagged})")
+        self.assertEqual(eg_p, tx["packets"], f"egress packets vs {IF} tx_packets")
+        self.assertEqual(eg_b, tx["bytes"], f"egress bytes vs {IF} tx_bytes")
+
+        # Frame-size histogram: _count and _sum move with the totals.
+        for dr, p, b in (("ingress", ing_p, ing_b), ("egress", eg_p, eg_b)):
+            for suffix, want in (("_count", p), ("_sum", b)):
+                name = "pktlens_packet_size_bytes" + suffix
+                got = final.get(name, interface=IF, dir=dr) - base.get(name, interface=IF, dir=dr)
+                self.assertEqual(got, want, f"{name}{{dir={dr}}} delta")
+
+        # VLANs.
+        exp_vp: dict = {}
+        exp_vb: dict = {}
+        for f in frames:
+            if f.vlan_label:
+                k = ("ingress", f.vlan_label)
+                exp_vp[k] = exp_vp.get(k, 0) + 1
+                exp_vb[k] = exp_vb.get(k, 0) + f.tc_ingress_len()
+        for name, exp in (("pktlens_vlan_packets_total", exp_vp), ("pktlens_vlan_bytes_total", exp_vb)):
+            got = delta(by(final.series(name, interface=IF), "dir", "vlan"),
+                        by(base.series(name, interface=IF), "dir", "vlan"))
+            self.assertEqual(got, exp, f"{name}: got {fmt(got)}, expected {fmt(exp)}")
+
+        # Anomalies, per kind, exactly (the TCP connection and the clean
+        # frames raise none).
+        exp_a: dict = {}
+        for f in frames:
+            for kind in f.anomalies:
+                exp_a[("ingress", kind)] = exp_a.get(("ingress", kind), 0) + 1
+        got_a = delta(by(final.series("pktlens_anomalies_total", interface=IF), "dir", "kind"),
+                      by(base.series("pktlens_anomalies_total", interface=IF), "dir", "kind"))
+        self.assertEqual(got_a, exp_a, f"anomalies: got {fmt(got_a)}, expected {fmt(exp_a)}")
+
+        # Top-K flows: the crafted ones with their exact totals (flow bytes
+        # are the frame length the hook saw, Ethernet header included, i.e.
+        # without the outer tag on TC ingress), and the TCP connection both ways.
+        self.assertFalse(watcher.errors, f"scrapes failed: {watcher.errors[:3]}")
+        exp_flows: dict = {}
+        for f in frames:
+            if f.flow:
+                k = ("ingress",) + f.flow
+                p, b = exp_flows.get(k, (0, 0))
+                exp_flows[k] = (p + 1, b + f.tc_ingress_len())
+        for f in echo:
+            k = ("egress", "icmp", net.A4, net.B4, 0, 0, "0")
+            p, b = exp_flows.get(k, (0, 0))
+            exp_flows[k] = (p + 1, b + len(f.data))
+        exp_flows[("ingress", "tcp", net.B4, net.A4, client_port, TCP_PORT, "0")] = (
+            conn["rx"]["packets"], conn["rx"]["bytes"])
+        exp_flows[("egress", "tcp", net.A4, net.B4, TCP_PORT, client_port, "0")] = (
+            conn["tx"]["packets"], conn["tx"]["bytes"])
+        for (dr, proto, src, dst, sport, dport, vlan), want in sorted(exp_flows.items(), key=str):
+            labels = dict(interface=IF, dir=dr, proto=proto, src=src, dst=dst, sport=str(sport),
+                          dport=str(dport), vlan=vlan)
+            got = watcher.flow(**labels)
+            self.assertEqual(got, (float(want[0]), float(want[1])),
+                             f"flow {labels}: (packets, bytes) last seen {got}, expected {want}; "
+                             f"{watcher.scrapes} scrapes saw flows {watcher.flows()}")
+
+        # Self metrics, and the exposition is valid.
+        self.assertEqual(final.get("pktlens_up"), 1.0, "pktlens_up")
+        self.assertTrue(final.has("pktlens_build_info"), "pktlens_build_info missing")
+        check = promtool_check(final.text)
+        self.assertEqual((check.returncode, check.stdout + check.stderr), (0, ""),
+                         "promtool check metrics on the scrape")
+        self.assertEqual(d.terminate(), 0, f"exit status on SIGTERM; log:\n{d.log()}")
+
+    # -- 2. lifecycle -----------------------------------------------------------
+
+    def test_lifecycle(self) -> None:
+        net = self.net
+        self.assertFalse(has_clsact(net.a, IF), "clsact on a fresh veth")
+        pin = self.pin()
+        cfg = config()
+        d = self.start(cfg, pin)
+        msg = self.ready(d)
+        status = [l for l in msg.split("\n") if l.startswith("STATUS=")]
+        self.assertTrue(status and IF in status[0], f"READY=1 without a STATUS naming {IF}: {msg!r}")
+        self.assert_one_filter_each()
+        self.assertEqual(d.terminate(), 0, f"exit status on SIGTERM; log:\n{d.log()}")
+        self.assertTrue(any("STOPPING=1" in m.split("\n") for m in d.notify.snapshot()),
+                        f"no STOPPING=1; notify messages: {d.notify.snapshot()}")
+        self.assert_nothing_attached()
+
+        # Run, count some frames, SIGKILL: the filters (and clsact) stay.
+        d2 = self.start(cfg, pin)
+        self.ready(d2)
+        net.wait_quiet()
+        e = Ether(src=net.MAC_B, dst=net.MAC_A)
+        s = Sender(net.b, net.IF_B)
+        s.send(bytes(e / IP(src=net.B4, dst=net.OTHER4) / UDP(sport=41000 + i, dport=7) / b"k")
+               for i in range(5))
+        s.close()
+        self.collections(d2, 2)
+        before = self.scrape().get("pktlens_packets_total", interface=IF)
+        self.assertGreaterEqual(before, 5, "the 5 frames sent before the SIGKILL")
+        d2.sigkill()
+        for direction in ("ingress", "egress"):
+            self.assertEqual(len(pktlens_filters(net.a, IF, direction)), 1,
+                             f"after SIGKILL the {direction} filter should still be there")
+
+        # Start again on the same pin dir: the stale programs are replaced,
+        # not doubled, and the counters go on.
+        d3 = self.start(cfg, pin)
+        self.ready(d3)
+        self.assert_one_filter_each()
+        self.assertIn("replaced the programs a previous pktlensd left", d3.log(),
+                      "the log should say the stale programs were replaced")
+        self.collections(d3, 1)
+        after = self.scrape().get("pktlens_packets_total", interface=IF)
+        self.assertGreaterEqual(after, before, "counters went back after the restart (maps are pinned)")
+        self.assertEqual(d3.terminate(), 0, f"exit status on SIGTERM; log:\n{d3.log()}")
+        # Filters only: the clsact qdisc the SIGKILLed run created stays, since
+        # the third run found it existing and so does not own it.
+        self.assert_nothing_attached(clsact_too=False)
+
+    # -- 3. XDP -----------------------------------------------------------------
+
+    def test_xdp(self) -> None:
+        net = self.net
+        d = self.start(config(attach="xdp"), self.pin())
+        self.ready(d)
+        self.assertNotEqual(xdp_attached(net.a, IF), "", f"no XDP program on {IF} while running")
+        self.assertFalse(has_clsact(net.a, IF), "attach: xdp created a clsact qdisc")
+        net.wait_quiet()
+        self.collections(d, 2)
+        base = self.scrape()
+        c0 = net.counters()
+        e = Ether(src=net.MAC_B, dst=net.MAC_A)
+        frames = [bytes(e / IP(src=net.B4, dst=net.OTHER4) / UDP(sport=42000, dport=9) / (b"x" * 100))
+                  for _ in range(3)]
+        frames += [bytes(e / IPv6(src=net.B6, dst=net.OTHER6) / UDP(sport=42001, dport=9) / (b"y" * 10))]
+        tagged = bytes(Ether(src=net.MAC_B, dst=net.MAC_A, type=0x8100) / Dot1Q(vlan=100, type=0x0800)
+                       / IP(src=net.B4, dst=net.OTHER4) / UDP(sport=42002, dport=9) / (b"z" * 30))
+        frames.append(tagged)
+        s = Sender(net.b, net.IF_B)
+        s.send(frames)
+        s.close()
+        c1 = net.wait_quiet(quiet_for=1.0)
+        self.collections(d, 2)
+        final = self.scrape()
+        got_p = delta(per_class(final, "pktlens_packets_total"), per_class(base, "pktlens_packets_total"))
+        got_b = delta(per_class(final, "pktlens_bytes_total"), per_class(base, "pktlens_bytes_total"))
+        # XDP sees the frame as sent: the tag is still in it.
+        exp_p = {("ingress", "ipv4", "udp"): 4, ("ingress", "ipv6", "udp"): 1}
+        exp_b = {("ingress", "ipv4", "udp"): 3 * len(frames[0]) + len(tagged),
+                 ("ingress", "ipv6", "udp"): len(frames[3])}
+        self.assertEqual(got_p, exp_p, f"XDP packets: got {fmt(got_p)}, expected {fmt(exp_p)}")
+        self.assertEqual(got_b, exp_b, f"XDP bytes: got {fmt(got_b)}, expected {fmt(exp_b)}")
+        self.assertEqual(c1["rx"]["packets"] - c0["rx"]["packets"], len(frames), f"{IF} rx_packets delta")
+        got_v = delta(by(final.series("pktlens_vlan_bytes_total", interface=IF), "dir", "vlan"),
+                      by(base.series("pktlens_vlan_bytes_total", interface=IF), "dir", "vlan"))
+        self.assertEqual(got_v, {("ingress", "100"): len(tagged)}, "XDP vlan bytes")
+        self.assertEqual(d.terminate(), 0, f"exit status on SIGTERM; log:\n{d.log()}")
+        self.assert_nothing_attached()
+
+    # -- 4. bad input -----------------------------------------------------------
+
+    def test_bad_config(self) -> None:
+        for text, line in (("interval: 1s\nflows:\n  top_k: many\n", 3),
+                           ("interval: 1s\nintervall: 5s\n", 2)):
+            cfg = write_config(text)
+            p = run_pktlensd(PKTLENSD, self.net.a, ["--config", cfg, "--bpf-pin-dir", self.pin()])
+            self.assertEqual(p.returncode, 1, f"exit status for {text!r}; stderr: {p.stderr}")
+            self.assertRegex(p.stderr, re.escape(cfg) + rf":{line}:\d+: ",
+                             f"the error should name {cfg}:{line}:COL")
+        self.assert_nothing_attached()
+
+    def test_port_in_use(self) -> None:
+        with in_netns(self.net.a):
+            blocker = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        with blocker:
+            blocker.bind(("127.0.0.1", PORT))
+            blocker.listen(1)
+            p = run_pktlensd(PKTLENSD, self.net.a, ["--config", config(), "--bpf-pin-dir", self.pin()])
+        self.assertEqual(p.returncode, 1, f"exit status with the port taken; stderr: {p.stderr}")
+        errors = [l for l in p.stderr.splitlines() if re.search(r" (error|critical) ", l)]
+        self.assertEqual(len(errors), 1, f"expected one error line, got: {p.stderr}")
+        self.assertIn(f"127.0.0.1:{PORT}", errors[0], "the error line should name the address")
+        self.assert_nothing_attached()
+
+    def test_unprivileged(self) -> None:
+        prefix = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all",
+                  "--bounding-set=-all"]
+        p = run_pktlensd(PKTLENSD, self.net.a, ["--config", config(), "--bpf-pin-dir", self.pin()],
+                         prefix=prefix)
+        self.assertEqual(p.returncode, 1, f"exit status without privileges; stderr: {p.stderr}")
+        for cap in ("CAP_BPF", "CAP_PERFMON", "CAP_NET_ADMIN"):
+            self.assertIn(cap, p.stderr, f"the message should name the missing {cap}")
+        self.assert_nothing_attached()
+
+    def test_second_instance(self) -> None:
+        pin = self.pin()
+        cfg = config()
+        d = self.start(cfg, pin)
+        self.ready(d)
+        p = run_pktlensd(PKTLENSD, self.net.a, ["--config", cfg, "--bpf-pin-dir", pin])
+        self.assertEqual(p.returncode, 1, f"exit status of a second pktlensd on {pin}; stderr: {p.stderr}")
+        self.assertIn(f"PID {d.pid}", p.stderr, "the message should name the running pktlensd's PID")
+        self.assertTrue(d.alive(), "the first pktlensd died")
+        self.assert_one_filter_each()
+        self.assertEqual(d.terminate(), 0, f"exit status on SIGTERM; log:\n{d.log()}")
+        self.assert_nothing_attached()
+
+    def test_late_interface(self) -> None:
+        net = self.net
+        d = self.start(config(interfaces=(IF, "late0")), self.pin())
+        msg = self.ready(d)
+        self.assertIn("late0", msg, "STATUS should say pktlensd waits for late0")
+        warns = [l for l in d.log().splitlines() if " warning " in l and "late0" in l]
+        self.assertTrue(warns, f"no warning about late0; log:\n{d.log()}")
+        self.assert_one_filter_each(IF)
+        self.assertTrue(self.scrape().has("pktlens_packets_total", interface=IF), f"no series for {IF}")
+
+        # late0 appears (a veth pair inside A, no IPv6 so it sends nothing itself).
+        run(["ip", "-n", net.a, "link", "add", "late0", "type", "veth", "peer", "name", "late1"])
+        for dev in ("late0", "late1"):
+            ns_run(net.a, ["sysctl", "-qw", f"net.ipv6.conf.{dev}.disable_ipv6=1"])
+            run(["ip", "-n", net.a, "link", "set", dev, "up"])
+        wait_until(lambda: len(pktlens_filters(net.a, "late0", "ingress")) == 1, 20,
+                   what="pktlens's filter on late0")
+        self.assert_one_filter_each("late0")
+        self.collections(d, 2)
+        base = self.scrape()
+        frame = bytes(Ether(src="02:e2:e0:00:01:01", dst="02:e2:e0:00:01:00") / IP(src="198.19.0.2", dst="198.19.0.1")
+                      / UDP(sport=43000, dport=9) / (b"l" * 40))
+        s = Sender(net.a, "late1")
+        s.send([frame, frame])
+        s.close()
+        self.collections(d, 2)
+        final = self.scrape()
+        got = delta(per_class(final, "pktlens_packets_total", "late0"), per_class(base, "pktlens_packets_total", "late0"))
+        self.assertEqual(got, {("ingress", "ipv4", "udp"): 2}, "frames into late0")
+        got_b = delta(per_class(final, "pktlens_bytes_total", "late0"), per_class(base, "pktlens_bytes_total", "late0"))
+        self.assertEqual(got_b, {("ingress", "ipv4", "udp"): 2 * len(frame)}, "bytes into late0")
+        self.assertEqual(d.terminate(), 0, f"exit status on SIGTERM; log:\n{d.log()}")
+        self.assert_nothing_attached("late0")
+        self.assert_nothing_attached(IF)
+
+    # -- 5. dump ----------------------------------------------------------------
+
+    def test_dump(self) -> None:
+        net = self.net
+        pin = self.pin()
+        cfg = config()
+        # Count some frames with a daemon first: the pinned counters are what
+        # dump prints (plus anything in its own interval).
+        d = self.start(cfg, pin)
+        self.ready(d)
+        s = Sender(net.b, net.IF_B)
+        s.send(bytes(Ether(src=net.MAC_B, dst=net.MAC_A) / IP(src=net.B4, dst=net.OTHER4)
+                     / UDP(sport=44000, dport=9) / b"q") for _ in range(3))
+        s.close()
+        self.collections(d, 2)
+        counted = self.scrape().get("pktlens_packets_total", interface=IF, dir="ingress", l3="ipv4", l4="udp")
+        self.assertGreaterEqual(counted, 3)
+        self.assertEqual(d.terminate(), 0)
+
+        p = run_pktlensd(PKTLENSD, net.a, ["dump", "--config", cfg, "--bpf-pin-dir", pin])
+        self.assertEqual(p.returncode, 0, f"dump exit status; stderr: {p.stderr}")
+        m = Metrics(p.stdout)
+        self.assertGreaterEqual(m.get("pktlens_packets_total", interface=IF, dir="ingress", l3="ipv4", l4="udp"),
+                                counted, f"dump should print {IF}'s (pinned) counters:\n{p.stdout[:2000]}")
+        self.assertTrue(m.has("pktlens_up"), "dump output lacks pktlens_up")
+        check = promtool_check(p.stdout)
+        self.assertEqual((check.returncode, check.stdout + check.stderr), (0, ""), "promtool check metrics on dump")
+        self.assert_nothing_attached()
+
+
+def main() -> None:
+    global PKTLENSD
+    args = sys.argv[1:]
+    if not args or args[0].startswith("-"):
+        PKTLENSD = os.environ.get("PKTLENSD", "")
+    else:
+        PKTLENSD = args.pop(0)
+    if not PKTLENSD or not os.access(PKTLENSD, os.X_OK):
+        sys.exit(f"usage: {sys.argv[0]} PATH/TO/pktlensd [unittest options, e.g. -k lifecycle]")
+    PKTLENSD = os.path.abspath(PKTLENSD)
+    if os.geteuid() != 0:
+        sys.exit("the end-to-end tests need root (network namespaces, BPF)")
+    unittest.main(argv=[sys.argv[0]] + args, verbosity=2)
+
+
+if __name__ == "__main__":
+    main()
