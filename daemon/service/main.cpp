@@ -1,27 +1,76 @@
 // SPDX-License-Identifier: Apache-2.0
-// pktlensd's command line. Only what works is offered: today that is
-// check-config; running the daemon (collector, exporter) is issue #3's
-// remaining work and gets its subcommand when it exists.
-#include <CLI/CLI.hpp>
-#include <iostream>
+// pktlensd's command line: the daemon by default, `dump` for one look
+// without Prometheus, `check-config` to validate a file before using it.
+#include <spdlog/spdlog.h>
 
+#include <CLI/CLI.hpp>
+#include <exception>
+#include <iostream>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "bpf/object.hpp"
+#include "config/names.hpp"
 #include "service/check_config.hpp"
+#include "service/logging.hpp"
+#include "service/run.hpp"
 
 #ifndef PKTLENS_VERSION
 #error "PKTLENS_VERSION must be defined by the build"
 #endif
 
 int main(int argc, char** argv) {
+  using pktlens::config::LogLevel;
   CLI::App app{"pktlensd: exact per-packet network metrics from eBPF", "pktlensd"};
   app.set_version_flag("--version", std::string("pktlensd ") + PKTLENS_VERSION);
-  app.require_subcommand(1);
+  app.require_subcommand(0, 1);
 
-  std::string file;
+  pktlens::service::RunOptions run;
+  run.version = PKTLENS_VERSION;
+  run.pin_dir = pktlens::bpf::default_pin_dir();
+  std::string config_path;
+  std::map<std::string, LogLevel> levels;
+  std::vector<std::string> level_names;
+  for (const auto& [level, name] : pktlens::config::detail::kLogLevels) {
+    levels.emplace(name, level);
+    level_names.emplace_back(name);
+  }
+  std::string level_name;
+
+  app.add_option("-c,--config", config_path,
+                 std::string("config file (default: ") + pktlens::service::kSystemConfigPath +
+                     " if it exists, else the embedded default)");
+  auto* level_opt = app.add_option("--log-level", level_name, "overrides log_level of the config")
+                        ->check(CLI::IsMember(level_names));
+  app.add_option("--bpf-pin-dir", run.pin_dir,
+                 "where the maps are pinned and counters persist across restarts; one pktlensd "
+                 "per directory")
+      ->capture_default_str();
+
+  std::string check_file;
   auto* check = app.add_subcommand("check-config",
                                    "validate a config file and print the effective configuration");
-  check->add_option("FILE", file, "the config file, e.g. /etc/pktlens/pktlens.yaml")->required();
+  check->add_option("FILE", check_file, "the config file, e.g. /etc/pktlens/pktlens.yaml")
+      ->required();
+  auto* dump = app.add_subcommand(
+      "dump", "attach, wait one interval, print the metrics once, detach and exit");
+  dump->fallthrough();  // `pktlensd dump --config FILE`
 
   CLI11_PARSE(app, argc, argv);
-  if (*check) return pktlens::service::check_config(file, std::cout, std::cerr);
-  return 1;
+  if (*check) return pktlens::service::check_config(check_file, std::cout, std::cerr);
+
+  pktlens::service::setup_logging();
+  if (!config_path.empty()) run.config_path = config_path;
+  if (level_opt->count()) {
+    run.log_level = levels.at(level_name);
+    pktlens::service::set_log_level(*run.log_level);
+  }
+  try {
+    return *dump ? pktlens::service::run_dump(run, std::cout) : pktlens::service::run_daemon(run);
+  } catch (const std::exception& e) {
+    // Everything attached so far was detached while this unwound.
+    spdlog::critical("{}", e.what());
+    return 1;
+  }
 }

@@ -1,0 +1,190 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "service/daemon.hpp"
+
+#include <prometheus/text_serializer.h>
+#include <spdlog/spdlog.h>
+#include <time.h>
+
+#include <chrono>
+#include <exception>
+#include <sstream>
+
+#include "collector/map_reader.hpp"
+
+namespace pktlens::service {
+namespace {
+
+uint64_t monotonic_ns() {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000ULL + static_cast<uint64_t>(ts.tv_nsec);
+}
+
+bpf::ObjectOptions object_options(const config::Config& c, const std::string& pin_dir) {
+  bpf::ObjectOptions o;
+  o.max_flows = c.flows.max_entries;
+  o.max_vlans = c.vlans.max_entries;
+  o.flows = c.flows.enabled;
+  o.vlans = c.vlans.enabled;
+  o.flow_inserts_per_window = config::flow_inserts_per_window(c.flows);
+  o.flow_window_ns =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(config::kFlowAdmissionWindow).count();
+  o.pin_dir = pin_dir;
+  return o;
+}
+
+bpf::LoaderOptions loader_options(const config::Config& c) {
+  bpf::LoaderOptions o;
+  o.hook = c.attach == config::AttachMode::xdp ? bpf::Hook::xdp : bpf::Hook::tc;
+  o.all = c.interfaces.all;
+  o.names = c.interfaces.names;
+  return o;
+}
+
+collector::FlowTableOptions flow_options(const config::Config& c) {
+  collector::FlowTableOptions o;
+  o.idle_timeout = c.flows.idle_timeout;
+  o.top_k = c.flows.top_k;
+  return o;
+}
+
+std::string join(const std::vector<std::string>& v) {
+  std::string s;
+  for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
+  return s;
+}
+
+}  // namespace
+
+Daemon::Daemon(const config::Config& cfg, const DaemonOptions& o)
+    : cfg_(cfg),
+      opts_(o),
+      lock_(o.pin_dir),
+      object_(object_options(cfg, o.pin_dir)),
+      registry_(object_.skel()),
+      collectable_(std::make_shared<exporter::SnapshotCollectable>(o.version)),
+      loader_(object_.skel(), registry_, loader_options(cfg)) {
+  if (!object_.recreated_maps().empty())
+    spdlog::info("maps created in {} (new, or their shape changed; their counters start at 0): {}",
+                 o.pin_dir, join(object_.recreated_maps()));
+  if (o.serve_http) {
+    http_ = std::make_unique<exporter::HttpServer>(cfg.listen, collectable_);
+    spdlog::info("serving /metrics on {}{}", config::to_string(cfg.listen),
+                 http_->ipv4_only() ? " (IPv4 only: this civetweb has no IPv6)" : "");
+  }
+  if (cfg.flows.enabled) flows_.emplace(object_.skel(), flow_options(cfg));
+}
+
+Daemon::~Daemon() {
+  if (loader_.attached_count()) spdlog::info("detaching from {}", join(loader_.attached_names()));
+}
+
+size_t Daemon::sync_interfaces() {
+  bpf::SyncEvents ev;
+  try {
+    ev = loader_.sync();
+  } catch (const std::exception& e) {
+    spdlog::error("listing interfaces failed: {}", e.what());
+    return loader_.attached_count();
+  }
+  for (const auto& a : ev.attached)
+    spdlog::info("attached to {} (ifindex {}, slot {}) with {}{}", a.name, a.ifindex, a.slot, a.how,
+                 a.replaced_stale ? "; replaced the programs a previous pktlensd left" : "");
+  for (const auto& a : ev.attached)
+    if (a.how.rfind("xdp (generic", 0) == 0)
+      spdlog::warn("{}: native XDP refused, using generic XDP (slower); see troubleshooting",
+                   a.name);
+  for (const auto& n : ev.gone)
+    spdlog::warn(
+        "{} disappeared; its counters stay under its name, and it is attached again "
+        "when it comes back",
+        n);
+  for (const auto& n : ev.missing)
+    spdlog::warn(
+        "configured interface {} does not exist (yet); the others are monitored, and it "
+        "is attached when it appears",
+        n);
+  for (const auto& p : ev.failed)
+    spdlog::error("cannot attach to {}: {}; retrying every interval", p.name, p.what);
+  for (const auto& p : ev.renamed)
+    spdlog::info("{} was renamed to {}; its metrics keep the label interface=\"{}\"", p.name,
+                 p.what, p.name);
+  return loader_.attached_count();
+}
+
+bool Daemon::collect() {
+  const auto start = std::chrono::steady_clock::now();
+  auto snap = std::make_shared<collector::Snapshot>();
+  bool ok = true;
+  try {
+    collector::ReadOptions ro;
+    ro.flows = false;  // the FlowTable reads the flow map incrementally
+    *snap = collector::read_snapshot(object_.skel(), ro);
+    if (flows_) {
+      const auto st = flows_->collect(monotonic_ns(), *snap);
+      const auto fill = flows_->upkeep_presence();
+      if (!st.used_iterator && !fallback_logged_) {
+        spdlog::warn("reading flows with batch lookups ({}): slower on large tables",
+                     st.fallback_reason);
+        fallback_logged_ = true;
+      }
+      spdlog::debug(
+          "flows: {} in the table, {} changed, {} idle deleted, {} dropped from the "
+          "mirror{}; presence filter {:.0f}% full{}",
+          st.entries, st.changed, st.expired_deleted, st.mirror_dropped,
+          st.full_pass ? " (full pass)" : "", fill.ratio() * 100, fill.rebuilt ? ", rebuilt" : "");
+    }
+    last_flows_ = snap->flow_table_entries;
+  } catch (const std::exception& e) {
+    ok = false;
+    self_.collect_errors++;
+    spdlog::error("collecting the maps failed: {}", e.what());
+  }
+  self_.last_collect_ok = ok;
+  self_.last_collect_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  spdlog::debug("collect cycle took {:.1f} ms", self_.last_collect_seconds * 1e3);
+
+  // A failed cycle keeps serving the last good counters, with pktlens_up 0.
+  if (ok) last_good_ = std::move(snap);
+  auto pub = std::make_shared<exporter::Published>();
+  pub->snapshot = last_good_;
+  pub->slot_names = loader_.slot_names();
+  pub->ifindex_names = loader_.ifindex_names();
+  pub->self = self_;
+  collectable_->publish(std::move(pub));
+  return ok;
+}
+
+std::string Daemon::status() const {
+  std::ostringstream s;
+  const auto names = loader_.attached_names();
+  s << names.size() << (names.size() == 1 ? " interface" : " interfaces");
+  if (!names.empty()) s << " (" << join(names) << ")";
+  if (cfg_.flows.enabled) s << ", " << last_flows_ << " flows";
+  if (const auto pending = loader_.pending_names(); !pending.empty())
+    s << "; waiting for " << join(pending);
+  return s.str();
+}
+
+std::string Daemon::metrics_text() const {
+  return prometheus::TextSerializer().Serialize(collectable_->Collect());
+}
+
+void Daemon::apply(const config::Config& next) {
+  std::vector<std::string> restart;
+  if (next.interfaces != cfg_.interfaces) restart.push_back("interfaces");
+  if (next.attach != cfg_.attach) restart.push_back("attach");
+  if (next.listen != cfg_.listen) restart.push_back("listen");
+  if (next.vlans != cfg_.vlans) restart.push_back("vlans");
+  if (next.flows != cfg_.flows) restart.push_back("flows");
+  if (!restart.empty())
+    spdlog::warn(
+        "reload: {} changed; that takes effect after a restart (systemctl restart "
+        "pktlens), the running values stay",
+        join(restart));
+  cfg_.interval = next.interval;
+  cfg_.log_level = next.log_level;
+}
+
+}  // namespace pktlens::service

@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: Apache-2.0
+// One running pktlens: the pinned BPF object, the interfaces it is attached
+// to, the flow-table mirror and the latest published Snapshot, plus the
+// /metrics server when serving. Constructed in the order that lets a failure
+// leave nothing behind: lock, object, HTTP listener (so a port in use fails
+// before anything is attached), then attachments. Members are destroyed in
+// reverse, so the programs are detached before their object is closed.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "bpf/iface_registry.hpp"
+#include "bpf/loader.hpp"
+#include "bpf/object.hpp"
+#include "collector/flow_table.hpp"
+#include "config/config.hpp"
+#include "exporter/http_server.hpp"
+#include "exporter/snapshot_collectable.hpp"
+#include "service/instance_lock.hpp"
+
+namespace pktlens::service {
+
+struct DaemonOptions {
+  std::string pin_dir;     // where the maps are pinned (and the instance lock)
+  bool serve_http = true;  // false for `dump`
+  std::string version;
+};
+
+class Daemon {
+ public:
+  Daemon(const config::Config& cfg, const DaemonOptions& o);
+  ~Daemon();
+
+  // Attaches to interfaces that appeared, lets go of removed ones; logs
+  // what changed. Returns how many interfaces are attached.
+  size_t sync_interfaces();
+  // One collection cycle, published for the next scrape. False (and
+  // pktlens_up 0) when the maps could not be read; the error is logged.
+  bool collect();
+  // For sd_notify STATUS= and the log.
+  std::string status() const;
+  // The metrics text a scrape would return now.
+  std::string metrics_text() const;
+  // Settings that apply without reloading the BPF object (HUP).
+  void apply(const config::Config& cfg);
+
+  size_t attached_count() const { return loader_.attached_count(); }
+  const config::Config& config() const { return cfg_; }
+
+ private:
+  config::Config cfg_;
+  DaemonOptions opts_;
+  InstanceLock lock_;
+  bpf::Object object_;
+  bpf::IfaceRegistry registry_;
+  std::shared_ptr<exporter::SnapshotCollectable> collectable_;
+  std::unique_ptr<exporter::HttpServer> http_;
+  std::optional<collector::FlowTable> flows_;
+  bpf::Loader loader_;
+  exporter::SelfStats self_;
+  std::shared_ptr<const collector::Snapshot> last_good_;
+  size_t last_flows_ = 0;
+  bool fallback_logged_ = false;
+};
+
+}  // namespace pktlens::service
