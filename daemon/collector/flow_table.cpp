@@ -11,8 +11,10 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <exception>
 #include <string>
 #include <system_error>
+#include <thread>
 #include <vector>
 
 #include "bpf/percpu.hpp"
@@ -35,10 +37,12 @@ static_assert(offsetof(pktlens_flow_rec, packets) == sizeof(pktlens_flow_key));
 constexpr int kENOTSUPP = 524;
 
 // Flows updated this long before a pass started are read again by the next
-// one: the coarse clock of last_seen_ns and CLOCK_MONOTONIC_COARSE are the
-// same clock, the margin only guards against a tick landing in between.
-// Re-read flows that did not change have zero deltas and count nowhere.
-constexpr uint64_t kSinceMarginNs = 50'000'000;
+// one. last_seen_ns (bpf_ktime_get_coarse_ns) and CLOCK_MONOTONIC_COARSE
+// are the same clock, but a packet stamped just before a tick can land in
+// the map after the iterator passed it: one tick (10 ms at HZ=100) plus
+// slack covers that. Re-read flows that did not change have zero deltas
+// and count nowhere.
+constexpr uint64_t kSinceMarginNs = 20'000'000;
 
 [[noreturn]] void fail(int err, const std::string& what) {
   throw std::system_error(err, std::generic_category(), what);
@@ -274,6 +278,83 @@ struct Change {
   uint64_t packets_delta;
 };
 
+// One flow element as the batch ops return it (key, then `cpus` values
+// PKTLENS_FLOW_VAL_STRIDE apart), summed as the iterator program does.
+pktlens_flow_rec sum_element(const uint8_t* key, const uint8_t* values, int cpus,
+                             uint64_t expire_before) {
+  pktlens_flow_rec r{};
+  std::memcpy(&r.key, key, sizeof r.key);
+  for (int c = 0; c < cpus; c++) {
+    pktlens_flow_val v;
+    std::memcpy(&v, values + static_cast<size_t>(c) * PKTLENS_FLOW_VAL_STRIDE, sizeof v);
+    r.packets += v.packets;
+    r.bytes += v.bytes;
+    if (v.first_seen_ns && (!r.first_seen_ns || v.first_seen_ns < r.first_seen_ns))
+      r.first_seen_ns = v.first_seen_ns;
+    r.last_seen_ns = std::max(r.last_seen_ns, v.last_seen_ns);
+    r.tcp_flags |= v.tcp_flags;
+  }
+  r.idle = r.last_seen_ns < expire_before;
+  return r;
+}
+
+// A parallel scan of the flow map splits its hash buckets into shards, one
+// thread each, read with BPF_MAP_LOOKUP_BATCH from the shard's first
+// bucket. A batch call returns whole buckets and may run past the shard's
+// end, so each shard's last chunk is kept raw and cut, after the join, at
+// the next shard's first key: the elements from there on are the next
+// shard's.
+struct Shard {
+  uint32_t from = 0;
+  uint32_t to = 0;
+  std::vector<pktlens_flow_rec> recs;  // wanted records of all chunks but the last
+  size_t visited = 0;                  // elements of all chunks but the last
+  size_t calls = 0;
+  std::vector<uint8_t> keys, values;  // the last chunk
+  uint32_t last_count = 0;
+  bool has_first = false;
+  pktlens_flow_key first{};
+  std::exception_ptr error;
+};
+
+void scan_shard(Shard& sh, int fd, int cpus, uint64_t since, uint64_t expire_before) {
+  const size_t ksz = sizeof(pktlens_flow_key);
+  const size_t vsz = PKTLENS_FLOW_VAL_STRIDE * static_cast<size_t>(cpus);
+  uint32_t chunk = 4096;
+  uint32_t in = sh.from, out = 0;
+  for (bool first = sh.from == 0;;) {
+    sh.keys.resize(size_t{chunk} * ksz);
+    sh.values.resize(size_t{chunk} * vsz);
+    __u32 count = chunk;
+    LIBBPF_OPTS(bpf_map_batch_opts, bo);
+    const int rc = bpf_map_lookup_batch(fd, first ? nullptr : &in, &out, sh.keys.data(),
+                                        sh.values.data(), &count, &bo);
+    sh.calls++;
+    const int err = rc == 0 ? 0 : error_of(rc);
+    if (err == ENOSPC && count == 0) {
+      chunk *= 2;  // a bucket larger than the chunk
+      continue;
+    }
+    if (err != 0 && err != ENOENT) fail(err, "batch-reading pktlens_flows");
+    if (count > 0 && !sh.has_first) {
+      std::memcpy(&sh.first, sh.keys.data(), ksz);
+      sh.has_first = true;
+    }
+    if (err == ENOENT || count == 0 || out >= sh.to) {
+      sh.last_count = count;
+      return;
+    }
+    for (uint32_t i = 0; i < count; i++) {
+      const pktlens_flow_rec r =
+          sum_element(sh.keys.data() + i * ksz, sh.values.data() + i * vsz, cpus, expire_before);
+      if (r.idle || r.last_seen_ns >= since) sh.recs.push_back(r);
+    }
+    sh.visited += count;
+    in = out;
+    first = false;
+  }
+}
+
 }  // namespace
 
 struct FlowTable::Impl {
@@ -289,6 +370,7 @@ struct FlowTable::Impl {
   std::vector<Change> changes;
   std::vector<pktlens_flow_key> idle;
   std::vector<uint8_t> buf;
+  size_t scan_threads;
 
   Impl(pktlens_bpf* s, FlowTableOptions opts)
       : skel(s),
@@ -296,7 +378,10 @@ struct FlowTable::Impl {
         flows_fd(bpf_map__fd(s->maps.pktlens_flows)),
         capacity(bpf_map__max_entries(s->maps.pktlens_flows)),
         iter(o.force_fallback ? Iterator() : Iterator(flows_fd, bpf::possible_cpus())),
-        mirror(capacity) {}
+        mirror(capacity),
+        scan_threads(o.scan_threads
+                         ? o.scan_threads
+                         : std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 4)) {}
 
   // One record from the kernel (or the fallback read).
   void apply(const pktlens_flow_rec& r) {
@@ -369,6 +454,61 @@ struct FlowTable::Impl {
     return bss->iter_entries;
   }
 
+  // The parallel batch scan (Shard); returns the kernel's element count.
+  size_t read_scan(size_t threads, uint64_t since, uint64_t expire_before, FlowCollectStats& st) {
+    const int cpus = bpf::possible_cpus();
+    uint32_t buckets = 1;
+    while (buckets < capacity) buckets <<= 1;  // the kernel's roundup_pow_of_two
+    std::vector<Shard> shards(threads);
+    for (size_t t = 0; t < threads; t++) {
+      shards[t].from = static_cast<uint32_t>(uint64_t{buckets} * t / threads);
+      shards[t].to = static_cast<uint32_t>(uint64_t{buckets} * (t + 1) / threads);
+    }
+    const auto run = [&](Shard& sh) {
+      try {
+        scan_shard(sh, flows_fd, cpus, since, expire_before);
+      } catch (...) {
+        sh.error = std::current_exception();
+      }
+    };
+    {
+      std::vector<std::thread> pool;
+      for (size_t t = 1; t < threads; t++) pool.emplace_back(run, std::ref(shards[t]));
+      run(shards[0]);
+      for (auto& th : pool) th.join();
+    }
+    size_t visited = 0;
+    const size_t vsz = PKTLENS_FLOW_VAL_STRIDE * static_cast<size_t>(cpus);
+    for (size_t t = 0; t < threads; t++) {
+      Shard& sh = shards[t];
+      if (sh.error) std::rethrow_exception(sh.error);
+      for (const pktlens_flow_rec& r : sh.recs) apply(r);
+      uint32_t cut = sh.last_count;
+      for (size_t u = t + 1; u < threads; u++) {
+        if (!shards[u].has_first) continue;
+        for (uint32_t i = 0; i < sh.last_count; i++)
+          if (std::memcmp(sh.keys.data() + i * sizeof(pktlens_flow_key), &shards[u].first,
+                          sizeof(pktlens_flow_key)) == 0) {
+            cut = i;
+            break;
+          }
+        break;
+      }
+      for (uint32_t i = 0; i < cut; i++) {
+        const pktlens_flow_rec r = sum_element(sh.keys.data() + i * sizeof(pktlens_flow_key),
+                                               sh.values.data() + i * vsz, cpus, expire_before);
+        if (r.idle || r.last_seen_ns >= since) {
+          apply(r);
+          st.reported++;
+        }
+      }
+      visited += sh.visited + cut;
+      st.reported += sh.recs.size();
+      st.read_calls += sh.calls;
+    }
+    return visited;
+  }
+
   // The fallback: the whole map batch-read, every flow a record.
   size_t read_batch(uint64_t expire_before, FlowCollectStats& st) {
     const Snapshot all = read_snapshot(skel, {.flows = true, .counters = false});
@@ -434,7 +574,14 @@ struct FlowTable::Impl {
       st.full_pass = full_next;
       const uint64_t since = full_next ? 0 : since_ns;
       const uint64_t started = coarse_now_ns();
-      visited = read_iterator(since, expire_before, st);
+      // A full pass streams through the iterator: every flow becomes a
+      // record, and the scan would hold them all at once.
+      if (full_next || scan_threads <= 1) {
+        visited = read_iterator(since, expire_before, st);
+      } else {
+        st.scan_threads = scan_threads;
+        visited = read_scan(scan_threads, since, expire_before, st);
+      }
       since_ns = started > kSinceMarginNs ? started - kSinceMarginNs : 0;
     } else {
       st.full_pass = true;

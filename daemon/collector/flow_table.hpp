@@ -37,6 +37,12 @@ struct FlowTableOptions {
   // until a full pass drops them: one runs when the mirror holds this many
   // flows or more beyond the kernel's count. 0: 1% of the map's capacity.
   size_t evicted_sweep_threshold = 0;
+  // Threads of the parallel scan that reads changed flows in steady cycles
+  // (batch reads of disjoint bucket ranges, filtered in user space): the
+  // kernel's walk over the map is the cost of a cycle, and it is memory
+  // bound, so it divides among CPUs. 1: the iterator alone, on one CPU.
+  // 0: one per online CPU, at most 4. Full passes always use the iterator.
+  size_t scan_threads = 0;
 };
 
 struct FlowCollectStats {
@@ -48,7 +54,8 @@ struct FlowCollectStats {
   size_t reported = 0;          // records user space read (changed candidates + idle)
   size_t mirror_dropped = 0;    // flows dropped from the mirror only (LRU-evicted)
   bool full_pass = false;       // every flow re-read: first cycle, fallback, eviction sweep
-  size_t read_calls = 0;        // read() calls on the iterator (0 in the fallback)
+  size_t read_calls = 0;        // read() or batch calls (0 in the fallback)
+  size_t scan_threads = 0;      // threads of the parallel scan; 0: it did not run
   std::string fallback_reason;  // why the iterator is not used; empty when it is
 };
 

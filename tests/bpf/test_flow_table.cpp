@@ -12,6 +12,7 @@
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <cstring>
+#include <thread>
 #include <vector>
 
 #include "bpf/percpu.hpp"
@@ -73,6 +74,7 @@ TEST_CASE("FlowTable: exact flows, incremental deltas and top-K order, iterator 
   dp.register_iface(1, 3, 1500);
   FlowTable it(dp.skel(), {.idle_timeout = kNeverIdle, .top_k = 4});
   FlowTable fb(dp.skel(), {.idle_timeout = kNeverIdle, .top_k = 4, .force_fallback = true});
+  FlowTable io(dp.skel(), {.idle_timeout = kNeverIdle, .top_k = 4, .scan_threads = 1});
 
   // Equal frames; sport n gets the packet count paired with it.
   const std::vector<std::pair<uint16_t, int>> first{{1, 1}, {2, 2}, {3, 3}, {4, 4}, {5, 1}, {6, 2}};
@@ -84,13 +86,15 @@ TEST_CASE("FlowTable: exact flows, incremental deltas and top-K order, iterator 
   Snapshot a1, b1;
   const FlowCollectStats sa1 = it.collect(mono_ns(), a1);
   const FlowCollectStats sb1 = fb.collect(mono_ns(), b1);
+  Snapshot c1;
+  const FlowCollectStats sc1 = io.collect(mono_ns(), c1);
   CHECK(sa1.used_iterator);
   CHECK(sa1.fallback_reason.empty());
   CHECK_FALSE(sb1.used_iterator);
   CHECK_FALSE(sb1.fallback_reason.empty());
   CHECK(sa1.read_calls > 0);
   CHECK(sb1.read_calls == 0);
-  for (const auto* st : {&sa1, &sb1}) {
+  for (const auto* st : {&sa1, &sb1, &sc1}) {
     CHECK(st->full_pass);
     CHECK(st->changed == 6);
     CHECK(st->visited == 6);
@@ -98,7 +102,7 @@ TEST_CASE("FlowTable: exact flows, incremental deltas and top-K order, iterator 
     CHECK(st->expired_deleted == 0);
     CHECK(st->mirror_dropped == 0);
   }
-  for (const Snapshot* s : {&a1, &b1}) {
+  for (const Snapshot* s : {&a1, &b1, &c1}) {
     CHECK(s->flows_active == 6);
     CHECK(s->flow_table_entries == 6);
     CHECK(s->flow_table_capacity == 4096);
@@ -121,7 +125,7 @@ TEST_CASE("FlowTable: exact flows, incremental deltas and top-K order, iterator 
     CHECK(s->top_flows == expected_top(full1, Snapshot{}, 4));
   }
   // The mirror holds every flow as the kernel does.
-  for (const FlowTable* t : {&it, &fb}) {
+  for (const FlowTable* t : {&it, &fb, &io}) {
     CHECK(t->size() == 6);
     for (const FlowRecord& f : full1.flows) {
       const auto m = t->find(f.key);
@@ -142,12 +146,20 @@ TEST_CASE("FlowTable: exact flows, incremental deltas and top-K order, iterator 
   Snapshot a2, b2;
   const FlowCollectStats sa2 = it.collect(mono_ns(), a2);
   const FlowCollectStats sb2 = fb.collect(mono_ns(), b2);
+  Snapshot c2;
+  const FlowCollectStats sc2 = io.collect(mono_ns(), c2);
+  // The default: the parallel scan with one thread per CPU (at most 4),
+  // none on one CPU; scan_threads = 1: the iterator.
+  const size_t cpus = std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 4);
+  CHECK(sa2.scan_threads == (cpus > 1 ? cpus : 0));
+  CHECK(sc2.scan_threads == 0);
+  CHECK_FALSE(sc2.full_pass);
   CHECK_FALSE(sa2.full_pass);
-  for (const auto* st : {&sa2, &sb2}) {
+  for (const auto* st : {&sa2, &sb2, &sc2}) {
     CHECK(st->changed == 4);
     CHECK(st->entries == 6);
   }
-  for (const Snapshot* s : {&a2, &b2}) {
+  for (const Snapshot* s : {&a2, &b2, &c2}) {
     CHECK(s->flows_active == 4);
     REQUIRE(s->top_flows.size() == 4);
     CHECK(s->top_flows[0].flow.key == udp_key(5));
@@ -269,10 +281,12 @@ TEST_CASE("FlowTable: flows the kernel evicted are swept from the mirror", "[flo
   CHECK(s.top_flows[0].flow.packets == 1);
 }
 
-TEST_CASE("FlowTable: 20,000 flows with distinct per-CPU values, iterator and fallback",
-          "[flow_table]") {
-  for (const bool fallback : {false, true}) {
-    INFO((fallback ? "fallback" : "iterator"));
+TEST_CASE("FlowTable: 20,000 flows with distinct per-CPU values, every read path", "[flow_table]") {
+  // Steady cycles: the iterator alone, the parallel scan in 4 shards (each
+  // shard's last batch runs into the next one's buckets), the fallback.
+  for (const size_t threads : {size_t{1}, size_t{4}, size_t{0}}) {
+    const bool fallback = threads == 0;
+    INFO((fallback ? "fallback" : threads == 1 ? "iterator" : "scan"));
     Dataplane dp({.max_flows = 65536});
     const int fd = dp.flows_fd();
     const int cpus = bpf::possible_cpus();
@@ -313,8 +327,10 @@ TEST_CASE("FlowTable: 20,000 flows with distinct per-CPU values, iterator and fa
       const pktlens_flow_key k = key(i);
       REQUIRE(bpf_map_update_elem(fd, &k, v.data(), BPF_NOEXIST) == 0);
     }
-    FlowTable t(dp.skel(),
-                {.idle_timeout = kNeverIdle, .top_k = kFlows, .force_fallback = fallback});
+    FlowTable t(dp.skel(), {.idle_timeout = kNeverIdle,
+                            .top_k = kFlows,
+                            .force_fallback = fallback,
+                            .scan_threads = threads ? threads : 1});
     const Snapshot full1 = read_snapshot(dp.skel());
     REQUIRE(full1.flows.size() == kFlows);
     Snapshot s1;
@@ -360,6 +376,8 @@ TEST_CASE("FlowTable: 20,000 flows with distinct per-CPU values, iterator and fa
     CHECK(st2.changed == want_changed);
     CHECK(s2.flows_active == want_changed);
     CHECK(st2.entries == kFlows);
+    CHECK(st2.visited == kFlows);  // no shard counted the next one's elements
+    CHECK(st2.scan_threads == (threads > 1 ? threads : 0));
     if (!fallback) CHECK(st2.reported < 2 * want_changed);
     CHECK(s2.top_flows == expected_top(full2, full1, kFlows));
     const auto r7 = std::find_if(s2.top_flows.begin(), s2.top_flows.end(), [&](const auto& r) {
