@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <exception>
@@ -169,7 +170,12 @@ class Mirror {
  public:
   static constexpr uint32_t kNone = UINT32_MAX;
 
-  explicit Mirror(size_t expected) { rehash(slots_for(expected)); }
+  // Sized for the map's capacity: the entries only reserve address space
+  // (pages are touched as flows arrive) and never move while filling.
+  explicit Mirror(size_t expected) {
+    entries_.reserve(expected);
+    rehash(slots_for(expected));
+  }
 
   size_t size() const { return entries_.size(); }
   Entry& at(uint32_t i) { return entries_[i]; }
@@ -459,32 +465,39 @@ struct FlowTable::Impl {
     const int cpus = bpf::possible_cpus();
     uint32_t buckets = 1;
     while (buckets < capacity) buckets <<= 1;  // the kernel's roundup_pow_of_two
-    std::vector<Shard> shards(threads);
-    for (size_t t = 0; t < threads; t++) {
-      shards[t].from = static_cast<uint32_t>(uint64_t{buckets} * t / threads);
-      shards[t].to = static_cast<uint32_t>(uint64_t{buckets} * (t + 1) / threads);
+    // More shards than threads, taken in turn: a thread on a CPU that is
+    // busy with something else takes fewer, instead of the whole cycle
+    // waiting for its fixed half.
+    const size_t n = std::min<size_t>(threads * 8, buckets);
+    std::vector<Shard> shards(n);
+    for (size_t t = 0; t < n; t++) {
+      shards[t].from = static_cast<uint32_t>(uint64_t{buckets} * t / n);
+      shards[t].to = static_cast<uint32_t>(uint64_t{buckets} * (t + 1) / n);
     }
-    const auto run = [&](Shard& sh) {
-      try {
-        scan_shard(sh, flows_fd, cpus, since, expire_before);
-      } catch (...) {
-        sh.error = std::current_exception();
+    std::atomic<size_t> next{0};
+    const auto run = [&] {
+      for (size_t t; (t = next.fetch_add(1)) < n;) {
+        try {
+          scan_shard(shards[t], flows_fd, cpus, since, expire_before);
+        } catch (...) {
+          shards[t].error = std::current_exception();
+        }
       }
     };
     {
       std::vector<std::thread> pool;
-      for (size_t t = 1; t < threads; t++) pool.emplace_back(run, std::ref(shards[t]));
-      run(shards[0]);
+      for (size_t t = 1; t < threads; t++) pool.emplace_back(run);
+      run();
       for (auto& th : pool) th.join();
     }
     size_t visited = 0;
     const size_t vsz = PKTLENS_FLOW_VAL_STRIDE * static_cast<size_t>(cpus);
-    for (size_t t = 0; t < threads; t++) {
+    for (size_t t = 0; t < n; t++) {
       Shard& sh = shards[t];
       if (sh.error) std::rethrow_exception(sh.error);
       for (const pktlens_flow_rec& r : sh.recs) apply(r);
       uint32_t cut = sh.last_count;
-      for (size_t u = t + 1; u < threads; u++) {
+      for (size_t u = t + 1; u < n; u++) {
         if (!shards[u].has_first) continue;
         for (uint32_t i = 0; i < sh.last_count; i++)
           if (std::memcmp(sh.keys.data() + i * sizeof(pktlens_flow_key), &shards[u].first,
