@@ -398,10 +398,10 @@ class Pktlensd:
         env.pop("JOURNAL_STREAM", None)
         if self.notify:
             env["NOTIFY_SOCKET"] = self.notify.path
-        self.cmd = ["ip", "netns", "exec", ns] + list(prefix) + [
+        self.cmd = in_ns_cmd(ns) + list(prefix) + [
             binary, "--config", config, "--bpf-pin-dir", pin_dir] + list(args)
         self._log = open(self.log_path, "w")
-        # `ip netns exec` execs the command: the PID is pktlensd's.
+        # nsenter execs the command (no fork without --pid): the PID is pktlensd's.
         self.proc = subprocess.Popen(self.cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                      stderr=self._log, env=env)
         self.pid = self.proc.pid
@@ -452,13 +452,27 @@ class Pktlensd:
         CLEANUP.run(self._token)
 
 
+def in_ns_cmd(ns: str) -> list[str]:
+    """The prefix that runs pktlensd inside network namespace `ns`.
+
+    Not `ip netns exec`: that also mounts a fresh sysfs of the namespace on
+    /sys in a private mount namespace, and the bpffs mounted at /sys/fs/bpf
+    is not there (an empty directory of sysfs instead), so the pin dir under
+    /sys/fs/bpf could not be created; a bpffs mounted there anew would be a
+    separate, private instance that dies with the process, defeating the
+    pinned-counter tests. `nsenter --net` changes the network namespace only:
+    pktlensd sees A's interfaces (it lists them over netlink) and A's
+    loopback, and the host's /sys/fs/bpf."""
+    return ["nsenter", f"--net=/run/netns/{ns}", "--"]
+
+
 def run_pktlensd(binary: str, ns: str, args: list[str], prefix: Iterable[str] = (),
                  timeout: float = 60) -> subprocess.CompletedProcess:
     """A pktlensd that is expected to exit by itself (errors, dump)."""
     env = dict(os.environ)
     env.pop("NOTIFY_SOCKET", None)
     env.pop("JOURNAL_STREAM", None)
-    p = subprocess.Popen(["ip", "netns", "exec", ns] + list(prefix) + [binary] + args,
+    p = subprocess.Popen(in_ns_cmd(ns) + list(prefix) + [binary] + args,
                          stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                          text=True, env=env)
     token = CLEANUP.add(f"kill pktlensd {p.pid}", lambda: (p.poll() is None and p.kill(), p.wait()))

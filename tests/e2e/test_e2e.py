@@ -117,12 +117,12 @@ def crafted_mix(net: type[Net]) -> list[Frame]:
                         "ipv4", "other", anomalies=("truncated",)))
     frames.append(Frame("IPv4 total length 1 byte beyond the frame",
                         e / IP(src=b4, dst=o4, len=20 + 8 + 20 + 1) / UDP(sport=40006, dport=5006) / (b"f" * 20),
-                        "ipv4", "udp", anomalies=("bad_ip_length",)))
+                        "ipv4", "udp", anomalies=("bad_ip_length",), flow=("udp", b4, o4, 40006, 5006, "0")))
     for what, flags, kind, sport in (("TCP NULL", 0, "tcp_null", 40010),
                                      ("TCP Xmas (FIN+PSH+URG)", "FPU", "tcp_xmas", 40011),
                                      ("TCP SYN+FIN", "SF", "tcp_syn_fin", 40012)):
         frames.append(Frame(what, e / IP(src=b4, dst=o4) / TCP(sport=sport, dport=80, flags=flags),
-                            "ipv4", "tcp", anomalies=(kind,)))
+                            "ipv4", "tcp", anomalies=(kind,), flow=("tcp", b4, o4, sport, 80, "0")))
     return frames
 
 
@@ -373,6 +373,19 @@ class E2E(unittest.TestCase):
             self.assertEqual(got, (float(want[0]), float(want[1])),
                              f"flow {labels}: (packets, bytes) last seen {got}, expected {want}; "
                              f"{watcher.scrapes} scrapes saw flows {watcher.flows()}")
+
+        # Flow bookkeeping: every frame with a complete IP header has a flow
+        # key (only the cut IPv4 header has none), each distinct key was
+        # inserted once, nothing went over the admission budget.
+        exp_untracked = {("ingress",): sum(1 for f in frames if not f.flow)}
+        exp_inserts = {}
+        for k in exp_flows:
+            exp_inserts[(k[0],)] = exp_inserts.get((k[0],), 0) + 1
+        for name, exp in (("pktlens_flow_untracked_packets_total", exp_untracked),
+                          ("pktlens_flow_unadmitted_packets_total", {}),
+                          ("pktlens_flow_inserts_total", exp_inserts)):
+            got = delta(by(final.series(name, interface=IF), "dir"), by(base.series(name, interface=IF), "dir"))
+            self.assertEqual(got, exp, f"{name}: got {fmt(got)}, expected {fmt(exp)}")
 
         # Self metrics, and the exposition is valid.
         self.assertEqual(final.get("pktlens_up"), 1.0, "pktlens_up")
