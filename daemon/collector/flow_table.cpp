@@ -20,6 +20,7 @@
 
 #include "bpf/percpu.hpp"
 #include "collector/abi_codec.hpp"
+#include "collector/bpf_call.hpp"
 #include "collector/map_reader.hpp"
 #include "collector/top_k.hpp"
 #include "flow_iter.h"
@@ -34,9 +35,6 @@ namespace {
 static_assert(sizeof(pktlens_flow_rec) == 88);
 static_assert(offsetof(pktlens_flow_rec, packets) == sizeof(pktlens_flow_key));
 
-// The kernel's internal "not supported" (include/linux/errno.h).
-constexpr int kENOTSUPP = 524;
-
 // Flows updated this long before a pass started are read again by the next
 // one. last_seen_ns (bpf_ktime_get_coarse_ns) and CLOCK_MONOTONIC_COARSE
 // are the same clock, but a packet stamped just before a tick can land in
@@ -44,19 +42,6 @@ constexpr int kENOTSUPP = 524;
 // slack covers that. Re-read flows that did not change have zero deltas
 // and count nowhere.
 constexpr uint64_t kSinceMarginNs = 20'000'000;
-
-[[noreturn]] void fail(int err, const std::string& what) {
-  throw std::system_error(err, std::generic_category(), what);
-}
-
-uint64_t coarse_now_ns() {
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-  return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000ULL + static_cast<uint64_t>(ts.tv_nsec);
-}
-
-// libbpf 1.x returns -errno; older ones return -1 and set errno.
-int error_of(int rc) { return rc < -1 ? -rc : errno; }
 
 class Fd {
  public:
@@ -129,20 +114,15 @@ struct Entry {
 };
 static_assert(sizeof(Entry) == 88);
 
-FlowRecord counters_of(const Entry& e) {
-  return FlowRecord{.packets = e.packets,
-                    .bytes = e.bytes,
-                    .first_seen_ns = e.first_seen_ns,
-                    .last_seen_ns = e.last_seen_ns,
-                    .tcp_flags = e.tcp_flags};
-}
-
-FlowRecord counters_of(const pktlens_flow_rec& r) {
-  return FlowRecord{.packets = r.packets,
-                    .bytes = r.bytes,
-                    .first_seen_ns = r.first_seen_ns,
-                    .last_seen_ns = r.last_seen_ns,
-                    .tcp_flags = r.tcp_flags};
+// The counters of an Entry or a pktlens_flow_rec (same field names), key
+// left empty: what interval_of() compares.
+template <typename T>
+FlowRecord counters_of(const T& x) {
+  return FlowRecord{.packets = x.packets,
+                    .bytes = x.bytes,
+                    .first_seen_ns = x.first_seen_ns,
+                    .last_seen_ns = x.last_seen_ns,
+                    .tcp_flags = x.tcp_flags};
 }
 
 bool same_key(const pktlens_flow_key& a, const pktlens_flow_key& b) {
@@ -556,7 +536,7 @@ struct FlowTable::Impl {
         const int err = error_of(rc);
         if (err == ENOENT) {
           at++;  // gone meanwhile (LRU eviction): skip it
-        } else if (err == EINVAL || err == kENOTSUPP || err == EOPNOTSUPP) {
+        } else if (no_batch_ops(err)) {
           batch = false;
         } else {
           fail(err, "deleting idle flows from pktlens_flows");
@@ -586,7 +566,7 @@ struct FlowTable::Impl {
     if (st.used_iterator) {
       st.full_pass = full_next;
       const uint64_t since = full_next ? 0 : since_ns;
-      const uint64_t started = coarse_now_ns();
+      const uint64_t started = clock_ns(CLOCK_MONOTONIC_COARSE);
       // A full pass streams through the iterator: every flow becomes a
       // record, and the scan would hold them all at once.
       if (full_next || scan_threads <= 1) {

@@ -18,28 +18,10 @@
 
 #include "bpf/percpu.hpp"
 #include "collector/abi_codec.hpp"
+#include "collector/bpf_call.hpp"
 
 namespace pktlens::collector {
 namespace {
-
-// The kernel's internal "not supported" (include/linux/errno.h), which
-// reaches user space unchanged from some map types.
-constexpr int kENOTSUPP = 524;
-
-[[noreturn]] void fail(int err, const std::string& what) {
-  throw std::system_error(err, std::generic_category(), what);
-}
-
-uint64_t monotonic_ns() {
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000ULL + static_cast<uint64_t>(ts.tv_nsec);
-}
-
-// libbpf 1.x returns -errno; older ones return -1 and set errno.
-int error_of(int rc) { return rc < -1 ? -rc : errno; }
-
-bool no_batch_ops(int err) { return err == EINVAL || err == kENOTSUPP || err == EOPNOTSUPP; }
 
 // A per-CPU map's geometry as user space sees it.
 struct MapShape {
@@ -179,7 +161,7 @@ void sort_unique(std::vector<T>& v, Key key) {
 Snapshot read_snapshot(pktlens_bpf* skel, const ReadOptions& o, ReadInfo* info_out) {
   ReadInfo info;
   Snapshot s;
-  s.taken_ns = monotonic_ns();
+  s.taken_ns = clock_ns(CLOCK_MONOTONIC);
   const int cpus = bpf::possible_cpus();
 
   if (o.counters) {

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include <algorithm>
+#include <array>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <cstring>
@@ -66,6 +67,20 @@ FlowKey udp_key(uint16_t sport) {
 
 constexpr auto kNeverIdle = std::chrono::hours(24 * 365);
 
+// One cycle of several tables reading the same map: index i of both arrays
+// is tables[i]'s.
+template <size_t N>
+struct Cycle {
+  std::array<Snapshot, N> snap;
+  std::array<FlowCollectStats, N> stats;
+};
+template <size_t N>
+Cycle<N> collect_all(const std::array<FlowTable*, N>& tables) {
+  Cycle<N> c;
+  for (size_t i = 0; i < N; i++) c.stats[i] = tables[i]->collect(mono_ns(), c.snap[i]);
+  return c;
+}
+
 }  // namespace
 
 TEST_CASE("FlowTable: exact flows, incremental deltas and top-K order, iterator and fallback",
@@ -75,6 +90,8 @@ TEST_CASE("FlowTable: exact flows, incremental deltas and top-K order, iterator 
   FlowTable it(dp.skel(), {.idle_timeout = kNeverIdle, .top_k = 4});
   FlowTable fb(dp.skel(), {.idle_timeout = kNeverIdle, .top_k = 4, .force_fallback = true});
   FlowTable io(dp.skel(), {.idle_timeout = kNeverIdle, .top_k = 4, .scan_threads = 1});
+  // Default (parallel scan in steady cycles), fallback, iterator alone.
+  const std::array<FlowTable*, 3> tables{&it, &fb, &io};
 
   // Equal frames; sport n gets the packet count paired with it.
   const std::vector<std::pair<uint16_t, int>> first{{1, 1}, {2, 2}, {3, 3}, {4, 4}, {5, 1}, {6, 2}};
@@ -83,18 +100,14 @@ TEST_CASE("FlowTable: exact flows, incremental deltas and top-K order, iterator 
   const size_t len = udp_frame(1, 100).size();
 
   const Snapshot full1 = read_snapshot(dp.skel());
-  Snapshot a1, b1;
-  const FlowCollectStats sa1 = it.collect(mono_ns(), a1);
-  const FlowCollectStats sb1 = fb.collect(mono_ns(), b1);
-  Snapshot c1;
-  const FlowCollectStats sc1 = io.collect(mono_ns(), c1);
-  CHECK(sa1.used_iterator);
-  CHECK(sa1.fallback_reason.empty());
-  CHECK_FALSE(sb1.used_iterator);
-  CHECK_FALSE(sb1.fallback_reason.empty());
-  CHECK(sa1.read_calls > 0);
-  CHECK(sb1.read_calls == 0);
-  for (const auto* st : {&sa1, &sb1, &sc1}) {
+  const auto c1 = collect_all(tables);
+  CHECK(c1.stats[0].used_iterator);
+  CHECK(c1.stats[0].fallback_reason.empty());
+  CHECK_FALSE(c1.stats[1].used_iterator);
+  CHECK_FALSE(c1.stats[1].fallback_reason.empty());
+  CHECK(c1.stats[0].read_calls > 0);
+  CHECK(c1.stats[1].read_calls == 0);
+  for (const auto* st : {&c1.stats[0], &c1.stats[1], &c1.stats[2]}) {
     CHECK(st->full_pass);
     CHECK(st->changed == 6);
     CHECK(st->visited == 6);
@@ -102,7 +115,7 @@ TEST_CASE("FlowTable: exact flows, incremental deltas and top-K order, iterator 
     CHECK(st->expired_deleted == 0);
     CHECK(st->mirror_dropped == 0);
   }
-  for (const Snapshot* s : {&a1, &b1, &c1}) {
+  for (const Snapshot* s : {&c1.snap[0], &c1.snap[1], &c1.snap[2]}) {
     CHECK(s->flows_active == 6);
     CHECK(s->flow_table_entries == 6);
     CHECK(s->flow_table_capacity == 4096);
@@ -125,7 +138,7 @@ TEST_CASE("FlowTable: exact flows, incremental deltas and top-K order, iterator 
     CHECK(s->top_flows == expected_top(full1, Snapshot{}, 4));
   }
   // The mirror holds every flow as the kernel does.
-  for (const FlowTable* t : {&it, &fb, &io}) {
+  for (const FlowTable* t : tables) {
     CHECK(t->size() == 6);
     for (const FlowRecord& f : full1.flows) {
       const auto m = t->find(f.key);
@@ -143,23 +156,19 @@ TEST_CASE("FlowTable: exact flows, incremental deltas and top-K order, iterator 
   dp.run(Hook::TcIngress, udp_frame(6, 100));
   dp.run(Hook::TcIngress, udp_frame(3, 100));
   const Snapshot full2 = read_snapshot(dp.skel());
-  Snapshot a2, b2;
-  const FlowCollectStats sa2 = it.collect(mono_ns(), a2);
-  const FlowCollectStats sb2 = fb.collect(mono_ns(), b2);
-  Snapshot c2;
-  const FlowCollectStats sc2 = io.collect(mono_ns(), c2);
+  const auto c2 = collect_all(tables);
   // The default: the parallel scan with one thread per CPU (at most 4),
   // none on one CPU; scan_threads = 1: the iterator.
   const size_t cpus = std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 4);
-  CHECK(sa2.scan_threads == (cpus > 1 ? cpus : 0));
-  CHECK(sc2.scan_threads == 0);
-  CHECK_FALSE(sc2.full_pass);
-  CHECK_FALSE(sa2.full_pass);
-  for (const auto* st : {&sa2, &sb2, &sc2}) {
+  CHECK(c2.stats[0].scan_threads == (cpus > 1 ? cpus : 0));
+  CHECK(c2.stats[2].scan_threads == 0);
+  CHECK_FALSE(c2.stats[2].full_pass);
+  CHECK_FALSE(c2.stats[0].full_pass);
+  for (const auto* st : {&c2.stats[0], &c2.stats[1], &c2.stats[2]}) {
     CHECK(st->changed == 4);
     CHECK(st->entries == 6);
   }
-  for (const Snapshot* s : {&a2, &b2, &c2}) {
+  for (const Snapshot* s : {&c2.snap[0], &c2.snap[1], &c2.snap[2]}) {
     CHECK(s->flows_active == 4);
     REQUIRE(s->top_flows.size() == 4);
     CHECK(s->top_flows[0].flow.key == udp_key(5));
@@ -180,13 +189,14 @@ TEST_CASE("FlowTable: exact flows, incremental deltas and top-K order, iterator 
   }
 
   // Nothing new: nothing changed, nothing listed.
-  Snapshot a3, b3;
-  CHECK(it.collect(mono_ns(), a3).changed == 0);
-  CHECK(fb.collect(mono_ns(), b3).changed == 0);
-  CHECK(a3.top_flows.empty());
-  CHECK(b3.top_flows.empty());
-  CHECK(a3.flows_active == 0);
-  CHECK(a3.flow_table_entries == 6);
+  const auto c3 = collect_all(tables);
+  for (size_t i = 0; i < tables.size(); i++) {
+    INFO("table " << i);
+    CHECK(c3.stats[i].changed == 0);
+    CHECK(c3.snap[i].top_flows.empty());
+    CHECK(c3.snap[i].flows_active == 0);
+    CHECK(c3.snap[i].flow_table_entries == 6);
+  }
 }
 
 TEST_CASE("FlowTable: idle flows leave the kernel map and the mirror", "[flow_table]") {
