@@ -68,12 +68,16 @@ class Frame:
         self.vlan_label = vlan_label
 
     def tc_ingress_len(self) -> int:
-        # On TC ingress the stack has already moved the outermost VLAN tag out
-        # of the frame into skb->vlan_tci (__netif_receive_skb_core calls
-        # skb_vlan_untag() before the ingress hook; a veth has no RX VLAN
-        # offload of its own, the effect is the same), so skb->len and hence
-        # pktlens_bytes_total is 4 bytes less than the frame on the wire, which
-        # is what the veth's rx_bytes counted. Inner tags stay in the frame.
+        # On TC ingress the outermost VLAN tag is no longer in the frame: it
+        # is in skb->vlan_tci. A veth does no VLAN work itself (its
+        # rx-vlan-offload feature bit is only advertised; veth_xmit hands the
+        # skb over as sent, and counts rx_bytes of the peer with the tag in
+        # it), but __netif_receive_skb_core() calls skb_vlan_untag() on every
+        # tagged frame before the TC ingress hook. So skb->len, and hence
+        # pktlens_bytes_total, pktlens_vlan_bytes_total and the flow bytes, is
+        # 4 bytes less per tagged frame than the veth's rx_bytes (measured:
+        # this test asserts exactly that). Inner tags stay in the frame. XDP
+        # runs before the untagging and sees the whole frame (test_xdp).
         return len(self.data) - (4 if self.tags else 0)
 
 
