@@ -100,10 +100,13 @@ size_t Daemon::sync_interfaces() {
         "when it comes back",
         n);
   for (const auto& n : ev.missing)
-    spdlog::warn(
-        "configured interface {} does not exist (yet); the others are monitored, and it "
-        "is attached when it appears",
-        n);
+    if (opts_.serve_http)
+      spdlog::warn(
+          "configured interface {} does not exist (yet); the others are monitored, and "
+          "it is attached when it appears",
+          n);
+    else
+      spdlog::warn("configured interface {} does not exist; measuring the others", n);
   for (const auto& p : ev.failed)
     spdlog::error("cannot attach to {}: {}; retrying every interval", p.name, p.what);
   for (const auto& p : ev.renamed)
