@@ -205,4 +205,21 @@ struct pktlens_flow_budget {
 	__u64 inserted;
 };
 
+/*
+ * Latency histograms (TCP handshake, passive RTT, kernel srtt): log2-spaced
+ * buckets. Bucket i (0 <= i < PKTLENS_LAT_FINITE) counts samples of at most
+ * 2^(PKTLENS_LAT_MIN_SHIFT + i) ns: 2^13 ns = 8.192 us up to 2^33 ns = 8.59 s;
+ * the last bucket counts everything above (+Inf). Buckets are not
+ * cumulative here; user space sums them into Prometheus' le buckets.
+ */
+#define PKTLENS_LAT_MIN_SHIFT 13
+#define PKTLENS_LAT_FINITE 21
+#define PKTLENS_LAT_BUCKETS (PKTLENS_LAT_FINITE + 1)
+
+struct pktlens_lat_hist {
+	__u64 buckets[PKTLENS_LAT_BUCKETS];
+	__u64 count;
+	__u64 sum_ns; /* exact sum of the samples */
+};
+
 #endif /* PKTLENS_ABI_H */

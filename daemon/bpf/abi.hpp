@@ -27,6 +27,7 @@ static_assert(offsetof(pktlens_flow_key, src) == 16);
 static_assert(offsetof(pktlens_flow_key, dst) == 32);
 static_assert(sizeof(pktlens_flow_val) == 40);
 static_assert(sizeof(pktlens_flow_budget) == 16);
+static_assert(sizeof(pktlens_lat_hist) == (PKTLENS_LAT_BUCKETS + 2) * 8);
 
 inline constexpr std::array<std::string_view, PKTLENS_DIR_MAX> kDirNames{"ingress", "egress"};
 inline constexpr std::array<std::string_view, PKTLENS_L3_MAX> kL3Names{"ipv4", "ipv6", "arp",
