@@ -152,9 +152,9 @@ void bench_size(uint32_t flows, uint32_t capacity, bool render) {
   collector::Snapshot s;
   collector::FlowCollectStats st;
   double ms = ms_of([&] { st = table.collect(mono_ns(), s); });
-  row("first cycle (iterator, every flow, mirror built)", flows, ms,
+  row("first cycle (every flow read, mirror built)", flows, ms,
       std::to_string(st.entries) + " in the map, " + std::to_string(st.reported) + " records, " +
-          std::to_string(st.read_calls) + " reads");
+          std::to_string(st.read_calls) + " read calls");
 
   // Steady cycles of the default table (parallel scan) and, in the same
   // reps, of one that uses the iterator alone.
@@ -195,7 +195,7 @@ void bench_size(uint32_t flows, uint32_t capacity, bool render) {
     for (int r = 0; r < 3; r++)
       reps.push_back(ms_of([&] { st = iter_only.collect(mono_ns(), s); }));
     row("steady, nothing changed (iterator)", flows, median(reps),
-        std::to_string(st.read_calls) + " reads");
+        std::to_string(st.read_calls) + " read calls");
     changed_rows(&iter_only);
   }
 

@@ -9,10 +9,11 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cerrno>
+#include <condition_variable>
 #include <cstring>
 #include <exception>
+#include <mutex>
 #include <string>
 #include <system_error>
 #include <thread>
@@ -284,17 +285,17 @@ pktlens_flow_rec sum_element(const uint8_t* key, const uint8_t* values, int cpus
   return r;
 }
 
-// A parallel scan of the flow map splits its hash buckets into shards, one
-// thread each, read with BPF_MAP_LOOKUP_BATCH from the shard's first
-// bucket. A batch call returns whole buckets and may run past the shard's
-// end, so each shard's last chunk is kept raw and cut, after the join, at
-// the next shard's first key: the elements from there on are the next
-// shard's.
+// A parallel scan of the flow map splits its hash buckets into shards,
+// each read with BPF_MAP_LOOKUP_BATCH from its first bucket by one of the
+// worker threads. A batch call returns whole buckets and may run past the
+// shard's end, so each shard's last chunk is kept raw and cut, once the
+// next non-empty shard is read, at that shard's first key: the elements
+// from there on are the next shard's.
 struct Shard {
   uint32_t from = 0;
   uint32_t to = 0;
-  std::vector<pktlens_flow_rec> recs;  // wanted records of all chunks but the last
-  size_t visited = 0;                  // elements of all chunks but the last
+  std::vector<pktlens_flow_rec>* recs = nullptr;  // wanted records of all chunks but the last
+  size_t visited = 0;                             // elements of all chunks but the last
   size_t calls = 0;
   std::vector<uint8_t> keys, values;  // the last chunk
   uint32_t last_count = 0;
@@ -333,7 +334,7 @@ void scan_shard(Shard& sh, int fd, int cpus, uint64_t since, uint64_t expire_bef
     for (uint32_t i = 0; i < count; i++) {
       const pktlens_flow_rec r =
           sum_element(sh.keys.data() + i * ksz, sh.values.data() + i * vsz, cpus, expire_before);
-      if (r.idle || r.last_seen_ns >= since) sh.recs.push_back(r);
+      if (r.idle || r.last_seen_ns >= since) sh.recs->push_back(r);
     }
     sh.visited += count;
     in = out;
@@ -356,6 +357,8 @@ struct FlowTable::Impl {
   std::vector<Change> changes;
   std::vector<pktlens_flow_key> idle;
   std::vector<uint8_t> buf;
+  // Record buffers of the scan's shards in flight, kept across cycles.
+  std::vector<std::vector<pktlens_flow_rec>> scan_bufs;
   size_t scan_threads;
 
   Impl(pktlens_bpf* s, FlowTableOptions opts)
@@ -448,57 +451,113 @@ struct FlowTable::Impl {
     // More shards than threads, taken in turn: a thread on a CPU that is
     // busy with something else takes fewer, instead of the whole cycle
     // waiting for its fixed half.
-    const size_t n = std::min<size_t>(threads * 8, buckets);
+    // Shards of at most 16k buckets also bound what a full pass holds: a
+    // few shards' records (~1.4 MB each) at a time.
+    const size_t n = std::min<size_t>(std::max<size_t>(threads * 8, buckets / 16384), buckets);
     std::vector<Shard> shards(n);
     for (size_t t = 0; t < n; t++) {
       shards[t].from = static_cast<uint32_t>(uint64_t{buckets} * t / n);
       shards[t].to = static_cast<uint32_t>(uint64_t{buckets} * (t + 1) / n);
     }
-    std::atomic<size_t> next{0};
-    const auto run = [&] {
-      for (size_t t; (t = next.fetch_add(1)) < n;) {
+    // Workers scan shards in order; this thread applies each finished
+    // shard's records in order and frees them, so a full pass holds a few
+    // shards' records, not the whole table. A worker takes a shard only
+    // within `window` of the last one applied.
+    const size_t window = threads * 2;
+    scan_bufs.resize(window);
+    std::mutex mu;
+    std::condition_variable cv;
+    size_t next = 0, applied = 0;  // under mu
+    bool stop = false;             // under mu
+    std::vector<char> done(n, 0);  // under mu
+    const auto worker = [&] {
+      for (;;) {
+        size_t t;
+        {
+          std::unique_lock lk(mu);
+          cv.wait(lk, [&] { return stop || next >= n || next < applied + window; });
+          if (stop || next >= n) return;
+          t = next++;
+        }
+        // Shard t - window is applied: its buffer is free.
+        shards[t].recs = &scan_bufs[t % window];
+        shards[t].recs->clear();
         try {
           scan_shard(shards[t], flows_fd, cpus, since, expire_before);
         } catch (...) {
           shards[t].error = std::current_exception();
         }
+        {
+          std::lock_guard lk(mu);
+          done[t] = 1;
+        }
+        cv.notify_all();
       }
     };
-    {
-      std::vector<std::thread> pool;
-      for (size_t t = 1; t < threads; t++) pool.emplace_back(run);
-      run();
-      for (auto& th : pool) th.join();
-    }
-    size_t visited = 0;
-    const size_t vsz = PKTLENS_FLOW_VAL_STRIDE * static_cast<size_t>(cpus);
-    for (size_t t = 0; t < n; t++) {
-      Shard& sh = shards[t];
-      if (sh.error) std::rethrow_exception(sh.error);
-      for (const pktlens_flow_rec& r : sh.recs) apply(r);
-      uint32_t cut = sh.last_count;
-      for (size_t u = t + 1; u < n; u++) {
-        if (!shards[u].has_first) continue;
-        for (uint32_t i = 0; i < sh.last_count; i++)
-          if (std::memcmp(sh.keys.data() + i * sizeof(pktlens_flow_key), &shards[u].first,
-                          sizeof(pktlens_flow_key)) == 0) {
-            cut = i;
-            break;
-          }
-        break;
+    struct Pool {
+      std::mutex& mu;
+      std::condition_variable& cv;
+      bool& stop;
+      std::vector<std::thread> threads;
+      ~Pool() {
+        {
+          std::lock_guard lk(mu);
+          stop = true;
+        }
+        cv.notify_all();
+        for (auto& th : threads) th.join();
       }
+    } pool{mu, cv, stop, {}};
+    for (size_t t = 0; t < threads; t++) pool.threads.emplace_back(worker);
+
+    size_t visited = 0;
+    const size_t ksz = sizeof(pktlens_flow_key);
+    const size_t vsz = PKTLENS_FLOW_VAL_STRIDE * static_cast<size_t>(cpus);
+    // The last chunk of shard t, cut at `first` (the next non-empty
+    // shard's first key; nullptr: not cut).
+    const auto finish_tail = [&](Shard& sh, const pktlens_flow_key* first) {
+      uint32_t cut = sh.last_count;
+      for (uint32_t i = 0; first && i < sh.last_count; i++)
+        if (std::memcmp(sh.keys.data() + i * ksz, first, ksz) == 0) {
+          cut = i;
+          break;
+        }
       for (uint32_t i = 0; i < cut; i++) {
-        const pktlens_flow_rec r = sum_element(sh.keys.data() + i * sizeof(pktlens_flow_key),
-                                               sh.values.data() + i * vsz, cpus, expire_before);
+        const pktlens_flow_rec r =
+            sum_element(sh.keys.data() + i * ksz, sh.values.data() + i * vsz, cpus, expire_before);
         if (r.idle || r.last_seen_ns >= since) {
           apply(r);
           st.reported++;
         }
       }
-      visited += sh.visited + cut;
-      st.reported += sh.recs.size();
+      visited += cut;
+      std::vector<uint8_t>().swap(sh.keys);
+      std::vector<uint8_t>().swap(sh.values);
+    };
+    std::vector<size_t> pending;  // shards whose last chunk waits for the next first key
+    for (size_t t = 0; t < n; t++) {
+      {
+        std::unique_lock lk(mu);
+        cv.wait(lk, [&] { return done[t] != 0; });
+      }
+      Shard& sh = shards[t];
+      if (sh.error) std::rethrow_exception(sh.error);
+      if (sh.has_first) {
+        for (const size_t p : pending) finish_tail(shards[p], &sh.first);
+        pending.clear();
+      }
+      for (const pktlens_flow_rec& r : *sh.recs) apply(r);
+      visited += sh.visited;
+      st.reported += sh.recs->size();
       st.read_calls += sh.calls;
+      pending.push_back(t);
+      {
+        std::lock_guard lk(mu);
+        applied = t + 1;
+      }
+      cv.notify_all();
     }
+    for (const size_t p : pending) finish_tail(shards[p], nullptr);
     return visited;
   }
 
@@ -567,13 +626,11 @@ struct FlowTable::Impl {
       st.full_pass = full_next;
       const uint64_t since = full_next ? 0 : since_ns;
       const uint64_t started = clock_ns(CLOCK_MONOTONIC_COARSE);
-      // A full pass streams through the iterator: every flow becomes a
-      // record, and the scan would hold them all at once.
-      if (full_next || scan_threads <= 1) {
-        visited = read_iterator(since, expire_before, st);
-      } else {
+      if (scan_threads > 1) {
         st.scan_threads = scan_threads;
         visited = read_scan(scan_threads, since, expire_before, st);
+      } else {
+        visited = read_iterator(since, expire_before, st);
       }
       since_ns = started > kSinceMarginNs ? started - kSinceMarginNs : 0;
     } else {

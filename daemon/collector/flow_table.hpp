@@ -37,11 +37,11 @@ struct FlowTableOptions {
   // until a full pass drops them: one runs when the mirror holds this many
   // flows or more beyond the kernel's count. 0: 1% of the map's capacity.
   size_t evicted_sweep_threshold = 0;
-  // Threads of the parallel scan that reads changed flows in steady cycles
-  // (batch reads of disjoint bucket ranges, filtered in user space): the
-  // kernel's walk over the map is the cost of a cycle, and it is memory
-  // bound, so it divides among CPUs. 1: the iterator alone, on one CPU.
-  // 0: one per online CPU, at most 4. Full passes always use the iterator.
+  // Threads of the parallel scan that reads the flow map each cycle (batch
+  // reads of disjoint bucket ranges, filtered in user space, applied as
+  // each range completes): the kernel's walk over the map is the cost of a
+  // cycle, and it is memory bound, so it divides among CPUs. 1: the BPF
+  // iterator instead, on one CPU. 0: one per online CPU, at most 4.
   size_t scan_threads = 0;
 };
 

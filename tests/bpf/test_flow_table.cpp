@@ -350,7 +350,7 @@ TEST_CASE("FlowTable: 20,000 flows with distinct per-CPU values, every read path
     CHECK(st1.entries == kFlows);  // each element counted once across many read() calls
     CHECK(st1.visited == kFlows);
     CHECK(st1.reported == kFlows);
-    if (!fallback) CHECK(st1.read_calls > 20);  // 1.7 MB of records, 32 KiB per read
+    if (!fallback) CHECK(st1.read_calls > 20);  // 32 KiB per read(), or a call per shard
     CHECK(s1.flows_active == kFlows);
     size_t mismatches = 0;
     for (const FlowRecord& f : full1.flows) {
