@@ -304,36 +304,52 @@ struct Shard {
   std::exception_ptr error;
 };
 
-void scan_shard(Shard& sh, int fd, int cpus, uint64_t since, uint64_t expire_before) {
+// A worker's batch buffers, reused for every shard it reads.
+struct ChunkBuffers {
+  std::vector<uint8_t> keys, values;
+};
+
+// `density`: elements per bucket expected (the previous pass's). A batch
+// call reads up to `chunk` elements whatever the buckets, so a chunk much
+// larger than the shard's remaining elements copies the next shards' for
+// nothing: chunks are sized to what is left, 25% over.
+void scan_shard(Shard& sh, ChunkBuffers& b, int fd, int cpus, uint64_t since,
+                uint64_t expire_before, double density) {
   const size_t ksz = sizeof(pktlens_flow_key);
   const size_t vsz = PKTLENS_FLOW_VAL_STRIDE * static_cast<size_t>(cpus);
-  uint32_t chunk = 4096;
+  uint32_t grown = 0;  // a bucket larger than the chunk needs this much
   uint32_t in = sh.from, out = 0;
   for (bool first = sh.from == 0;;) {
-    sh.keys.resize(size_t{chunk} * ksz);
-    sh.values.resize(size_t{chunk} * vsz);
+    const double left = static_cast<double>(sh.to > in ? sh.to - in : 1) * density;
+    const uint32_t chunk =
+        std::max(grown, std::clamp<uint32_t>(static_cast<uint32_t>(left * 1.25) + 16, 16, 4096));
+    if (b.keys.size() < size_t{chunk} * ksz) b.keys.resize(size_t{chunk} * ksz);
+    if (b.values.size() < size_t{chunk} * vsz) b.values.resize(size_t{chunk} * vsz);
     __u32 count = chunk;
     LIBBPF_OPTS(bpf_map_batch_opts, bo);
-    const int rc = bpf_map_lookup_batch(fd, first ? nullptr : &in, &out, sh.keys.data(),
-                                        sh.values.data(), &count, &bo);
+    const int rc = bpf_map_lookup_batch(fd, first ? nullptr : &in, &out, b.keys.data(),
+                                        b.values.data(), &count, &bo);
     sh.calls++;
     const int err = rc == 0 ? 0 : error_of(rc);
     if (err == ENOSPC && count == 0) {
-      chunk *= 2;  // a bucket larger than the chunk
+      grown = chunk * 2;  // a bucket larger than the chunk
       continue;
     }
     if (err != 0 && err != ENOENT) fail(err, "batch-reading pktlens_flows");
     if (count > 0 && !sh.has_first) {
-      std::memcpy(&sh.first, sh.keys.data(), ksz);
+      std::memcpy(&sh.first, b.keys.data(), ksz);
       sh.has_first = true;
     }
     if (err == ENOENT || count == 0 || out >= sh.to) {
       sh.last_count = count;
+      sh.keys.assign(b.keys.begin(), b.keys.begin() + static_cast<std::ptrdiff_t>(count * ksz));
+      sh.values.assign(b.values.begin(),
+                       b.values.begin() + static_cast<std::ptrdiff_t>(count * vsz));
       return;
     }
     for (uint32_t i = 0; i < count; i++) {
       const pktlens_flow_rec r =
-          sum_element(sh.keys.data() + i * ksz, sh.values.data() + i * vsz, cpus, expire_before);
+          sum_element(b.keys.data() + i * ksz, b.values.data() + i * vsz, cpus, expire_before);
       if (r.idle || r.last_seen_ns >= since) sh.recs->push_back(r);
     }
     sh.visited += count;
@@ -359,6 +375,8 @@ struct FlowTable::Impl {
   std::vector<uint8_t> buf;
   // Record buffers of the scan's shards in flight, kept across cycles.
   std::vector<std::vector<pktlens_flow_rec>> scan_bufs;
+  std::vector<ChunkBuffers> chunk_bufs;  // one per scan thread, kept across cycles
+  size_t last_visited = 0;               // elements the previous pass saw
   size_t scan_threads;
 
   Impl(pktlens_bpf* s, FlowTableOptions opts)
@@ -464,13 +482,15 @@ struct FlowTable::Impl {
     // shards' records, not the whole table. A worker takes a shard only
     // within `window` of the last one applied.
     const size_t window = threads * 2;
+    // Unknown before the first pass: as if full.
+    const double density = last_visited ? static_cast<double>(last_visited) / buckets : 1.0;
     scan_bufs.resize(window);
     std::mutex mu;
     std::condition_variable cv;
     size_t next = 0, applied = 0;  // under mu
     bool stop = false;             // under mu
     std::vector<char> done(n, 0);  // under mu
-    const auto worker = [&] {
+    const auto worker = [&](ChunkBuffers& bufs) {
       for (;;) {
         size_t t;
         {
@@ -483,7 +503,7 @@ struct FlowTable::Impl {
         shards[t].recs = &scan_bufs[t % window];
         shards[t].recs->clear();
         try {
-          scan_shard(shards[t], flows_fd, cpus, since, expire_before);
+          scan_shard(shards[t], bufs, flows_fd, cpus, since, expire_before, density);
         } catch (...) {
           shards[t].error = std::current_exception();
         }
@@ -508,7 +528,8 @@ struct FlowTable::Impl {
         for (auto& th : threads) th.join();
       }
     } pool{mu, cv, stop, {}};
-    for (size_t t = 0; t < threads; t++) pool.threads.emplace_back(worker);
+    chunk_bufs.resize(threads);
+    for (size_t t = 0; t < threads; t++) pool.threads.emplace_back(worker, std::ref(chunk_bufs[t]));
 
     size_t visited = 0;
     const size_t ksz = sizeof(pktlens_flow_key);
@@ -638,6 +659,7 @@ struct FlowTable::Impl {
       visited = read_batch(expire_before, st);
     }
     st.visited = visited;
+    last_visited = visited;
 
     // The interval: what changed, ranked. Before any removal, which moves
     // entries and would invalidate the indexes in `changes`.
