@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
-// The flow table, read incrementally. A BPF map-element iterator
-// (bpf/flow_iter.bpf.c) walks pktlens_flows in the kernel, sums each flow's
-// per-CPU values there and hands user space only the flows that changed
-// since the previous cycle and the idle ones; FlowTable keeps a mirror of
-// every flow it has seen and updates it from those records. Each cycle:
-// interval deltas of the changed flows (interval_of() semantics), the top-K,
-// flows_active, the kernel's entry count, and idle expiry in the kernel map
-// and the mirror. Where the kernel refuses the iterator the whole map is
-// batch-read (read_snapshot) and fed through the same path.
-// docs/architecture.md, "Collecting flows".
+// The flow table, read incrementally. FlowTable keeps a mirror of every
+// flow it has seen and updates it each cycle from the flows that changed
+// since the previous cycle (last_seen_ns) and the idle ones, found by a
+// parallel batch scan of the map's buckets or, on one CPU, by a BPF
+// map-element iterator (bpf/flow_iter.bpf.c) that sums each flow's per-CPU
+// values in the kernel. Each cycle: interval deltas of the changed flows
+// (interval_of() semantics), the top-K, flows_active, the kernel's entry
+// count, and idle expiry in the kernel map and the mirror. Where the kernel
+// refuses the iterator the whole map is batch-read (read_snapshot) and fed
+// through the same path. docs/architecture.md, "Collecting flows".
 #pragma once
 
 #include <chrono>
@@ -46,10 +46,13 @@ struct FlowTableOptions {
 };
 
 struct FlowCollectStats {
-  size_t changed = 0;           // flows new or with packets since the previous cycle
-  size_t expired_deleted = 0;   // idle flows deleted from the kernel map
-  size_t entries = 0;           // flows in the kernel map after expiry
-  bool used_iterator = true;    // false: batch-read fallback (see fallback_reason)
+  size_t changed = 0;          // flows new or with packets since the previous cycle
+  size_t expired_deleted = 0;  // idle flows deleted from the kernel map
+  size_t entries = 0;          // flows in the kernel map after expiry
+  // The kernel accepted the iterator, so the incremental path (iterator, or
+  // the scan when scan_threads > 0) read the table; false: the whole-table
+  // batch-read fallback, see fallback_reason.
+  bool used_iterator = true;
   size_t visited = 0;           // kernel map elements visited (before expiry)
   size_t reported = 0;          // records user space read (changed candidates + idle)
   size_t mirror_dropped = 0;    // flows dropped from the mirror only (LRU-evicted)
