@@ -3,15 +3,12 @@
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include <linux/magic.h>
 #include <pktlens_bpf.skel.h>  // generated in the build tree
-#include <sys/stat.h>
-#include <sys/vfs.h>
-#include <unistd.h>
 
 #include <cerrno>
-#include <filesystem>
 #include <system_error>
+
+#include "bpf/pinning.hpp"
 
 namespace pktlens::bpf {
 namespace {
@@ -25,39 +22,6 @@ uint32_t presence_words(uint32_t max_flows) {
   uint32_t words = 1;
   while (words < max_flows / 8) words <<= 1;
   return words;
-}
-
-void require_bpffs(const std::string& dir) {
-  const std::string parent = std::filesystem::path(dir).parent_path();
-  struct statfs st {};
-  if (statfs(parent.c_str(), &st) != 0 || st.f_type != BPF_FS_MAGIC)
-    throw std::runtime_error(parent +
-                             " is not a BPF filesystem, so maps cannot be pinned there; "
-                             "mount one with `mount -t bpf bpf /sys/fs/bpf`");
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) throw std::system_error(ec, "creating " + dir);
-}
-
-// libbpf reuses a pinned map only if type, sizes, max_entries and flags all
-// match, and fails the load otherwise. A map whose shape changed (e.g. a
-// new max_entries in the config) is unpinned here so a new one is created;
-// every other map keeps its counters.
-bool unpin_if_incompatible(bpf_map* m, const std::string& path) {
-  const int fd = bpf_obj_get(path.c_str());
-  if (fd < 0) return errno == ENOENT;  // not pinned yet: created anew
-  bpf_map_info info{};
-  uint32_t len = sizeof info;
-  const int rc = bpf_obj_get_info_by_fd(fd, &info, &len);
-  close(fd);
-  const bool same =
-      rc == 0 && info.type == bpf_map__type(m) && info.key_size == bpf_map__key_size(m) &&
-      info.value_size == bpf_map__value_size(m) && info.max_entries == bpf_map__max_entries(m) &&
-      info.map_flags == bpf_map__map_flags(m);
-  if (same) return false;
-  if (unlink(path.c_str()) != 0)
-    throw std::system_error(errno, std::generic_category(), "unpinning incompatible map " + path);
-  return true;
 }
 
 }  // namespace
@@ -94,13 +58,7 @@ Object::Object(const ObjectOptions& o) : skel_(pktlens_bpf::open()) {
 
   if (!o.pin_dir.empty()) {
     require_bpffs(o.pin_dir);
-    bpf_map* m;
-    bpf_object__for_each_map(m, s->obj) {
-      if (bpf_map__is_internal(m)) continue;  // .rodata: part of this load only
-      const std::string path = o.pin_dir + "/" + bpf_map__name(m);
-      if (unpin_if_incompatible(m, path)) recreated_.push_back(bpf_map__name(m));
-      check(bpf_map__set_pin_path(m, path.c_str()), "setting the pin path " + path);
-    }
+    recreated_ = pin_maps(s->obj, o.pin_dir);
   }
   const int rc = pktlens_bpf::load(s);
   if (rc != 0)
