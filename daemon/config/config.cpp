@@ -215,6 +215,20 @@ Config parse_document(const Source& src, const YAML::Node& root) {
          vlans.max_entries = u32(v, p, kExpectVlanEntries, kMinVlanEntries, kMaxVlanEntries);
        }},
   };
+  const auto flag = [&src](bool& out) {
+    return [&src, &out](const YAML::Node& v, const std::string& p) {
+      out = detail::read_bool(src, v, p, kExpectBool);
+    };
+  };
+  const std::vector<Field> latency_fields = {
+      {"handshake", kExpectBool, flag(cfg.latency.handshake)},
+      {"rtt", kExpectBool, flag(cfg.latency.rtt)},
+      {"srtt", kExpectBool, flag(cfg.latency.srtt)},
+  };
+  const std::vector<Field> loss_fields = {
+      {"retransmits", kExpectBool, flag(cfg.loss.retransmits)},
+      {"drops", kExpectBool, flag(cfg.loss.drops)},
+  };
   const std::string expect_attach = enum_expected(detail::kAttachModes);
   const std::string expect_log_level = "one of " + enum_expected(detail::kLogLevels);
   const std::vector<Field> root_fields = {
@@ -240,6 +254,8 @@ Config parse_document(const Source& src, const YAML::Node& root) {
        }},
       {"flows", detail::mapping_expected(flow_fields), section(flow_fields)},
       {"vlans", detail::mapping_expected(vlan_fields), section(vlan_fields)},
+      {"latency", detail::mapping_expected(latency_fields), section(latency_fields)},
+      {"loss", detail::mapping_expected(loss_fields), section(loss_fields)},
       {"log_level", expect_log_level,
        [&](const YAML::Node& v, const std::string& p) {
          cfg.log_level = read_enum(src, v, p, "level", expect_log_level, detail::kLogLevels);
@@ -252,7 +268,10 @@ Config parse_document(const Source& src, const YAML::Node& root) {
   }
   // Keys of the sections, for "unknown key 'top_k', it belongs under flows".
   std::map<std::string, std::string, std::less<>> homes;
-  for (const auto& [name, fields] : {std::pair{"flows", &flow_fields}, {"vlans", &vlan_fields}}) {
+  for (const auto& [name, fields] : {std::pair{"flows", &flow_fields},
+                                     {"vlans", &vlan_fields},
+                                     {"latency", &latency_fields},
+                                     {"loss", &loss_fields}}) {
     for (const Field& f : *fields) {
       std::string& home = homes[std::string(f.key)];
       home += home.empty() ? name : std::string(" or ") + name;

@@ -57,6 +57,24 @@ struct VlansConfig {
   bool operator==(const VlansConfig&) const = default;
 };
 
+// TCP latency signals (docs/metrics.md, "Latency and loss"); off: the
+// program is not loaded (srtt) or the data plane skips the work.
+struct LatencyConfig {
+  bool handshake = true;  // pktlens_tcp_handshake_seconds (TC, cfg_handshake)
+  bool rtt = true;        // pktlens_tcp_rtt_seconds (TC, cfg_rtt)
+  bool srtt = true;       // pktlens_tcp_srtt_seconds (tcp:tcp_probe)
+
+  bool operator==(const LatencyConfig&) const = default;
+};
+
+// Loss signals; off: the tracepoint program is not loaded.
+struct LossConfig {
+  bool retransmits = true;  // tcp:tcp_retransmit_skb / _synack
+  bool drops = true;        // skb:kfree_skb
+
+  bool operator==(const LossConfig&) const = default;
+};
+
 enum class LogLevel { trace, debug, info, warn, error, critical, off };
 
 // Defaults equal config/pktlens.yaml (a unit test keeps them in step).
@@ -67,6 +85,8 @@ struct Config {
   std::chrono::milliseconds interval{5000};  // map collection period
   FlowsConfig flows;
   VlansConfig vlans;
+  LatencyConfig latency;
+  LossConfig loss;
   LogLevel log_level = LogLevel::info;
 
   bool operator==(const Config&) const = default;

@@ -60,6 +60,17 @@ std::string to_yaml(const Config& config) {
   out << YAML::Key << "max_entries" << YAML::Value << config.vlans.max_entries;
   out << YAML::EndMap;
 
+  out << YAML::Key << "latency" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "handshake" << YAML::Value << config.latency.handshake;
+  out << YAML::Key << "rtt" << YAML::Value << config.latency.rtt;
+  out << YAML::Key << "srtt" << YAML::Value << config.latency.srtt;
+  out << YAML::EndMap;
+
+  out << YAML::Key << "loss" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "retransmits" << YAML::Value << config.loss.retransmits;
+  out << YAML::Key << "drops" << YAML::Value << config.loss.drops;
+  out << YAML::EndMap;
+
   out << YAML::Key << "log_level" << YAML::Value << std::string(to_string(config.log_level));
   out << YAML::EndMap;
   return std::string(out.c_str()) + "\n";

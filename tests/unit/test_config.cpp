@@ -61,6 +61,8 @@ Config everything_changed() {
              .idle_timeout = 90min,
              .max_new_per_second = 0};
   c.vlans = {.enabled = false, .max_entries = 64};
+  c.latency = {.handshake = false, .rtt = false, .srtt = false};
+  c.loss = {.retransmits = false, .drops = false};
   c.log_level = LogLevel::off;
   return c;
 }
@@ -82,6 +84,11 @@ TEST_CASE("the defaults are the documented ones", "[config]") {
   CHECK(c.flows.max_new_per_second == 25000);
   CHECK(c.vlans.enabled);
   CHECK(c.vlans.max_entries == 4096);
+  CHECK(c.latency.handshake);
+  CHECK(c.latency.rtt);
+  CHECK(c.latency.srtt);
+  CHECK(c.loss.retransmits);
+  CHECK(c.loss.drops);
   CHECK(c.log_level == LogLevel::info);
 }
 
@@ -104,7 +111,7 @@ TEST_CASE("empty text, comments only or an empty document give the defaults", "[
 }
 
 TEST_CASE("empty sections give their defaults", "[config]") {
-  CHECK(load_config_string("flows: {}\nvlans: {}\n", "t") == Config{});
+  CHECK(load_config_string("flows: {}\nvlans: {}\nlatency: {}\nloss: {}\n", "t") == Config{});
 }
 
 TEST_CASE("the shipped config/pktlens.yaml is the built-in default", "[config]") {
@@ -144,10 +151,13 @@ TEST_CASE("the shipped file sets every key, each with a comment", "[config]") {
     }
     previous = line;
   }
-  CHECK(keys == std::vector<std::string>{"interfaces", "attach", "listen", "interval", "flows",
-                                         "enabled", "max_entries", "top_k", "idle_timeout",
-                                         "max_new_per_second", "vlans", "enabled", "max_entries",
-                                         "log_level"});
+  CHECK(keys ==
+        std::vector<std::string>{
+            "interfaces", "attach",      "listen",      "interval",     "flows",
+            "enabled",    "max_entries", "top_k",       "idle_timeout", "max_new_per_second",
+            "vlans",      "enabled",     "max_entries", "latency",      "handshake",
+            "rtt",        "srtt",        "loss",        "retransmits",  "drops",
+            "log_level"});
 }
 
 TEST_CASE("a complete config with every key changed loads", "[config]") {
@@ -165,6 +175,13 @@ flows:
 vlans:
   enabled: false
   max_entries: 64
+latency:
+  handshake: false
+  rtt: false
+  srtt: false
+loss:
+  retransmits: false
+  drops: false
 log_level: off
 )",
                                       "t");
@@ -185,6 +202,13 @@ flows:
 vlans:
   enabled: true
   max_entries: 4096
+latency:
+  handshake: true
+  rtt: true
+  srtt: true
+loss:
+  retransmits: true
+  drops: true
 log_level: info
 )");
   CHECK(to_yaml(everything_changed()) == R"(interfaces: [eth0, bond0.100]
@@ -200,8 +224,36 @@ flows:
 vlans:
   enabled: false
   max_entries: 64
+latency:
+  handshake: false
+  rtt: false
+  srtt: false
+loss:
+  retransmits: false
+  drops: false
 log_level: off
 )");
+}
+
+TEST_CASE("each latency and loss switch is read on its own", "[config]") {
+  const auto off = [](const char* yaml) { return load_config_string(yaml, "t"); };
+  Config want;
+  want.latency.handshake = false;
+  CHECK(off("latency:\n  handshake: false\n") == want);
+  want = {};
+  want.latency.rtt = false;
+  CHECK(off("latency:\n  rtt: false\n") == want);
+  want = {};
+  want.latency.srtt = false;
+  CHECK(off("latency: {srtt: False}\n") == want);
+  want = {};
+  want.loss.retransmits = false;
+  CHECK(off("loss:\n  retransmits: FALSE\n") == want);
+  want = {};
+  want.loss.drops = false;
+  CHECK(off("loss:\n  drops: false\n") == want);
+  CHECK(off("latency: {handshake: true, rtt: true, srtt: true}\nloss: {retransmits: true, "
+            "drops: true}\n") == Config{});
 }
 
 TEST_CASE("to_yaml round-trips through load", "[config][to_yaml]") {

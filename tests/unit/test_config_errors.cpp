@@ -26,7 +26,8 @@ void check(std::initializer_list<Case> cases) {
 
 // The "(expected ...)" of each key, spelt out once.
 const std::string kRootKeys =
-    "(expected one of: interfaces, attach, listen, interval, flows, vlans, log_level)";
+    "(expected one of: interfaces, attach, listen, interval, flows, vlans, latency, loss, "
+    "log_level)";
 const std::string kFlowKeys =
     "(expected one of: enabled, max_entries, top_k, idle_timeout, max_new_per_second)";
 const std::string kFlowsMapping =
@@ -45,6 +46,8 @@ const std::string kFlowEntries = "(expected an integer from 1024 to 16777216)";
 const std::string kNewFlows = "(expected 0 for no limit, or an integer from 10 to 100000000)";
 const std::string kVlanEntries = "(expected an integer from 64 to 1048576)";
 const std::string kBool = "(expected true or false)";
+const std::string kLatencyKeys = "(expected one of: handshake, rtt, srtt)";
+const std::string kLossKeys = "(expected one of: retransmits, drops)";
 const std::string kLogLevel = "(expected one of trace, debug, info, warn, error, critical or off)";
 
 }  // namespace
@@ -68,7 +71,7 @@ TEST_CASE("YAML syntax errors carry yaml-cpp's position and words", "[config][er
 TEST_CASE("the document must be one mapping", "[config][errors]") {
   const std::string keys =
       "(expected a mapping with the keys interfaces, attach, listen, interval, flows, vlans, "
-      "log_level)";
+      "latency, loss, log_level)";
   check({
       {"- eth0\n- eth1\n", "1:1: the document is a list " + keys},
       {"eth0\n", "1:1: the document is 'eth0' " + keys},
@@ -374,4 +377,29 @@ TEST_CASE("long and multi-line values are shown on one line, cut", "[config][err
 TEST_CASE("the name given for in-memory text stands for the file", "[config][errors]") {
   CHECK(error_of("attach: foo\n", "<embedded>") ==
         "<embedded>:1:9: attach: unknown mode 'foo' (expected tc or xdp)");
+}
+
+TEST_CASE("latency and loss switches: types, unknown keys, nulls", "[config][errors]") {
+  check({
+      {"latency:\n  srtt: yes\n", "2:9: latency.srtt: 'yes' is not a boolean " + kBool},
+      {"latency:\n  handshake: 1\n", "2:14: latency.handshake: '1' is not a boolean " + kBool},
+      {"latency:\n  rtt: \"false\"\n",
+       "2:8: latency.rtt: got the quoted string 'false' " + kBool},
+      {"latency: {rtt: ~}\n", "1:11: latency.rtt: got null " + kBool},
+      {"loss:\n  drops: [true]\n", "2:10: loss.drops: got a list " + kBool},
+      {"loss:\n  retransmits: off\n",
+       "2:16: loss.retransmits: 'off' is not a boolean " + kBool},
+      {"latency: true\n",
+       "1:10: latency: got 'true' (expected a mapping with the keys handshake, rtt, srtt)"},
+      {"loss:\n", "1:1: loss: got null (expected a mapping with the keys retransmits, drops)"},
+      {"latency:\n  strt: false\n",
+       "2:3: unknown key 'strt' in latency, did you mean 'srtt'? " + kLatencyKeys},
+      {"loss:\n  drop: false\n",
+       "2:3: unknown key 'drop' in loss, did you mean 'drops'? " + kLossKeys},
+      {"loss:\n  srtt: false\n", "2:3: unknown key 'srtt' in loss " + kLossKeys},
+      {"srtt: false\n", "1:1: unknown key 'srtt', it belongs under latency " + kRootKeys},
+      {"drops: false\n", "1:1: unknown key 'drops', it belongs under loss " + kRootKeys},
+      {"latency: {rtt: true, rtt: false}\n",
+       "1:22: duplicate key 'rtt' in latency, first given at 1:11 (expected each key once)"},
+  });
 }
