@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <map>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -71,6 +72,38 @@ struct VlanRecord {
   auto operator<=>(const VlanRecord&) const = default;
 };
 
+// Kernel events of the network stack (bpf/tcp_events.bpf.c), summed over
+// CPUs and labelled by collector::TcpEventsReader. A signal that is
+// switched off has its `*_on` false and nothing else set.
+struct DropCount {
+  uint32_t reason = 0;  // enum skb_drop_reason value, PKTLENS_DROP_OVERFLOW for the rest
+  std::string label;    // the kernel's name without SKB_DROP_REASON_ (drop_reasons.hpp)
+  uint64_t count = 0;
+
+  bool operator==(const DropCount&) const = default;
+};
+
+struct RetransmitCount {
+  std::string ifname;  // if_indextoname when read; empty when unknown
+  uint64_t segments = 0;
+  uint64_t synacks = 0;
+
+  bool operator==(const RetransmitCount&) const = default;
+};
+
+struct TcpEventCounters {
+  bool drops_on = false;
+  bool retransmits_on = false;
+  bool srtt_on = false;
+  std::vector<DropCount> drops;  // non-zero reasons, by reason value
+  // By the ifindex of the device the segments leave by; 0: unknown.
+  std::map<uint32_t, RetransmitCount> retransmits;
+  // The top-K flows' retransmitted segments: TCP egress flows of top_flows,
+  // 0 when the connection has none in pktlens_retx_flows.
+  std::map<FlowKey, uint64_t> flow_retransmits;
+  pktlens_lat_hist srtt{};  // kernel smoothed RTT, sampled (docs/metrics.md)
+};
+
 struct Snapshot {
   // CLOCK_MONOTONIC when the read started, comparable with the flows'
   // first/last_seen_ns.
@@ -87,6 +120,7 @@ struct Snapshot {
   size_t flow_table_entries = 0;
   size_t flow_table_capacity = 0;
   size_t vlan_table_capacity = 0;
+  TcpEventCounters tcp_events;
 };
 
 }  // namespace pktlens::collector

@@ -7,11 +7,16 @@
 #include <prometheus/metric_family.h>
 #include <prometheus/metric_type.h>
 
+#include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include "bpf/abi.hpp"
+#include "collector/latency_buckets.hpp"
 
 namespace pktlens::exporter::detail {
 
@@ -42,6 +47,26 @@ inline void add_gauge(prometheus::MetricFamily& f, Labels labels, double value) 
   prometheus::ClientMetric m;
   m.label = std::move(labels);
   m.gauge.value = value;
+  f.metric.push_back(std::move(m));
+}
+
+// A latency histogram (struct pktlens_lat_hist, non-cumulative buckets) in
+// seconds: cumulative le buckets at latency_bucket_le(i), +Inf, _count the
+// sum of all buckets (consistent with them even if the read raced an
+// update), _sum from the exact sum_ns.
+inline void add_latency_histogram(prometheus::MetricFamily& f, Labels labels,
+                                  const pktlens_lat_hist& h) {
+  prometheus::ClientMetric m;
+  m.label = std::move(labels);
+  uint64_t cumulative = 0;
+  for (size_t i = 0; i < PKTLENS_LAT_BUCKETS; ++i) {
+    cumulative += h.buckets[i];
+    if (i < PKTLENS_LAT_FINITE)
+      m.histogram.bucket.push_back({cumulative, collector::latency_bucket_le(i)});
+  }
+  m.histogram.bucket.push_back({cumulative, std::numeric_limits<double>::infinity()});
+  m.histogram.sample_count = cumulative;
+  m.histogram.sample_sum = static_cast<double>(h.sum_ns) / 1e9;
   f.metric.push_back(std::move(m));
 }
 

@@ -63,7 +63,8 @@ std::string flow_vlan_label(uint16_t vlan, uint16_t vlan_inner) {
 }
 
 std::vector<MetricFamily> render_flows(const std::vector<collector::RankedFlow>& top,
-                                       const std::map<uint32_t, std::string>& ifindex_names) {
+                                       const std::map<uint32_t, std::string>& ifindex_names,
+                                       const std::map<collector::FlowKey, uint64_t>* retransmits) {
   auto packets = make_family("pktlens_flow_packets_total",
                              "Frames of the flow (top-K flows of the last interval only).",
                              MetricType::Counter);
@@ -71,6 +72,10 @@ std::vector<MetricFamily> render_flows(const std::vector<collector::RankedFlow>&
                            "Bytes of the frames of the flow, Ethernet header included (top-K "
                            "flows of the last interval only).",
                            MetricType::Counter);
+  auto retx = make_family("pktlens_flow_retransmits_total",
+                          "TCP segments of the connection the kernel retransmitted (top-K TCP "
+                          "egress flows of the last interval only).",
+                          MetricType::Counter);
 
   for (const auto& ranked : top) {
     const auto& k = ranked.flow.key;
@@ -88,10 +93,13 @@ std::vector<MetricFamily> render_flows(const std::vector<collector::RankedFlow>&
                         {"vlan", flow_vlan_label(k.vlan, k.vlan_inner)}};
     add_counter(packets, labels, ranked.flow.packets);
     add_counter(bytes, labels, ranked.flow.bytes);
+    if (retransmits)
+      if (auto it = retransmits->find(k); it != retransmits->end())
+        add_counter(retx, labels, it->second);
   }
 
   std::vector<MetricFamily> out;
-  for (auto* f : {&packets, &bytes})
+  for (auto* f : {&packets, &bytes, &retx})
     if (!f->metric.empty()) out.push_back(std::move(*f));
   return out;
 }

@@ -30,9 +30,13 @@ namespace pktlens::exporter {
 // interface comes from ifindex_names; flows whose ifindex has no name, whose
 // dir or family is out of range are skipped. Families with no sample are
 // left out (as in render_interfaces).
+// retransmits (Snapshot::tcp_events.flow_retransmits), when given: also
+// pktlens_flow_retransmits_total{same labels} for each flow of `top` found
+// in it (the TCP egress flows, when retransmits are on).
 std::vector<prometheus::MetricFamily> render_flows(
     const std::vector<collector::RankedFlow>& top,
-    const std::map<uint32_t, std::string>& ifindex_names);
+    const std::map<uint32_t, std::string>& ifindex_names,
+    const std::map<collector::FlowKey, uint64_t>* retransmits = nullptr);
 
 // pktlens_flows_active gauge: flows with packets in the last interval
 // (Snapshot::flows_active).

@@ -6,6 +6,7 @@
 
 #include "exporter/render.hpp"
 #include "exporter/render_flows.hpp"
+#include "exporter/render_tcp_events.hpp"
 
 namespace pktlens::exporter {
 
@@ -45,7 +46,10 @@ std::vector<prometheus::MetricFamily> SnapshotCollectable::Collect() const {
     const auto& s = *state->snapshot;
     out = render_interfaces(s, state->slot_names, state->ifindex_names);
     append(out, render_flow_gauges(s));
-    append(out, render_flows(s.top_flows, state->ifindex_names));
+    append(out,
+           render_flows(s.top_flows, state->ifindex_names,
+                        s.tcp_events.retransmits_on ? &s.tcp_events.flow_retransmits : nullptr));
+    append(out, render_tcp_events(s.tcp_events, state->ifindex_names));
   }
   append(out, render_self(state->self, version_));
   return out;

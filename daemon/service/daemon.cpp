@@ -33,6 +33,15 @@ bpf::ObjectOptions object_options(const config::Config& c, const std::string& pi
   return o;
 }
 
+bpf::TcpEventsOptions events_options(const config::Config& c, const std::string& pin_dir) {
+  bpf::TcpEventsOptions o;
+  o.drops = c.loss.drops;
+  o.retransmits = c.loss.retransmits;
+  o.srtt = c.latency.srtt;
+  o.pin_dir = pin_dir;
+  return o;
+}
+
 bpf::LoaderOptions loader_options(const config::Config& c) {
   bpf::LoaderOptions o;
   o.hook = c.attach == config::AttachMode::xdp ? bpf::Hook::xdp : bpf::Hook::tc;
@@ -64,9 +73,18 @@ Daemon::Daemon(const config::Config& cfg, const DaemonOptions& o)
       registry_(object_.skel()),
       collectable_(std::make_shared<exporter::SnapshotCollectable>(o.version)),
       loader_(object_.skel(), registry_, loader_options(cfg)) {
-  if (!object_.recreated_maps().empty())
+  if (cfg.loss.drops || cfg.loss.retransmits || cfg.latency.srtt) {
+    events_.emplace(events_options(cfg, o.pin_dir));
+    events_reader_.emplace(*events_);
+    spdlog::info("tracepoints attached: {}", join(events_->attached()));
+  }
+  auto recreated = object_.recreated_maps();
+  if (events_)
+    recreated.insert(recreated.end(), events_->recreated_maps().begin(),
+                     events_->recreated_maps().end());
+  if (!recreated.empty())
     spdlog::info("maps created in {} (new, or their shape changed; their counters start at 0): {}",
-                 o.pin_dir, join(object_.recreated_maps()));
+                 o.pin_dir, join(recreated));
   if (o.serve_http) {
     http_ = std::make_unique<exporter::HttpServer>(cfg.listen, collectable_);
     spdlog::info("serving /metrics on {}{}", config::to_string(cfg.listen),
@@ -137,6 +155,7 @@ bool Daemon::collect() {
           st.entries, st.changed, st.expired_deleted, st.mirror_dropped,
           st.full_pass ? " (full pass)" : "", fill.ratio() * 100, fill.rebuilt ? ", rebuilt" : "");
     }
+    if (events_reader_) events_reader_->read(*snap);  // after the top-K flows
     last_flows_ = snap->flow_table_entries;
   } catch (const std::exception& e) {
     ok = false;
@@ -181,6 +200,8 @@ void Daemon::apply(const config::Config& next) {
   if (next.listen != cfg_.listen) restart.push_back("listen");
   if (next.vlans != cfg_.vlans) restart.push_back("vlans");
   if (next.flows != cfg_.flows) restart.push_back("flows");
+  if (next.latency != cfg_.latency) restart.push_back("latency");
+  if (next.loss != cfg_.loss) restart.push_back("loss");
   if (!restart.empty())
     spdlog::warn(
         "reload: {} changed; that takes effect after a restart (systemctl restart "

@@ -15,7 +15,9 @@
 #include "bpf/iface_registry.hpp"
 #include "bpf/loader.hpp"
 #include "bpf/object.hpp"
+#include "bpf/tcp_events.hpp"
 #include "collector/flow_table.hpp"
+#include "collector/tcp_events_reader.hpp"
 #include "config/config.hpp"
 #include "exporter/http_server.hpp"
 #include "exporter/snapshot_collectable.hpp"
@@ -55,6 +57,9 @@ class Daemon {
   DaemonOptions opts_;
   InstanceLock lock_;
   bpf::Object object_;
+  // Tracepoints (drops, retransmits, srtt); empty when all are switched off.
+  std::optional<bpf::TcpEvents> events_;
+  std::optional<collector::TcpEventsReader> events_reader_;
   bpf::IfaceRegistry registry_;
   std::shared_ptr<exporter::SnapshotCollectable> collectable_;
   std::unique_ptr<exporter::HttpServer> http_;

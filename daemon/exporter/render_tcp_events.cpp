@@ -1,0 +1,55 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "exporter/render_tcp_events.hpp"
+
+#include <utility>
+
+#include "exporter/family_builder.hpp"
+
+namespace pktlens::exporter {
+
+using detail::add_counter;
+using detail::make_family;
+using prometheus::MetricFamily;
+using prometheus::MetricType;
+
+std::vector<MetricFamily> render_tcp_events(const collector::TcpEventCounters& t,
+                                            const std::map<uint32_t, std::string>& ifindex_names) {
+  auto drops = make_family("pktlens_drops_total",
+                           "Packets the kernel dropped in pktlensd's network namespace, by "
+                           "skb drop reason (the kernel's name without SKB_DROP_REASON_).",
+                           MetricType::Counter);
+  auto retransmits = make_family("pktlens_tcp_retransmits_total",
+                                 "TCP segments (SYN-ACKs included) the kernel retransmitted, by "
+                                 "the device of the connection's route.",
+                                 MetricType::Counter);
+  auto srtt = make_family("pktlens_tcp_srtt_seconds",
+                          "The kernel's smoothed RTT of TCP connections, sampled at most once "
+                          "per connection per 100 ms as segments arrive.",
+                          MetricType::Histogram);
+
+  if (t.drops_on)
+    for (const auto& d : t.drops) add_counter(drops, {{"reason", d.label}}, d.count);
+
+  if (t.retransmits_on) {
+    std::map<std::string, uint64_t> by_name{{kUnknownInterface, 0}};
+    for (const auto& [ifindex, name] : ifindex_names) by_name.emplace(name, 0);
+    for (const auto& [ifindex, c] : t.retransmits) {
+      std::string name = kUnknownInterface;
+      if (auto it = ifindex_names.find(ifindex); ifindex != 0 && it != ifindex_names.end())
+        name = it->second;
+      else if (ifindex != 0 && !c.ifname.empty())
+        name = c.ifname;
+      by_name[name] += c.segments + c.synacks;
+    }
+    for (const auto& [name, n] : by_name) add_counter(retransmits, {{"interface", name}}, n);
+  }
+
+  if (t.srtt_on) detail::add_latency_histogram(srtt, {}, t.srtt);
+
+  std::vector<MetricFamily> out;
+  for (auto* f : {&drops, &retransmits, &srtt})
+    if (!f->metric.empty()) out.push_back(std::move(*f));
+  return out;
+}
+
+}  // namespace pktlens::exporter
