@@ -42,7 +42,7 @@ IF = Net.IF_A
 FAMILIES_PER_DIR = ("pktlens_packets_total", "pktlens_bytes_total")
 
 
-def config(interfaces=(IF,), attach="tc", interval="1s") -> str:
+def config(interfaces=(IF,), attach="tc", interval="1s", extra: str = "") -> str:
     return write_config(
         f"interfaces: [{', '.join(interfaces)}]\n"
         f"attach: {attach}\n"
@@ -52,6 +52,7 @@ def config(interfaces=(IF,), attach="tc", interval="1s") -> str:
         "  max_entries: 4096\n"
         "  top_k: 100\n"
         "  idle_timeout: 60s\n"
+        + extra +
         "log_level: info\n")
 
 
@@ -599,6 +600,211 @@ class E2E(unittest.TestCase):
         check = promtool_check(p.stdout)
         self.assertEqual((check.returncode, check.stdout + check.stderr), (0, ""), "promtool check metrics on dump")
         self.assert_nothing_attached()
+
+    # -- 10. kernel events: drops, retransmits, srtt ----------------------------
+
+    def test_drops(self) -> None:
+        """UDP datagrams and TCP SYNs to closed ports of A raise
+        pktlens_drops_total{reason="NO_SOCKET"} by exactly the number sent;
+        the same drops in B and in the host's namespace do not count."""
+        net = self.net
+        d = self.start(config(), self.pin())
+        self.ready(d)
+        net.wait_quiet()
+        self.collections(d, 2)
+        before = by(self.scrape().series("pktlens_drops_total"), "reason")
+        n_udp, n_tcp, n_elsewhere = 23, 11, 17
+        with in_netns(net.b):
+            udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            tcps = [socket.socket(socket.AF_INET, socket.SOCK_STREAM) for _ in range(n_tcp)]
+        with in_netns(net.a):
+            udp_a = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        host = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        for s in [udp, udp_a, host] + tcps:
+            self.addCleanup(s.close)
+        for _ in range(n_udp):
+            udp.sendto(b"x" * 32, (net.A4, 9))           # dropped in A: no socket
+        for s in tcps:
+            with self.assertRaises(ConnectionRefusedError):
+                s.settimeout(10)
+                s.connect((net.A4, 10))                  # SYN dropped in A, RST back
+        for _ in range(n_elsewhere):
+            udp_a.sendto(b"y" * 32, (net.B4, 9))         # dropped in B
+            host.sendto(b"z" * 32, ("127.0.0.1", 9))     # dropped in the host's namespace
+        self.collections(d, 2)
+        m = self.scrape()
+        got = delta(by(m.series("pktlens_drops_total"), "reason"), before)
+        self.assertEqual(got.pop(("NO_SOCKET",), 0), n_udp + n_tcp,
+                         f"NO_SOCKET drops in A (sent {n_udp} UDP + {n_tcp} TCP to closed ports of A, "
+                         f"{n_elsewhere} each to closed ports of B and of the host)")
+        # The scrapes themselves (HTTP over A's loopback) may end with unread
+        # data purged from a socket queue; nothing else happens in A.
+        self.assertLessEqual(set(got), {("QUEUE_PURGE",)}, f"other drops in A: {got}")
+        check = promtool_check(m.text)
+        self.assertEqual((check.returncode, check.stdout + check.stderr), (0, ""), "promtool check metrics")
+
+    def _retransmit_run(self, d: Pktlensd, k: int, port: int) -> tuple[float, float, float]:
+        """A connection A -> B:port sending k small segments, then a trickle
+        until pktlensd has read what the kernel counted. Returns
+        (pktlens_tcp_retransmits_total{interface=vethA} delta, the flow's
+        pktlens_flow_retransmits_total, the segments nft dropped)."""
+        net = self.net
+        with in_netns(net.b):
+            srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            srv.bind((net.B4, port))
+            srv.listen(1)
+        self.addCleanup(srv.close)
+        done = threading.Event()
+
+        def drain():
+            conn, _ = srv.accept()
+            with conn:
+                while conn.recv(65536):
+                    pass
+            done.set()
+
+        threading.Thread(target=drain, daemon=True).start()
+        before = self.scrape().get("pktlens_tcp_retransmits_total", interface=IF)
+        with in_netns(net.a):
+            cli = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        flow_retx = 0.0
+        with cli:
+            cli.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            cli.settimeout(20)
+            cli.connect((net.B4, port))
+            sport = cli.getsockname()[1]
+            for _ in range(k):
+                cli.sendall(b"D" * 200)
+                time.sleep(0.01)
+            deadline = time.monotonic() + 8
+            while time.monotonic() < deadline:
+                # A trickle keeps the flow in the interval's top-K.
+                cli.sendall(b"t" * 200)
+                time.sleep(0.1)
+                m = self.scrape()
+                flow_retx = m.get("pktlens_flow_retransmits_total", interface=IF, dir="egress", proto="tcp",
+                                  src=net.A4, dst=net.B4, sport=str(sport), dport=str(port))
+                if flow_retx >= k or (k == 0 and m.has("pktlens_flow_retransmits_total", sport=str(sport))):
+                    break
+        done.wait(10)
+        self.collections(d, 2)
+        after = self.scrape().get("pktlens_tcp_retransmits_total", interface=IF)
+        dropped = 0.0
+        out = ns_run(net.b, ["nft", "list", "ruleset"]).stdout
+        mm = re.search(r"counter packets (\d+)", out)
+        if mm:
+            dropped = float(mm.group(1))
+        return after - before, flow_retx, dropped
+
+    def test_retransmits(self) -> None:
+        """The first K data segments of a connection from A dropped by
+        nftables in B: A's kernel retransmits them, pktlens_tcp_retransmits_total{vethA} and
+        the flow's pktlens_flow_retransmits_total rise by at least K; a clean
+        connection adds exactly 0."""
+        net = self.net
+        # One retransmitted segment per lost one: no collapsing of small
+        # segments on retransmission, no corking of small writes.
+        for key in ("tcp_retrans_collapse", "tcp_autocorking"):
+            ns_run(net.a, ["sysctl", "-qw", f"net.ipv4.{key}=0"])
+        d = self.start(config(), self.pin())
+        self.ready(d)
+        net.wait_quiet()
+        self.collections(d, 2)
+
+        clean, clean_flow, _ = self._retransmit_run(d, 0, 5561)
+        self.assertEqual(clean, 0, "retransmits of a clean connection")
+        self.assertEqual(clean_flow, 0, "the clean flow's retransmits")
+
+        # Lost on the way: dropped where B receives them. (Dropped by A's own
+        # output hook, TCP would see a failed send and send them again as new
+        # data, not as retransmissions.)
+        k = 3
+        for cmd in (["nft", "add", "table", "inet", "pkle2e"],
+                    ["nft", "add", "chain", "inet", "pkle2e", "in",
+                     "{ type filter hook input priority 0; }"],
+                    ["nft", "add", "rule", "inet", "pkle2e", "in", "tcp", "dport", "5562", "meta", "length",
+                     "gt", "100", "numgen", "inc", "mod", "1000000", "lt", str(k), "counter", "drop"]):
+            ns_run(net.b, cmd)
+        lossy, lossy_flow, dropped = self._retransmit_run(d, k, 5562)
+        self.assertEqual(dropped, k, "segments nftables dropped")
+        self.assertGreaterEqual(lossy, k, f"retransmits after {k} lost segments")
+        self.assertGreaterEqual(lossy_flow, k, f"the flow's retransmits after {k} lost segments")
+        m = self.scrape()
+        self.assertEqual(m.get("pktlens_tcp_retransmits_total", interface="unknown"), 0,
+                         "retransmits without a known device")
+        check = promtool_check(m.text)
+        self.assertEqual((check.returncode, check.stdout + check.stderr), (0, ""), "promtool check metrics")
+
+    def _bulk(self, port: int, size: int = 4 << 20) -> None:
+        """size bytes A -> B:port over one kernel TCP connection."""
+        net = self.net
+        with in_netns(net.b):
+            srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            srv.bind((net.B4, port))
+            srv.listen(1)
+        self.addCleanup(srv.close)
+
+        def drain():
+            conn, _ = srv.accept()
+            with conn:
+                while conn.recv(1 << 20):
+                    pass
+
+        t = threading.Thread(target=drain, daemon=True)
+        t.start()
+        with in_netns(net.a):
+            cli = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        with cli:
+            cli.settimeout(20)
+            cli.connect((net.B4, port))
+            chunk = b"B" * 65536
+            deadline = time.monotonic() + 1.0  # at least 1 s: several 100 ms sampling periods
+            sent = 0
+            while sent < size or time.monotonic() < deadline:
+                cli.sendall(chunk)
+                sent += len(chunk)
+                if sent >= size:
+                    time.sleep(0.05)
+        t.join(20)
+
+    def test_srtt(self) -> None:
+        """A bulk transfer gives kernel srtt samples, every one in a plausible
+        bucket for a veth pair (at most 128 ms); with latency.srtt off the
+        program is not attached and the family is absent."""
+        net = self.net
+        d = self.start(config(), self.pin())
+        self.ready(d)
+        self.assertRegex(d.log(), r"tracepoints attached: .*tp_tcp_probe")
+        self.collections(d, 1)
+        before = self.scrape()
+        self._bulk(5571)
+        self.collections(d, 2)
+        m = self.scrape()
+        count = m.get("pktlens_tcp_srtt_seconds_count") - before.get("pktlens_tcp_srtt_seconds_count")
+        total = m.get("pktlens_tcp_srtt_seconds_sum") - before.get("pktlens_tcp_srtt_seconds_sum")
+        self.assertGreater(count, 0, "srtt samples from a bulk transfer")
+        buckets = sorted((float(dict(k)["le"]), v) for k, v in m.series("pktlens_tcp_srtt_seconds_bucket").items())
+        self.assertEqual(buckets[-1], (float("inf"), m.get("pktlens_tcp_srtt_seconds_count")))
+        self.assertEqual([v for _, v in buckets], sorted(v for _, v in buckets), "cumulative buckets")
+        le_128ms = m.get("pktlens_tcp_srtt_seconds_bucket", le="0.134217728")
+        self.assertEqual(le_128ms, m.get("pktlens_tcp_srtt_seconds_count"), "srtt samples above 128 ms on a veth")
+        self.assertTrue(0 < total / count < 0.128, f"mean srtt {total / count} s")
+        self.assertEqual(d.terminate(), 0)
+
+        d2 = self.start(config(extra="latency:\n  srtt: false\nloss:\n  drops: false\n"), self.pin())
+        self.ready(d2)
+        log = d2.log()
+        self.assertRegex(log, r"tracepoints attached: tp_tcp_retransmit_skb, tp_tcp_retransmit_synack\n")
+        self._bulk(5572)
+        self.collections(d2, 2)
+        m2 = self.scrape()
+        self.assertFalse(m2.has("pktlens_tcp_srtt_seconds_count"), "srtt family with latency.srtt off")
+        self.assertFalse(m2.has("pktlens_drops_total"), "drops family with loss.drops off")
+        self.assertTrue(m2.has("pktlens_tcp_retransmits_total"), "retransmits stay on")
+        progs = run(["bpftool", "prog", "show"]).stdout
+        self.assertNotIn("tp_tcp_probe", progs, "a switched-off program is loaded")
 
 
 def main() -> None:
