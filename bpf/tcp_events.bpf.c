@@ -73,9 +73,15 @@ struct {
 } pktlens_srtt_last SEC(".maps");
 /* clang-format on */
 
+/*
+ * The arguments of a BTF tracepoint are trusted kernel pointers: fields are
+ * read directly (the verifier turns each load into a fault-safe one), which
+ * costs far less than a bpf_probe_read_kernel() call per field; CO-RE still
+ * relocates the offsets (vmlinux.h marks every struct preserve_access_index).
+ */
 static __always_inline bool own_netns_sk(const struct sock_common *c)
 {
-	return BPF_CORE_READ(c, skc_net.net, ns.inum) == cfg_netns_ino;
+	return c->skc_net.net->ns.inum == cfg_netns_ino;
 }
 
 /*
@@ -85,11 +91,11 @@ static __always_inline bool own_netns_sk(const struct sock_common *c)
  */
 static __always_inline bool own_netns_skb(const struct sk_buff *skb)
 {
-	const struct net_device *dev = BPF_CORE_READ(skb, dev);
+	const struct net_device *dev = skb->dev;
 
 	if (dev)
-		return BPF_CORE_READ(dev, nd_net.net, ns.inum) == cfg_netns_ino;
-	const struct sock *sk = BPF_CORE_READ(skb, sk);
+		return dev->nd_net.net->ns.inum == cfg_netns_ino;
+	const struct sock *sk = skb->sk;
 
 	if (sk)
 		return own_netns_sk(&sk->__sk_common);
@@ -259,8 +265,12 @@ int BPF_PROG(tp_tcp_probe, struct sock *sk, const struct sk_buff *skb)
 	(void)skb;
 	if (!own_netns_sk(&sk->__sk_common))
 		return 0;
+	const struct tcp_sock *tp = bpf_skc_to_tcp_sock(sk);
+
+	if (!tp)
+		return 0;
 	/* srtt_us holds 8 x the smoothed RTT in us; 0: no RTT sample yet. */
-	const __u32 srtt8 = BPF_CORE_READ((struct tcp_sock *)sk, srtt_us);
+	const __u32 srtt8 = tp->srtt_us;
 
 	if (!srtt8)
 		return 0;
