@@ -29,6 +29,10 @@ struct ObjectOptions {
   uint64_t flow_window_ns = 100'000'000;
   bool flow_presence_filter = true;
   bool no_common_lru = false;
+  // TCP latency at TC (bpf/lib/tcp_latency.h): handshake latency, passive
+  // RTT from TCP timestamps. Off: the programs skip it entirely.
+  bool handshake = true;
+  bool rtt = true;
   // Directory on a bpffs where maps are pinned; empty: no pinning (tests).
   std::string pin_dir;
 };

@@ -26,6 +26,8 @@ bpf::ObjectOptions object_options(const config::Config& c, const std::string& pi
   o.max_vlans = c.vlans.max_entries;
   o.flows = c.flows.enabled;
   o.vlans = c.vlans.enabled;
+  o.handshake = c.latency.handshake;
+  o.rtt = c.latency.rtt;
   o.flow_inserts_per_window = config::flow_inserts_per_window(c.flows);
   o.flow_window_ns =
       std::chrono::duration_cast<std::chrono::nanoseconds>(config::kFlowAdmissionWindow).count();
