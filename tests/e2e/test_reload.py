@@ -1,0 +1,79 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
+"""SIGHUP: pktlensd re-reads its configuration; a broken file is reported
+as FILE:LINE:COL and the running configuration stays; settings that need a
+restart say so. Same harness and namespaces as test_e2e.py.
+
+    sudo /usr/bin/python3 tests/e2e/test_reload.py build/daemon/pktlensd -k test_reload
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import test_e2e as base  # noqa: E402
+from e2e_support import wait_until  # noqa: E402
+
+
+def rewrite(path: str, text: str) -> None:
+    # In place: the daemon re-reads the same path it was started with.
+    with open(path, "w") as f:
+        f.write(text)
+
+
+class Reload(base.E2E):
+    def test_reload(self) -> None:
+        cfg = base.config()
+        with open(cfg) as f:
+            good = f.read()
+        d = self.start(cfg, self.pin())
+        self.ready(d)
+
+        # A broken file: the error names FILE:LINE:COL, pktlensd keeps running
+        # on the configuration it has and keeps collecting.
+        rewrite(cfg, good.replace("interval: 1s", "interval: soon"))
+        os.kill(d.pid, signal.SIGHUP)
+        wait_until(lambda: "reload failed" in d.log(), 20, what="the reload error")
+        line = next(l for l in d.log().splitlines() if "reload failed" in l)
+        self.assertRegex(line, re.escape(cfg) + r":4:\d+: ",
+                         "the reload error should name FILE:LINE:COL of the bad value")
+        self.assertIn("keeping the running configuration", line)
+        self.collections(d, 2)
+        self.assertTrue(d.alive())
+        self.assertEqual(self.scrape().get("pktlens_up"), 1.0)
+
+        # A valid change: log_level applies at once (debug lines appear), an
+        # interface change is reported as needing a restart and not applied.
+        self.assertNotIn(" debug ", d.log())
+        rewrite(cfg, good.replace("log_level: info", "log_level: debug")
+                .replace(f"interfaces: [{base.IF}]", f"interfaces: [{base.IF}, other0]"))
+        os.kill(d.pid, signal.SIGHUP)
+        wait_until(lambda: "configuration reloaded" in d.log(), 20, what="the reload")
+        self.collections(d, 2)
+        log = d.log()
+        self.assertRegex(log, r"warning reload: interfaces changed; that takes effect after a restart")
+        self.assertIn(" debug collect cycle took", log, "log_level: debug did not apply")
+        self.assertNotIn("other0 does not exist", log, "a changed interface list was applied")
+
+        self.assertEqual(d.terminate(), 0, f"exit status on SIGTERM; log:\n{d.log()}")
+        self.assert_nothing_attached()
+
+
+def main() -> None:
+    args = sys.argv[1:]
+    if not args or not os.access(args[0], os.X_OK):
+        sys.exit(f"usage: {sys.argv[0]} PATH/TO/pktlensd [unittest options]")
+    base.PKTLENSD = os.path.abspath(args.pop(0))
+    if os.geteuid() != 0:
+        sys.exit("the end-to-end tests need root (network namespaces, BPF)")
+    import unittest
+    unittest.main(argv=[sys.argv[0]] + args, verbosity=2)
+
+
+if __name__ == "__main__":
+    main()
