@@ -67,6 +67,55 @@ struct {
 	__type(value, __u64);
 } pktlens_flow_seen SEC(".maps");
 
+/* TCP latency (lib/tcp_latency.h). Pending state is shared by all CPUs:
+ * the two halves of an exchange may be seen on different CPUs. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, PKTLENS_DEFAULT_MAX_HANDSHAKES);
+	__type(key, struct pktlens_conn_key);
+	__type(value, struct pktlens_hs_pending);
+} pktlens_handshakes SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, PKTLENS_DEFAULT_MAX_RTT_PENDING);
+	__type(key, struct pktlens_rtt_key);
+	__type(value, __u64); /* bpf_ktime_get_ns() when the TSval left */
+} pktlens_rtt_pending SEC(".maps");
+
+/* Last TSval sent / TSecr received per (connection hash, dir): a segment
+ * repeating it needs no pending-map operation. (hash >> 32) << 32 | value. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, PKTLENS_RTT_LAST_SLOTS * PKTLENS_DIR_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} pktlens_rtt_last SEC(".maps");
+
+/* bpf_ktime_get_coarse_ns() of the last SYN-ACK we sent, per connection
+ * hash: an incoming ACK looks for a pending server handshake only when one
+ * may exist. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, PKTLENS_HS_HINT_SLOTS);
+	__type(key, __u32);
+	__type(value, __u64);
+} pktlens_hs_hint SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, PKTLENS_DEFAULT_MAX_SLOTS);
+	__type(key, __u32); /* slot */
+	__type(value, struct pktlens_tcp_lat);
+} pktlens_tcp_lat SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, PKTLENS_DEFAULT_MAX_SLOTS * PKTLENS_HS_ROLES);
+	__type(key, __u32); /* slot * PKTLENS_HS_ROLES + role */
+	__type(value, __u64);
+} pktlens_hs_timeouts SEC(".maps");
+
 /* clang-format on */
 
 #endif

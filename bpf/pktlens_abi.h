@@ -222,4 +222,68 @@ struct pktlens_lat_hist {
 	__u64 sum_ns; /* exact sum of the samples */
 };
 
+/*
+ * TCP latency (lib/tcp_latency.h), TC only. A connection is keyed from our
+ * side, so that both directions of it find the same key: on egress local is
+ * the source, on ingress the destination. Addresses in network byte order
+ * (IPv4 in the first 4 bytes, rest zero), ports in host byte order.
+ */
+/* client: our SYN out -> the matching SYN-ACK in;
+ * server: our SYN-ACK out -> the matching final ACK in. */
+enum pktlens_hs_role {
+	PKTLENS_HS_CLIENT = 0,
+	PKTLENS_HS_SERVER = 1,
+	PKTLENS_HS_ROLES = 2,
+};
+
+struct pktlens_conn_key {
+	__u32 ifindex;
+	__u16 lport;
+	__u16 rport;
+	__u8 family; /* 4 or 6 */
+	__u8 _pad[7];
+	__u8 laddr[16];
+	__u8 raddr[16];
+};
+
+/* pktlens_handshakes (LRU_HASH, shared by all CPUs): one pending handshake
+ * per connection, from our SYN (client) or SYN-ACK (server). */
+struct pktlens_hs_pending {
+	__u64 first_ns; /* bpf_ktime_get_ns() of the first transmission */
+	__u32 seq;	/* its sequence number: the answer acks seq + 1 */
+	__u32 slot;	/* interface slot, for the sweep's timeout counts */
+	__u8 role;	/* enum pktlens_hs_role */
+	__u8 _pad[7];
+};
+
+/* Handshakes pending longer than this are not sampled: user space deletes
+ * them and counts them in pktlens_hs_timeouts (default, see
+ * ObjectOptions::handshake_timeout_ns). */
+#define PKTLENS_DEFAULT_HS_TIMEOUT_NS 10000000000ULL /* 10 s */
+#define PKTLENS_DEFAULT_MAX_HANDSHAKES 16384
+
+/* pktlens_rtt_pending (LRU_HASH, shared): a TSval we sent, and when. */
+struct pktlens_rtt_key {
+	struct pktlens_conn_key conn;
+	__u32 tsval;
+	__u32 _pad;
+};
+
+#define PKTLENS_DEFAULT_MAX_RTT_PENDING 65536
+/* pktlens_rtt_last / pktlens_hs_hint (ARRAY): direct-mapped by connection
+ * hash; entries of each (power of two). */
+#define PKTLENS_RTT_LAST_SLOTS 8192
+#define PKTLENS_HS_HINT_SLOTS 4096
+
+/* pktlens_tcp_lat (PERCPU_ARRAY): index interface slot. */
+struct pktlens_tcp_lat {
+	struct pktlens_lat_hist handshake[PKTLENS_HS_ROLES];
+	struct pktlens_lat_hist rtt;
+	__u64 syn_retransmits;	     /* our SYNs sent again, same ISN */
+	__u64 rtt_unsampled_packets; /* TCP segments without timestamps */
+};
+
+/* pktlens_hs_timeouts (ARRAY, written by user space only): index
+ * slot * PKTLENS_HS_ROLES + role; handshakes that expired pending. */
+
 #endif /* PKTLENS_ABI_H */

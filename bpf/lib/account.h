@@ -115,7 +115,8 @@ static __always_inline void account_vlan(struct pktlens_if_stats *s,
 	v->bytes += m->len;
 }
 
-static __always_inline void account(struct pkt_meta *m)
+/* Returns the interface slot the frame was counted in. */
+static __always_inline __u32 account(struct pkt_meta *m)
 {
 	struct pktlens_iface *ifc;
 	struct pktlens_if_stats *s;
@@ -136,11 +137,12 @@ static __always_inline void account(struct pkt_meta *m)
 	if (!s) {
 		/* A slot beyond the array (user space bug): never lose the
 		 * packet, count it as unregistered. */
+		slot = PKTLENS_SLOT_UNREGISTERED;
 		idx = PKTLENS_SLOT_UNREGISTERED * PKTLENS_DIR_MAX +
 		      (m->dir & 1);
 		s = bpf_map_lookup_elem(&pktlens_stats, &idx);
 		if (!s)
-			return;
+			return slot;
 	}
 
 	__u32 cls = (__u32)m->l3 * PKTLENS_L4_MAX + m->l4;
@@ -169,6 +171,7 @@ static __always_inline void account(struct pkt_meta *m)
 		s->flow_untracked_packets++;
 		s->flow_untracked_bytes += m->len;
 	}
+	return slot;
 }
 
 #endif /* PKTLENS_LIB_ACCOUNT_H */

@@ -26,4 +26,11 @@ const volatile __u32 cfg_flow_inserts_per_window = 2500; /* 25k/s per CPU */
  * minus one); 0 switches the presence filter off. */
 const volatile __u32 cfg_flow_seen_mask = PKTLENS_DEFAULT_MAX_FLOWS / 8 - 1;
 
+/* TCP handshake latency (lib/tcp_latency.h); pending handshakes older than
+ * cfg_handshake_timeout_ns are not sampled (user space counts them). */
+const volatile __u8 cfg_handshake = 1;
+const volatile __u64 cfg_handshake_timeout_ns = PKTLENS_DEFAULT_HS_TIMEOUT_NS;
+/* Passive RTT from TCP timestamps; also switches the option parsing. */
+const volatile __u8 cfg_rtt = 1;
+
 #endif

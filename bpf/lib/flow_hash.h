@@ -16,20 +16,32 @@
 #define PKTLENS_INLINE static inline
 #endif
 
-/* 64-bit mix of the 48-byte key (multiply-xorshift, as in murmur3's
- * finalizer): cheap, and good enough to spread bits. */
-PKTLENS_INLINE __u64 pktlens_flow_key_hash(const struct pktlens_flow_key *k)
+/* 64-bit mix of `words` 64-bit words at `p` (multiply-xorshift, as in
+ * murmur3's finalizer): cheap, and good enough to spread bits. */
+PKTLENS_INLINE __u64 pktlens_hash_words(const void *p, int words)
 {
 	__u64 h = 0x9e3779b97f4a7c15ULL;
 
-	for (int i = 0; i < (int)(sizeof(*k) / 8); i++) {
+	for (int i = 0; i < words; i++) {
 		__u64 w;
 
-		__builtin_memcpy(&w, (const char *)k + 8 * i, 8);
+		__builtin_memcpy(&w, (const char *)p + 8 * i, 8);
 		h = (h ^ w) * 0xff51afd7ed558ccdULL;
 		h ^= h >> 29;
 	}
 	return h;
+}
+
+/* The 48-byte flow key. */
+PKTLENS_INLINE __u64 pktlens_flow_key_hash(const struct pktlens_flow_key *k)
+{
+	return pktlens_hash_words(k, (int)(sizeof(*k) / 8));
+}
+
+/* The 48-byte connection key (TCP latency, lib/tcp_latency.h). */
+PKTLENS_INLINE __u64 pktlens_conn_key_hash(const struct pktlens_conn_key *k)
+{
+	return pktlens_hash_words(k, (int)(sizeof(*k) / 8));
 }
 
 /* Word of the filter (mask = number of words - 1, a power of two - 1). */

@@ -9,6 +9,7 @@
 
 #include "account.h"
 #include "parse.h"
+#include "tcp_latency.h"
 
 /*
  * On TC, data..data_end covers only the skb's linear part; headers can sit
@@ -58,7 +59,7 @@ static __always_inline void observe_tc(struct __sk_buff *skb, __u8 dir)
 				    (void *)(long)skb->data_end, &m);
 		}
 	}
-	account(&m);
+	tcp_latency(&m, account(&m));
 }
 
 static __always_inline void observe_xdp(struct xdp_md *ctx)

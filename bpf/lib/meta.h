@@ -30,8 +30,14 @@ struct pkt_meta {
 	__u8 tcp_flags;
 	__u8 tos;
 	__u8 ttl;
-	__u8 gso;  /* TC only: a GSO/GRO aggregate of several segments */
-	__u8 frag; /* enum frag_state */
+	__u8 gso;	 /* TC only: a GSO/GRO aggregate of several segments */
+	__u8 frag;	 /* enum frag_state */
+	__u8 tcp_hdr;	 /* a complete TCP header (doff >= 20 present) */
+	__u8 has_tcp_ts; /* TCP timestamp option found (cfg_rtt only) */
+	__u32 tcp_seq;	 /* with tcp_hdr, when cfg_handshake */
+	__u32 tcp_ack;
+	__u32 tsval; /* with has_tcp_ts */
+	__u32 tsecr;
 };
 
 #define META_ANOM(m, kind) ((m)->anomalies |= (1u << (kind)))

@@ -15,6 +15,7 @@
 #ifndef PKTLENS_LIB_PARSE_H
 #define PKTLENS_LIB_PARSE_H
 
+#include "config.h"
 #include "meta.h"
 #include "proto.h"
 
@@ -74,6 +75,72 @@ static __always_inline void tcp_flag_anomalies(struct pkt_meta *m, __u8 flags)
 		META_ANOM(m, PKTLENS_ANOM_TCP_SYN_RST);
 }
 
+/* Options walked looking for the timestamp option, NOPs included: Linux
+ * puts it 3rd in a SYN (MSS, SACK-permitted, TS), macOS 6th. */
+#define PKTLENS_TCP_OPT_WALK 8
+#define PKTLENS_TCPOPT_TS 8
+#define PKTLENS_TCPOLEN_TS 10
+
+static __always_inline __u32 be32_at(const __u8 *p)
+{
+	return ((__u32)p[0] << 24) | ((__u32)p[1] << 16) | ((__u32)p[2] << 8) |
+	       p[3];
+}
+
+/*
+ * The TCP timestamp option (RFC 7323) among `olen` bytes of options at
+ * `opt`. Established Linux flows carry NOP, NOP, TS first: checked at once;
+ * otherwise a walk of at most PKTLENS_TCP_OPT_WALK options. An option that
+ * does not fit ends the walk: no timestamp.
+ */
+static __always_inline void parse_tcp_ts(__u8 *opt, void *data_end, __u32 olen,
+					 struct pkt_meta *m)
+{
+	__u32 pos = 0;
+
+	if (olen >= 12 && (void *)(opt + 12) <= data_end && opt[0] == 1 &&
+	    opt[1] == 1 && opt[2] == PKTLENS_TCPOPT_TS &&
+	    opt[3] == PKTLENS_TCPOLEN_TS) {
+		m->has_tcp_ts = 1;
+		m->tsval = be32_at(opt + 4);
+		m->tsecr = be32_at(opt + 8);
+		return;
+	}
+	for (int i = 0; i < PKTLENS_TCP_OPT_WALK; i++) { /* a bounded loop */
+		__u8 *p;
+		__u8 kind, len;
+
+		if (pos >= olen)
+			return;
+		p = opt + (pos & 63);
+		if ((void *)(p + 1) > data_end)
+			return;
+		kind = p[0];
+		if (kind == 0) /* end of options */
+			return;
+		if (kind == 1) { /* NOP */
+			pos++;
+			continue;
+		}
+		if ((void *)(p + 2) > data_end)
+			return;
+		len = p[1];
+		if (kind == PKTLENS_TCPOPT_TS) {
+			if (len == PKTLENS_TCPOLEN_TS &&
+			    pos + PKTLENS_TCPOLEN_TS <= olen &&
+			    (void *)(p + PKTLENS_TCPOLEN_TS) <= data_end) {
+				m->has_tcp_ts = 1;
+				m->tsval = be32_at(p + 2);
+				m->tsecr = be32_at(p + 6);
+			}
+			return;
+		}
+		if (len < 2)
+			return;
+		pos += len;
+	}
+}
+
 /*
  * L4 header at offset `off`; `avail` bytes of it are present within the IP
  * datagram (declared length clipped to what the frame holds). Each protocol
@@ -121,12 +188,24 @@ static __always_inline void parse_l4(void *data, void *data_end, __u32 off,
 		return;
 	}
 	__u32 doff = (l4[12] >> 4) * 4;
-	if (doff < 20)
+	if (doff < 20) {
 		META_ANOM(m, PKTLENS_ANOM_BAD_TCP_OFFSET);
-	else if ((__s32)doff > avail)
+		return;
+	}
+	if ((__s32)doff > avail) {
 		META_ANOM(m, m->frag == FRAG_FIRST
 				     ? PKTLENS_ANOM_TINY_FRAGMENT
 				     : PKTLENS_ANOM_BAD_TCP_OFFSET);
+		return;
+	}
+	/* A complete header: what the latency tracking needs from it. */
+	m->tcp_hdr = 1;
+	if (cfg_handshake) {
+		m->tcp_seq = be32_at(l4 + 4);
+		m->tcp_ack = be32_at(l4 + 8);
+	}
+	if (cfg_rtt && doff > 20)
+		parse_tcp_ts(l4 + 20, data_end, doff - 20, m);
 }
 
 static __always_inline void parse_ipv4(void *data, void *data_end, __u32 off,

@@ -28,8 +28,14 @@ static_assert(offsetof(pktlens_flow_key, dst) == 32);
 static_assert(sizeof(pktlens_flow_val) == 40);
 static_assert(sizeof(pktlens_flow_budget) == 16);
 static_assert(sizeof(pktlens_lat_hist) == (PKTLENS_LAT_BUCKETS + 2) * 8);
+static_assert(sizeof(pktlens_conn_key) == 48);
+static_assert(offsetof(pktlens_conn_key, laddr) == 16);
+static_assert(sizeof(pktlens_hs_pending) == 24);
+static_assert(sizeof(pktlens_rtt_key) == 56);
+static_assert(sizeof(pktlens_tcp_lat) == (3 * (PKTLENS_LAT_BUCKETS + 2) + 2) * 8);
 
 inline constexpr std::array<std::string_view, PKTLENS_DIR_MAX> kDirNames{"ingress", "egress"};
+inline constexpr std::array<std::string_view, PKTLENS_HS_ROLES> kRoleNames{"client", "server"};
 inline constexpr std::array<std::string_view, PKTLENS_L3_MAX> kL3Names{"ipv4", "ipv6", "arp",
                                                                        "other"};
 inline constexpr std::array<std::string_view, PKTLENS_L4_MAX> kL4Names{"tcp", "udp", "icmp",

@@ -42,6 +42,9 @@ Object::Object(const ObjectOptions& o) : skel_(pktlens_bpf::open()) {
   s->rodata->cfg_flow_inserts_per_window = o.flow_inserts_per_window;
   const uint32_t words = presence_words(o.max_flows);
   s->rodata->cfg_flow_seen_mask = o.flow_presence_filter ? words - 1 : 0;
+  s->rodata->cfg_handshake = o.handshake;
+  s->rodata->cfg_rtt = o.rtt;
+  s->rodata->cfg_handshake_timeout_ns = o.handshake_timeout_ns;
 
   check(bpf_map__set_max_entries(s->maps.pktlens_ifaces, o.ifindex_array), "sizing pktlens_ifaces");
   check(bpf_map__set_max_entries(s->maps.pktlens_ifaces_hi, o.max_slots),
@@ -51,6 +54,9 @@ Object::Object(const ObjectOptions& o) : skel_(pktlens_bpf::open()) {
   check(bpf_map__set_max_entries(s->maps.pktlens_flows, o.max_flows), "sizing pktlens_flows");
   check(bpf_map__set_max_entries(s->maps.pktlens_vlans, o.max_vlans), "sizing pktlens_vlans");
   check(bpf_map__set_max_entries(s->maps.pktlens_flow_seen, words), "sizing pktlens_flow_seen");
+  check(bpf_map__set_max_entries(s->maps.pktlens_tcp_lat, o.max_slots), "sizing pktlens_tcp_lat");
+  check(bpf_map__set_max_entries(s->maps.pktlens_hs_timeouts, o.max_slots * PKTLENS_HS_ROLES),
+        "sizing pktlens_hs_timeouts");
   if (o.no_common_lru)
     check(bpf_map__set_map_flags(s->maps.pktlens_flows,
                                  bpf_map__map_flags(s->maps.pktlens_flows) | BPF_F_NO_COMMON_LRU),

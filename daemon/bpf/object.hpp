@@ -33,6 +33,9 @@ struct ObjectOptions {
   // RTT from TCP timestamps. Off: the programs skip it entirely.
   bool handshake = true;
   bool rtt = true;
+  // Pending handshakes older than this are not sampled; the collector
+  // deletes them and counts them as timeouts (same clock: CLOCK_MONOTONIC).
+  uint64_t handshake_timeout_ns = PKTLENS_DEFAULT_HS_TIMEOUT_NS;
   // Directory on a bpffs where maps are pinned; empty: no pinning (tests).
   std::string pin_dir;
 };

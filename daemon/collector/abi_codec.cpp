@@ -37,12 +37,23 @@ pktlens_flow_key encode_flow_key(const FlowKey& k) {
 }
 
 static_assert(sizeof(pktlens_if_stats) % sizeof(uint64_t) == 0);
-void add_stats(pktlens_if_stats& into, const pktlens_if_stats& v) {
-  uint64_t a[sizeof(pktlens_if_stats) / 8], b[sizeof(pktlens_if_stats) / 8];
+namespace {
+
+// Adds `v` to `into` word by word: for structs made of 64-bit counters only.
+template <typename T>
+void add_counters(T& into, const T& v) {
+  static_assert(sizeof(T) % 8 == 0);
+  uint64_t a[sizeof(T) / 8], b[sizeof(T) / 8];
   std::memcpy(a, &into, sizeof a);
   std::memcpy(b, &v, sizeof b);
   for (size_t i = 0; i < sizeof a / 8; i++) a[i] += b[i];
   std::memcpy(&into, a, sizeof a);
 }
+
+}  // namespace
+
+void add_stats(pktlens_if_stats& into, const pktlens_if_stats& v) { add_counters(into, v); }
+
+void add_tcp_lat(pktlens_tcp_lat& into, const pktlens_tcp_lat& v) { add_counters(into, v); }
 
 }  // namespace pktlens::collector

@@ -13,5 +13,7 @@ FlowKey decode_flow_key(const pktlens_flow_key& k);
 pktlens_flow_key encode_flow_key(const FlowKey& k);
 // Adds every counter of `v` to `into` (all fields are 64-bit counters).
 void add_stats(pktlens_if_stats& into, const pktlens_if_stats& v);
+// The same for the TCP latency histograms and counters of one slot.
+void add_tcp_lat(pktlens_tcp_lat& into, const pktlens_tcp_lat& v);
 
 }  // namespace pktlens::collector

@@ -37,6 +37,9 @@ bpf::ObjectOptions object_options(const DataplaneOptions& o) {
   b.flow_inserts_per_window = o.flow_inserts_per_window;
   b.flow_presence_filter = o.flow_presence_filter;
   b.no_common_lru = o.no_common_lru;
+  b.handshake = o.handshake;
+  b.rtt = o.rtt;
+  b.handshake_timeout_ns = o.handshake_timeout_ns;
   return b;
 }
 
@@ -139,6 +142,41 @@ std::vector<VlanCount> Dataplane::vlans() const {
     prev = &key;
   }
   return out;
+}
+
+namespace {
+
+template <typename K, typename V>
+std::vector<std::pair<K, V>> shared_entries(int fd) {
+  std::vector<std::pair<K, V>> out;
+  K key{}, next{};
+  const void* prev = nullptr;
+  while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+    V v{};
+    if (bpf_map_lookup_elem(fd, &next, &v) == 0) out.emplace_back(next, v);
+    key = next;
+    prev = &key;
+  }
+  return out;
+}
+
+}  // namespace
+
+pktlens_tcp_lat Dataplane::tcp_lat(uint32_t slot) const {
+  auto v = bpf::lookup_percpu<pktlens_tcp_lat>(bpf_map__fd(skel_->maps.pktlens_tcp_lat), slot);
+  if (!v) fail(ENOENT, "reading pktlens_tcp_lat slot " + std::to_string(slot));
+  pktlens_tcp_lat sum{};
+  for (int c = 0; c < v->cpus(); c++) collector::add_tcp_lat(sum, v->at(c));
+  return sum;
+}
+
+std::vector<std::pair<pktlens_conn_key, pktlens_hs_pending>> Dataplane::handshakes() const {
+  return shared_entries<pktlens_conn_key, pktlens_hs_pending>(
+      bpf_map__fd(skel_->maps.pktlens_handshakes));
+}
+
+std::vector<std::pair<pktlens_rtt_key, uint64_t>> Dataplane::rtt_pending() const {
+  return shared_entries<pktlens_rtt_key, uint64_t>(bpf_map__fd(skel_->maps.pktlens_rtt_pending));
 }
 
 uint64_t total_packets(const pktlens_if_stats& s) {

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <memory>
 #include <span>
+#include <utility>
 #include <vector>
 
 #include "bpf/abi.hpp"
@@ -51,6 +52,9 @@ struct DataplaneOptions {
   uint32_t flow_inserts_per_window = 2500;  // the product default
   bool no_common_lru = false;
   bool flow_presence_filter = true;
+  bool handshake = true;
+  bool rtt = true;
+  uint64_t handshake_timeout_ns = PKTLENS_DEFAULT_HS_TIMEOUT_NS;
 };
 
 struct RunOptions {
@@ -89,6 +93,11 @@ class Dataplane {
   pktlens_if_stats stats(uint32_t slot, uint8_t dir) const;
   std::vector<Flow> flows() const;
   std::vector<VlanCount> vlans() const;
+  // pktlens_tcp_lat[slot] summed over CPUs; entries of the shared
+  // pending maps (pktlens_handshakes, pktlens_rtt_pending).
+  pktlens_tcp_lat tcp_lat(uint32_t slot) const;
+  std::vector<std::pair<pktlens_conn_key, pktlens_hs_pending>> handshakes() const;
+  std::vector<std::pair<pktlens_rtt_key, uint64_t>> rtt_pending() const;
 
   int flows_fd() const;
   struct ::pktlens_bpf* skel() const {
