@@ -203,6 +203,41 @@ Snapshot read_snapshot(pktlens_bpf* skel, const ReadOptions& o, ReadInfo* info_o
       return std::tuple(r.ifindex, r.dir, r.vlan, r.vlan_inner, r.tags);
     });
   }
+  // .rodata is mapped read-only after the load: the switches as loaded.
+  s.handshake_on = skel->rodata->cfg_handshake != 0;
+  s.rtt_on = skel->rodata->cfg_rtt != 0;
+  if (o.counters && (s.handshake_on || s.rtt_on)) {
+    const MapShape m = shape_of(skel->maps.pktlens_tcp_lat, cpus);
+    read_map(
+        m, o, [&] { s.tcp_latency.clear(); },
+        [&](const uint8_t* key, const uint8_t* values) {
+          uint32_t slot;
+          std::memcpy(&slot, key, sizeof slot);
+          pktlens_tcp_lat sum{};
+          for (int cpu = 0; cpu < cpus; cpu++)
+            add_tcp_lat(sum, value_at<pktlens_tcp_lat>(values, m.stride(), cpu));
+          auto& t = s.tcp_latency[slot];
+          for (size_t r = 0; r < PKTLENS_HS_ROLES; r++) t.handshake[r] = sum.handshake[r];
+          t.rtt = sum.rtt;
+          t.syn_retransmits = sum.syn_retransmits;
+          t.rtt_unsampled_packets = sum.rtt_unsampled_packets;
+        },
+        info);
+    // Written by user space only (sweep_handshakes): a plain array.
+    const MapShape tm = shape_of(skel->maps.pktlens_hs_timeouts, 1);
+    read_map(
+        tm, o, [] {},
+        [&](const uint8_t* key, const uint8_t* value) {
+          uint32_t idx;
+          uint64_t n;
+          std::memcpy(&idx, key, sizeof idx);
+          std::memcpy(&n, value, sizeof n);
+          const uint32_t slot = idx / PKTLENS_HS_ROLES;
+          if (n == 0 && !s.tcp_latency.contains(slot)) return;
+          s.tcp_latency[slot].handshake_timeouts[idx % PKTLENS_HS_ROLES] = n;
+        },
+        info);
+  }
   s.flow_table_capacity = bpf_map__max_entries(skel->maps.pktlens_flows);
   if (o.flows) {
     const MapShape m = shape_of(skel->maps.pktlens_flows, cpus);

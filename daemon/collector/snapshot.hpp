@@ -104,6 +104,17 @@ struct TcpEventCounters {
   pktlens_lat_hist srtt{};  // kernel smoothed RTT, sampled (docs/metrics.md)
 };
 
+// TCP latency at TC of one interface slot: pktlens_tcp_lat summed over
+// CPUs, and the handshakes that expired pending (pktlens_hs_timeouts,
+// counted by sweep_handshakes(), collector/tcp_latency.hpp).
+struct TcpLatency {
+  std::array<pktlens_lat_hist, PKTLENS_HS_ROLES> handshake{};  // by enum pktlens_hs_role
+  pktlens_lat_hist rtt{};
+  uint64_t syn_retransmits = 0;
+  uint64_t rtt_unsampled_packets = 0;
+  std::array<uint64_t, PKTLENS_HS_ROLES> handshake_timeouts{};
+};
+
 struct Snapshot {
   // CLOCK_MONOTONIC when the read started, comparable with the flows'
   // first/last_seen_ns.
@@ -121,6 +132,11 @@ struct Snapshot {
   size_t flow_table_capacity = 0;
   size_t vlan_table_capacity = 0;
   TcpEventCounters tcp_events;
+  // The data plane's switches (.rodata cfg_handshake / cfg_rtt) and, when
+  // either is on, every slot of pktlens_tcp_lat.
+  bool handshake_on = false;
+  bool rtt_on = false;
+  std::map<uint32_t, TcpLatency> tcp_latency;
 };
 
 }  // namespace pktlens::collector

@@ -9,6 +9,7 @@
 #include <exception>
 #include <sstream>
 
+#include "collector/handshake_sweep.hpp"
 #include "collector/map_reader.hpp"
 
 namespace pktlens::service {
@@ -142,6 +143,10 @@ bool Daemon::collect() {
   try {
     collector::ReadOptions ro;
     ro.flows = false;  // the FlowTable reads the flow map incrementally
+    const auto sw = collector::sweep_handshakes(object_.skel(), monotonic_ns());
+    if (sw.expired)
+      spdlog::debug("handshakes: {} pending, {} expired (counted as timeouts)", sw.pending,
+                    sw.expired);
     *snap = collector::read_snapshot(object_.skel(), ro);
     if (flows_) {
       const auto st = flows_->collect(monotonic_ns(), *snap);

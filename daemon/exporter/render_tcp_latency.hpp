@@ -1,0 +1,33 @@
+// SPDX-License-Identifier: Apache-2.0
+// Families of the TCP latency measured at TC (Snapshot::tcp_latency,
+// bpf/lib/tcp_latency.h) and the resets counted there. Pure, like
+// render.hpp: same input, same families in the same order.
+#pragma once
+
+#include <prometheus/metric_family.h>
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "collector/snapshot.hpp"
+
+namespace pktlens::exporter {
+
+// When handshake tracking is on (s.handshake_on):
+//   pktlens_tcp_handshake_seconds histogram {interface,role}
+//   pktlens_tcp_handshake_timeouts_total {interface,role}
+//   pktlens_tcp_syn_retransmits_total {interface}
+// When RTT tracking is on (s.rtt_on):
+//   pktlens_tcp_rtt_seconds histogram {interface}
+//   pktlens_tcp_rtt_unsampled_packets_total {interface}
+// Always, from the interface counters (tcp_flags[rst] of s.ifaces):
+//   pktlens_tcp_resets_total {interface,dir}
+// Slots are named as in render_interfaces: slot_names, or "unregistered"
+// for slot 0 when it has anything to show; other unnamed slots are skipped.
+// role is client|server; zeros included for every named slot.
+std::vector<prometheus::MetricFamily> render_tcp_latency(
+    const collector::Snapshot& s, const std::map<uint32_t, std::string>& slot_names);
+
+}  // namespace pktlens::exporter
