@@ -643,28 +643,33 @@ class E2E(unittest.TestCase):
         check = promtool_check(m.text)
         self.assertEqual((check.returncode, check.stdout + check.stderr), (0, ""), "promtool check metrics")
 
+    def _sink_in_b(self, port: int) -> threading.Thread:
+        """A listener on B:port that accepts one connection and reads it to
+        EOF, in a thread (returned, running)."""
+        with in_netns(self.net.b):
+            srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            srv.bind((self.net.B4, port))
+            srv.listen(1)
+        self.addCleanup(srv.close)
+
+        def drain():
+            conn, _ = srv.accept()
+            with conn:
+                while conn.recv(1 << 20):
+                    pass
+
+        t = threading.Thread(target=drain, daemon=True)
+        t.start()
+        return t
+
     def _retransmit_run(self, d: Pktlensd, k: int, port: int) -> tuple[float, float, float]:
         """A connection A -> B:port sending k small segments, then a trickle
         until pktlensd has read what the kernel counted. Returns
         (pktlens_tcp_retransmits_total{interface=vethA} delta, the flow's
         pktlens_flow_retransmits_total, the segments nft dropped)."""
         net = self.net
-        with in_netns(net.b):
-            srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            srv.bind((net.B4, port))
-            srv.listen(1)
-        self.addCleanup(srv.close)
-        done = threading.Event()
-
-        def drain():
-            conn, _ = srv.accept()
-            with conn:
-                while conn.recv(65536):
-                    pass
-            done.set()
-
-        threading.Thread(target=drain, daemon=True).start()
+        drained = self._sink_in_b(port)
         before = self.scrape().get("pktlens_tcp_retransmits_total", interface=IF)
         with in_netns(net.a):
             cli = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -687,7 +692,7 @@ class E2E(unittest.TestCase):
                                   src=net.A4, dst=net.B4, sport=str(sport), dport=str(port))
                 if flow_retx >= k or (k == 0 and m.has("pktlens_flow_retransmits_total", sport=str(sport))):
                     break
-        done.wait(10)
+        drained.join(10)
         self.collections(d, 2)
         after = self.scrape().get("pktlens_tcp_retransmits_total", interface=IF)
         dropped = 0.0
@@ -739,21 +744,7 @@ class E2E(unittest.TestCase):
     def _bulk(self, port: int, size: int = 4 << 20) -> None:
         """size bytes A -> B:port over one kernel TCP connection."""
         net = self.net
-        with in_netns(net.b):
-            srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            srv.bind((net.B4, port))
-            srv.listen(1)
-        self.addCleanup(srv.close)
-
-        def drain():
-            conn, _ = srv.accept()
-            with conn:
-                while conn.recv(1 << 20):
-                    pass
-
-        t = threading.Thread(target=drain, daemon=True)
-        t.start()
+        t = self._sink_in_b(port)
         with in_netns(net.a):
             cli = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         with cli:

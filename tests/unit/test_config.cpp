@@ -237,21 +237,18 @@ log_level: off
 
 TEST_CASE("each latency and loss switch is read on its own", "[config]") {
   const auto off = [](const char* yaml) { return load_config_string(yaml, "t"); };
-  Config want;
-  want.latency.handshake = false;
-  CHECK(off("latency:\n  handshake: false\n") == want);
-  want = {};
-  want.latency.rtt = false;
-  CHECK(off("latency:\n  rtt: false\n") == want);
-  want = {};
-  want.latency.srtt = false;
-  CHECK(off("latency: {srtt: False}\n") == want);
-  want = {};
-  want.loss.retransmits = false;
-  CHECK(off("loss:\n  retransmits: FALSE\n") == want);
-  want = {};
-  want.loss.drops = false;
-  CHECK(off("loss:\n  drops: false\n") == want);
+  // Each key alone, spelt as YAML allows; only that switch goes off.
+  const char* const cases[] = {"latency:\n  handshake: false\n", "latency:\n  rtt: false\n",
+                               "latency: {srtt: False}\n", "loss:\n  retransmits: FALSE\n",
+                               "loss:\n  drops: false\n"};
+  for (size_t i = 0; i < std::size(cases); i++) {
+    Config want;
+    bool* const fields[] = {&want.latency.handshake, &want.latency.rtt, &want.latency.srtt,
+                            &want.loss.retransmits, &want.loss.drops};
+    *fields[i] = false;
+    CAPTURE(cases[i]);
+    CHECK(off(cases[i]) == want);
+  }
   CHECK(off("latency: {handshake: true, rtt: true, srtt: true}\nloss: {retransmits: true, "
             "drops: true}\n") == Config{});
 }
