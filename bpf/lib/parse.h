@@ -75,9 +75,6 @@ static __always_inline void tcp_flag_anomalies(struct pkt_meta *m, __u8 flags)
 		META_ANOM(m, PKTLENS_ANOM_TCP_SYN_RST);
 }
 
-/* Options walked looking for the timestamp option, NOPs included: Linux
- * puts it 3rd in a SYN (MSS, SACK-permitted, TS), macOS 6th. */
-#define PKTLENS_TCP_OPT_WALK 8
 #define PKTLENS_TCPOPT_TS 8
 #define PKTLENS_TCPOLEN_TS 10
 
@@ -87,58 +84,52 @@ static __always_inline __u32 be32_at(const __u8 *p)
 	       p[3];
 }
 
+/* The timestamp option's values at `p` (kind and length checked). */
+static __always_inline void tcp_ts_read(const __u8 *p, struct pkt_meta *m)
+{
+	m->has_tcp_ts = 1;
+	m->tsval = be32_at(p + 2);
+	m->tsecr = be32_at(p + 6);
+}
+
 /*
  * The TCP timestamp option (RFC 7323) among `olen` bytes of options at
- * `opt`. Established Linux flows carry NOP, NOP, TS first: checked at once;
- * otherwise a walk of at most PKTLENS_TCP_OPT_WALK options. An option that
- * does not fit ends the walk: no timestamp.
+ * `opt`, in the layouts TCP stacks send, each checked at a fixed offset
+ * with the options before it (no walk: a walk over up to 40 option bytes
+ * multiplied the verifier's work by ~10):
+ *   TS first, or NOP NOP TS (Linux and the BSDs after the handshake);
+ *   MSS, SACK-permitted or NOP NOP, TS (Linux SYN and SYN-ACK);
+ *   MSS, NOP, window scale, NOP, NOP, TS (macOS, FreeBSD SYN).
+ * A timestamp elsewhere is not found: the segment counts as unsampled.
  */
 static __always_inline void parse_tcp_ts(__u8 *opt, void *data_end, __u32 olen,
 					 struct pkt_meta *m)
 {
-	__u32 pos = 0;
-
-	if (olen >= 12 && (void *)(opt + 12) <= data_end && opt[0] == 1 &&
-	    opt[1] == 1 && opt[2] == PKTLENS_TCPOPT_TS &&
-	    opt[3] == PKTLENS_TCPOLEN_TS) {
-		m->has_tcp_ts = 1;
-		m->tsval = be32_at(opt + 4);
-		m->tsecr = be32_at(opt + 8);
+	/* Every check below reads within what it has bounds-checked first. */
+	if (olen < PKTLENS_TCPOLEN_TS || (void *)(opt + 12) > data_end)
+		return;
+	if (opt[0] == PKTLENS_TCPOPT_TS && opt[1] == PKTLENS_TCPOLEN_TS) {
+		tcp_ts_read(opt, m);
 		return;
 	}
-	for (int i = 0; i < PKTLENS_TCP_OPT_WALK; i++) { /* a bounded loop */
-		__u8 *p;
-		__u8 kind, len;
-
-		if (pos >= olen)
-			return;
-		p = opt + (pos & 63);
-		if ((void *)(p + 1) > data_end)
-			return;
-		kind = p[0];
-		if (kind == 0) /* end of options */
-			return;
-		if (kind == 1) { /* NOP */
-			pos++;
-			continue;
-		}
-		if ((void *)(p + 2) > data_end)
-			return;
-		len = p[1];
-		if (kind == PKTLENS_TCPOPT_TS) {
-			if (len == PKTLENS_TCPOLEN_TS &&
-			    pos + PKTLENS_TCPOLEN_TS <= olen &&
-			    (void *)(p + PKTLENS_TCPOLEN_TS) <= data_end) {
-				m->has_tcp_ts = 1;
-				m->tsval = be32_at(p + 2);
-				m->tsecr = be32_at(p + 6);
-			}
-			return;
-		}
-		if (len < 2)
-			return;
-		pos += len;
+	if (opt[0] == 1 && opt[1] == 1) {
+		if (olen >= 12 && opt[2] == PKTLENS_TCPOPT_TS &&
+		    opt[3] == PKTLENS_TCPOLEN_TS)
+			tcp_ts_read(opt + 2, m);
+		return;
 	}
+	if (opt[0] != 2 || opt[1] != 4) /* MSS */
+		return;
+	if ((opt[4] == 4 && opt[5] == 2) || (opt[4] == 1 && opt[5] == 1)) {
+		if (olen >= 16 && (void *)(opt + 16) <= data_end &&
+		    opt[6] == PKTLENS_TCPOPT_TS && opt[7] == PKTLENS_TCPOLEN_TS)
+			tcp_ts_read(opt + 6, m);
+		return;
+	}
+	if (opt[4] == 1 && opt[5] == 3 && opt[6] == 3 && opt[8] == 1 &&
+	    opt[9] == 1 && olen >= 20 && (void *)(opt + 20) <= data_end &&
+	    opt[10] == PKTLENS_TCPOPT_TS && opt[11] == PKTLENS_TCPOLEN_TS)
+		tcp_ts_read(opt + 10, m);
 }
 
 /*
