@@ -9,17 +9,12 @@
 #include <exception>
 #include <sstream>
 
+#include "collector/bpf_call.hpp"
 #include "collector/handshake_sweep.hpp"
 #include "collector/map_reader.hpp"
 
 namespace pktlens::service {
 namespace {
-
-uint64_t monotonic_ns() {
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000ULL + static_cast<uint64_t>(ts.tv_nsec);
-}
 
 bpf::ObjectOptions object_options(const config::Config& c, const std::string& pin_dir) {
   bpf::ObjectOptions o;
@@ -143,13 +138,14 @@ bool Daemon::collect() {
   try {
     collector::ReadOptions ro;
     ro.flows = false;  // the FlowTable reads the flow map incrementally
-    const auto sw = collector::sweep_handshakes(object_.skel(), monotonic_ns());
+    const auto sw =
+        collector::sweep_handshakes(object_.skel(), collector::clock_ns(CLOCK_MONOTONIC));
     if (sw.expired)
       spdlog::debug("handshakes: {} pending, {} expired (counted as timeouts)", sw.pending,
                     sw.expired);
     *snap = collector::read_snapshot(object_.skel(), ro);
     if (flows_) {
-      const auto st = flows_->collect(monotonic_ns(), *snap);
+      const auto st = flows_->collect(collector::clock_ns(CLOCK_MONOTONIC), *snap);
       const auto fill = flows_->upkeep_presence();
       if (!st.used_iterator && !fallback_logged_) {
         spdlog::warn("reading flows with batch lookups ({}): slower on large tables",
