@@ -638,8 +638,13 @@ class E2E(unittest.TestCase):
                          f"NO_SOCKET drops in A (sent {n_udp} UDP + {n_tcp} TCP to closed ports of A, "
                          f"{n_elsewhere} each to closed ports of B and of the host)")
         # The scrapes themselves (HTTP over A's loopback) may end with unread
-        # data purged from a socket queue; nothing else happens in A.
-        self.assertLessEqual(set(got), {("QUEUE_PURGE",)}, f"other drops in A: {got}")
+        # data purged from a socket queue (QUEUE_PURGE) or a segment of the
+        # closing connection freed without a reason (NOT_SPECIFIED, seen in
+        # CI once in a few runs); nothing else happens in A. The drops in B
+        # and in the host are NO_SOCKET too, so the exact count above is
+        # what shows they are not counted.
+        self.assertLessEqual(set(got), {("QUEUE_PURGE",), ("NOT_SPECIFIED",)},
+                             f"other drops in A: {got}")
         check = promtool_check(m.text)
         self.assertEqual((check.returncode, check.stdout + check.stderr), (0, ""), "promtool check metrics")
 
