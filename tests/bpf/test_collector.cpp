@@ -16,6 +16,7 @@
 #include "dataplane.hpp"
 #include "packet.hpp"
 #include "pktlens_bpf.skel.h"
+#include "synthetic_flow.hpp"
 
 using namespace pktlens;
 using namespace pktlens::collector;
@@ -190,21 +191,7 @@ TEST_CASE("read_snapshot: 20,000 flows with distinct per-CPU values, in chunks",
   constexpr uint32_t kFlows = 20000;
   std::vector<FlowRecord> want;
   for (uint32_t i = 0; i < kFlows; i++) {
-    pktlens_flow_key k{};
-    k.ifindex = 2 + i % 7;
-    k.dir = static_cast<uint8_t>(i % 2);
-    k.vlan = static_cast<uint16_t>(i % 5);
-    k.proto = i % 3 ? 17 : 6;
-    k.family = i % 4 ? 4 : 6;
-    k.src[0] = 198;
-    k.src[1] = 18;
-    k.src[2] = static_cast<uint8_t>(i >> 8);
-    k.src[3] = static_cast<uint8_t>(i);
-    k.dst[0] = 198;
-    k.dst[1] = 19;
-    k.dst[15] = static_cast<uint8_t>(i % 11);
-    k.sport = static_cast<uint16_t>(1024 + i);
-    k.dport = static_cast<uint16_t>(i % 13);
+    const pktlens_flow_key k = pktlens::test::synthetic_flow_key(i);
     bpf::PerCpuValue<pktlens_flow_val> val(cpus);
     FlowRecord r{.key = decode_flow_key(k)};
     for (int c = 0; c < cpus; c++) {

@@ -25,6 +25,7 @@
 #include "dataplane.hpp"
 #include "packet.hpp"
 #include "pktlens_bpf.skel.h"
+#include "synthetic_flow.hpp"
 
 using namespace pktlens;
 using namespace pktlens::collector;
@@ -314,22 +315,7 @@ TEST_CASE("FlowTable: 20,000 flows with distinct per-CPU values, every read path
       }
       return x;
     };
-    const auto key = [](uint32_t i) {
-      pktlens_flow_key k{};
-      k.ifindex = 2 + i % 7;
-      k.dir = static_cast<uint8_t>(i % 2);
-      k.vlan = static_cast<uint16_t>(i % 5);
-      k.proto = i % 3 ? 17 : 6;
-      k.family = i % 4 ? 4 : 6;
-      k.src[0] = 198;
-      k.src[1] = 18;
-      k.src[2] = static_cast<uint8_t>(i >> 8);
-      k.src[3] = static_cast<uint8_t>(i);
-      k.dst[15] = static_cast<uint8_t>(i % 11);
-      k.sport = static_cast<uint16_t>(1024 + i);
-      k.dport = static_cast<uint16_t>(i % 13);
-      return k;
-    };
+    const auto key = pktlens::test::synthetic_flow_key;
     const uint64_t t0 = mono_ns() - 1'000'000'000;  // before the first pass's margin
     for (uint32_t i = 0; i < kFlows; i++) {
       bpf::PerCpuValue<pktlens_flow_val> v(cpus);
