@@ -67,6 +67,23 @@ struct {
 	__type(value, __u64);
 } pktlens_flow_seen SEC(".maps");
 
+/* Flow touch log (pktlens_abi.h, lib/flow.h); sized by the loader. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct pktlens_flow_key);
+} pktlens_flow_log SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, PKTLENS_FLOW_LOG_HEAD_STRIDE * 2);
+	__type(key, __u32);
+	__type(value, __u64);
+} pktlens_flow_log_ctl SEC(".maps");
+
 /* TCP latency (lib/tcp_latency.h). Pending state is shared by all CPUs:
  * the two halves of an exchange may be seen on different CPUs. */
 struct {

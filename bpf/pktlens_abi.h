@@ -194,10 +194,29 @@ struct pktlens_flow_val {
 	__u64 first_seen_ns;
 	__u64 last_seen_ns;
 	__u8 tcp_flags; /* OR of the raw flag bytes seen */
-	__u8 _pad[7];
+	__u8 _pad[3];
+	/* The pktlens_flow_log epoch in which this CPU last logged the flow
+	 * (was padding: maps pinned before it read 0, "never logged"). */
+	__u32 log_epoch;
 };
 
 #define PKTLENS_DEFAULT_MAX_FLOWS 262144
+
+/*
+ * The flow touch log: each CPU appends the key of a flow the first time it
+ * touches it in an epoch, so user space reads only the flows that changed
+ * instead of walking the whole table (daemon/collector/flow_log.*).
+ *
+ * pktlens_flow_log (ARRAY, mmapable): one ring of 2^cfg_flow_log_shift keys
+ * per possible CPU; CPU c's entry n is at c << shift | (n & (2^shift - 1)).
+ * pktlens_flow_log_ctl (ARRAY of __u64, mmapable): entry
+ * PKTLENS_FLOW_LOG_EPOCH is the epoch, written by user space only; entry
+ * PKTLENS_FLOW_LOG_HEAD(c) counts the entries CPU c ever appended (written
+ * by that CPU only, after the key; a cache line apart from the others).
+ */
+#define PKTLENS_FLOW_LOG_EPOCH 0
+#define PKTLENS_FLOW_LOG_HEAD_STRIDE 8
+#define PKTLENS_FLOW_LOG_HEAD(cpu) (((cpu) + 1) * PKTLENS_FLOW_LOG_HEAD_STRIDE)
 
 /* pktlens_flow_budget (PERCPU_ARRAY, 1 entry): insert admission window. */
 struct pktlens_flow_budget {

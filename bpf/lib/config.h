@@ -26,6 +26,10 @@ const volatile __u32 cfg_flow_inserts_per_window = 2500; /* 25k/s per CPU */
  * minus one); 0 switches the presence filter off. */
 const volatile __u32 cfg_flow_seen_mask = PKTLENS_DEFAULT_MAX_FLOWS / 8 - 1;
 
+/* log2 of the entries of each CPU's ring in pktlens_flow_log; 0 switches
+ * the touch log off (user space then walks the whole flow table). */
+const volatile __u32 cfg_flow_log_shift = 0;
+
 /* TCP handshake latency (lib/tcp_latency.h); pending handshakes older than
  * cfg_handshake_timeout_ns are not sampled (user space counts them). */
 const volatile __u8 cfg_handshake = 1;

@@ -59,6 +59,56 @@ static __always_inline void flow_bump(struct pktlens_flow_val *v,
 	v->tcp_flags |= m->tcp_flags;
 }
 
+/* The touch log's epoch (pktlens_abi.h); 0 when the log is off or nobody
+ * reads it yet. */
+static __always_inline __u32 flow_log_epoch(void)
+{
+	__u32 at = PKTLENS_FLOW_LOG_EPOCH;
+	__u64 *e;
+
+	if (!cfg_flow_log_shift)
+		return 0;
+	e = bpf_map_lookup_elem(&pktlens_flow_log_ctl, &at);
+	return e ? (__u32)*(volatile __u64 *)e : 0;
+}
+
+/* Appends the key to this CPU's ring. One writer per ring: the ring and its
+ * head are this CPU's, and a program runs to completion on it. */
+static __always_inline int flow_log_append(const struct pktlens_flow_key *k)
+{
+	__u32 cpu = bpf_get_smp_processor_id();
+	__u32 at = PKTLENS_FLOW_LOG_HEAD(cpu);
+	struct pktlens_flow_key *slot;
+	__u64 *head;
+
+	head = bpf_map_lookup_elem(&pktlens_flow_log_ctl, &at);
+	if (!head)
+		return 0;
+	at = (cpu << cfg_flow_log_shift) |
+	     ((__u32)*head & ((1U << cfg_flow_log_shift) - 1));
+	slot = bpf_map_lookup_elem(&pktlens_flow_log, &at);
+	if (!slot)
+		return 0;
+	__builtin_memcpy(slot, k, sizeof(*k));
+	/* Publishes the key: user space reads entries below the head only. The
+	 * fetching atomic is fully ordered on every JIT, so the key is in
+	 * place before the new head is visible (kept by the volatile). */
+	volatile __u64 prev = __sync_fetch_and_add(head, 1);
+	(void)prev;
+	return 1;
+}
+
+/* Logs the flow the first time this CPU touches it in the epoch. The
+ * counters were bumped before: a reader that switched the epoch meanwhile
+ * reads them when it looks the flow up, or the next touch logs it again. */
+static __always_inline void flow_log_touch(struct pktlens_flow_val *v,
+					   const struct pktlens_flow_key *k,
+					   __u32 epoch)
+{
+	if (epoch && v->log_epoch != epoch && flow_log_append(k))
+		v->log_epoch = epoch;
+}
+
 /* Marks the flow present; reads first so the atomic is rare. */
 static __always_inline void seen_mark(__u64 *word, __u64 bits)
 {
@@ -91,6 +141,7 @@ static __always_inline void account_flow(struct pktlens_if_stats *s,
 	v = bpf_map_lookup_elem(&pktlens_flows, &m->key);
 	if (v) {
 		flow_bump(v, m, now);
+		flow_log_touch(v, &m->key, flow_log_epoch());
 		seen_mark(word, bits);
 		return;
 	}
@@ -101,6 +152,9 @@ static __always_inline void account_flow(struct pktlens_if_stats *s,
 			.first_seen_ns = now,
 			.last_seen_ns = now,
 			.tcp_flags = m->tcp_flags,
+			/* Appended below once inserted; the append fails only
+			 * for a CPU beyond the rings sized by the loader. */
+			.log_epoch = flow_log_epoch(),
 		};
 
 		if (b)
@@ -109,6 +163,8 @@ static __always_inline void account_flow(struct pktlens_if_stats *s,
 					  BPF_NOEXIST);
 		if (!err) {
 			s->flow_inserts++;
+			if (init.log_epoch)
+				flow_log_append(&m->key);
 			seen_mark(word, bits);
 			return;
 		}
@@ -118,6 +174,7 @@ static __always_inline void account_flow(struct pktlens_if_stats *s,
 			v = bpf_map_lookup_elem(&pktlens_flows, &m->key);
 			if (v) {
 				flow_bump(v, m, now);
+				flow_log_touch(v, &m->key, flow_log_epoch());
 				seen_mark(word, bits);
 				return;
 			}

@@ -5,9 +5,12 @@
 #include <bpf/libbpf.h>
 #include <pktlens_bpf.skel.h>  // generated in the build tree
 
+#include <algorithm>
 #include <cerrno>
+#include <stdexcept>
 #include <system_error>
 
+#include "bpf/percpu.hpp"
 #include "bpf/pinning.hpp"
 
 namespace pktlens::bpf {
@@ -24,7 +27,20 @@ uint32_t presence_words(uint32_t max_flows) {
   return words;
 }
 
+uint32_t log2_of(uint32_t pow2) {
+  uint32_t shift = 0;
+  while ((1U << shift) < pow2) shift++;
+  return shift;
+}
+
 }  // namespace
+
+uint32_t flow_log_ring_entries(uint32_t max_flows, int cpus) {
+  const uint64_t want = std::max<uint64_t>(4096, max_flows / 4 / std::max(cpus, 1));
+  uint32_t n = 4096;
+  while (n < want && n < (1U << 24)) n <<= 1;
+  return n;
+}
 
 std::string default_pin_dir() {
   return "/sys/fs/bpf/pktlens/abi" + std::to_string(PKTLENS_ABI_VERSION);
@@ -45,6 +61,18 @@ Object::Object(const ObjectOptions& o) : skel_(pktlens_bpf::open()) {
   s->rodata->cfg_handshake = o.handshake;
   s->rodata->cfg_rtt = o.rtt;
   s->rodata->cfg_handshake_timeout_ns = o.handshake_timeout_ns;
+  const int cpus = possible_cpus();
+  const uint32_t ring = o.flow_log_per_cpu ? o.flow_log_per_cpu
+                                           : flow_log_ring_entries(o.max_flows, cpus);
+  if ((ring & (ring - 1)) != 0 || ring < 2)
+    throw std::invalid_argument("flow_log_per_cpu must be a power of two >= 2");
+  s->rodata->cfg_flow_log_shift = o.flow_log && o.flows ? log2_of(ring) : 0;
+  check(bpf_map__set_max_entries(s->maps.pktlens_flow_log,
+                                 s->rodata->cfg_flow_log_shift ? ring * cpus : 1),
+        "sizing pktlens_flow_log");
+  check(bpf_map__set_max_entries(s->maps.pktlens_flow_log_ctl,
+                                 PKTLENS_FLOW_LOG_HEAD(static_cast<uint32_t>(cpus) - 1) + 1),
+        "sizing pktlens_flow_log_ctl");
 
   check(bpf_map__set_max_entries(s->maps.pktlens_ifaces, o.ifindex_array), "sizing pktlens_ifaces");
   check(bpf_map__set_max_entries(s->maps.pktlens_ifaces_hi, o.max_slots),

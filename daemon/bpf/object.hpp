@@ -29,6 +29,11 @@ struct ObjectOptions {
   uint64_t flow_window_ns = 100'000'000;
   bool flow_presence_filter = true;
   bool no_common_lru = false;
+  // The flow touch log (pktlens_abi.h): entries of each CPU's ring, a power
+  // of two; 0: flow_log_ring_entries(max_flows). Off: the collector walks
+  // the whole flow table every cycle.
+  bool flow_log = true;
+  uint32_t flow_log_per_cpu = 0;
   // TCP latency at TC (bpf/lib/tcp_latency.h): handshake latency, passive
   // RTT from TCP timestamps. Off: the programs skip it entirely.
   bool handshake = true;
@@ -39,6 +44,12 @@ struct ObjectOptions {
   // Directory on a bpffs where maps are pinned; empty: no pinning (tests).
   std::string pin_dir;
 };
+
+// Each CPU's ring of the flow touch log: a quarter of the flow table over
+// all CPUs, at least 4096 entries each, as a power of two. More flows than
+// that changing in one interval is where re-reading the whole table costs
+// less than looking each one up (docs/architecture.md, "Collecting flows").
+uint32_t flow_log_ring_entries(uint32_t max_flows, int cpus);
 
 // Where pktlensd pins its maps: versioned, so an incompatible ABI never
 // reuses old maps.

@@ -22,6 +22,7 @@
 #include "bpf/percpu.hpp"
 #include "collector/abi_codec.hpp"
 #include "collector/bpf_call.hpp"
+#include "collector/flow_log.hpp"
 #include "collector/map_reader.hpp"
 #include "collector/top_k.hpp"
 #include "flow_iter.h"
@@ -366,6 +367,7 @@ struct FlowTable::Impl {
   int flows_fd;
   size_t capacity;
   Iterator iter;
+  FlowLog log;
   Mirror mirror;
   uint32_t pass = 0;
   uint64_t since_ns = 0;  // the next iterator pass reports last_seen_ns >= this
@@ -378,6 +380,13 @@ struct FlowTable::Impl {
   std::vector<ChunkBuffers> chunk_bufs;  // one per scan thread, kept across cycles
   size_t last_visited = 0;               // elements the previous pass saw
   size_t scan_threads;
+  std::vector<pktlens_flow_key> logged;  // the touch log's keys of this cycle
+  std::vector<pktlens_flow_key> todo;    // the distinct ones, looked up
+  std::vector<pktlens_flow_key> gone;    // logged, but no longer in the kernel
+  // The mirror holds exactly the kernel's flows: true after a full pass,
+  // false once the table came near enough to full that the kernel LRU may
+  // have evicted flows unseen. Following the log needs it.
+  bool mirror_exact = false;
 
   Impl(pktlens_bpf* s, FlowTableOptions opts)
       : skel(s),
@@ -385,6 +394,7 @@ struct FlowTable::Impl {
         flows_fd(bpf_map__fd(s->maps.pktlens_flows)),
         capacity(bpf_map__max_entries(s->maps.pktlens_flows)),
         iter(o.force_fallback ? Iterator() : Iterator(flows_fd, bpf::possible_cpus())),
+        log(s),
         mirror(capacity),
         scan_threads(o.scan_threads
                          ? o.scan_threads
@@ -582,6 +592,59 @@ struct FlowTable::Impl {
     return visited;
   }
 
+  // Looks up the flows of `logged`, each once, with up to scan_threads
+  // threads; returns how many were looked up. Flows the kernel no longer
+  // has go to `gone`.
+  size_t read_logged(uint64_t expire_before, FlowCollectStats& st) {
+    // A flow is logged once per CPU that touched it (and again when a
+    // touch raced the epoch switch): each is looked up once.
+    todo.assign(logged.begin(), logged.end());
+    std::sort(todo.begin(), todo.end(), [](const pktlens_flow_key& a, const pktlens_flow_key& b) {
+      return std::memcmp(&a, &b, sizeof a) < 0;
+    });
+    todo.erase(std::unique(todo.begin(), todo.end(), same_key), todo.end());
+
+    const int cpus = bpf::possible_cpus();
+    const size_t vsz = PKTLENS_FLOW_VAL_STRIDE * static_cast<size_t>(cpus);
+    std::vector<pktlens_flow_rec> recs(todo.size());
+    std::vector<char> found(todo.size(), 0);
+    std::vector<int> errs(scan_threads, 0);
+    const auto lookup = [&](size_t t, size_t from, size_t to) {
+      std::vector<uint8_t> values(vsz);
+      for (size_t i = from; i < to; i++) {
+        if (bpf_map_lookup_elem(flows_fd, &todo[i], values.data()) != 0) {
+          if (errno == ENOENT) continue;
+          errs[t] = errno;
+          return;
+        }
+        recs[i] = sum_element(reinterpret_cast<const uint8_t*>(&todo[i]), values.data(), cpus,
+                              expire_before);
+        found[i] = 1;
+      }
+    };
+    // A lookup is a syscall of about a microsecond: threads pay off only
+    // for thousands.
+    const size_t threads = std::clamp<size_t>(todo.size() / 8192, 1, scan_threads);
+    {
+      std::vector<std::jthread> pool;
+      for (size_t t = 1; t < threads; t++)
+        pool.emplace_back(lookup, t, todo.size() * t / threads, todo.size() * (t + 1) / threads);
+      lookup(0, 0, todo.size() / threads);
+    }
+    for (const int e : errs)
+      if (e != 0) fail(e, "looking up logged flows in pktlens_flows");
+    st.read_calls += todo.size();
+    for (size_t i = 0; i < todo.size(); i++) {
+      if (!found[i]) {
+        gone.push_back(todo[i]);
+        continue;
+      }
+      apply(recs[i]);
+      st.reported++;
+    }
+    return todo.size();
+  }
+
   // The fallback: the whole map batch-read, every flow a record.
   size_t read_batch(uint64_t expire_before, FlowCollectStats& st) {
     const Snapshot all = read_snapshot(skel, {.flows = true, .counters = false});
@@ -641,9 +704,31 @@ struct FlowTable::Impl {
     pass++;
     changes.clear();
     idle.clear();
+    gone.clear();
+    logged.clear();
+
+    // The log is drained every cycle, whatever reads the flows this time,
+    // so that the next cycle can follow it.
+    const bool log_on = o.touch_log && log.usable();
+    FlowLog::Drain drained;
+    if (log_on) drained = log.drain(logged);
+    st.logged = drained.entries;
+    st.log_overflow = drained.overflow;
+    // Looking a flow up costs about twice what a scan pays per element
+    // (bench/bench_collector.cpp): past a quarter of the table, scan.
+    const bool follow_log = log_on && drained.complete && mirror_exact && !full_next &&
+                            logged.size() <= std::max<size_t>(4096, mirror.size() / 4);
 
     size_t visited;
-    if (st.used_iterator) {
+    if (st.used_iterator && follow_log) {
+      st.from_log = true;
+      const uint64_t started = clock_ns(CLOCK_MONOTONIC_COARSE);
+      visited = read_logged(expire_before, st);
+      since_ns = started > kSinceMarginNs ? started - kSinceMarginNs : 0;
+      // Idle flows are the mirror's: nothing logged means no packet.
+      for (const Entry& e : mirror.entries())
+        if (e.last_seen_ns < expire_before && e.pass != pass) idle.push_back(e.key);
+    } else if (st.used_iterator) {
       st.full_pass = full_next;
       const uint64_t since = full_next ? 0 : since_ns;
       const uint64_t started = clock_ns(CLOCK_MONOTONIC_COARSE);
@@ -659,7 +744,7 @@ struct FlowTable::Impl {
       visited = read_batch(expire_before, st);
     }
     st.visited = visited;
-    last_visited = visited;
+    if (!st.from_log) last_visited = visited;
 
     // The interval: what changed, ranked. Before any removal, which moves
     // entries and would invalidate the indexes in `changes`.
@@ -688,20 +773,37 @@ struct FlowTable::Impl {
     st.expired_deleted = delete_idle();
     for (const pktlens_flow_key& key : idle)
       if (const uint32_t idx = mirror.find(key); idx != Mirror::kNone) mirror.erase(idx);
+    for (const pktlens_flow_key& key : gone)
+      if (const uint32_t idx = mirror.find(key); idx != Mirror::kNone) {
+        mirror.erase(idx);
+        st.mirror_dropped++;
+      }
     // Mirror only: flows the kernel no longer has. A full pass reported
     // every flow in the map; otherwise only idle age tells.
     const uint32_t this_pass = pass;
-    st.mirror_dropped = mirror.erase_if([&](const Entry& e) {
+    st.mirror_dropped += mirror.erase_if([&](const Entry& e) {
       return (st.full_pass && e.pass != this_pass) || e.last_seen_ns < expire_before;
     });
 
-    const size_t entries = visited > st.expired_deleted ? visited - st.expired_deleted : 0;
+    // Following the log, the mirror is the kernel's table (mirror_exact).
+    const size_t entries = st.from_log                  ? mirror.size()
+                           : visited > st.expired_deleted ? visited - st.expired_deleted
+                                                          : 0;
     st.entries = entries;
     s.flow_table_entries = entries;
     s.flow_table_capacity = capacity;
     const size_t sweep_at =
         o.evicted_sweep_threshold ? o.evicted_sweep_threshold : std::max<size_t>(1, capacity / 100);
     full_next = mirror.size() >= entries + sweep_at;
+    // The LRU evicts once its shared free list is empty, while each CPU may
+    // still hold up to 128 free nodes (LOCAL_FREE_TARGET, kernel/bpf/
+    // bpf_lru_list.c): near that, evictions the log cannot show may happen,
+    // so scans take over until a full pass after the table shrinks again.
+    const size_t slack = static_cast<size_t>(bpf::possible_cpus()) * 256 + capacity / 64;
+    const bool near_full = mirror.size() + slack >= capacity;
+    if (st.full_pass) mirror_exact = true;
+    if (near_full) mirror_exact = false;
+    if (log_on && !mirror_exact && !near_full) full_next = true;
     if (changes.capacity() > 4 * std::max<size_t>(changes.size(), 4096)) changes.shrink_to_fit();
     if (idle.capacity() > 4 * std::max<size_t>(idle.size(), 4096)) idle.shrink_to_fit();
     return st;

@@ -4,7 +4,8 @@
 // since the previous cycle (last_seen_ns) and the idle ones, found by a
 // parallel batch scan of the map's buckets or, on one CPU, by a BPF
 // map-element iterator (bpf/flow_iter.bpf.c) that sums each flow's per-CPU
-// values in the kernel. Each cycle: interval deltas of the changed flows
+// values in the kernel; or, in steady state, by looking up only the flows
+// the data plane logged as touched (collector/flow_log.hpp). Each cycle: interval deltas of the changed flows
 // (interval_of() semantics), the top-K, flows_active, the kernel's entry
 // count, and idle expiry in the kernel map and the mirror. Where the kernel
 // refuses the iterator the whole map is batch-read (read_snapshot) and fed
@@ -42,7 +43,14 @@ struct FlowTableOptions {
   // each range completes): the kernel's walk over the map is the cost of a
   // cycle, and it is memory bound, so it divides among CPUs. 1: the BPF
   // iterator instead, on one CPU. 0: one per online CPU, at most 4.
+  // Also the threads that look up logged flows.
   size_t scan_threads = 0;
+  // Follow the data plane's flow touch log (collector/flow_log.hpp): look
+  // up only the flows touched since the previous cycle, while the table is
+  // far enough from full that the kernel LRU cannot evict. false: read the
+  // map by scans every cycle (tests that write the map from user space,
+  // which the log does not see).
+  bool touch_log = true;
 };
 
 struct FlowCollectStats {
@@ -60,6 +68,12 @@ struct FlowCollectStats {
   size_t read_calls = 0;        // read() or batch calls (0 in the fallback)
   size_t scan_threads = 0;      // threads of the parallel scan; 0: it did not run
   std::string fallback_reason;  // why the iterator is not used; empty when it is
+  // The touch log: keys drained this cycle (repeats included); whether the
+  // flows were read by looking those up (from_log) instead of a scan; a
+  // ring overflowed (this cycle scanned instead).
+  size_t logged = 0;
+  bool from_log = false;
+  bool log_overflow = false;
 };
 
 class FlowTable {

@@ -154,9 +154,13 @@ bool Daemon::collect() {
       }
       spdlog::debug(
           "flows: {} in the table, {} changed, {} idle deleted, {} dropped from the "
-          "mirror{}; presence filter {:.0f}% full{}",
+          "mirror; read by {}; presence filter {:.0f}% full{}",
           st.entries, st.changed, st.expired_deleted, st.mirror_dropped,
-          st.full_pass ? " (full pass)" : "", fill.ratio() * 100, fill.rebuilt ? ", rebuilt" : "");
+          st.from_log       ? fmt::format("{} touch-log lookups", st.visited)
+          : st.full_pass    ? std::string("a full pass")
+          : st.log_overflow ? std::string("a scan (touch log overflowed)")
+                            : std::string("a scan"),
+          fill.ratio() * 100, fill.rebuilt ? ", rebuilt" : "");
     }
     if (events_reader_) events_reader_->read(*snap);  // after the top-K flows
     last_flows_ = snap->flow_table_entries;

@@ -88,11 +88,15 @@ TEST_CASE("FlowTable: exact flows, incremental deltas and top-K order, iterator 
           "[flow_table]") {
   Dataplane dp;
   dp.register_iface(1, 3, 1500);
-  FlowTable it(dp.skel(), {.idle_timeout = kNeverIdle, .top_k = 4});
+  FlowTable it(dp.skel(), {.idle_timeout = kNeverIdle, .top_k = 4, .touch_log = false});
   FlowTable fb(dp.skel(), {.idle_timeout = kNeverIdle, .top_k = 4, .force_fallback = true});
-  FlowTable io(dp.skel(), {.idle_timeout = kNeverIdle, .top_k = 4, .scan_threads = 1});
-  // Default (parallel scan in steady cycles), fallback, iterator alone.
-  const std::array<FlowTable*, 3> tables{&it, &fb, &io};
+  FlowTable io(dp.skel(),
+               {.idle_timeout = kNeverIdle, .top_k = 4, .scan_threads = 1, .touch_log = false});
+  FlowTable lg(dp.skel(), {.idle_timeout = kNeverIdle, .top_k = 4});
+  // Parallel scan in steady cycles, fallback, iterator alone, the default
+  // (the touch log in steady cycles). All read the same map; each follows
+  // the log on its own.
+  const std::array<FlowTable*, 4> tables{&it, &fb, &io, &lg};
 
   // Equal frames; sport n gets the packet count paired with it.
   const std::vector<std::pair<uint16_t, int>> first{{1, 1}, {2, 2}, {3, 3}, {4, 4}, {5, 1}, {6, 2}};
@@ -108,15 +112,16 @@ TEST_CASE("FlowTable: exact flows, incremental deltas and top-K order, iterator 
   CHECK_FALSE(c1.stats[1].fallback_reason.empty());
   CHECK(c1.stats[0].read_calls > 0);
   CHECK(c1.stats[1].read_calls == 0);
-  for (const auto* st : {&c1.stats[0], &c1.stats[1], &c1.stats[2]}) {
+  for (const auto* st : {&c1.stats[0], &c1.stats[1], &c1.stats[2], &c1.stats[3]}) {
     CHECK(st->full_pass);
+    CHECK_FALSE(st->from_log);
     CHECK(st->changed == 6);
     CHECK(st->visited == 6);
     CHECK(st->entries == 6);
     CHECK(st->expired_deleted == 0);
     CHECK(st->mirror_dropped == 0);
   }
-  for (const Snapshot* s : {&c1.snap[0], &c1.snap[1], &c1.snap[2]}) {
+  for (const Snapshot* s : {&c1.snap[0], &c1.snap[1], &c1.snap[2], &c1.snap[3]}) {
     CHECK(s->flows_active == 6);
     CHECK(s->flow_table_entries == 6);
     CHECK(s->flow_table_capacity == 4096);
@@ -165,11 +170,18 @@ TEST_CASE("FlowTable: exact flows, incremental deltas and top-K order, iterator 
   CHECK(c2.stats[2].scan_threads == 0);
   CHECK_FALSE(c2.stats[2].full_pass);
   CHECK_FALSE(c2.stats[0].full_pass);
-  for (const auto* st : {&c2.stats[0], &c2.stats[1], &c2.stats[2]}) {
+  // The log: the 4 flows touched, each looked up once.
+  CHECK(c2.stats[3].from_log);
+  CHECK_FALSE(c2.stats[3].full_pass);
+  CHECK(c2.stats[3].logged == 4);
+  CHECK(c2.stats[3].visited == 4);
+  CHECK(c2.stats[3].scan_threads == 0);
+  CHECK_FALSE(c2.stats[0].from_log);
+  for (const auto* st : {&c2.stats[0], &c2.stats[1], &c2.stats[2], &c2.stats[3]}) {
     CHECK(st->changed == 4);
     CHECK(st->entries == 6);
   }
-  for (const Snapshot* s : {&c2.snap[0], &c2.snap[1], &c2.snap[2]}) {
+  for (const Snapshot* s : {&c2.snap[0], &c2.snap[1], &c2.snap[2], &c2.snap[3]}) {
     CHECK(s->flows_active == 4);
     REQUIRE(s->top_flows.size() == 4);
     CHECK(s->top_flows[0].flow.key == udp_key(5));
@@ -198,6 +210,9 @@ TEST_CASE("FlowTable: exact flows, incremental deltas and top-K order, iterator 
     CHECK(c3.snap[i].flows_active == 0);
     CHECK(c3.snap[i].flow_table_entries == 6);
   }
+  CHECK(c3.stats[3].from_log);
+  CHECK(c3.stats[3].logged == 0);
+  CHECK(c3.stats[3].visited == 0);
 }
 
 TEST_CASE("FlowTable: idle flows leave the kernel map and the mirror", "[flow_table]") {
@@ -205,7 +220,9 @@ TEST_CASE("FlowTable: idle flows leave the kernel map and the mirror", "[flow_ta
     INFO((fallback ? "fallback" : "iterator"));
     Dataplane dp;
     dp.register_iface(1, 3, 1500);
-    FlowTable t(dp.skel(), {.idle_timeout = 10s, .force_fallback = fallback});
+    // Values are rewritten from user space below, which the log does not
+    // see: scans (test_flow_log.cpp covers expiry when following the log).
+    FlowTable t(dp.skel(), {.idle_timeout = 10s, .force_fallback = fallback, .touch_log = false});
     for (uint16_t sport = 1; sport <= 4; sport++) dp.run(Hook::TcIngress, udp_frame(sport, 10));
     Snapshot s1;
     const uint64_t now = mono_ns();
@@ -252,7 +269,10 @@ TEST_CASE("FlowTable: idle flows leave the kernel map and the mirror", "[flow_ta
 TEST_CASE("FlowTable: flows the kernel evicted are swept from the mirror", "[flow_table]") {
   Dataplane dp;
   dp.register_iface(1, 3, 1500);
-  FlowTable t(dp.skel(), {.idle_timeout = kNeverIdle, .evicted_sweep_threshold = 2});
+  // Scans only: the log-following table is tested with near-full tables in
+  // test_flow_log.cpp (deletes from user space are not logged).
+  FlowTable t(dp.skel(),
+              {.idle_timeout = kNeverIdle, .evicted_sweep_threshold = 2, .touch_log = false});
   for (uint16_t sport = 1; sport <= 5; sport++) dp.run(Hook::TcIngress, udp_frame(sport, 10));
   Snapshot s;
   CHECK(t.collect(mono_ns(), s).full_pass);
@@ -326,7 +346,8 @@ TEST_CASE("FlowTable: 20,000 flows with distinct per-CPU values, every read path
     FlowTable t(dp.skel(), {.idle_timeout = kNeverIdle,
                             .top_k = kFlows,
                             .force_fallback = fallback,
-                            .scan_threads = threads ? threads : 1});
+                            .scan_threads = threads ? threads : 1,
+                            .touch_log = false});  // written from user space, not logged
     const Snapshot full1 = read_snapshot(dp.skel());
     REQUIRE(full1.flows.size() == kFlows);
     Snapshot s1;
