@@ -26,6 +26,7 @@
 #include "packet.hpp"
 #include "pinned_cpu.hpp"
 #include "pktlens_bpf.skel.h"
+#include "udp_flow.hpp"
 
 using namespace pktlens;
 using namespace pktlens::collector;
@@ -38,23 +39,6 @@ uint64_t mono_ns() {
   timespec ts{};
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000ULL + static_cast<uint64_t>(ts.tv_nsec);
-}
-
-Bytes udp_frame(uint16_t sport, size_t payload = 10) {
-  return PacketBuilder().eth().ipv4().udp({.sport = sport, .dport = 53}).payload(payload).build();
-}
-
-FlowKey udp_key(uint16_t sport) {
-  FlowKey k;
-  k.ifindex = 1;
-  k.dir = PKTLENS_DIR_INGRESS;
-  k.proto = 17;
-  k.family = 4;
-  k.src = {198, 18, 0, 1};
-  k.dst = {198, 18, 0, 2};
-  k.sport = sport;
-  k.dport = 53;
-  return k;
 }
 
 // The sports of drained keys, sorted.

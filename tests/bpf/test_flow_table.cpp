@@ -26,6 +26,7 @@
 #include "packet.hpp"
 #include "pktlens_bpf.skel.h"
 #include "synthetic_flow.hpp"
+#include "udp_flow.hpp"
 
 using namespace pktlens;
 using namespace pktlens::collector;
@@ -47,23 +48,6 @@ std::vector<RankedFlow> expected_top(const Snapshot& cur, const Snapshot& prev, 
   std::erase_if(all, [](const RankedFlow& r) { return r.packets_delta == 0; });
   if (all.size() > k) all.resize(k);
   return all;
-}
-
-Bytes udp_frame(uint16_t sport, size_t payload) {
-  return PacketBuilder().eth().ipv4().udp({.sport = sport, .dport = 53}).payload(payload).build();
-}
-
-FlowKey udp_key(uint16_t sport) {
-  FlowKey k;
-  k.ifindex = 1;
-  k.dir = PKTLENS_DIR_INGRESS;
-  k.proto = 17;
-  k.family = 4;
-  k.src = {198, 18, 0, 1};
-  k.dst = {198, 18, 0, 2};
-  k.sport = sport;
-  k.dport = 53;
-  return k;
 }
 
 constexpr auto kNeverIdle = std::chrono::hours(24 * 365);
