@@ -19,6 +19,7 @@
 
 #include "bpf/percpu.hpp"
 #include "collector/abi_codec.hpp"
+#include "collector/bpf_call.hpp"
 #include "collector/flow_log.hpp"
 #include "collector/flow_table.hpp"
 #include "collector/map_reader.hpp"
@@ -35,11 +36,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-uint64_t mono_ns() {
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000ULL + static_cast<uint64_t>(ts.tv_nsec);
-}
+uint64_t mono_ns() { return clock_ns(CLOCK_MONOTONIC); }
 
 // The sports of drained keys, sorted.
 std::vector<uint16_t> sports(const std::vector<pktlens_flow_key>& keys) {
