@@ -64,6 +64,15 @@ Config everything_changed() {
   c.latency = {.handshake = false, .rtt = false, .srtt = false};
   c.loss = {.retransmits = false, .drops = false};
   c.log_level = LogLevel::off;
+  c.alerts = {AlertRule{.name = "Truncated",
+                        .signal = "anomaly_rate",
+                        .by = {"interface", "kind"},
+                        .match = {{"kind", "truncated"}},
+                        .above = 0.5,
+                        .for_duration = 30s,
+                        .clear_after = 1min,
+                        .severity = Severity::info,
+                        .summary = "{{kind}} frames on {{interface}}: {{value}}/s"}};
   return c;
 }
 
@@ -183,6 +192,16 @@ loss:
   retransmits: false
   drops: false
 log_level: off
+alerts:
+  - name: Truncated
+    signal: anomaly_rate
+    by: [interface, kind]
+    match: {kind: truncated}
+    above: 0.5
+    for: 30s
+    clear_after: 1m
+    severity: info
+    summary: "{{kind}} frames on {{interface}}: {{value}}/s"
 )";
 
 TEST_CASE("a complete config with every key changed loads", "[config]") {
@@ -212,6 +231,7 @@ loss:
   retransmits: true
   drops: true
 log_level: info
+alerts: []
 )");
   CHECK(to_yaml(everything_changed()) == kEverythingChangedYaml);
 }
