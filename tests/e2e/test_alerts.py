@@ -4,10 +4,11 @@
 anomaly_rate alert fire (one WARNING line, pktlens_alert_firing 1), it
 resolves after clear_after (one WARNING line, the series gone); an alert
 that stays under its threshold never appears; SIGHUP with a broken alert
-keeps the running alerts, a valid reload applies. Same harness and
-namespaces as test_e2e.py.
+keeps the running alerts, a valid reload applies; the shipped alerts stay
+silent on normal traffic. Same harness and namespaces as test_e2e.py.
 
     sudo /usr/bin/python3 tests/e2e/test_alerts.py build/daemon/pktlensd -k test_alerts
+    sudo /usr/bin/python3 tests/e2e/test_alerts.py build/daemon/pktlensd -k test_quiet_defaults
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import test_e2e as base  # noqa: E402
 from e2e_support import Sender, wait_until  # noqa: E402
 
-from scapy.layers.inet import IP, UDP  # noqa: E402
+from scapy.layers.inet import ICMP, IP, UDP  # noqa: E402
 from scapy.layers.l2 import Ether  # noqa: E402
 
 ALERTS = """alerts:
@@ -116,6 +117,29 @@ class Alerts(base.E2E):
         self.collections(d, 1)
         self.assertFalse(self.scrape().has("pktlens_alert_firing"))
 
+        self.assertEqual(d.terminate(), 0, f"exit status on SIGTERM; log:\n{d.log()}")
+
+    def test_quiet_defaults(self) -> None:
+        """The shipped alerts (no alerts: in the file) on normal traffic: TCP
+        connections and pings. Nothing fires, nothing is even pending (no
+        pktlens_alert_value series: no signal went above its threshold)."""
+        d = self.start(base.config(), self.pin())
+        self.ready(d)
+        self.collections(d, 1)
+        for _ in range(5):
+            base.tcp_exchange(self.net)
+        # Echo requests A answers (no ping binary needed).
+        sender = Sender(self.net.b, self.net.IF_B)
+        self.addCleanup(sender.close)
+        sender.send(bytes(Ether(src=self.net.MAC_B, dst=self.net.MAC_A)
+                          / IP(src=self.net.B4, dst=self.net.A4) / ICMP(id=7, seq=i) / (b"p" * 56))
+                    for i in range(1, 6))
+        self.collections(d, 3)
+        m = self.scrape()
+        self.assertGreater(m.get("pktlens_packets_total", interface=base.IF), 0)
+        self.assertFalse(m.has("pktlens_alert_firing"), m.text)
+        self.assertFalse(m.has("pktlens_alert_value"), m.text)
+        self.assertNotIn(" alert ", d.log())
         self.assertEqual(d.terminate(), 0, f"exit status on SIGTERM; log:\n{d.log()}")
 
 
