@@ -211,8 +211,8 @@ void Daemon::evaluate_alerts(const collector::Snapshot& before, const collector:
   for (const auto& t : alerts_.evaluate(samples, std::chrono::nanoseconds(now.taken_ns)))
     log_transition(t);
   if (alerts_.refused_series() != 0)
-    spdlog::debug("alerts: {} label sets above their threshold not tracked (max 100 per alert)",
-                  alerts_.refused_series());
+    spdlog::debug("alerts: {} label sets above their threshold not tracked (max {} per alert)",
+                  alerts_.refused_series(), alerts::EngineOptions{}.max_series);
 }
 
 std::string Daemon::status() const {
