@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "alerts_schema.hpp"
 #include "duration.hpp"
 #include "ifname.hpp"
 #include "listen.hpp"
@@ -259,6 +260,10 @@ Config parse_document(const Source& src, const YAML::Node& root) {
       {"log_level", expect_log_level,
        [&](const YAML::Node& v, const std::string& p) {
          cfg.log_level = read_enum(src, v, p, "level", expect_log_level, detail::kLogLevels);
+       }},
+      {"alerts", detail::kExpectAlerts,
+       [&](const YAML::Node& v, const std::string& p) {
+         cfg.alerts = detail::read_alerts(src, v, p);
        }},
   };
 

@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -77,6 +78,30 @@ struct LossConfig {
 
 enum class LogLevel { trace, debug, info, warn, error, critical, off };
 
+enum class Severity { critical, warning, info };
+
+// One entry of `alerts:` (docs/alerting.md): a threshold on a signal of the
+// catalog (alerts/signals.hpp), evaluated per label set of `by`.
+struct AlertRule {
+  std::string name;                           // unique, [A-Za-z_][A-Za-z0-9_]*
+  std::string signal;                         // a catalog name
+  std::vector<std::string> by;                // labels of the signal, each once, in file order
+  std::map<std::string, std::string> match;   // label -> value the series must have
+  double above = 0;                           // fires while the value is > above (>= 0)
+  std::chrono::milliseconds for_duration{0};  // above for this long before firing
+  // A firing alert resolves once the value has not been above for this
+  // long (Prometheus keep_firing_for); 0: at the first evaluation not above.
+  std::chrono::milliseconds clear_after{0};
+  Severity severity = Severity::warning;
+  std::string summary;  // {{label}} for a `by` label, {{value}} for the value
+
+  bool operator==(const AlertRule&) const = default;
+};
+
+// The alerts of config/pktlens.yaml (alerts_default.cpp; a unit test keeps
+// the two equal).
+std::vector<AlertRule> default_alert_rules();
+
 // Defaults equal config/pktlens.yaml (a unit test keeps them in step).
 struct Config {
   InterfaceSelection interfaces;
@@ -88,6 +113,8 @@ struct Config {
   LatencyConfig latency;
   LossConfig loss;
   LogLevel log_level = LogLevel::info;
+  // Absent from the file: these defaults; `alerts: []`: none.
+  std::vector<AlertRule> alerts = default_alert_rules();
 
   bool operator==(const Config&) const = default;
 };
@@ -125,6 +152,9 @@ Config default_config();
 
 std::string_view to_string(AttachMode mode);
 std::string_view to_string(LogLevel level);
+std::string_view to_string(Severity severity);
+// A threshold as files and PromQL write it: shortest exact fixed notation.
+std::string format_number(double value);
 // "host:port" as written in the file: ":9586", "127.0.0.1:9586", "[::1]:9586".
 std::string to_string(const ListenAddress& address);
 

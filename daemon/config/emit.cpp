@@ -3,6 +3,8 @@
 // debug log prints, and the spelling of single values.
 #include <yaml-cpp/yaml.h>
 
+#include <charconv>
+
 #include "config.hpp"
 #include "duration.hpp"
 #include "names.hpp"
@@ -23,6 +25,15 @@ std::string_view name_of(Enum value,
 
 std::string_view to_string(AttachMode mode) { return name_of(mode, detail::kAttachModes); }
 std::string_view to_string(LogLevel level) { return name_of(level, detail::kLogLevels); }
+std::string_view to_string(Severity severity) { return name_of(severity, detail::kSeverities); }
+
+std::string format_number(double value) {
+  // Shortest fixed notation that reads back as the same double: 500, 0.9.
+  char buf[512];
+  const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, value, std::chars_format::fixed);
+  if (ec != std::errc()) return std::to_string(value);  // beyond any threshold's range
+  return std::string(buf, end);
+}
 
 std::string to_string(const ListenAddress& address) {
   const std::string port = ":" + std::to_string(address.port);
@@ -72,6 +83,28 @@ std::string to_yaml(const Config& config) {
   out << YAML::EndMap;
 
   out << YAML::Key << "log_level" << YAML::Value << std::string(to_string(config.log_level));
+
+  out << YAML::Key << "alerts" << YAML::Value;
+  if (config.alerts.empty()) out << YAML::Flow;
+  out << YAML::BeginSeq;
+  for (const AlertRule& a : config.alerts) {
+    out << YAML::BeginMap;
+    out << YAML::Key << "name" << YAML::Value << a.name;
+    out << YAML::Key << "signal" << YAML::Value << a.signal;
+    out << YAML::Key << "by" << YAML::Value << YAML::Flow << a.by;
+    if (!a.match.empty()) {
+      out << YAML::Key << "match" << YAML::Value << YAML::Flow << YAML::BeginMap;
+      for (const auto& [label, value] : a.match) out << YAML::Key << label << YAML::Value << value;
+      out << YAML::EndMap;
+    }
+    out << YAML::Key << "above" << YAML::Value << format_number(a.above);
+    out << YAML::Key << "for" << YAML::Value << detail::format_duration(a.for_duration);
+    out << YAML::Key << "clear_after" << YAML::Value << detail::format_duration(a.clear_after);
+    out << YAML::Key << "severity" << YAML::Value << std::string(to_string(a.severity));
+    out << YAML::Key << "summary" << YAML::Value << YAML::DoubleQuoted << a.summary;
+    out << YAML::EndMap;
+  }
+  out << YAML::EndSeq;
   out << YAML::EndMap;
   return std::string(out.c_str()) + "\n";
 }

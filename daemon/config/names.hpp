@@ -27,4 +27,10 @@ inline constexpr std::array<std::pair<LogLevel, std::string_view>, 7> kLogLevels
     {LogLevel::off, "off"},
 }};
 
+inline constexpr std::array<std::pair<Severity, std::string_view>, 3> kSeverities{{
+    {Severity::critical, "critical"},
+    {Severity::warning, "warning"},
+    {Severity::info, "info"},
+}};
+
 }  // namespace pktlens::config::detail

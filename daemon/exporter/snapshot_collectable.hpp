@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "alerts/sample.hpp"
 #include "collector/snapshot.hpp"
 #include "exporter/self_metrics.hpp"
 
@@ -30,6 +31,8 @@ struct Published {
   std::map<uint32_t, std::string> slot_names;     // see render_interfaces
   std::map<uint32_t, std::string> ifindex_names;  // see render_interfaces / render_flows
   SelfStats self;
+  // Pending and firing alerts (alerts::AlertEngine::status()).
+  std::vector<alerts::SeriesStatus> alerts;
 };
 
 class SnapshotCollectable : public prometheus::Collectable {
@@ -41,9 +44,9 @@ class SnapshotCollectable : public prometheus::Collectable {
   void publish(std::shared_ptr<const Published> state);
 
   // Called by the HTTP server's threads, concurrently with publish():
-  // render_interfaces + render_flow_gauges + render_flows of the latest
-  // state, then render_self. Before the first publish only the self metrics,
-  // with pktlens_up 0.
+  // render_interfaces + render_flow_gauges + render_flows + render_tcp_events
+  // + render_tcp_latency + render_alerts of the latest state, then render_self. Before the first
+  // publish only the self metrics, with pktlens_up 0.
   std::vector<prometheus::MetricFamily> Collect() const override;
 
  private:

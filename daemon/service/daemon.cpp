@@ -7,8 +7,11 @@
 
 #include <chrono>
 #include <exception>
+#include <set>
 #include <sstream>
 
+#include "alerts/signal_extractor.hpp"
+#include "alerts/summary.hpp"
 #include "collector/bpf_call.hpp"
 #include "collector/handshake_sweep.hpp"
 #include "collector/map_reader.hpp"
@@ -61,6 +64,18 @@ std::string join(const std::vector<std::string>& v) {
   return s;
 }
 
+// One WARNING line per transition (journald priority 4), e.g.
+//   alert SynFlood firing: dst="198.18.0.2" dport="80" value=812 above 500
+//   (critical): SYN flood against 198.18.0.2:80
+void log_transition(const alerts::Transition& t) {
+  std::string labels;
+  for (const auto& [k, v] : t.series.labels) labels += k + "=\"" + v + "\" ";
+  spdlog::warn("alert {} {}: {}value={} above {} ({}): {}", t.series.alert,
+               t.series.firing ? "firing" : "resolved", labels,
+               alerts::format_value(t.series.value), alerts::format_value(t.above),
+               config::to_string(t.series.severity), t.summary);
+}
+
 }  // namespace
 
 Daemon::Daemon(const config::Config& cfg, const DaemonOptions& o)
@@ -70,7 +85,8 @@ Daemon::Daemon(const config::Config& cfg, const DaemonOptions& o)
       object_(object_options(cfg, o.pin_dir)),
       registry_(object_.skel()),
       collectable_(std::make_shared<exporter::SnapshotCollectable>(o.version)),
-      loader_(object_.skel(), registry_, loader_options(cfg)) {
+      loader_(object_.skel(), registry_, loader_options(cfg)),
+      alerts_(cfg.alerts) {
   if (cfg.loss.drops || cfg.loss.retransmits || cfg.latency.srtt) {
     events_.emplace(events_options(cfg, o.pin_dir));
     events_reader_.emplace(*events_);
@@ -174,15 +190,33 @@ bool Daemon::collect() {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   spdlog::debug("collect cycle took {:.1f} ms", self_.last_collect_seconds * 1e3);
 
-  // A failed cycle keeps serving the last good counters, with pktlens_up 0.
-  if (ok) last_good_ = std::move(snap);
+  // A failed cycle keeps serving the last good counters, with pktlens_up 0,
+  // and leaves the alerts as they are.
+  if (ok) {
+    if (last_good_) evaluate_alerts(*last_good_, *snap);
+    last_good_ = std::move(snap);
+  }
   auto pub = std::make_shared<exporter::Published>();
   pub->snapshot = last_good_;
   pub->slot_names = loader_.slot_names();
   pub->ifindex_names = loader_.ifindex_names();
   pub->self = self_;
+  pub->alerts = alerts_.status();
   collectable_->publish(std::move(pub));
   return ok;
+}
+
+void Daemon::evaluate_alerts(const collector::Snapshot& before, const collector::Snapshot& now) {
+  std::set<std::string, std::less<>> wanted;
+  for (const auto& r : alerts_.rules()) wanted.insert(r.signal);
+  if (wanted.empty()) return;
+  const auto samples =
+      alerts::extract_signals(before, now, loader_.slot_names(), loader_.ifindex_names(), &wanted);
+  for (const auto& t : alerts_.evaluate(samples, std::chrono::nanoseconds(now.taken_ns)))
+    log_transition(t);
+  if (alerts_.refused_series() != 0)
+    spdlog::debug("alerts: {} label sets above their threshold not tracked (max {} per alert)",
+                  alerts_.refused_series(), alerts::EngineOptions{}.max_series);
 }
 
 std::string Daemon::status() const {
@@ -216,6 +250,11 @@ void Daemon::apply(const config::Config& next) {
         join(restart));
   cfg_.interval = next.interval;
   cfg_.log_level = next.log_level;
+  if (next.alerts != cfg_.alerts) {
+    for (const auto& t : alerts_.reconfigure(next.alerts)) log_transition(t);
+    cfg_.alerts = next.alerts;
+    spdlog::info("reload: {} alerts now (unchanged ones keep their state)", cfg_.alerts.size());
+  }
 }
 
 }  // namespace pktlens::service

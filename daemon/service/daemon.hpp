@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 
+#include "alerts/engine.hpp"
 #include "bpf/iface_registry.hpp"
 #include "bpf/loader.hpp"
 #include "bpf/object.hpp"
@@ -46,7 +47,8 @@ class Daemon {
   std::string status() const;
   // The metrics text a scrape would return now.
   std::string metrics_text() const;
-  // Settings that apply without reloading the BPF object (HUP).
+  // Settings that apply without reloading the BPF object (HUP): interval,
+  // log_level and alerts (unchanged alerts keep their state).
   void apply(const config::Config& cfg);
 
   size_t attached_count() const { return loader_.attached_count(); }
@@ -67,6 +69,9 @@ class Daemon {
   bpf::Loader loader_;
   exporter::SelfStats self_;
   std::shared_ptr<const collector::Snapshot> last_good_;
+  // Evaluated on each pair of good Snapshots (last_good_, the new one).
+  alerts::AlertEngine alerts_;
+  void evaluate_alerts(const collector::Snapshot& before, const collector::Snapshot& now);
   size_t last_flows_ = 0;
   bool fallback_logged_ = false;
 };

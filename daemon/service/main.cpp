@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 // pktlensd's command line: the daemon by default, `dump` for one look
-// without Prometheus, `check-config` to validate a file before using it.
+// without Prometheus, `check-config` to validate a file before using it,
+// `rules` for the Prometheus alerting rules of its alerts.
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
 #include <exception>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -14,6 +16,7 @@
 #include "config/names.hpp"
 #include "service/check_config.hpp"
 #include "service/logging.hpp"
+#include "service/rules_command.hpp"
 #include "service/run.hpp"
 
 #ifndef PKTLENS_VERSION
@@ -56,9 +59,29 @@ int main(int argc, char** argv) {
   auto* dump = app.add_subcommand(
       "dump", "attach, wait one interval, print the metrics once, detach and exit");
   dump->fallthrough();  // `pktlensd dump --config FILE`
+  std::string rate_window = "1m";
+  auto* rules = app.add_subcommand(
+      "rules", "print a Prometheus rules file with the alerts of the configuration");
+  rules
+      ->add_option("--rate-window", rate_window,
+                   "rate() window of counter signals, at least 2 scrape intervals")
+      ->capture_default_str();
+  rules->fallthrough();  // `pktlensd rules --config FILE`
 
   CLI11_PARSE(app, argc, argv);
   if (*check) return pktlens::service::check_config(check_file, std::cout, std::cerr);
+  if (*rules) {
+    // Nothing to log: the rules go to stdout, a config error to stderr.
+    try {
+      std::string source;
+      const auto cfg = pktlens::service::resolve_config(
+          config_path.empty() ? std::nullopt : std::optional<std::string>(config_path), source);
+      return pktlens::service::print_rules(cfg, rate_window, std::cout, std::cerr);
+    } catch (const std::exception& e) {
+      std::cerr << e.what() << '\n';
+      return 1;
+    }
+  }
 
   pktlens::service::setup_logging();
   if (!config_path.empty()) run.config_path = config_path;

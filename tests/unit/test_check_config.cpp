@@ -43,3 +43,13 @@ TEST_CASE("check-config of a missing file fails with the reason", "[check-config
   CHECK_THAT(err.str(), Catch::Contains("/nonexistent/pktlens.yaml") &&
                             Catch::Contains("No such file or directory"));
 }
+
+TEST_CASE("check-config reports a bad alert at its position", "[check-config][alerts]") {
+  TempFile f("alerts:\n  - name: A\n    signal: packet_rate\n    by: [dst]\n    above: 5\n");
+  std::ostringstream out, err;
+  CHECK(check_config(f.path, out, err) == 1);
+  CHECK(out.str().empty());
+  CHECK(err.str() == f.path +
+                         ":4:10: alerts[1].by: signal packet_rate has no label 'dst' (expected "
+                         "labels of packet_rate: interface, dir)\n");
+}

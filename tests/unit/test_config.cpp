@@ -11,8 +11,10 @@
 #include <cstdlib>
 #include <filesystem>
 #include <random>
+#include <set>
 #include <vector>
 
+#include "alerts/signals.hpp"
 #include "config_test_util.hpp"
 
 // The data plane's own defaults, to pin the config's defaults to them.
@@ -64,6 +66,15 @@ Config everything_changed() {
   c.latency = {.handshake = false, .rtt = false, .srtt = false};
   c.loss = {.retransmits = false, .drops = false};
   c.log_level = LogLevel::off;
+  c.alerts = {AlertRule{.name = "Truncated",
+                        .signal = "anomaly_rate",
+                        .by = {"interface", "kind"},
+                        .match = {{"kind", "truncated"}},
+                        .above = 0.5,
+                        .for_duration = 30s,
+                        .clear_after = 1min,
+                        .severity = Severity::info,
+                        .summary = "{{kind}} frames on {{interface}}: {{value}}/s"}};
   return c;
 }
 
@@ -135,19 +146,27 @@ TEST_CASE("every shipped config file loads (what CI's check-config run covers)",
 
 TEST_CASE("the shipped file sets every key, each with a comment", "[config]") {
   // Comments are what make it the documented default: every key line must
-  // come right after a comment line.
+  // come right after a comment line; under alerts:, every alert.
   const std::string text(default_config_yaml());
   std::istringstream in(text);
   std::string line;
   std::string previous;
   std::vector<std::string> keys;
+  bool in_alerts = false;
+  int alerts = 0;
   while (std::getline(in, line)) {
     const auto first = line.find_first_not_of(' ');
     if (first != std::string::npos && line[first] != '#') {
       const std::string key = line.substr(first, line.find(':') - first);
-      keys.push_back(key);
       CAPTURE(line);
-      CHECK(previous.find('#') != std::string::npos);
+      if (!in_alerts) {
+        keys.push_back(key);
+        CHECK(previous.find('#') != std::string::npos);
+      } else if (key.starts_with("- ")) {
+        ++alerts;
+        CHECK(previous.find('#') != std::string::npos);
+      }
+      in_alerts = in_alerts || key == "alerts";
     }
     previous = line;
   }
@@ -157,7 +176,17 @@ TEST_CASE("the shipped file sets every key, each with a comment", "[config]") {
             "enabled",    "max_entries", "top_k",       "idle_timeout", "max_new_per_second",
             "vlans",      "enabled",     "max_entries", "latency",      "handshake",
             "rtt",        "srtt",        "loss",        "retransmits",  "drops",
-            "log_level"});
+            "log_level",  "alerts"});
+  CHECK(alerts == static_cast<int>(default_alert_rules().size()));
+}
+
+TEST_CASE("the shipped alerts cover every signal of the catalog", "[config][alerts]") {
+  std::set<std::string> covered;
+  for (const AlertRule& a : default_config().alerts) covered.insert(a.signal);
+  for (const auto& s : pktlens::alerts::signal_catalog()) {
+    CAPTURE(s.name);
+    CHECK(covered.contains(std::string(s.name)));
+  }
 }
 
 // everything_changed() as a file, which is also exactly what to_yaml prints
@@ -183,6 +212,16 @@ loss:
   retransmits: false
   drops: false
 log_level: off
+alerts:
+  - name: Truncated
+    signal: anomaly_rate
+    by: [interface, kind]
+    match: {kind: truncated}
+    above: 0.5
+    for: 30s
+    clear_after: 1m
+    severity: info
+    summary: "{{kind}} frames on {{interface}}: {{value}}/s"
 )";
 
 TEST_CASE("a complete config with every key changed loads", "[config]") {
@@ -191,7 +230,9 @@ TEST_CASE("a complete config with every key changed loads", "[config]") {
 }
 
 TEST_CASE("to_yaml prints every key of the effective config", "[config][to_yaml]") {
-  CHECK(to_yaml(Config{}) == R"(interfaces: all
+  Config no_alerts;
+  no_alerts.alerts.clear();
+  CHECK(to_yaml(no_alerts) == R"(interfaces: all
 attach: tc
 listen: ":9586"
 interval: 5s
@@ -212,8 +253,15 @@ loss:
   retransmits: true
   drops: true
 log_level: info
+alerts: []
 )");
   CHECK(to_yaml(everything_changed()) == kEverythingChangedYaml);
+  // The shipped alerts, each with every key.
+  const std::string defaults = to_yaml(Config{});
+  CHECK(defaults.find("\nalerts:\n  - name: SynFlood\n    signal: tcp_half_open\n    by: [dst, "
+                      "dport]\n    above: 500\n    for: 10s\n    clear_after: 30s\n    severity: "
+                      "critical\n    summary: \"SYN flood against {{dst}}:{{dport}}: {{value}} "
+                      "half-open connections/s\"\n  - name: SynRateHigh\n") != std::string::npos);
 }
 
 TEST_CASE("each latency and loss switch is read on its own", "[config]") {

@@ -78,15 +78,16 @@ TEST_CASE("collectable: after a publish every family, in order") {
   SnapshotCollectable c("9.9.9");
   c.publish(state({tcp_flow("10.0.0.1", 1000, 64)}));
   const auto names = family_names(c);
-  REQUIRE(names.size() >= 9);
+  REQUIRE(names.size() >= 11);
   CHECK(names.front() == "pktlens_packets_total");
   // Flow table gauges (render_interfaces), then flows, then the resets
   // (render_tcp_latency; the latency switches are off in this Snapshot),
-  // then self metrics.
-  const std::vector<std::string> tail(names.end() - 9, names.end());
+  // then the alerts, then self metrics.
+  const std::vector<std::string> tail(names.end() - 11, names.end());
   CHECK(tail == std::vector<std::string>{"pktlens_flow_table_capacity", "pktlens_flows_active",
                                          "pktlens_flow_packets_total", "pktlens_flow_bytes_total",
-                                         "pktlens_tcp_resets_total", "pktlens_build_info",
+                                         "pktlens_tcp_resets_total", "pktlens_alert_firing",
+                                         "pktlens_alert_value", "pktlens_build_info",
                                          "pktlens_collect_duration_seconds", "pktlens_up",
                                          "pktlens_collect_errors_total"});
   const std::string text = scrape(c);

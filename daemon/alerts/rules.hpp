@@ -1,0 +1,27 @@
+// SPDX-License-Identifier: Apache-2.0
+// `pktlensd rules`: the config's alerts as a Prometheus rules file, one
+// group of alerting rules over pktlens's own metrics with the same signal,
+// `by`, `match`, threshold, `for`, `clear_after` (keep_firing_for),
+// severity label and summary (docs/alerting.md, "Prometheus rules").
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "alerts/promql.hpp"
+#include "config/config.hpp"
+
+namespace pktlens::alerts {
+
+// The group's name.
+inline constexpr const char* kRuleGroup = "pktlens";
+
+// The alert's expression: signal_promql(...) > above.
+std::string alert_expr(const config::AlertRule& rule, const PromqlOptions& options);
+
+// The whole file, YAML, ending in a newline. Deterministic: the same
+// alerts and options give the same bytes.
+std::string prometheus_rules(const std::vector<config::AlertRule>& rules,
+                             const PromqlOptions& options);
+
+}  // namespace pktlens::alerts

@@ -1,0 +1,159 @@
+// SPDX-License-Identifier: Apache-2.0
+// Adding a signal: write its function below, add it to signal_sources(),
+// and a test in tests/unit/test_signal_extractor.cpp. Waiting for data in
+// the Snapshot (issue #5's data-plane work): tcp_half_open, syn_rate,
+// scan_ports, icmp_echo_rate, udp_rate, blocked_rate, network_byte_rate.
+#include "alerts/signal_extractor.hpp"
+
+#include <vector>
+
+#include "bpf/abi.hpp"
+
+namespace pktlens::alerts {
+namespace {
+
+using collector::Snapshot;
+
+// The interface name of a pktlens_stats slot, as render_interfaces names it.
+const std::string* slot_name(const SignalInputs& in, uint32_t slot) {
+  static const std::string kUnregistered = kUnregisteredInterface;
+  if (auto it = in.slot_names.find(slot); it != in.slot_names.end()) return &it->second;
+  if (slot == PKTLENS_SLOT_UNREGISTERED) return &kUnregistered;
+  return nullptr;
+}
+
+// Calls `value(stats)` on both snapshots of each named (slot, dir) present
+// in both, and `emit(labels-so-far, before, now)`.
+template <typename Emit>
+void per_interface(const SignalInputs& in, Emit emit) {
+  for (const auto& [key, c] : in.now.ifaces) {
+    const auto [slot, dir] = key;
+    if (dir >= PKTLENS_DIR_MAX) continue;
+    const std::string* name = slot_name(in, slot);
+    const auto prev = in.before.ifaces.find(key);
+    if (name == nullptr || prev == in.before.ifaces.end()) continue;
+    emit(Labels{{"interface", *name}, {"dir", std::string(abi::kDirNames[dir])}},
+         prev->second.stats, c.stats);
+  }
+}
+
+uint64_t sum_packets(const pktlens_if_stats& s) {
+  uint64_t n = 0;
+  for (const auto& row : s.packets)
+    for (uint64_t v : row) n += v;
+  return n;
+}
+
+uint64_t sum_bytes(const pktlens_if_stats& s) {
+  uint64_t n = 0;
+  for (const auto& row : s.bytes)
+    for (uint64_t v : row) n += v;
+  return n;
+}
+
+void packet_rate(const SignalInputs& in, std::vector<Sample>& out) {
+  per_interface(in, [&](Labels labels, const pktlens_if_stats& a, const pktlens_if_stats& b) {
+    out.push_back({"packet_rate", std::move(labels),
+                   counter_rate(sum_packets(a), sum_packets(b), in.seconds)});
+  });
+}
+
+void byte_rate(const SignalInputs& in, std::vector<Sample>& out) {
+  per_interface(in, [&](Labels labels, const pktlens_if_stats& a, const pktlens_if_stats& b) {
+    out.push_back(
+        {"byte_rate", std::move(labels), counter_rate(sum_bytes(a), sum_bytes(b), in.seconds)});
+  });
+}
+
+void anomaly_rate(const SignalInputs& in, std::vector<Sample>& out) {
+  per_interface(in,
+                [&](const Labels& labels, const pktlens_if_stats& a, const pktlens_if_stats& b) {
+                  for (size_t k = 0; k < PKTLENS_ANOM_MAX; ++k) {
+                    Labels l = labels;
+                    l.emplace_back("kind", std::string(abi::kAnomalyNames[k]));
+                    out.push_back({"anomaly_rate", std::move(l),
+                                   counter_rate(a.anomalies[k], b.anomalies[k], in.seconds)});
+                  }
+                });
+}
+
+// Retransmitted segments + SYN-ACKs by device name, as render_tcp_events
+// adds them up.
+std::map<std::string, uint64_t> retransmits_by_name(const SignalInputs& in, const Snapshot& s) {
+  std::map<std::string, uint64_t> by_name;
+  for (const auto& [ifindex, c] : s.tcp_events.retransmits) {
+    std::string name = kUnknownDevice;
+    if (auto it = in.ifindex_names.find(ifindex); ifindex != 0 && it != in.ifindex_names.end())
+      name = it->second;
+    else if (ifindex != 0 && !c.ifname.empty())
+      name = c.ifname;
+    by_name[name] += c.segments + c.synacks;
+  }
+  return by_name;
+}
+
+void retransmit_rate(const SignalInputs& in, std::vector<Sample>& out) {
+  if (!in.now.tcp_events.retransmits_on || !in.before.tcp_events.retransmits_on) return;
+  const auto before = retransmits_by_name(in, in.before);
+  for (const auto& [name, n] : retransmits_by_name(in, in.now)) {
+    // A device's first retransmits: the map had no entry, i.e. 0 before.
+    const auto b = before.find(name);
+    out.push_back({"retransmit_rate",
+                   {{"interface", name}},
+                   counter_rate(b == before.end() ? 0 : b->second, n, in.seconds)});
+  }
+}
+
+void drop_rate(const SignalInputs& in, std::vector<Sample>& out) {
+  if (!in.now.tcp_events.drops_on || !in.before.tcp_events.drops_on) return;
+  std::map<std::string, uint64_t> before;
+  for (const auto& d : in.before.tcp_events.drops) before[d.label] += d.count;
+  std::map<std::string, uint64_t> now;
+  for (const auto& d : in.now.tcp_events.drops) now[d.label] += d.count;
+  for (const auto& [reason, n] : now) {
+    // Only reasons seen are listed: a new one was 0 before.
+    const auto b = before.find(reason);
+    out.push_back({"drop_rate",
+                   {{"reason", reason}},
+                   counter_rate(b == before.end() ? 0 : b->second, n, in.seconds)});
+  }
+}
+
+void flow_table_fill(const SignalInputs& in, std::vector<Sample>& out) {
+  if (in.now.flow_table_capacity == 0) return;
+  out.push_back({"flow_table_fill",
+                 {},
+                 static_cast<double>(in.now.flow_table_entries) /
+                     static_cast<double>(in.now.flow_table_capacity)});
+}
+
+}  // namespace
+
+double counter_rate(uint64_t before, uint64_t now, double seconds) {
+  const uint64_t delta = now >= before ? now - before : now;
+  return static_cast<double>(delta) / seconds;
+}
+
+std::span<const SignalSource> signal_sources() {
+  static constexpr SignalSource kSources[] = {
+      {"packet_rate", packet_rate},   {"byte_rate", byte_rate},
+      {"anomaly_rate", anomaly_rate}, {"retransmit_rate", retransmit_rate},
+      {"drop_rate", drop_rate},       {"flow_table_fill", flow_table_fill},
+  };
+  return kSources;
+}
+
+std::vector<Sample> extract_signals(const Snapshot& before, const Snapshot& now,
+                                    const std::map<uint32_t, std::string>& slot_names,
+                                    const std::map<uint32_t, std::string>& ifindex_names,
+                                    const std::set<std::string, std::less<>>* wanted) {
+  std::vector<Sample> out;
+  if (now.taken_ns <= before.taken_ns) return out;
+  const SignalInputs in{before, now, slot_names, ifindex_names,
+                        static_cast<double>(now.taken_ns - before.taken_ns) / 1e9};
+  for (const SignalSource& s : signal_sources())
+    if (wanted == nullptr || wanted->contains(s.signal)) s.extract(in, out);
+  return out;
+}
+
+}  // namespace pktlens::alerts

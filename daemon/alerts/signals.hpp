@@ -1,0 +1,53 @@
+// SPDX-License-Identifier: Apache-2.0
+// The signal catalog: every quantity an alert may put a threshold on, in one
+// table (docs/alerting.md, "Signals"). The config module validates alerts
+// against it (signal names, `by` and `match` labels), the daemon evaluates
+// it from Snapshots (signal_extractor.hpp), and `pktlensd rules` turns it
+// into PromQL over pktlens's own metrics (rules.hpp). Dependency-free, so
+// the config module can link it.
+#pragma once
+
+#include <span>
+#include <string_view>
+#include <vector>
+
+namespace pktlens::alerts {
+
+// How the metric behind a signal becomes a per-series value.
+enum class SignalKind {
+  // A counter, as a per-second rate: (now - before) / seconds between the
+  // two snapshots in the daemon, rate(metric[window]) in Prometheus.
+  counter_rate,
+  // A gauge counting events of the last collection interval, as per second:
+  // gauge / interval.
+  interval_gauge_rate,
+  // A gauge taken as it is.
+  gauge,
+  // metric / denominator (both gauges without labels); no value when the
+  // denominator is 0.
+  ratio,
+};
+
+// How series that differ only in labels outside `by` are combined.
+enum class Aggregation { sum, max };
+
+struct SignalInfo {
+  std::string_view name;
+  std::vector<std::string_view> labels;  // what `by` and `match` may name
+  std::string_view unit;                 // for docs and log lines, e.g. "packets/s"
+  std::string_view description;
+  SignalKind kind;
+  Aggregation aggregation;
+  std::string_view metric;       // the pktlens metric it is computed from
+  std::string_view denominator;  // ratio only
+};
+
+// Every signal, in documentation order.
+std::span<const SignalInfo> signal_catalog();
+// nullptr when no signal has that name.
+const SignalInfo* find_signal(std::string_view name);
+// The names, for "did you mean" and "expected one of".
+std::vector<std::string_view> signal_names();
+bool has_label(const SignalInfo& signal, std::string_view label);
+
+}  // namespace pktlens::alerts

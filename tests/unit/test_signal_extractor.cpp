@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: Apache-2.0
+// Signals from two Snapshots (daemon/alerts/signal_extractor.*): per-second
+// rates over the real time between the reads, the exporter's labels,
+// counters that went back, and the signals without data yet.
+#include <catch2/catch.hpp>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "alerts/signal_extractor.hpp"
+#include "alerts/signals.hpp"
+#include "exporter/render.hpp"
+#include "exporter/render_tcp_events.hpp"
+
+using namespace pktlens;
+using namespace pktlens::alerts;
+using collector::Snapshot;
+
+namespace {
+
+const std::map<uint32_t, std::string> kSlots{{1, "eth0"}};
+const std::map<uint32_t, std::string> kIfindex{{2, "eth0"}};
+
+// taken at `seconds`; eth0 (slot 1) ingress with `packets` TCP/IPv4 frames
+// of 100 bytes and `truncated` truncated frames; slot 0 with one frame.
+Snapshot snap(double seconds, uint64_t packets, uint64_t truncated) {
+  Snapshot s;
+  s.taken_ns = static_cast<uint64_t>(seconds * 1e9);
+  auto& eth0 = s.ifaces[{1, PKTLENS_DIR_INGRESS}].stats;
+  eth0.packets[PKTLENS_L3_IPV4][PKTLENS_L4_TCP] = packets;
+  eth0.bytes[PKTLENS_L3_IPV4][PKTLENS_L4_TCP] = packets * 100;
+  eth0.anomalies[PKTLENS_ANOM_TRUNCATED] = truncated;
+  s.ifaces[{1, PKTLENS_DIR_EGRESS}];
+  s.ifaces[{0, PKTLENS_DIR_INGRESS}].stats.packets[PKTLENS_L3_OTHER][PKTLENS_L4_OTHER] = 1;
+  s.ifaces[{7, PKTLENS_DIR_INGRESS}];  // a slot without a name: not exported, no sample
+  return s;
+}
+
+std::vector<Sample> only(const std::vector<Sample>& all, std::string_view signal) {
+  std::vector<Sample> out;
+  for (const auto& s : all)
+    if (s.signal == signal) out.push_back(s);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("interface rates are per second over the real time between reads",
+          "[alerts][extractor]") {
+  // 2.5 s apart (a late cycle), 1000 frames, 50 of them truncated.
+  const auto all = extract_signals(snap(10, 4000, 10), snap(12.5, 5000, 60), kSlots, kIfindex);
+  CHECK(only(all, "packet_rate") ==
+        std::vector<Sample>{{"packet_rate", {{"interface", "unregistered"}, {"dir", "ingress"}}, 0},
+                            {"packet_rate", {{"interface", "eth0"}, {"dir", "ingress"}}, 400},
+                            {"packet_rate", {{"interface", "eth0"}, {"dir", "egress"}}, 0}});
+  CHECK(only(all, "byte_rate")[1] ==
+        Sample{"byte_rate", {{"interface", "eth0"}, {"dir", "ingress"}}, 40000});
+  const auto anomalies = only(all, "anomaly_rate");
+  REQUIRE(anomalies.size() == 3 * PKTLENS_ANOM_MAX);
+  // eth0 ingress, kind truncated: 20/s; every other kind 0.
+  const Sample truncated{
+      "anomaly_rate", {{"interface", "eth0"}, {"dir", "ingress"}, {"kind", "truncated"}}, 20};
+  int nonzero = 0;
+  for (const auto& s : anomalies) nonzero += s.value != 0;
+  CHECK(nonzero == 1);
+  CHECK(std::find(anomalies.begin(), anomalies.end(), truncated) != anomalies.end());
+}
+
+TEST_CASE("a counter that went back counts from 0; no samples out of time order",
+          "[alerts][extractor]") {
+  CHECK(counter_rate(100, 150, 5) == 10);
+  CHECK(counter_rate(1000, 50, 5) == 10);  // map recreated: 50 since
+  CHECK(extract_signals(snap(10, 1, 0), snap(10, 2, 0), kSlots, kIfindex).empty());
+  CHECK(extract_signals(snap(11, 1, 0), snap(10, 2, 0), kSlots, kIfindex).empty());
+  // A (slot, dir) only in the newer snapshot has no rate yet.
+  Snapshot a = snap(0, 0, 0);
+  a.ifaces.erase({1, PKTLENS_DIR_EGRESS});
+  CHECK(only(extract_signals(a, snap(1, 10, 0), kSlots, kIfindex), "packet_rate").size() == 2);
+}
+
+TEST_CASE("retransmits and drops per name, as the exporter labels them", "[alerts][extractor]") {
+  Snapshot a = snap(0, 0, 0), b = snap(2, 0, 0);
+  for (Snapshot* s : {&a, &b}) s->tcp_events.retransmits_on = s->tcp_events.drops_on = true;
+  a.tcp_events.retransmits[2] = {.ifname = "x", .segments = 10, .synacks = 0};
+  b.tcp_events.retransmits[2] = {.ifname = "x", .segments = 14, .synacks = 2};
+  b.tcp_events.retransmits[0] = {.ifname = "", .segments = 4, .synacks = 0};  // new: from 0
+  a.tcp_events.drops = {{.reason = 2, .label = "NOT_SPECIFIED", .count = 5}};
+  b.tcp_events.drops = {{.reason = 2, .label = "NOT_SPECIFIED", .count = 9},
+                        {.reason = 3, .label = "NO_SOCKET", .count = 8}};
+  const auto all = extract_signals(a, b, kSlots, kIfindex);
+  CHECK(only(all, "retransmit_rate") ==
+        std::vector<Sample>{{"retransmit_rate", {{"interface", "eth0"}}, 3},
+                            {"retransmit_rate", {{"interface", "unknown"}}, 2}});
+  CHECK(only(all, "drop_rate") ==
+        std::vector<Sample>{{"drop_rate", {{"reason", "NOT_SPECIFIED"}}, 2},
+                            {"drop_rate", {{"reason", "NO_SOCKET"}}, 4}});
+  // Switched off: no samples at all (not zeros).
+  b.tcp_events.retransmits_on = b.tcp_events.drops_on = false;
+  const auto off = extract_signals(a, b, kSlots, kIfindex);
+  CHECK(only(off, "retransmit_rate").empty());
+  CHECK(only(off, "drop_rate").empty());
+}
+
+TEST_CASE("flow_table_fill is entries / capacity, none without a table", "[alerts][extractor]") {
+  Snapshot a = snap(0, 0, 0), b = snap(5, 0, 0);
+  b.flow_table_entries = 1536;
+  b.flow_table_capacity = 2048;
+  CHECK(only(extract_signals(a, b, kSlots, kIfindex), "flow_table_fill") ==
+        std::vector<Sample>{{"flow_table_fill", {}, 0.75}});
+  b.flow_table_capacity = 0;
+  CHECK(only(extract_signals(a, b, kSlots, kIfindex), "flow_table_fill").empty());
+}
+
+TEST_CASE("only wanted signals are extracted", "[alerts][extractor]") {
+  const std::set<std::string, std::less<>> wanted{"byte_rate"};
+  const auto all = extract_signals(snap(0, 0, 0), snap(1, 5, 0), kSlots, kIfindex, &wanted);
+  CHECK(all.size() == 3);
+  for (const auto& s : all) CHECK(s.signal == "byte_rate");
+}
+
+TEST_CASE("every source is a catalog signal with the catalog's labels", "[alerts][extractor]") {
+  std::set<std::string_view> sourced;
+  for (const auto& src : signal_sources()) {
+    CAPTURE(src.signal);
+    const SignalInfo* info = find_signal(src.signal);
+    REQUIRE(info != nullptr);
+    CHECK(sourced.insert(src.signal).second);
+  }
+  // Every sample's label names are exactly its signal's, in catalog order.
+  Snapshot a = snap(0, 0, 0), b = snap(1, 5, 1);
+  for (Snapshot* s : {&a, &b}) s->tcp_events.retransmits_on = s->tcp_events.drops_on = true;
+  b.tcp_events.drops = {{.reason = 2, .label = "NOT_SPECIFIED", .count = 9}};
+  b.tcp_events.retransmits[2] = {.ifname = "", .segments = 1, .synacks = 0};
+  b.flow_table_capacity = 1024;
+  std::set<std::string> seen;
+  for (const auto& s : extract_signals(a, b, kSlots, kIfindex)) {
+    const SignalInfo* info = find_signal(s.signal);
+    REQUIRE(info != nullptr);
+    std::vector<std::string_view> names;
+    for (const auto& [k, v] : s.labels) names.push_back(k);
+    CHECK(names == info->labels);
+    seen.insert(s.signal);
+  }
+  CHECK(seen.size() == sourced.size());
+  // The label values the exporter uses for the same cases.
+  CHECK(std::string(kUnregisteredInterface) == exporter::kUnregisteredName);
+  CHECK(std::string(kUnknownDevice) == exporter::kUnknownInterface);
+}
