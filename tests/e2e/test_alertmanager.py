@@ -16,7 +16,6 @@ SynFlood scenario is the same path with tcp_half_open.
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -26,11 +25,9 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import test_e2e as base  # noqa: E402
-from e2e_support import CLEANUP, Sender, ns_run, tmp_path, unique, wait_until  # noqa: E402
+from e2e_support import Sender, tmp_path, unique, wait_until  # noqa: E402
+from prom_stack import PromStack  # noqa: E402
 from test_alerts import truncated_frames  # noqa: E402
-
-PROMETHEUS_PORT = 19090
-ALERTMANAGER_PORT = 19093
 
 ALERTS = """alerts:
   - name: TruncatedFrames
@@ -44,112 +41,44 @@ ALERTS = """alerts:
 """
 
 
-class Background:
-    """A server process in a namespace, stderr to a file, killed by PID."""
-
-    def __init__(self, ns: str, cmd: list[str], name: str) -> None:
-        self.log_path = tmp_path(f"{name}-{unique()}.log")
-        self._log = open(self.log_path, "w")
-        self.proc = subprocess.Popen(["nsenter", f"--net=/run/netns/{ns}", "--"] + cmd,
-                                     stdin=subprocess.DEVNULL, stdout=self._log, stderr=self._log)
-        self._token = CLEANUP.add(f"kill {name} {self.proc.pid}", self._reap)
-
-    def _reap(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self._log.close()
-
-    def close(self) -> None:
-        CLEANUP.run(self._token)
-
-    def log(self) -> str:
-        self._log.flush()
-        with open(self.log_path) as f:
-            return f.read()
-
-
-def get_json(ns: str, url: str):
-    p = ns_run(ns, ["curl", "-sS", "--max-time", "5", url], check=False)
+def rules_for(cfg: str, rate_window: str = "5s") -> str:
+    """`pktlensd rules` for `cfg`, as an operator makes them, into a file;
+    a 5 s rate window for 1 s scrapes."""
+    p = subprocess.run([base.PKTLENSD, "rules", "--config", cfg, "--rate-window", rate_window],
+                       capture_output=True, text=True, timeout=30)
     if p.returncode != 0:
-        return None
-    return json.loads(p.stdout)
+        raise AssertionError(f"pktlensd rules exited {p.returncode}: {p.stderr}")
+    path = tmp_path(f"rules-{unique()}.yml")
+    with open(path, "w") as f:
+        f.write(p.stdout)
+    return path
 
 
 class Alertmanager(base.E2E):
-    def write(self, name: str, text: str) -> str:
-        path = tmp_path(f"{name}-{unique()}")
-        with open(path, "w") as f:
-            f.write(text)
-        return path
-
-    def alerts(self) -> list[dict]:
-        body = get_json(self.net.a, f"http://127.0.0.1:{ALERTMANAGER_PORT}/api/v2/alerts")
-        return [a for a in body or [] if a["labels"].get("alertname") == "TruncatedFrames"]
-
-    def test_alertmanager(self) -> None:
-        ns = self.net.a
-        cfg = base.config(extra=ALERTS)
-        # The rules, as an operator makes them; a 5s window for 1s scrapes.
-        rules = subprocess.run([base.PKTLENSD, "rules", "--config", cfg, "--rate-window", "5s"],
-                               check=True, capture_output=True, text=True).stdout
-        rules_path = self.write("rules.yml", rules)
-
-        am_dir = tmp_path(f"alertmanager-{unique()}")
-        os.makedirs(am_dir)
-        am_cfg = self.write("alertmanager.yml", "route:\n  receiver: none\nreceivers:\n  - name: none\n")
-        am = Background(ns, ["prometheus-alertmanager", f"--config.file={am_cfg}",
-                             f"--storage.path={am_dir}",
-                             f"--web.listen-address=127.0.0.1:{ALERTMANAGER_PORT}",
-                             "--cluster.listen-address="], "alertmanager")
-        self.addCleanup(am.close)
-
-        prom_dir = tmp_path(f"prometheus-{unique()}")
-        os.makedirs(prom_dir)
-        prom_cfg = self.write("prometheus.yml", f"""global:
-  scrape_interval: 1s
-  evaluation_interval: 1s
-rule_files:
-  - {rules_path}
-alerting:
-  alertmanagers:
-    - static_configs:
-        - targets: ["127.0.0.1:{ALERTMANAGER_PORT}"]
-scrape_configs:
-  - job_name: pktlens
-    static_configs:
-      - targets: ["127.0.0.1:{base.PORT}"]
-""")
-        prom = Background(ns, ["prometheus", f"--config.file={prom_cfg}",
-                              f"--storage.tsdb.path={prom_dir}",
-                              f"--web.listen-address=127.0.0.1:{PROMETHEUS_PORT}",
-                              "--rules.alert.resend-delay=1s"], "prometheus")
-        self.addCleanup(prom.close)
-
+    def stack(self, cfg: str) -> PromStack:
+        """pktlensd on `cfg`, then Prometheus on its generated rules and
+        Alertmanager, all in A; waits until the rules are loaded and
+        pktlensd is scraped."""
         d = self.start(cfg, self.pin())
         self.ready(d)
+        self.pktlensd = d
+        st = PromStack(self.net.a, base.PORT, rules_for(cfg))
+        self.addCleanup(st.close)
+        wait_until(st.targets_up, 90, 0.5, what=f"Prometheus scraping pktlensd\n{st.logs()}")
+        self.assertTrue(st.rule_groups(), "Prometheus loaded no rules")
+        return st
 
-        def up() -> bool:
-            r = get_json(ns, f"http://127.0.0.1:{PROMETHEUS_PORT}/api/v1/query?query=up")
-            return bool(r and any(s["value"][1] == "1" for s in r["data"]["result"]))
+    def named(self, st: PromStack, alert: str) -> list[dict]:
+        return [a for a in st.alertmanager_alerts() if a["labels"].get("alertname") == alert]
 
-        def rule_loaded() -> bool:
-            r = get_json(ns, f"http://127.0.0.1:{PROMETHEUS_PORT}/api/v1/rules")
-            return bool(r and any(rule["name"] == "TruncatedFrames"
-                                  for g in r["data"]["groups"] for rule in g["rules"]))
+    def alerts(self) -> list[dict]:
+        return self.named(self.st, "TruncatedFrames")
 
-        try:
-            wait_until(up, 90, 0.5, what="Prometheus scraping pktlensd")
-            wait_until(rule_loaded, 30, 0.5, what="Prometheus loading the rules")
-            wait_until(lambda: get_json(ns, f"http://127.0.0.1:{ALERTMANAGER_PORT}/api/v2/status"),
-                       60, 0.5, what="Alertmanager")
-        except AssertionError as e:
-            raise AssertionError(f"{e}\nprometheus:\n{prom.log()[-3000:]}\n"
-                                 f"alertmanager:\n{am.log()[-3000:]}") from None
+    def test_alertmanager(self) -> None:
+        cfg = base.config(extra=ALERTS)
+        self.st = st = self.stack(cfg)
+        d = self.pktlensd
+        prom = st.prometheus
         self.assertEqual(self.alerts(), [], "an alert before any traffic")
 
         # A burst of truncated frames: 25 every 0.5 s for at most 30 s, until
