@@ -11,12 +11,14 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "bpf/iface_registry.hpp"
 #include "bpf/loader.hpp"
 #include "bpf/object.hpp"
 #include "bpf/tcp_events.hpp"
 #include "collector/flow_table.hpp"
+#include "collector/network_reader.hpp"
 #include "collector/tcp_events_reader.hpp"
 #include "config/config.hpp"
 #include "exporter/http_server.hpp"
@@ -61,6 +63,7 @@ class Daemon {
   std::optional<bpf::TcpEvents> events_;
   std::optional<collector::TcpEventsReader> events_reader_;
   bpf::IfaceRegistry registry_;
+  std::vector<collector::NetworkId> networks_;
   std::shared_ptr<exporter::SnapshotCollectable> collectable_;
   std::unique_ptr<exporter::HttpServer> http_;
   std::optional<collector::FlowTable> flows_;
