@@ -306,6 +306,11 @@ enum pktlens_net_side {
 
 #define PKTLENS_NET_DROP 1 /* pktlens_net_match.flags: action drop */
 
+/* Bits of cfg_net (lib/config.h), set by the loader. */
+#define PKTLENS_NET_CFG_V4 1   /* IPv4 prefixes configured: look IPv4 up */
+#define PKTLENS_NET_CFG_V6 2   /* IPv6 prefixes configured */
+#define PKTLENS_NET_CFG_DROP 4 /* some network has action drop */
+
 struct pktlens_lpm4_key {
 	__u32 prefixlen;
 	__u8 addr[4];

@@ -33,12 +33,8 @@ const volatile __u64 cfg_handshake_timeout_ns = PKTLENS_DEFAULT_HS_TIMEOUT_NS;
 /* Passive RTT from TCP timestamps; also switches the option parsing. */
 const volatile __u8 cfg_rtt = 1;
 
-/* Networks (lib/networks.h): look up the source and destination of IPv4 /
- * IPv6 packets in pktlens_net4 / pktlens_net6 (1 when that family has
- * prefixes configured); cfg_net_drop: some network has action drop, so
- * ingress may drop. All 0: no lookup at all. */
-const volatile __u8 cfg_net4 = 0;
-const volatile __u8 cfg_net6 = 0;
-const volatile __u8 cfg_net_drop = 0;
+/* Networks (lib/networks.h): bits PKTLENS_NET_CFG_* (pktlens_abi.h). One
+ * byte, tested first: with no networks (0) the feature is one load. */
+const volatile __u8 cfg_net = 0;
 
 #endif

@@ -63,7 +63,7 @@ static __always_inline int observe_tc(struct __sk_buff *skb, __u8 dir)
 		}
 	}
 	slot = account(&m);
-	if (account_networks(&m))
+	if (networks_drop(&m))
 		return 1; /* dropped: the stack never sees it, no latency */
 	tcp_latency(&m, slot);
 	return 0;
@@ -81,7 +81,7 @@ static __always_inline int observe_xdp(struct xdp_md *ctx)
 	m.key.ifindex = ctx->ingress_ifindex;
 	parse_frame(data, data_end, &m);
 	account(&m);
-	return account_networks(&m);
+	return networks_drop(&m);
 }
 
 #endif

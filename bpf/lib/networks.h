@@ -32,21 +32,19 @@ static __always_inline void net_count(__u32 id, __u8 dir, __u32 side, __u32 len)
 }
 
 /* Returns 1 when the frame must be dropped: ingress, and the longest
- * prefix matching its source belongs to a network with action drop. */
+ * prefix matching its source belongs to a network with action drop. Call
+ * it only when cfg_net is set (networks_drop() below). */
 static __always_inline int account_networks(const struct pkt_meta *m)
 {
 	struct pktlens_net_match *hit;
 	__u32 src = NET_NONE, dst = NET_NONE, src_flags = 0;
 
-	/* First, so that with no networks the whole function is dead code. */
-	if (!cfg_net4 && !cfg_net6)
-		return 0;
 	if (!m->has_addrs)
 		return 0;
 	if (m->key.family == 4) {
 		struct pktlens_lpm4_key k = {.prefixlen = 32};
 
-		if (!cfg_net4)
+		if (!(cfg_net & PKTLENS_NET_CFG_V4))
 			return 0;
 		__builtin_memcpy(k.addr, m->key.src, 4);
 		hit = bpf_map_lookup_elem(&pktlens_net4, &k);
@@ -61,7 +59,7 @@ static __always_inline int account_networks(const struct pkt_meta *m)
 	} else {
 		struct pktlens_lpm6_key k = {.prefixlen = 128};
 
-		if (!cfg_net6)
+		if (!(cfg_net & PKTLENS_NET_CFG_V6))
 			return 0;
 		__builtin_memcpy(k.addr, m->key.src, 16);
 		hit = bpf_map_lookup_elem(&pktlens_net6, &k);
@@ -79,11 +77,12 @@ static __always_inline int account_networks(const struct pkt_meta *m)
 	if (dst != NET_NONE)
 		net_count(dst, m->dir, PKTLENS_SIDE_DST, m->len);
 
-	if (cfg_net_drop && m->dir == PKTLENS_DIR_INGRESS &&
+	if ((cfg_net & PKTLENS_NET_CFG_DROP) && m->dir == PKTLENS_DIR_INGRESS &&
 	    (src_flags & PKTLENS_NET_DROP)) {
 		struct pktlens_net_count *b;
+		__u32 id = src;
 
-		b = bpf_map_lookup_elem(&pktlens_net_blocked, &src);
+		b = bpf_map_lookup_elem(&pktlens_net_blocked, &id);
 		if (b) {
 			b->packets++;
 			b->bytes += m->len;
@@ -91,6 +90,16 @@ static __always_inline int account_networks(const struct pkt_meta *m)
 		return 1;
 	}
 	return 0;
+}
+
+/* The hooks' entry: with no networks (cfg_net 0, a constant) the verifier
+ * removes everything but the load of the switch. Tested here, outside
+ * account_networks(), so that nothing of its body is hoisted above it. */
+static __always_inline int networks_drop(const struct pkt_meta *m)
+{
+	if (!cfg_net)
+		return 0;
+	return account_networks(m);
 }
 
 #endif

@@ -27,7 +27,7 @@ struct NetworkSpec {
 };
 
 // Prefixes per family and whether any network drops: map sizes and the
-// .rodata switches cfg_net4 / cfg_net6 / cfg_net_drop.
+// bits of the .rodata switch cfg_net.
 struct NetworkSizes {
   uint32_t v4 = 0;
   uint32_t v6 = 0;

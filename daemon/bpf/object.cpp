@@ -47,9 +47,8 @@ Object::Object(const ObjectOptions& o) : skel_(pktlens_bpf::open()) {
   s->rodata->cfg_rtt = o.rtt;
   s->rodata->cfg_handshake_timeout_ns = o.handshake_timeout_ns;
   const NetworkSizes nets = network_sizes(o.networks);
-  s->rodata->cfg_net4 = nets.v4 > 0;
-  s->rodata->cfg_net6 = nets.v6 > 0;
-  s->rodata->cfg_net_drop = nets.drop;
+  s->rodata->cfg_net = (nets.v4 ? PKTLENS_NET_CFG_V4 : 0) | (nets.v6 ? PKTLENS_NET_CFG_V6 : 0) |
+                       (nets.drop ? PKTLENS_NET_CFG_DROP : 0);
 
   check(bpf_map__set_max_entries(s->maps.pktlens_ifaces, o.ifindex_array), "sizing pktlens_ifaces");
   check(bpf_map__set_max_entries(s->maps.pktlens_ifaces_hi, o.max_slots),

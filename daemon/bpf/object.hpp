@@ -37,8 +37,8 @@ struct ObjectOptions {
   // Pending handshakes older than this are not sampled; the collector
   // deletes them and counts them as timeouts (same clock: CLOCK_MONOTONIC).
   uint64_t handshake_timeout_ns = PKTLENS_DEFAULT_HS_TIMEOUT_NS;
-  // Networks (bpf/lib/networks.h): sizes the tries, sets cfg_net4 /
-  // cfg_net6 / cfg_net_drop, and is installed after load. Empty: no lookups.
+  // Networks (bpf/lib/networks.h): sizes the tries, sets the bits of
+  // cfg_net, and is installed after load. Empty: cfg_net 0, no lookups.
   std::vector<NetworkSpec> networks;
   // Directory on a bpffs where maps are pinned; empty: no pinning (tests).
   std::string pin_dir;

@@ -12,6 +12,7 @@
 #include "bpf/networks.hpp"
 #include "dataplane.hpp"
 #include "packet.hpp"
+#include "pktlens_bpf.skel.h"
 
 using namespace pktlens::test;
 using pktlens::bpf::NetPrefix;
@@ -199,7 +200,17 @@ TEST_CASE("networks: a longer count prefix inside a drop network is let through"
               2 * udp4("198.18.66.17", "198.18.1.1").size());
 }
 
-TEST_CASE("networks: none configured, nothing is looked up or counted", "[networks]") {
+TEST_CASE("networks: the loader sets cfg_net from what is configured, 0 for none", "[networks]") {
+  CHECK(Dataplane().skel()->rodata->cfg_net == 0);
+  CHECK(Dataplane({.networks = {network("a", {"198.18.0.0/15"})}}).skel()->rodata->cfg_net ==
+        PKTLENS_NET_CFG_V4);
+  CHECK(Dataplane({.networks = {network("a", {"fd00::/8"}, true)}}).skel()->rodata->cfg_net ==
+        (PKTLENS_NET_CFG_V6 | PKTLENS_NET_CFG_DROP));
+  CHECK(Dataplane({.networks = {network("a", {"fd00::/8"}), network("b", {"192.0.2.0/24"}, true)}})
+            .skel()
+            ->rodata->cfg_net == (PKTLENS_NET_CFG_V4 | PKTLENS_NET_CFG_V6 | PKTLENS_NET_CFG_DROP));
+
+  // Without networks nothing is counted, whatever the addresses.
   Dataplane dp;
   dp.register_iface(1, kSlot, 1500);
   for (Hook h : kHooks) CHECK(dp.run(h, udp4("198.18.66.1", "198.18.1.1")).retval == pass_of(h));
