@@ -19,7 +19,7 @@ import threading
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import test_e2e as base  # noqa: E402
-from e2e_support import by, delta, in_netns, run  # noqa: E402
+from e2e_support import by, delta, in_netns, promtool_check, run  # noqa: E402
 
 # B's second addresses: the blocked peer. A has static neighbour entries for
 # them, like for B's first ones, so nothing but the test's packets crosses.
@@ -28,6 +28,17 @@ UDP_PORT = 9999
 PAYLOAD = 100
 BLOCKED_SENT = 40   # per family
 ALLOWED_SENT = 25   # IPv4, from B's first address
+
+# The same networks in another order, for the restart.
+REORDERED = f"""networks:
+  local:
+    prefixes: [198.18.0.0/24, "fd00:e2e::/64"]
+  blocklist:
+    prefixes: [{BLOCKED4}/32, "{BLOCKED6}/128"]
+    action: drop
+  partners:
+    prefixes: [{base.Net.B4}/32, "{base.Net.B6}/128"]
+"""
 
 NETWORKS = f"""networks:
   partners:
@@ -140,7 +151,8 @@ class Networks(base.E2E):
 
     def _scenario(self, attach: str) -> None:
         net = self.net
-        d = self.start(base.config(attach=attach, extra=NETWORKS), self.pin())
+        pin = self.pin()
+        d = self.start(base.config(attach=attach, extra=NETWORKS), pin)
         self.ready(d)
         net.wait_quiet()
         self.collections(d, 2)
@@ -198,8 +210,22 @@ class Networks(base.E2E):
         self.assertEqual(octets[("partners", "ingress", "src")] + blocked_bytes,
                          iface("pktlens_bytes_total", "ingress"), "ingress bytes by source network")
 
+        check = promtool_check(after.text)
+        self.assertEqual((check.returncode, check.stdout + check.stderr), (0, ""),
+                         "promtool check metrics on a scrape with networks")
         self.assertEqual(d.terminate(), 0, f"exit status on SIGTERM; log:\n{d.log()}")
         self.assert_nothing_attached()
+
+        # Restarted on the same pin dir with the list reordered: every network
+        # keeps its counters under its name (the link stayed quiet meanwhile).
+        d2 = self.start(base.config(attach=attach, extra=REORDERED), pin)
+        self.ready(d2)
+        self.collections(d2, 1)
+        again = self.scrape()
+        for name in ("pktlens_network_packets_total", "pktlens_network_bytes_total",
+                     "pktlens_blocked_packets_total", "pktlens_blocked_bytes_total"):
+            self.assertEqual(again.series(name), after.series(name), f"{name} after a restart")
+        self.assertEqual(d2.terminate(), 0, f"exit status on SIGTERM; log:\n{d2.log()}")
 
     def test_networks_tc(self) -> None:
         self._scenario("tc")
