@@ -12,6 +12,7 @@ harness and namespaces as test_e2e.py.
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import sys
 import threading
@@ -19,7 +20,7 @@ import threading
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import test_e2e as base  # noqa: E402
-from e2e_support import by, delta, in_netns, promtool_check, run  # noqa: E402
+from e2e_support import by, delta, in_netns, promtool_check, run, wait_until  # noqa: E402
 
 # B's second addresses: the blocked peer. A has static neighbour entries for
 # them, like for B's first ones, so nothing but the test's packets crosses.
@@ -225,6 +226,16 @@ class Networks(base.E2E):
         for name in ("pktlens_network_packets_total", "pktlens_network_bytes_total",
                      "pktlens_blocked_packets_total", "pktlens_blocked_bytes_total"):
             self.assertEqual(again.series(name), after.series(name), f"{name} after a restart")
+
+        # SIGHUP with another network list: reported as needing a restart.
+        cfg = d2.cmd[d2.cmd.index("--config") + 1]
+        with open(cfg) as f:
+            text = f.read()
+        with open(cfg, "w") as f:
+            f.write(text.replace("log_level:", "  more:\n    prefixes: [198.19.0.0/16]\nlog_level:"))
+        os.kill(d2.pid, signal.SIGHUP)
+        wait_until(lambda: "configuration reloaded" in d2.log(), 20, what="the reload")
+        self.assertIn("reload: networks changed; that takes effect after a restart", d2.log())
         self.assertEqual(d2.terminate(), 0, f"exit status on SIGTERM; log:\n{d2.log()}")
 
     def test_networks_tc(self) -> None:
