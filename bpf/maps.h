@@ -133,6 +133,46 @@ struct {
 	__type(value, __u64);
 } pktlens_hs_timeouts SEC(".maps");
 
+/* Networks (lib/networks.h). The tries are configuration, filled by user
+ * space after load and never pinned; the counters are pinned. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, 1);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct pktlens_lpm4_key);
+	__type(value, struct pktlens_net_match);
+} pktlens_net4 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, 1);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct pktlens_lpm6_key);
+	__type(value, struct pktlens_net_match);
+} pktlens_net6 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries,
+	       PKTLENS_MAX_NETWORKS * PKTLENS_DIR_MAX * PKTLENS_SIDE_MAX);
+	__type(key, __u32); /* (id * PKTLENS_DIR_MAX + dir) * PKTLENS_SIDE_MAX + side */
+	__type(value, struct pktlens_net_count);
+} pktlens_net_counts SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, PKTLENS_MAX_NETWORKS);
+	__type(key, __u32); /* network id */
+	__type(value, struct pktlens_net_count);
+} pktlens_net_blocked SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, PKTLENS_MAX_NETWORKS);
+	__type(key, __u32); /* network id */
+	__type(value, struct pktlens_net_name);
+} pktlens_net_names SEC(".maps");
+
 /* clang-format on */
 
 #endif

@@ -305,4 +305,58 @@ struct pktlens_tcp_lat {
 /* pktlens_hs_timeouts (ARRAY, written by user space only): index
  * slot * PKTLENS_HS_ROLES + role; handshakes that expired pending. */
 
+/*
+ * Networks (lib/networks.h): configured prefixes, longest prefix wins.
+ * pktlens_net4 / pktlens_net6 (LPM_TRIE, written by user space at start):
+ * {prefixlen, address in network byte order} -> struct pktlens_net_match.
+ * Network ids are 0 .. PKTLENS_MAX_NETWORKS - 1; user space keeps an id
+ * for a name across restarts (pktlens_net_names), so pinned counters stay
+ * with their network.
+ */
+#define PKTLENS_MAX_NETWORKS 256
+#define PKTLENS_MAX_NET_PREFIXES 65536 /* per address family */
+#define PKTLENS_NET_NAME_LEN 64	       /* with the terminating NUL */
+
+enum pktlens_net_side {
+	PKTLENS_SIDE_SRC = 0, /* the packet's source address matched */
+	PKTLENS_SIDE_DST = 1, /* its destination address matched */
+	PKTLENS_SIDE_MAX = 2,
+};
+
+#define PKTLENS_NET_DROP 1 /* pktlens_net_match.flags: action drop */
+
+/* Bits of cfg_net (lib/config.h), set by the loader. */
+#define PKTLENS_NET_CFG_V4 1   /* IPv4 prefixes configured: look IPv4 up */
+#define PKTLENS_NET_CFG_V6 2   /* IPv6 prefixes configured */
+#define PKTLENS_NET_CFG_DROP 4 /* some network has action drop */
+
+struct pktlens_lpm4_key {
+	__u32 prefixlen;
+	__u8 addr[4];
+};
+
+struct pktlens_lpm6_key {
+	__u32 prefixlen;
+	__u8 addr[16];
+};
+
+struct pktlens_net_match {
+	__u32 id;
+	__u32 flags; /* PKTLENS_NET_DROP */
+};
+
+/* pktlens_net_counts (PERCPU_ARRAY): index
+ * (id * PKTLENS_DIR_MAX + dir) * PKTLENS_SIDE_MAX + side.
+ * pktlens_net_blocked (PERCPU_ARRAY): index id, packets dropped. */
+struct pktlens_net_count {
+	__u64 packets;
+	__u64 bytes;
+};
+
+/* pktlens_net_names (ARRAY, user space only): id -> the network's name,
+ * "" for an id no network has held. */
+struct pktlens_net_name {
+	char name[PKTLENS_NET_NAME_LEN];
+};
+
 #endif /* PKTLENS_ABI_H */

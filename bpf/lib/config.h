@@ -37,4 +37,8 @@ const volatile __u64 cfg_handshake_timeout_ns = PKTLENS_DEFAULT_HS_TIMEOUT_NS;
 /* Passive RTT from TCP timestamps; also switches the option parsing. */
 const volatile __u8 cfg_rtt = 1;
 
+/* Networks (lib/networks.h): bits PKTLENS_NET_CFG_* (pktlens_abi.h). One
+ * byte, tested first: with no networks (0) the feature is one load. */
+const volatile __u8 cfg_net = 0;
+
 #endif

@@ -8,6 +8,7 @@
 #define PKTLENS_LIB_HOOKS_H
 
 #include "account.h"
+#include "networks.h"
 #include "parse.h"
 #include "tcp_latency.h"
 
@@ -40,10 +41,12 @@ static __always_inline void meta_from_skb(struct pkt_meta *m,
 	}
 }
 
-static __always_inline void observe_tc(struct __sk_buff *skb, __u8 dir)
+/* Both observers return 1 when the frame must be dropped (networks with
+ * action drop, ingress only); it has been counted already. */
+static __always_inline int observe_tc(struct __sk_buff *skb, __u8 dir)
 {
 	struct pkt_meta m;
-	__u32 linear;
+	__u32 linear, slot;
 
 	meta_from_skb(&m, skb, dir);
 	parse_frame((void *)(long)skb->data, (void *)(long)skb->data_end, &m);
@@ -59,10 +62,14 @@ static __always_inline void observe_tc(struct __sk_buff *skb, __u8 dir)
 				    (void *)(long)skb->data_end, &m);
 		}
 	}
-	tcp_latency(&m, account(&m));
+	slot = account(&m);
+	if (networks_drop(&m))
+		return 1; /* dropped: the stack never sees it, no latency */
+	tcp_latency(&m, slot);
+	return 0;
 }
 
-static __always_inline void observe_xdp(struct xdp_md *ctx)
+static __always_inline int observe_xdp(struct xdp_md *ctx)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
@@ -74,6 +81,7 @@ static __always_inline void observe_xdp(struct xdp_md *ctx)
 	m.key.ifindex = ctx->ingress_ifindex;
 	parse_frame(data, data_end, &m);
 	account(&m);
+	return networks_drop(&m);
 }
 
 #endif

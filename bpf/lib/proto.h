@@ -31,6 +31,7 @@
 #define IP_OFFMASK_ 0x1fff
 
 #define TC_ACT_UNSPEC_ (-1)
+#define TC_ACT_SHOT_ 2
 
 struct pktlens_vlan_hdr {
 	__be16 tci;

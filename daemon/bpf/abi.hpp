@@ -32,9 +32,15 @@ static_assert(sizeof(pktlens_conn_key) == 48);
 static_assert(offsetof(pktlens_conn_key, laddr) == 16);
 static_assert(sizeof(pktlens_hs_pending) == 24);
 static_assert(sizeof(pktlens_rtt_key) == 56);
+static_assert(sizeof(pktlens_lpm4_key) == 8);
+static_assert(sizeof(pktlens_lpm6_key) == 20);
+static_assert(sizeof(pktlens_net_match) == 8);
+static_assert(sizeof(pktlens_net_count) == 16);
+static_assert(sizeof(pktlens_net_name) == PKTLENS_NET_NAME_LEN);
 static_assert(sizeof(pktlens_tcp_lat) == (3 * (PKTLENS_LAT_BUCKETS + 2) + 2) * 8);
 
 inline constexpr std::array<std::string_view, PKTLENS_DIR_MAX> kDirNames{"ingress", "egress"};
+inline constexpr std::array<std::string_view, PKTLENS_SIDE_MAX> kSideNames{"src", "dst"};
 inline constexpr std::array<std::string_view, PKTLENS_HS_ROLES> kRoleNames{"client", "server"};
 inline constexpr std::array<std::string_view, PKTLENS_L3_MAX> kL3Names{"ipv4", "ipv6", "arp",
                                                                        "other"};

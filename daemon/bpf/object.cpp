@@ -73,6 +73,9 @@ Object::Object(const ObjectOptions& o) : skel_(pktlens_bpf::open()) {
   check(bpf_map__set_max_entries(s->maps.pktlens_flow_log_ctl,
                                  PKTLENS_FLOW_LOG_HEAD(static_cast<uint32_t>(cpus) - 1) + 1),
         "sizing pktlens_flow_log_ctl");
+  const NetworkSizes nets = network_sizes(o.networks);
+  s->rodata->cfg_net = (nets.v4 ? PKTLENS_NET_CFG_V4 : 0) | (nets.v6 ? PKTLENS_NET_CFG_V6 : 0) |
+                       (nets.drop ? PKTLENS_NET_CFG_DROP : 0);
 
   check(bpf_map__set_max_entries(s->maps.pktlens_ifaces, o.ifindex_array), "sizing pktlens_ifaces");
   check(bpf_map__set_max_entries(s->maps.pktlens_ifaces_hi, o.max_slots),
@@ -85,6 +88,11 @@ Object::Object(const ObjectOptions& o) : skel_(pktlens_bpf::open()) {
   check(bpf_map__set_max_entries(s->maps.pktlens_tcp_lat, o.max_slots), "sizing pktlens_tcp_lat");
   check(bpf_map__set_max_entries(s->maps.pktlens_hs_timeouts, o.max_slots * PKTLENS_HS_ROLES),
         "sizing pktlens_hs_timeouts");
+  // A trie holds at least one entry; unused when its switch is off.
+  check(bpf_map__set_max_entries(s->maps.pktlens_net4, std::max(nets.v4, 1u)),
+        "sizing pktlens_net4");
+  check(bpf_map__set_max_entries(s->maps.pktlens_net6, std::max(nets.v6, 1u)),
+        "sizing pktlens_net6");
   if (o.no_common_lru)
     check(bpf_map__set_map_flags(s->maps.pktlens_flows,
                                  bpf_map__map_flags(s->maps.pktlens_flows) | BPF_F_NO_COMMON_LRU),
@@ -99,6 +107,7 @@ Object::Object(const ObjectOptions& o) : skel_(pktlens_bpf::open()) {
     throw std::system_error(-rc, std::generic_category(),
                             "loading the BPF programs (the kernel's verifier log is above; the "
                             "kernel needs BTF and bpf_ktime_get_coarse_ns, Linux >= 5.11)");
+  if (!o.networks.empty()) network_names_ = install_networks(s, o.networks);
 }
 
 Object::~Object() = default;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "bpf/abi.hpp"
+#include "bpf/networks.hpp"
 
 struct pktlens_bpf;
 
@@ -41,6 +42,9 @@ struct ObjectOptions {
   // Pending handshakes older than this are not sampled; the collector
   // deletes them and counts them as timeouts (same clock: CLOCK_MONOTONIC).
   uint64_t handshake_timeout_ns = PKTLENS_DEFAULT_HS_TIMEOUT_NS;
+  // Networks (bpf/lib/networks.h): sizes the tries, sets the bits of
+  // cfg_net, and is installed after load. Empty: cfg_net 0, no lookups.
+  std::vector<NetworkSpec> networks;
   // Directory on a bpffs where maps are pinned; empty: no pinning (tests).
   std::string pin_dir;
 };
@@ -66,6 +70,9 @@ class Object {
   // Pinned maps that had to be created anew (missing or incompatible with
   // this configuration), for a log line: their counters start from zero.
   const std::vector<std::string>& recreated_maps() const { return recreated_; }
+  // Network name by id (install_networks), "" for unused ids; empty when
+  // no networks are configured.
+  const std::vector<std::string>& network_names() const { return network_names_; }
 
  private:
   struct Destroy {
@@ -73,6 +80,7 @@ class Object {
   };
   std::unique_ptr<pktlens_bpf, Destroy> skel_;
   std::vector<std::string> recreated_;
+  std::vector<std::string> network_names_;
 };
 
 }  // namespace pktlens::bpf

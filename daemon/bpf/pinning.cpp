@@ -54,6 +54,9 @@ std::vector<std::string> pin_maps(bpf_object* obj, const std::string& dir) {
   bpf_map* m;
   bpf_object__for_each_map(m, obj) {
     if (bpf_map__is_internal(m)) continue;  // .rodata: part of this load only
+    // The network tries are configuration, written anew at every start:
+    // a pinned one would keep the prefixes of an older config.
+    if (bpf_map__type(m) == BPF_MAP_TYPE_LPM_TRIE) continue;
     const std::string path = dir + "/" + bpf_map__name(m);
     if (unpin_if_incompatible(m, path)) recreated.push_back(bpf_map__name(m));
     const int rc = bpf_map__set_pin_path(m, path.c_str());

@@ -18,7 +18,8 @@ void require_bpffs(const std::string& dir);
 // dir/NAME. libbpf reuses a pinned map only if type, sizes, max_entries and
 // flags all match, and fails the load otherwise: a pinned map whose shape
 // changed is unpinned, so a new one is created. Returns the names of the
-// maps that will be created anew (missing or incompatible).
+// maps that will be created anew (missing or incompatible). LPM tries (the
+// configured networks) are never pinned: their contents are configuration.
 std::vector<std::string> pin_maps(bpf_object* obj, const std::string& dir);
 
 }  // namespace pktlens::bpf

@@ -115,6 +115,16 @@ struct TcpLatency {
   std::array<uint64_t, PKTLENS_HS_ROLES> handshake_timeouts{};
 };
 
+// One configured network (bpf/lib/networks.h): pktlens_net_counts and
+// pktlens_net_blocked of its id, summed over CPUs.
+struct NetworkCounters {
+  std::string name;
+  bool drop = false;  // action drop: blocked counters are exported
+  // [dir][side], side PKTLENS_SIDE_SRC / PKTLENS_SIDE_DST
+  std::array<std::array<pktlens_net_count, PKTLENS_SIDE_MAX>, PKTLENS_DIR_MAX> counts{};
+  pktlens_net_count blocked{};
+};
+
 struct Snapshot {
   // CLOCK_MONOTONIC when the read started, comparable with the flows'
   // first/last_seen_ns.
@@ -137,6 +147,8 @@ struct Snapshot {
   bool handshake_on = false;
   bool rtt_on = false;
   std::map<uint32_t, TcpLatency> tcp_latency;
+  // Every configured network, in config order; empty when none are.
+  std::vector<NetworkCounters> networks;
 };
 
 }  // namespace pktlens::collector

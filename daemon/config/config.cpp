@@ -18,6 +18,7 @@
 #include "ifname.hpp"
 #include "listen.hpp"
 #include "names.hpp"
+#include "network.hpp"
 #include "quote.hpp"
 #include "read_file.hpp"
 #include "yaml_document.hpp"
@@ -257,6 +258,10 @@ Config parse_document(const Source& src, const YAML::Node& root) {
       {"vlans", detail::mapping_expected(vlan_fields), section(vlan_fields)},
       {"latency", detail::mapping_expected(latency_fields), section(latency_fields)},
       {"loss", detail::mapping_expected(loss_fields), section(loss_fields)},
+      {"networks", detail::kExpectNetworks,
+       [&](const YAML::Node& v, const std::string& p) {
+         cfg.networks = detail::read_networks(src, v, p);
+       }},
       {"log_level", expect_log_level,
        [&](const YAML::Node& v, const std::string& p) {
          cfg.log_level = read_enum(src, v, p, "level", expect_log_level, detail::kLogLevels);

@@ -6,7 +6,9 @@
 // values into map sizes and .rodata switches.
 #pragma once
 
+#include <array>
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <stdexcept>
@@ -76,6 +78,36 @@ struct LossConfig {
   bool operator==(const LossConfig&) const = default;
 };
 
+// A configured prefix: address in network byte order with the host bits
+// zero (IPv4 in the first 4 bytes), and its length.
+struct Prefix {
+  std::uint8_t family = 4;  // 4 or 6
+  std::array<std::uint8_t, 16> address{};
+  std::uint8_t length = 0;  // 0..32 or 0..128
+
+  bool operator==(const Prefix&) const = default;
+};
+
+enum class NetworkAction {
+  count,  // counted per network only
+  drop,   // also dropped at ingress when the packet's source is in it
+};
+
+// One entry of `networks:` (docs/configuration.md, "networks").
+struct Network {
+  std::string name;              // unique; 1 to kMaxNetworkNameLength of [A-Za-z0-9_.-]
+  std::vector<Prefix> prefixes;  // file order, each unique across all networks
+  NetworkAction action = NetworkAction::count;
+
+  bool operator==(const Network&) const = default;
+};
+
+// The data plane's room (PKTLENS_MAX_NETWORKS, PKTLENS_MAX_NET_PREFIXES,
+// PKTLENS_NET_NAME_LEN - 1 in bpf/pktlens_abi.h; the daemon checks they agree).
+inline constexpr std::size_t kMaxNetworks = 256;
+inline constexpr std::size_t kMaxPrefixesPerFamily = 65536;
+inline constexpr std::size_t kMaxNetworkNameLength = 63;
+
 enum class LogLevel { trace, debug, info, warn, error, critical, off };
 
 enum class Severity { critical, warning, info };
@@ -112,6 +144,7 @@ struct Config {
   VlansConfig vlans;
   LatencyConfig latency;
   LossConfig loss;
+  std::vector<Network> networks;  // none by default: nothing looked up, nothing dropped
   LogLevel log_level = LogLevel::info;
   // Absent from the file: these defaults; `alerts: []`: none.
   std::vector<AlertRule> alerts = default_alert_rules();
@@ -155,6 +188,9 @@ std::string_view to_string(LogLevel level);
 std::string_view to_string(Severity severity);
 // A threshold as files and PromQL write it: shortest exact fixed notation.
 std::string format_number(double value);
+std::string_view to_string(NetworkAction action);
+// "198.18.0.0/15", "fd00::/8".
+std::string to_string(const Prefix& prefix);
 // "host:port" as written in the file: ":9586", "127.0.0.1:9586", "[::1]:9586".
 std::string to_string(const ListenAddress& address);
 

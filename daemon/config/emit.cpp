@@ -35,6 +35,10 @@ std::string format_number(double value) {
   return std::string(buf, end);
 }
 
+std::string_view to_string(NetworkAction action) {
+  return name_of(action, detail::kNetworkActions);
+}
+
 std::string to_string(const ListenAddress& address) {
   const std::string port = ":" + std::to_string(address.port);
   if (address.host.find(':') != std::string::npos) return "[" + address.host + "]" + port;
@@ -81,6 +85,19 @@ std::string to_yaml(const Config& config) {
   out << YAML::Key << "retransmits" << YAML::Value << config.loss.retransmits;
   out << YAML::Key << "drops" << YAML::Value << config.loss.drops;
   out << YAML::EndMap;
+
+  if (!config.networks.empty()) {
+    out << YAML::Key << "networks" << YAML::Value << YAML::BeginMap;
+    for (const Network& n : config.networks) {
+      out << YAML::Key << n.name << YAML::Value << YAML::BeginMap;
+      std::vector<std::string> prefixes;
+      for (const Prefix& p : n.prefixes) prefixes.push_back(to_string(p));
+      out << YAML::Key << "prefixes" << YAML::Value << YAML::Flow << prefixes;
+      out << YAML::Key << "action" << YAML::Value << std::string(to_string(n.action));
+      out << YAML::EndMap;
+    }
+    out << YAML::EndMap;
+  }
 
   out << YAML::Key << "log_level" << YAML::Value << std::string(to_string(config.log_level));
 

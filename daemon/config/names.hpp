@@ -16,6 +16,11 @@ inline constexpr std::array<std::pair<AttachMode, std::string_view>, 2> kAttachM
     {AttachMode::xdp, "xdp"},
 }};
 
+inline constexpr std::array<std::pair<NetworkAction, std::string_view>, 2> kNetworkActions{{
+    {NetworkAction::count, "count"},
+    {NetworkAction::drop, "drop"},
+}};
+
 // spdlog's level names, which the service module hands the value to.
 inline constexpr std::array<std::pair<LogLevel, std::string_view>, 7> kLogLevels{{
     {LogLevel::trace, "trace"},

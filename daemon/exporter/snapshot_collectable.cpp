@@ -7,6 +7,7 @@
 #include "exporter/render.hpp"
 #include "exporter/render_alerts.hpp"
 #include "exporter/render_flows.hpp"
+#include "exporter/render_networks.hpp"
 #include "exporter/render_tcp_events.hpp"
 #include "exporter/render_tcp_latency.hpp"
 
@@ -54,6 +55,7 @@ std::vector<prometheus::MetricFamily> SnapshotCollectable::Collect() const {
     append(out, render_tcp_events(s.tcp_events, state->ifindex_names));
     append(out, render_tcp_latency(s, state->slot_names));
     append(out, render_alerts(state->alerts));
+    append(out, render_networks(s.networks));
   }
   append(out, render_self(state->self, version_));
   return out;

@@ -15,9 +15,35 @@
 #include "collector/bpf_call.hpp"
 #include "collector/handshake_sweep.hpp"
 #include "collector/map_reader.hpp"
+#include "collector/network_reader.hpp"
 
 namespace pktlens::service {
 namespace {
+
+static_assert(config::kMaxNetworks == PKTLENS_MAX_NETWORKS);
+static_assert(config::kMaxPrefixesPerFamily == PKTLENS_MAX_NET_PREFIXES);
+static_assert(config::kMaxNetworkNameLength == PKTLENS_NET_NAME_LEN - 1);
+
+std::vector<bpf::NetworkSpec> network_specs(const std::vector<config::Network>& networks) {
+  std::vector<bpf::NetworkSpec> out;
+  for (const auto& n : networks) {
+    bpf::NetworkSpec spec{n.name, n.action == config::NetworkAction::drop, {}};
+    for (const auto& p : n.prefixes) spec.prefixes.push_back({p.family, p.address, p.length});
+    out.push_back(std::move(spec));
+  }
+  return out;
+}
+
+// The configured networks with the ids the object gave them.
+std::vector<collector::NetworkId> network_ids(const std::vector<config::Network>& networks,
+                                              const std::vector<std::string>& names_by_id) {
+  std::vector<collector::NetworkId> out;
+  for (const auto& n : networks)
+    for (uint32_t id = 0; id < names_by_id.size(); id++)
+      if (names_by_id[id] == n.name)
+        out.push_back({n.name, id, n.action == config::NetworkAction::drop});
+  return out;
+}
 
 bpf::ObjectOptions object_options(const config::Config& c, const std::string& pin_dir) {
   bpf::ObjectOptions o;
@@ -30,6 +56,7 @@ bpf::ObjectOptions object_options(const config::Config& c, const std::string& pi
   o.flow_inserts_per_window = config::flow_inserts_per_window(c.flows);
   o.flow_window_ns =
       std::chrono::duration_cast<std::chrono::nanoseconds>(config::kFlowAdmissionWindow).count();
+  o.networks = network_specs(c.networks);
   o.pin_dir = pin_dir;
   return o;
 }
@@ -84,6 +111,7 @@ Daemon::Daemon(const config::Config& cfg, const DaemonOptions& o)
       lock_(o.pin_dir),
       object_(object_options(cfg, o.pin_dir)),
       registry_(object_.skel()),
+      networks_(network_ids(cfg.networks, object_.network_names())),
       collectable_(std::make_shared<exporter::SnapshotCollectable>(o.version)),
       loader_(object_.skel(), registry_, loader_options(cfg)),
       alerts_(cfg.alerts) {
@@ -105,6 +133,9 @@ Daemon::Daemon(const config::Config& cfg, const DaemonOptions& o)
                  http_->ipv4_only() ? " (IPv4 only: this civetweb has no IPv6)" : "");
   }
   if (cfg.flows.enabled) flows_.emplace(object_.skel(), flow_options(cfg));
+  for (const auto& n : cfg.networks)
+    spdlog::info("network {}: {} prefixes, action {}", n.name, n.prefixes.size(),
+                 config::to_string(n.action));
 }
 
 Daemon::~Daemon() {
@@ -160,6 +191,7 @@ bool Daemon::collect() {
       spdlog::debug("handshakes: {} pending, {} expired (counted as timeouts)", sw.pending,
                     sw.expired);
     *snap = collector::read_snapshot(object_.skel(), ro);
+    collector::read_networks(object_.skel(), networks_, *snap);
     if (flows_) {
       const auto st = flows_->collect(collector::clock_ns(CLOCK_MONOTONIC), *snap);
       const auto fill = flows_->upkeep_presence();
@@ -243,6 +275,7 @@ void Daemon::apply(const config::Config& next) {
   if (next.flows != cfg_.flows) restart.push_back("flows");
   if (next.latency != cfg_.latency) restart.push_back("latency");
   if (next.loss != cfg_.loss) restart.push_back("loss");
+  if (next.networks != cfg_.networks) restart.push_back("networks");
   if (!restart.empty())
     spdlog::warn(
         "reload: {} changed; that takes effect after a restart (systemctl restart "

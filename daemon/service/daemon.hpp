@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "alerts/engine.hpp"
 #include "bpf/iface_registry.hpp"
@@ -18,6 +19,7 @@
 #include "bpf/object.hpp"
 #include "bpf/tcp_events.hpp"
 #include "collector/flow_table.hpp"
+#include "collector/network_reader.hpp"
 #include "collector/tcp_events_reader.hpp"
 #include "config/config.hpp"
 #include "exporter/http_server.hpp"
@@ -63,6 +65,7 @@ class Daemon {
   std::optional<bpf::TcpEvents> events_;
   std::optional<collector::TcpEventsReader> events_reader_;
   bpf::IfaceRegistry registry_;
+  std::vector<collector::NetworkId> networks_;
   std::shared_ptr<exporter::SnapshotCollectable> collectable_;
   std::unique_ptr<exporter::HttpServer> http_;
   std::optional<collector::FlowTable> flows_;

@@ -42,6 +42,7 @@ bpf::ObjectOptions object_options(const DataplaneOptions& o) {
   b.handshake = o.handshake;
   b.rtt = o.rtt;
   b.handshake_timeout_ns = o.handshake_timeout_ns;
+  b.networks = o.networks;
   return b;
 }
 
@@ -179,6 +180,37 @@ std::vector<std::pair<pktlens_conn_key, pktlens_hs_pending>> Dataplane::handshak
 
 std::vector<std::pair<pktlens_rtt_key, uint64_t>> Dataplane::rtt_pending() const {
   return shared_entries<pktlens_rtt_key, uint64_t>(bpf_map__fd(skel_->maps.pktlens_rtt_pending));
+}
+
+namespace {
+
+pktlens_net_count sum_net(int fd, uint32_t idx) {
+  auto v = bpf::lookup_percpu<pktlens_net_count>(fd, idx);
+  if (!v) fail(ENOENT, "reading network counters at " + std::to_string(idx));
+  pktlens_net_count sum{};
+  for (int c = 0; c < v->cpus(); c++) {
+    sum.packets += v->at(c).packets;
+    sum.bytes += v->at(c).bytes;
+  }
+  return sum;
+}
+
+}  // namespace
+
+pktlens_net_count Dataplane::net_count(uint32_t id, uint8_t dir, uint8_t side) const {
+  return sum_net(bpf_map__fd(skel_->maps.pktlens_net_counts),
+                 (id * PKTLENS_DIR_MAX + dir) * PKTLENS_SIDE_MAX + side);
+}
+
+pktlens_net_count Dataplane::net_blocked(uint32_t id) const {
+  return sum_net(bpf_map__fd(skel_->maps.pktlens_net_blocked), id);
+}
+
+uint32_t Dataplane::network_id(const std::string& name) const {
+  const auto& names = obj_.network_names();
+  for (uint32_t id = 0; id < names.size(); id++)
+    if (names[id] == name) return id;
+  fail(ENOENT, "no network named " + name);
 }
 
 uint64_t total_packets(const pktlens_if_stats& s) {

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <memory>
 #include <span>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -57,6 +58,7 @@ struct DataplaneOptions {
   bool handshake = true;
   bool rtt = true;
   uint64_t handshake_timeout_ns = PKTLENS_DEFAULT_HS_TIMEOUT_NS;
+  std::vector<bpf::NetworkSpec> networks;
 };
 
 struct RunOptions {
@@ -100,6 +102,11 @@ class Dataplane {
   pktlens_tcp_lat tcp_lat(uint32_t slot) const;
   std::vector<std::pair<pktlens_conn_key, pktlens_hs_pending>> handshakes() const;
   std::vector<std::pair<pktlens_rtt_key, uint64_t>> rtt_pending() const;
+
+  // Per-network counters summed over CPUs; the id of a network by name.
+  pktlens_net_count net_count(uint32_t id, uint8_t dir, uint8_t side) const;
+  pktlens_net_count net_blocked(uint32_t id) const;
+  uint32_t network_id(const std::string& name) const;
 
   int flows_fd() const;
   struct ::pktlens_bpf* skel() const {

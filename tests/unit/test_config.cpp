@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "alerts/signals.hpp"
+#include "config/network.hpp"
 #include "config_test_util.hpp"
 
 // The data plane's own defaults, to pin the config's defaults to them.
@@ -50,6 +51,12 @@ class TempDir {
   std::filesystem::path path_;
 };
 
+Prefix prefix(const std::string& text) {
+  const auto p = detail::parse_prefix(text);
+  if (!p.value) throw std::invalid_argument(p.error);
+  return *p.value;
+}
+
 // A config that differs from the default in every key.
 Config everything_changed() {
   Config c;
@@ -65,6 +72,14 @@ Config everything_changed() {
   c.vlans = {.enabled = false, .max_entries = 64};
   c.latency = {.handshake = false, .rtt = false, .srtt = false};
   c.loss = {.retransmits = false, .drops = false};
+  c.networks = {
+      {.name = "office",
+       .prefixes = {prefix("198.18.0.0/15"), prefix("fd00::/8")},
+       .action = NetworkAction::count},
+      {.name = "blocklist",
+       .prefixes = {prefix("203.0.113.0/24"), prefix("2001:db8::/32")},
+       .action = NetworkAction::drop},
+  };
   c.log_level = LogLevel::off;
   c.alerts = {AlertRule{.name = "Truncated",
                         .signal = "anomaly_rate",
@@ -211,6 +226,13 @@ latency:
 loss:
   retransmits: false
   drops: false
+networks:
+  office:
+    prefixes: [198.18.0.0/15, fd00::/8]
+    action: count
+  blocklist:
+    prefixes: [203.0.113.0/24, 2001:db8::/32]
+    action: drop
 log_level: off
 alerts:
   - name: Truncated
@@ -308,6 +330,43 @@ TEST_CASE("to_yaml round-trips through load", "[config][to_yaml]") {
     CAPTURE(yaml);
     CHECK(load_config_string(yaml, "<to_yaml>") == c);
   }
+}
+
+TEST_CASE("networks: prefixes as written, canonical, in file order", "[config][networks]") {
+  const Config c = load_config_string(R"(networks:
+  lab:
+    prefixes:
+      - 198.18.0.0/15
+      - 198.18.5.7
+      - 0.0.0.0/0
+      - "FD00:0:0::/16"
+      - "fd00::1"
+      - "::/0"
+  blocklist:
+    prefixes: [198.51.100.0/24]
+    action: drop
+)",
+                                      "t");
+  REQUIRE(c.networks.size() == 2);
+  const Network& lab = c.networks[0];
+  CHECK(lab.name == "lab");
+  CHECK(lab.action == NetworkAction::count);  // the default
+  std::vector<std::string> spelled;
+  for (const Prefix& p : lab.prefixes) spelled.push_back(to_string(p));
+  CHECK(spelled == std::vector<std::string>{"198.18.0.0/15", "198.18.5.7/32", "0.0.0.0/0",
+                                            "fd00::/16", "fd00::1/128", "::/0"});
+  CHECK(lab.prefixes[0].family == 4);
+  CHECK(lab.prefixes[0].length == 15);
+  CHECK(lab.prefixes[0].address == std::array<std::uint8_t, 16>{198, 18});
+  CHECK(lab.prefixes[3].family == 6);
+  CHECK(lab.prefixes[3].address == std::array<std::uint8_t, 16>{0xfd});
+  CHECK(c.networks[1].name == "blocklist");
+  CHECK(c.networks[1].action == NetworkAction::drop);
+  CHECK(to_string(NetworkAction::count) == "count");
+  CHECK(to_string(NetworkAction::drop) == "drop");
+  // None by default, and an empty mapping is none.
+  CHECK(Config{}.networks.empty());
+  CHECK(load_config_string("networks: {}\n", "t") == Config{});
 }
 
 TEST_CASE("to_string spells values as the file does", "[config]") {

@@ -27,7 +27,7 @@ void check(std::initializer_list<Case> cases) {
 // The "(expected ...)" of each key, spelt out once.
 const std::string kRootKeys =
     "(expected one of: interfaces, attach, listen, interval, flows, vlans, latency, loss, "
-    "log_level, alerts)";
+    "networks, log_level, alerts)";
 const std::string kFlowKeys =
     "(expected one of: enabled, max_entries, top_k, idle_timeout, max_new_per_second)";
 const std::string kFlowsMapping =
@@ -71,7 +71,7 @@ TEST_CASE("YAML syntax errors carry yaml-cpp's position and words", "[config][er
 TEST_CASE("the document must be one mapping", "[config][errors]") {
   const std::string keys =
       "(expected a mapping with the keys interfaces, attach, listen, interval, flows, vlans, "
-      "latency, loss, log_level, alerts)";
+      "latency, loss, networks, log_level, alerts)";
   check({
       {"- eth0\n- eth1\n", "1:1: the document is a list " + keys},
       {"eth0\n", "1:1: the document is 'eth0' " + keys},
@@ -402,4 +402,105 @@ TEST_CASE("latency and loss switches: types, unknown keys, nulls", "[config][err
       {"latency: {rtt: true, rtt: false}\n",
        "1:22: duplicate key 'rtt' in latency, first given at 1:11 (expected each key once)"},
   });
+}
+
+namespace {
+
+const std::string kNetworks =
+    "(expected a mapping of network names to {prefixes: [...], action: count or drop})";
+const std::string kNetworkKeys = "(expected a mapping with the keys prefixes, action)";
+const std::string kPrefix = "(expected an IPv4 or IPv6 prefix ADDRESS/LENGTH, e.g. 198.18.0.0/15)";
+const std::string kPrefixes =
+    "(expected a list of IPv4 or IPv6 prefixes, e.g. [198.18.0.0/15, 'fd00::/8'])";
+
+// `count` networks named n0, n1, ..., each with one IPv4 /32.
+std::string many_networks(int count) {
+  std::string y = "networks:\n";
+  for (int i = 0; i < count; i++)
+    y += "  n" + std::to_string(i) + ": {prefixes: [10.0." + std::to_string(i / 256) + "." +
+         std::to_string(i % 256) + "/32]}\n";
+  return y;
+}
+
+// One network with `count` distinct /32s of 10.0.0.0/8, one per line.
+std::string many_prefixes(int count) {
+  std::string y = "networks:\n  big:\n    prefixes:\n";
+  for (int i = 0; i < count; i++)
+    y += "      - 10." + std::to_string(i >> 16) + "." + std::to_string((i >> 8) & 255) + "." +
+         std::to_string(i & 255) + "\n";
+  return y;
+}
+
+}  // namespace
+
+TEST_CASE("networks: shape, names, prefixes, duplicates, actions", "[config][errors]") {
+  check({
+      {"networks: [a]\n", "1:11: networks: got a list " + kNetworks},
+      {"networks:\n", "1:1: networks: got null " + kNetworks},
+      {"networks:\n  office: [198.18.0.0/16]\n",
+       "2:11: networks.office: got a list " + kNetworkKeys},
+      {"networks:\n  office:\n", "2:3: networks.office: got null " + kNetworkKeys},
+      {"networks:\n  office: {action: drop}\n",
+       "2:3: networks.office: prefixes is missing " + kNetworkKeys},
+      {"networks:\n  \"bad name\": {prefixes: [198.18.0.0/16]}\n",
+       "2:3: networks: 'bad name' is not a valid network name (expected 1 to 63 characters from "
+       "A-Z, a-z, 0-9, '_', '.' and '-')"},
+      {"networks:\n  office: {prefixes: [198.18.0.0/16]}\n  office: {prefixes: "
+       "[198.19.0.0/16]}\n",
+       "3:3: networks: network 'office' is defined twice, first at 2:3 (expected each network "
+       "name once)"},
+      {"networks:\n  office: {prefixes: [198.18.0.300/16]}\n",
+       "2:23: networks.office.prefixes: '198.18.0.300' is not an IPv4 or IPv6 address " + kPrefix},
+      {"networks:\n  office: {prefixes: [198.18.0.0/33]}\n",
+       "2:23: networks.office.prefixes: prefix length '33' is not from 0 to 32 " + kPrefix},
+      {"networks:\n  office: {prefixes: [198.18.0.0/]}\n",
+       "2:23: networks.office.prefixes: prefix length '' is not from 0 to 32 " + kPrefix},
+      {"networks:\n  office: {prefixes: [\"fd00::/129\"]}\n",
+       "2:23: networks.office.prefixes: prefix length '129' is not from 0 to 128 " + kPrefix},
+      {"networks:\n  office: {prefixes: [198.18.1.0/16]}\n",
+       "2:23: networks.office.prefixes: '198.18.1.0/16' has host bits set; the network is "
+       "198.18.0.0/16 " +
+           kPrefix},
+      {"networks:\n  office: {prefixes: [\"fd00::1/8\"]}\n",
+       "2:23: networks.office.prefixes: 'fd00::1/8' has host bits set; the network is fd00::/8 " +
+           kPrefix},
+      {"networks:\n  office: {prefixes: [198.18.0.0/16]}\n  lab:\n    prefixes: [198.19.0.0/16, "
+       "198.18.0.0/16]\n",
+       "4:31: networks.lab.prefixes: '198.18.0.0/16' is already in network 'office' at 2:23 "
+       "(expected each prefix in one network, once)"},
+      // The same prefix spelt two ways is still the same prefix.
+      {"networks:\n  office: {prefixes: [\"fd00::/8\", \"fd00:0::/8\"]}\n",
+       "2:35: networks.office.prefixes: 'fd00::/8' is already in network 'office' at 2:23 "
+       "(expected each prefix in one network, once)"},
+      {"networks:\n  office: {prefixes: [198.18.0.0/16], action: block}\n",
+       "2:47: networks.office.action: unknown action 'block' (expected count or drop)"},
+      {"networks:\n  office: {prefixes: []}\n",
+       "2:22: networks.office.prefixes: the list is empty " + kPrefixes},
+      {"networks:\n  office: {prefixes: 198.18.0.0/16}\n",
+       "2:22: networks.office.prefixes: got '198.18.0.0/16' " + kPrefixes},
+      {"networks:\n  office: {prefixes: [[1]]}\n",
+       "2:23: networks.office.prefixes: an item is a list " + kPrefix},
+      {"networks:\n  office: {prefixes: [198.18.0.0/16], actoin: drop}\n",
+       "2:39: unknown key 'actoin' in networks.office, did you mean 'action'? (expected one of: "
+       "prefixes, action)"},
+  });
+}
+
+TEST_CASE("networks: more than the data plane has room for", "[config][errors]") {
+  CHECK(error_of(many_networks(256)) == "loaded");
+  CHECK(error_of(many_networks(257)) ==
+        "pktlens.yaml:258:3: networks: network 'n256' is one more than the 256 the data plane "
+        "has room for (expected at most 256 networks)");
+  CHECK(error_of(many_prefixes(65536)) == "loaded");
+  CHECK(error_of(many_prefixes(65537)) ==
+        "pktlens.yaml:65540:9: networks.big.prefixes: one IPv4 prefix more than the 65536 the "
+        "data plane has room for (expected at most 65536 prefixes per address family, all "
+        "networks together)");
+  // A name of 63 characters fits the data plane's name slot, 64 do not.
+  const std::string name63(63, 'n');
+  CHECK(error_of("networks:\n  " + name63 + ": {prefixes: [198.18.0.0/16]}\n") == "loaded");
+  CHECK(error_of("networks:\n  " + name63 + "x: {prefixes: [198.18.0.0/16]}\n") ==
+        "pktlens.yaml:2:3: networks: '" + name63 +
+            "x' is not a valid network name (expected 1 to 63 characters from A-Z, a-z, 0-9, '_', "
+            "'.' and '-')");
 }

@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * Networks: the packet's source and destination addresses are looked up in
+ * the configured prefixes (LPM tries, longest prefix wins) and counted per
+ * network, direction and side. A network with action drop blocks packets
+ * whose SOURCE is in it (the usual blocklist meaning), at ingress only.
+ * Runs after account(), so a dropped packet is in the interface totals as
+ * the hook saw it. Everything here is behind .rodata switches: with no
+ * networks configured the verifier removes it, no lookup happens.
+ */
+#ifndef PKTLENS_LIB_NETWORKS_H
+#define PKTLENS_LIB_NETWORKS_H
+
+#include "../maps.h"
+#include "config.h"
+#include "meta.h"
+
+/* No match: an id no network has (array lookups fail, nothing counted). */
+#define NET_NONE PKTLENS_MAX_NETWORKS
+
+static __always_inline void net_count(__u32 id, __u8 dir, __u32 side, __u32 len)
+{
+	__u32 idx =
+		(id * PKTLENS_DIR_MAX + (dir & 1)) * PKTLENS_SIDE_MAX + side;
+	struct pktlens_net_count *c;
+
+	c = bpf_map_lookup_elem(&pktlens_net_counts, &idx);
+	if (c) {
+		c->packets++;
+		c->bytes += len;
+	}
+}
+
+/* Returns 1 when the frame must be dropped: ingress, and the longest
+ * prefix matching its source belongs to a network with action drop. Call
+ * it only when cfg_net is set (networks_drop() below). */
+static __always_inline int account_networks(const struct pkt_meta *m)
+{
+	struct pktlens_net_match *hit;
+	__u32 src = NET_NONE, dst = NET_NONE, src_flags = 0;
+
+	if (!m->has_addrs)
+		return 0;
+	if (m->key.family == 4) {
+		struct pktlens_lpm4_key k = {.prefixlen = 32};
+
+		if (!(cfg_net & PKTLENS_NET_CFG_V4))
+			return 0;
+		__builtin_memcpy(k.addr, m->key.src, 4);
+		hit = bpf_map_lookup_elem(&pktlens_net4, &k);
+		if (hit) {
+			src = hit->id;
+			src_flags = hit->flags;
+		}
+		__builtin_memcpy(k.addr, m->key.dst, 4);
+		hit = bpf_map_lookup_elem(&pktlens_net4, &k);
+		if (hit)
+			dst = hit->id;
+	} else {
+		struct pktlens_lpm6_key k = {.prefixlen = 128};
+
+		if (!(cfg_net & PKTLENS_NET_CFG_V6))
+			return 0;
+		__builtin_memcpy(k.addr, m->key.src, 16);
+		hit = bpf_map_lookup_elem(&pktlens_net6, &k);
+		if (hit) {
+			src = hit->id;
+			src_flags = hit->flags;
+		}
+		__builtin_memcpy(k.addr, m->key.dst, 16);
+		hit = bpf_map_lookup_elem(&pktlens_net6, &k);
+		if (hit)
+			dst = hit->id;
+	}
+	if (src != NET_NONE)
+		net_count(src, m->dir, PKTLENS_SIDE_SRC, m->len);
+	if (dst != NET_NONE)
+		net_count(dst, m->dir, PKTLENS_SIDE_DST, m->len);
+
+	if ((cfg_net & PKTLENS_NET_CFG_DROP) && m->dir == PKTLENS_DIR_INGRESS &&
+	    (src_flags & PKTLENS_NET_DROP)) {
+		struct pktlens_net_count *b;
+		__u32 id = src;
+
+		b = bpf_map_lookup_elem(&pktlens_net_blocked, &id);
+		if (b) {
+			b->packets++;
+			b->bytes += m->len;
+		}
+		return 1;
+	}
+	return 0;
+}
+
+/* The hooks' entry: with no networks (cfg_net 0, a constant) the verifier
+ * removes everything but the load of the switch. Tested here, outside
+ * account_networks(), so that nothing of its body is hoisted above it. */
+static __always_inline int networks_drop(const struct pkt_meta *m)
+{
+	if (!cfg_net)
+		return 0;
+	return account_networks(m);
+}
+
+#endif

@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "exporter/render_networks.hpp"
+
+#include <string>
+#include <utility>
+
+#include "exporter/family_builder.hpp"
+
+namespace pktlens::exporter {
+
+using detail::add_counter;
+using detail::make_family;
+using prometheus::MetricFamily;
+using prometheus::MetricType;
+
+std::vector<MetricFamily> render_networks(const std::vector<collector::NetworkCounters>& networks) {
+  auto packets = make_family("pktlens_network_packets_total",
+                             "Packets whose source (side=src) or destination (side=dst) address "
+                             "is in the configured network, longest prefix match.",
+                             MetricType::Counter);
+  auto bytes = make_family("pktlens_network_bytes_total",
+                           "Bytes (frame length seen by the hook) of the packets counted in "
+                           "pktlens_network_packets_total.",
+                           MetricType::Counter);
+  auto blocked_packets = make_family("pktlens_blocked_packets_total",
+                                     "Packets dropped at ingress because their source address "
+                                     "is in a network with action drop.",
+                                     MetricType::Counter);
+  auto blocked_bytes = make_family("pktlens_blocked_bytes_total",
+                                   "Bytes of the packets counted in pktlens_blocked_packets_total.",
+                                   MetricType::Counter);
+  for (const auto& n : networks) {
+    for (size_t dir = 0; dir < PKTLENS_DIR_MAX; dir++)
+      for (size_t side = 0; side < PKTLENS_SIDE_MAX; side++) {
+        const detail::Labels labels{{"network", n.name},
+                                    {"dir", std::string(abi::kDirNames[dir])},
+                                    {"side", std::string(abi::kSideNames[side])}};
+        add_counter(packets, labels, n.counts[dir][side].packets);
+        add_counter(bytes, labels, n.counts[dir][side].bytes);
+      }
+    if (n.drop) {
+      add_counter(blocked_packets, {{"network", n.name}}, n.blocked.packets);
+      add_counter(blocked_bytes, {{"network", n.name}}, n.blocked.bytes);
+    }
+  }
+  std::vector<MetricFamily> out;
+  for (auto* f : {&packets, &bytes, &blocked_packets, &blocked_bytes})
+    if (!f->metric.empty()) out.push_back(std::move(*f));
+  return out;
+}
+
+}  // namespace pktlens::exporter
