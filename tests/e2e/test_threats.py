@@ -165,7 +165,7 @@ class Threats(base.E2E):
         cfg = base.config(extra="""alerts:
   - name: FlowTableFull
     signal: flow_table_fill
-    above: 0.9
+    above: 0.75
     for: 0s
     clear_after: 1s
     severity: warning
@@ -189,10 +189,13 @@ class Threats(base.E2E):
         sent = Flood(self.net, udp_frames(5120), per_second=4000).join()
         self.collections(d, 2)
         wait_until(lambda: self.firing("FlowTableFull") == 1.0, 10,
-                   what=f"FlowTableFull firing; log:\n{d.log()}")
+                   what=f"FlowTableFull firing; entries "
+                   f"{self.scrape().get('pktlens_flow_table_entries')}; log:\n{d.log()}")
         m1 = self.scrape()
         self.assertEqual(m1.get("pktlens_flow_table_capacity"), 1024)
-        self.assertGreaterEqual(m1.get("pktlens_flow_table_entries"), 0.9 * 1024, d.log())
+        # Not 100%: each CPU may keep up to 128 free nodes of the LRU's
+        # (LOCAL_FREE_TARGET), an eighth of so small a table.
+        self.assertGreater(m1.get("pktlens_flow_table_entries"), 0.75 * 1024, d.log())
         self.assertLessEqual(m1.get("pktlens_flow_table_entries"), 1024, d.log())
         rss1 = vm_rss_kib(d.pid)
         size1 = len(base.scrape(self.net.a, base.PORT))
