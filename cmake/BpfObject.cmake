@@ -85,6 +85,10 @@ function(pktlens_bpf_object NAME)
     COMMENT "Skeleton ${NAME}.skel.h"
     VERBATIM)
   add_custom_target(${NAME}_skel_gen DEPENDS ${_skel})
+  # vmlinux.h is generated in bpf/: a file dependency alone does not reach
+  # a rule of another directory (a clean -j build of tests/ failed with
+  # "No rule to make target vmlinux.h"), the target dependency does.
+  add_dependencies(${NAME}_skel_gen pktlens_vmlinux)
   add_library(${NAME}_skel INTERFACE)
   add_dependencies(${NAME}_skel ${NAME}_skel_gen)
   target_include_directories(${NAME}_skel INTERFACE ${_out})
