@@ -2,7 +2,7 @@
 // Adding a signal: write its function below, add it to signal_sources(),
 // and a test in tests/unit/test_signal_extractor.cpp. Waiting for data in
 // the Snapshot (issue #5's data-plane work): tcp_half_open, syn_rate,
-// scan_ports, icmp_echo_rate, udp_rate, blocked_rate, network_byte_rate.
+// scan_ports, icmp_echo_rate, udp_rate.
 #include "alerts/signal_extractor.hpp"
 
 #include <vector>
@@ -119,6 +119,37 @@ void drop_rate(const SignalInputs& in, std::vector<Sample>& out) {
   }
 }
 
+// The configured networks of both reads, by name (ids may move across a
+// restart; names keep their counters, bpf/networks.hpp).
+template <typename Emit>
+void per_network(const SignalInputs& in, Emit emit) {
+  for (const auto& n : in.now.networks)
+    for (const auto& b : in.before.networks)
+      if (b.name == n.name) emit(b, n);
+}
+
+void blocked_rate(const SignalInputs& in, std::vector<Sample>& out) {
+  per_network(in, [&](const collector::NetworkCounters& a, const collector::NetworkCounters& b) {
+    if (!b.drop) return;  // as exported: drop networks only
+    out.push_back({"blocked_rate",
+                   {{"network", b.name}},
+                   counter_rate(a.blocked.packets, b.blocked.packets, in.seconds)});
+  });
+}
+
+void network_byte_rate(const SignalInputs& in, std::vector<Sample>& out) {
+  per_network(in, [&](const collector::NetworkCounters& a, const collector::NetworkCounters& b) {
+    for (size_t dir = 0; dir < PKTLENS_DIR_MAX; dir++)
+      for (size_t side = 0; side < PKTLENS_SIDE_MAX; side++)
+        out.push_back({"network_byte_rate",
+                       {{"network", b.name},
+                        {"dir", std::string(abi::kDirNames[dir])},
+                        {"side", std::string(abi::kSideNames[side])}},
+                       counter_rate(a.counts[dir][side].bytes, b.counts[dir][side].bytes,
+                                    in.seconds)});
+  });
+}
+
 void flow_table_fill(const SignalInputs& in, std::vector<Sample>& out) {
   if (in.now.flow_table_capacity == 0) return;
   out.push_back({"flow_table_fill",
@@ -139,6 +170,7 @@ std::span<const SignalSource> signal_sources() {
       {"packet_rate", packet_rate},   {"byte_rate", byte_rate},
       {"anomaly_rate", anomaly_rate}, {"retransmit_rate", retransmit_rate},
       {"drop_rate", drop_rate},       {"flow_table_fill", flow_table_fill},
+      {"blocked_rate", blocked_rate}, {"network_byte_rate", network_byte_rate},
   };
   return kSources;
 }

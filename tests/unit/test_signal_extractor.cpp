@@ -2,6 +2,7 @@
 // Signals from two Snapshots (daemon/alerts/signal_extractor.*): per-second
 // rates over the real time between the reads, the exporter's labels,
 // counters that went back, and the signals without data yet.
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <set>
 #include <string>
@@ -111,6 +112,39 @@ TEST_CASE("flow_table_fill is entries / capacity, none without a table", "[alert
   CHECK(only(extract_signals(a, b, kSlots, kIfindex), "flow_table_fill").empty());
 }
 
+// A network named `name` whose ingress source-side counters are `bytes`
+// and blocked packets `blocked`.
+collector::NetworkCounters network(std::string name, bool drop, uint64_t bytes,
+                                   uint64_t blocked) {
+  collector::NetworkCounters n;
+  n.name = std::move(name);
+  n.drop = drop;
+  n.counts[PKTLENS_DIR_INGRESS][PKTLENS_SIDE_SRC].bytes = bytes;
+  n.blocked.packets = blocked;
+  return n;
+}
+
+TEST_CASE("network byte and blocked rates by network name", "[alerts][extractor]") {
+  Snapshot a = snap(0, 0, 0), b = snap(2, 0, 0);
+  // Reordered between the reads (a restart with the list reordered keeps
+  // counters by name); "gone" was removed, "new" added: no sample.
+  a.networks = {network("office", false, 1000, 0), network("blocklist", true, 0, 10),
+                network("gone", false, 5, 0)};
+  b.networks = {network("blocklist", true, 0, 50), network("office", false, 5000, 0),
+                network("new", true, 9, 9)};
+  const auto all = extract_signals(a, b, kSlots, kIfindex);
+  CHECK(only(all, "blocked_rate") ==
+        std::vector<Sample>{{"blocked_rate", {{"network", "blocklist"}}, 20}});
+  const auto bytes = only(all, "network_byte_rate");
+  REQUIRE(bytes.size() == 2 * PKTLENS_DIR_MAX * PKTLENS_SIDE_MAX);
+  const Sample want{
+      "network_byte_rate", {{"network", "office"}, {"dir", "ingress"}, {"side", "src"}}, 2000};
+  CHECK(std::count(bytes.begin(), bytes.end(), want) == 1);
+  double total = 0;
+  for (const auto& s : bytes) total += s.value;
+  CHECK(total == 2000);
+}
+
 TEST_CASE("only wanted signals are extracted", "[alerts][extractor]") {
   const std::set<std::string, std::less<>> wanted{"byte_rate"};
   const auto all = extract_signals(snap(0, 0, 0), snap(1, 5, 0), kSlots, kIfindex, &wanted);
@@ -132,6 +166,7 @@ TEST_CASE("every source is a catalog signal with the catalog's labels", "[alerts
   b.tcp_events.drops = {{.reason = 2, .label = "NOT_SPECIFIED", .count = 9}};
   b.tcp_events.retransmits[2] = {.ifname = "", .segments = 1, .synacks = 0};
   b.flow_table_capacity = 1024;
+  a.networks = b.networks = {network("blocklist", true, 0, 1)};
   std::set<std::string> seen;
   for (const auto& s : extract_signals(a, b, kSlots, kIfindex)) {
     const SignalInfo* info = find_signal(s.signal);
