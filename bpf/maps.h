@@ -116,6 +116,14 @@ struct {
 	__type(value, __u64);
 } pktlens_hs_timeouts SEC(".maps");
 
+/* Threat signals (lib/threats.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_PERCPU_HASH);
+	__uint(max_entries, PKTLENS_DEFAULT_MAX_SYN_DESTS);
+	__type(key, struct pktlens_syn_key);
+	__type(value, struct pktlens_syn_val);
+} pktlens_syn SEC(".maps");
+
 /* clang-format on */
 
 #endif

@@ -286,4 +286,26 @@ struct pktlens_tcp_lat {
 /* pktlens_hs_timeouts (ARRAY, written by user space only): index
  * slot * PKTLENS_HS_ROLES + role; handshakes that expired pending. */
 
+/*
+ * Threat signals (lib/threats.h), ingress only, at TC and XDP.
+ * pktlens_syn (LRU_PERCPU_HASH): per local destination address and port,
+ * SYNs received (SYN without ACK) and server handshakes completed there
+ * (our SYN-ACK acked by the peer, lib/tcp_latency.h; TC with
+ * cfg_handshake only). No per-source state: a spoofed-source flood against
+ * one service touches one entry.
+ */
+struct pktlens_syn_key {
+	__u8 family; /* 4 or 6 */
+	__u8 _pad;
+	__u16 dport;  /* host byte order */
+	__u8 dst[16]; /* network byte order; IPv4 in the first 4 bytes */
+};
+
+struct pktlens_syn_val {
+	__u64 syns;
+	__u64 handshakes;
+};
+
+#define PKTLENS_DEFAULT_MAX_SYN_DESTS 16384
+
 #endif /* PKTLENS_ABI_H */

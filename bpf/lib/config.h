@@ -33,4 +33,8 @@ const volatile __u64 cfg_handshake_timeout_ns = PKTLENS_DEFAULT_HS_TIMEOUT_NS;
 /* Passive RTT from TCP timestamps; also switches the option parsing. */
 const volatile __u8 cfg_rtt = 1;
 
+/* Threat signals (lib/threats.h), ingress only. cfg_syn: SYNs received and
+ * handshakes completed per destination address and port (pktlens_syn). */
+const volatile __u8 cfg_syn = 1;
+
 #endif

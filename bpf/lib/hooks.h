@@ -10,6 +10,7 @@
 #include "account.h"
 #include "parse.h"
 #include "tcp_latency.h"
+#include "threats.h"
 
 /*
  * On TC, data..data_end covers only the skb's linear part; headers can sit
@@ -60,6 +61,9 @@ static __always_inline void observe_tc(struct __sk_buff *skb, __u8 dir)
 		}
 	}
 	tcp_latency(&m, account(&m));
+	/* dir is a constant of each program: tc_egress has none of this. */
+	if (dir == PKTLENS_DIR_INGRESS)
+		threats_ingress(&m);
 }
 
 static __always_inline void observe_xdp(struct xdp_md *ctx)
@@ -74,6 +78,7 @@ static __always_inline void observe_xdp(struct xdp_md *ctx)
 	m.key.ifindex = ctx->ingress_ifindex;
 	parse_frame(data, data_end, &m);
 	account(&m);
+	threats_ingress(&m);
 }
 
 #endif

@@ -45,6 +45,7 @@ Object::Object(const ObjectOptions& o) : skel_(pktlens_bpf::open()) {
   s->rodata->cfg_handshake = o.handshake;
   s->rodata->cfg_rtt = o.rtt;
   s->rodata->cfg_handshake_timeout_ns = o.handshake_timeout_ns;
+  s->rodata->cfg_syn = o.syn;
 
   check(bpf_map__set_max_entries(s->maps.pktlens_ifaces, o.ifindex_array), "sizing pktlens_ifaces");
   check(bpf_map__set_max_entries(s->maps.pktlens_ifaces_hi, o.max_slots),
@@ -57,6 +58,7 @@ Object::Object(const ObjectOptions& o) : skel_(pktlens_bpf::open()) {
   check(bpf_map__set_max_entries(s->maps.pktlens_tcp_lat, o.max_slots), "sizing pktlens_tcp_lat");
   check(bpf_map__set_max_entries(s->maps.pktlens_hs_timeouts, o.max_slots * PKTLENS_HS_ROLES),
         "sizing pktlens_hs_timeouts");
+  check(bpf_map__set_max_entries(s->maps.pktlens_syn, o.max_syn_dests), "sizing pktlens_syn");
   if (o.no_common_lru)
     check(bpf_map__set_map_flags(s->maps.pktlens_flows,
                                  bpf_map__map_flags(s->maps.pktlens_flows) | BPF_F_NO_COMMON_LRU),

@@ -36,6 +36,11 @@ struct ObjectOptions {
   // Pending handshakes older than this are not sampled; the collector
   // deletes them and counts them as timeouts (same clock: CLOCK_MONOTONIC).
   uint64_t handshake_timeout_ns = PKTLENS_DEFAULT_HS_TIMEOUT_NS;
+  // Threat signals (bpf/lib/threats.h), ingress only: SYNs and completed
+  // handshakes per destination address and port, in a table of
+  // max_syn_dests entries (LRU).
+  bool syn = true;
+  uint32_t max_syn_dests = PKTLENS_DEFAULT_MAX_SYN_DESTS;
   // Directory on a bpffs where maps are pinned; empty: no pinning (tests).
   std::string pin_dir;
 };

@@ -115,6 +115,36 @@ struct TcpLatency {
   std::array<uint64_t, PKTLENS_HS_ROLES> handshake_timeouts{};
 };
 
+// Threat signals (bpf/lib/threats.h), ranked by the collector
+// (collector/threats.hpp): cumulative counters as read, summed over CPUs,
+// and what they added since the previous cycle (0 on the daemon's first
+// cycle, which has nothing to compare with).
+struct SynDest {
+  uint8_t family = 0;             // 4 or 6
+  std::array<uint8_t, 16> dst{};  // network byte order; IPv4 in the first 4 bytes
+  uint16_t dport = 0;
+  uint64_t syns = 0;
+  uint64_t handshakes = 0;
+  uint64_t syns_delta = 0;
+  uint64_t handshakes_delta = 0;
+
+  // SYNs of the interval not matched by a completed handshake, floor 0.
+  uint64_t half_open() const {
+    return syns_delta > handshakes_delta ? syns_delta - handshakes_delta : 0;
+  }
+  bool operator==(const SynDest&) const = default;
+};
+
+struct ThreatSignals {
+  // cfg_syn as loaded; handshakes_on: completions are counted too (TC with
+  // handshake tracking), so handshakes and half_open mean something.
+  bool syn_on = false;
+  bool handshakes_on = false;
+  // Top-K destinations by syns_delta, then syns, then key.
+  std::vector<SynDest> top_syn;
+  size_t syn_table_entries = 0;
+};
+
 struct Snapshot {
   // CLOCK_MONOTONIC when the read started, comparable with the flows'
   // first/last_seen_ns.
@@ -137,6 +167,7 @@ struct Snapshot {
   bool handshake_on = false;
   bool rtt_on = false;
   std::map<uint32_t, TcpLatency> tcp_latency;
+  ThreatSignals threats;
 };
 
 }  // namespace pktlens::collector

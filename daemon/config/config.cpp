@@ -42,6 +42,9 @@ constexpr std::int64_t kMinNewFlowsPerSecond = 1000 / kFlowAdmissionWindow.count
 constexpr std::int64_t kMaxNewFlowsPerSecond = 100000000;
 constexpr std::int64_t kMinVlanEntries = 64;
 constexpr std::int64_t kMaxVlanEntries = 1048576;
+constexpr std::int64_t kMinThreatEntries = 64;
+constexpr std::int64_t kMaxThreatEntries = 1048576;
+constexpr std::int64_t kMaxThreatTopK = 1000;
 // The default top_k fits every valid max_entries, so only a top_k the file
 // sets can exceed it: check_relations() relies on that.
 static_assert(FlowsConfig{}.top_k <= kMinFlowEntries);
@@ -58,6 +61,8 @@ const std::string kExpectTopK = "an integer from 1 to 100000, at most flows.max_
 const std::string kExpectIdleTimeout = "a duration from interval to 24h, e.g. 2m";
 const std::string kExpectNewFlows = "0 for no limit, or an integer from 10 to 100000000";
 const std::string kExpectVlanEntries = "an integer from 64 to 1048576";
+const std::string kExpectThreatEntries = "an integer from 64 to 1048576";
+const std::string kExpectThreatTopK = "an integer from 1 to 1000";
 
 // Values the file sets, for messages about two keys at once. Stored with
 // emplace: assigning to an existing YAML::Node would overwrite the node it
@@ -229,6 +234,21 @@ Config parse_document(const Source& src, const YAML::Node& root) {
       {"retransmits", kExpectBool, flag(cfg.loss.retransmits)},
       {"drops", kExpectBool, flag(cfg.loss.drops)},
   };
+  SynFloodConfig& syn = cfg.threats.syn_flood;
+  const std::vector<Field> syn_fields = {
+      {"enabled", kExpectBool, flag(syn.enabled)},
+      {"max_entries", kExpectThreatEntries,
+       [&](const YAML::Node& v, const std::string& p) {
+         syn.max_entries = u32(v, p, kExpectThreatEntries, kMinThreatEntries, kMaxThreatEntries);
+       }},
+      {"top_k", kExpectThreatTopK,
+       [&](const YAML::Node& v, const std::string& p) {
+         syn.top_k = u32(v, p, kExpectThreatTopK, 1, kMaxThreatTopK);
+       }},
+  };
+  const std::vector<Field> threat_fields = {
+      {"syn_flood", detail::mapping_expected(syn_fields), section(syn_fields)},
+  };
   const std::string expect_attach = enum_expected(detail::kAttachModes);
   const std::string expect_log_level = "one of " + enum_expected(detail::kLogLevels);
   const std::vector<Field> root_fields = {
@@ -256,6 +276,7 @@ Config parse_document(const Source& src, const YAML::Node& root) {
       {"vlans", detail::mapping_expected(vlan_fields), section(vlan_fields)},
       {"latency", detail::mapping_expected(latency_fields), section(latency_fields)},
       {"loss", detail::mapping_expected(loss_fields), section(loss_fields)},
+      {"threats", detail::mapping_expected(threat_fields), section(threat_fields)},
       {"log_level", expect_log_level,
        [&](const YAML::Node& v, const std::string& p) {
          cfg.log_level = read_enum(src, v, p, "level", expect_log_level, detail::kLogLevels);
@@ -271,7 +292,8 @@ Config parse_document(const Source& src, const YAML::Node& root) {
   for (const auto& [name, fields] : {std::pair{"flows", &flow_fields},
                                      {"vlans", &vlan_fields},
                                      {"latency", &latency_fields},
-                                     {"loss", &loss_fields}}) {
+                                     {"loss", &loss_fields},
+                                     {"threats", &threat_fields}}) {
     for (const Field& f : *fields) {
       std::string& home = homes[std::string(f.key)];
       home += home.empty() ? name : std::string(" or ") + name;

@@ -75,6 +75,23 @@ struct LossConfig {
   bool operator==(const LossConfig&) const = default;
 };
 
+// SYN flood signal (threats.syn_flood): SYNs received and handshakes
+// completed per destination address and port.
+struct SynFloodConfig {
+  bool enabled = true;                // cfg_syn
+  std::uint32_t max_entries = 16384;  // pktlens_syn max_entries
+  std::uint32_t top_k = 20;           // destinations exported per interval
+
+  bool operator==(const SynFloodConfig&) const = default;
+};
+
+// Threat signals (docs/metrics.md, "Threat signals"); counted on ingress.
+struct ThreatsConfig {
+  SynFloodConfig syn_flood;
+
+  bool operator==(const ThreatsConfig&) const = default;
+};
+
 enum class LogLevel { trace, debug, info, warn, error, critical, off };
 
 // Defaults equal config/pktlens.yaml (a unit test keeps them in step).
@@ -87,6 +104,7 @@ struct Config {
   VlansConfig vlans;
   LatencyConfig latency;
   LossConfig loss;
+  ThreatsConfig threats;
   LogLevel log_level = LogLevel::info;
 
   bool operator==(const Config&) const = default;

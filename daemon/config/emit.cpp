@@ -71,6 +71,15 @@ std::string to_yaml(const Config& config) {
   out << YAML::Key << "drops" << YAML::Value << config.loss.drops;
   out << YAML::EndMap;
 
+  const SynFloodConfig& syn = config.threats.syn_flood;
+  out << YAML::Key << "threats" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "syn_flood" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "enabled" << YAML::Value << syn.enabled;
+  out << YAML::Key << "max_entries" << YAML::Value << syn.max_entries;
+  out << YAML::Key << "top_k" << YAML::Value << syn.top_k;
+  out << YAML::EndMap;
+  out << YAML::EndMap;
+
   out << YAML::Key << "log_level" << YAML::Value << std::string(to_string(config.log_level));
   out << YAML::EndMap;
   return std::string(out.c_str()) + "\n";

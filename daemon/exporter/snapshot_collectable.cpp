@@ -8,6 +8,7 @@
 #include "exporter/render_flows.hpp"
 #include "exporter/render_tcp_events.hpp"
 #include "exporter/render_tcp_latency.hpp"
+#include "exporter/render_threats.hpp"
 
 namespace pktlens::exporter {
 
@@ -52,6 +53,7 @@ std::vector<prometheus::MetricFamily> SnapshotCollectable::Collect() const {
                         s.tcp_events.retransmits_on ? &s.tcp_events.flow_retransmits : nullptr));
     append(out, render_tcp_events(s.tcp_events, state->ifindex_names));
     append(out, render_tcp_latency(s, state->slot_names));
+    append(out, render_threats(s.threats));
   }
   append(out, render_self(state->self, version_));
   return out;

@@ -27,6 +27,8 @@ bpf::ObjectOptions object_options(const config::Config& c, const std::string& pi
   o.flow_inserts_per_window = config::flow_inserts_per_window(c.flows);
   o.flow_window_ns =
       std::chrono::duration_cast<std::chrono::nanoseconds>(config::kFlowAdmissionWindow).count();
+  o.syn = c.threats.syn_flood.enabled;
+  o.max_syn_dests = c.threats.syn_flood.max_entries;
   o.pin_dir = pin_dir;
   return o;
 }
@@ -55,6 +57,14 @@ collector::FlowTableOptions flow_options(const config::Config& c) {
   return o;
 }
 
+collector::ThreatOptions threat_options(const config::Config& c) {
+  collector::ThreatOptions o;
+  o.syn_top_k = c.threats.syn_flood.top_k;
+  // Completions come from the server-role handshake tracking at TC.
+  o.handshakes_counted = c.latency.handshake && c.attach == config::AttachMode::tc;
+  return o;
+}
+
 std::string join(const std::vector<std::string>& v) {
   std::string s;
   for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
@@ -70,7 +80,8 @@ Daemon::Daemon(const config::Config& cfg, const DaemonOptions& o)
       object_(object_options(cfg, o.pin_dir)),
       registry_(object_.skel()),
       collectable_(std::make_shared<exporter::SnapshotCollectable>(o.version)),
-      loader_(object_.skel(), registry_, loader_options(cfg)) {
+      loader_(object_.skel(), registry_, loader_options(cfg)),
+      threats_(object_.skel(), threat_options(cfg)) {
   if (cfg.loss.drops || cfg.loss.retransmits || cfg.latency.srtt) {
     events_.emplace(events_options(cfg, o.pin_dir));
     events_reader_.emplace(*events_);
@@ -159,6 +170,7 @@ bool Daemon::collect() {
           st.full_pass ? " (full pass)" : "", fill.ratio() * 100, fill.rebuilt ? ", rebuilt" : "");
     }
     if (events_reader_) events_reader_->read(*snap);  // after the top-K flows
+    threats_.collect(*snap);
     last_flows_ = snap->flow_table_entries;
   } catch (const std::exception& e) {
     ok = false;
@@ -205,6 +217,7 @@ void Daemon::apply(const config::Config& next) {
   if (next.flows != cfg_.flows) restart.push_back("flows");
   if (next.latency != cfg_.latency) restart.push_back("latency");
   if (next.loss != cfg_.loss) restart.push_back("loss");
+  if (next.threats != cfg_.threats) restart.push_back("threats");
   if (!restart.empty())
     spdlog::warn(
         "reload: {} changed; that takes effect after a restart (systemctl restart "

@@ -18,6 +18,7 @@
 #include "bpf/tcp_events.hpp"
 #include "collector/flow_table.hpp"
 #include "collector/tcp_events_reader.hpp"
+#include "collector/threats.hpp"
 #include "config/config.hpp"
 #include "exporter/http_server.hpp"
 #include "exporter/snapshot_collectable.hpp"
@@ -65,6 +66,7 @@ class Daemon {
   std::unique_ptr<exporter::HttpServer> http_;
   std::optional<collector::FlowTable> flows_;
   bpf::Loader loader_;
+  collector::ThreatCollector threats_;
   exporter::SelfStats self_;
   std::shared_ptr<const collector::Snapshot> last_good_;
   size_t last_flows_ = 0;

@@ -40,6 +40,8 @@ bpf::ObjectOptions object_options(const DataplaneOptions& o) {
   b.handshake = o.handshake;
   b.rtt = o.rtt;
   b.handshake_timeout_ns = o.handshake_timeout_ns;
+  b.syn = o.syn;
+  b.max_syn_dests = o.max_syn_dests;
   return b;
 }
 

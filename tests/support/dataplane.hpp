@@ -55,6 +55,8 @@ struct DataplaneOptions {
   bool handshake = true;
   bool rtt = true;
   uint64_t handshake_timeout_ns = PKTLENS_DEFAULT_HS_TIMEOUT_NS;
+  bool syn = true;
+  uint32_t max_syn_dests = 1024;
 };
 
 struct RunOptions {

@@ -63,6 +63,7 @@ Config everything_changed() {
   c.vlans = {.enabled = false, .max_entries = 64};
   c.latency = {.handshake = false, .rtt = false, .srtt = false};
   c.loss = {.retransmits = false, .drops = false};
+  c.threats.syn_flood = {.enabled = false, .max_entries = 64, .top_k = 1000};
   c.log_level = LogLevel::off;
   return c;
 }
@@ -89,6 +90,9 @@ TEST_CASE("the defaults are the documented ones", "[config]") {
   CHECK(c.latency.srtt);
   CHECK(c.loss.retransmits);
   CHECK(c.loss.drops);
+  CHECK(c.threats.syn_flood.enabled);
+  CHECK(c.threats.syn_flood.max_entries == 16384);
+  CHECK(c.threats.syn_flood.top_k == 20);
   CHECK(c.log_level == LogLevel::info);
 }
 
@@ -98,6 +102,8 @@ TEST_CASE("the config defaults are the data plane's defaults", "[config]") {
   CHECK(c.vlans.max_entries == PKTLENS_DEFAULT_MAX_VLANS);
   CHECK(c.flows.enabled == (cfg_flows != 0));
   CHECK(c.vlans.enabled == (cfg_vlans != 0));
+  CHECK(c.threats.syn_flood.max_entries == PKTLENS_DEFAULT_MAX_SYN_DESTS);
+  CHECK(c.threats.syn_flood.enabled == (cfg_syn != 0));
   CHECK(static_cast<std::uint64_t>(std::chrono::nanoseconds(kFlowAdmissionWindow).count()) ==
         cfg_flow_window_ns);
   CHECK(flow_inserts_per_window(c.flows) == cfg_flow_inserts_per_window);
@@ -111,7 +117,9 @@ TEST_CASE("empty text, comments only or an empty document give the defaults", "[
 }
 
 TEST_CASE("empty sections give their defaults", "[config]") {
-  CHECK(load_config_string("flows: {}\nvlans: {}\nlatency: {}\nloss: {}\n", "t") == Config{});
+  CHECK(load_config_string("flows: {}\nvlans: {}\nlatency: {}\nloss: {}\nthreats: {}\n", "t") ==
+        Config{});
+  CHECK(load_config_string("threats:\n  syn_flood: {}\n", "t") == Config{});
 }
 
 TEST_CASE("the shipped config/pktlens.yaml is the built-in default", "[config]") {
@@ -157,6 +165,7 @@ TEST_CASE("the shipped file sets every key, each with a comment", "[config]") {
             "enabled",    "max_entries", "top_k",       "idle_timeout", "max_new_per_second",
             "vlans",      "enabled",     "max_entries", "latency",      "handshake",
             "rtt",        "srtt",        "loss",        "retransmits",  "drops",
+            "threats",    "syn_flood",   "enabled",     "max_entries",  "top_k",
             "log_level"});
 }
 
@@ -182,6 +191,11 @@ latency:
 loss:
   retransmits: false
   drops: false
+threats:
+  syn_flood:
+    enabled: false
+    max_entries: 64
+    top_k: 1000
 log_level: off
 )";
 
@@ -211,6 +225,11 @@ latency:
 loss:
   retransmits: true
   drops: true
+threats:
+  syn_flood:
+    enabled: true
+    max_entries: 16384
+    top_k: 20
 log_level: info
 )");
   CHECK(to_yaml(everything_changed()) == kEverythingChangedYaml);

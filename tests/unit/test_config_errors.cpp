@@ -27,7 +27,7 @@ void check(std::initializer_list<Case> cases) {
 // The "(expected ...)" of each key, spelt out once.
 const std::string kRootKeys =
     "(expected one of: interfaces, attach, listen, interval, flows, vlans, latency, loss, "
-    "log_level)";
+    "threats, log_level)";
 const std::string kFlowKeys =
     "(expected one of: enabled, max_entries, top_k, idle_timeout, max_new_per_second)";
 const std::string kFlowsMapping =
@@ -71,7 +71,7 @@ TEST_CASE("YAML syntax errors carry yaml-cpp's position and words", "[config][er
 TEST_CASE("the document must be one mapping", "[config][errors]") {
   const std::string keys =
       "(expected a mapping with the keys interfaces, attach, listen, interval, flows, vlans, "
-      "latency, loss, log_level)";
+      "latency, loss, threats, log_level)";
   check({
       {"- eth0\n- eth1\n", "1:1: the document is a list " + keys},
       {"eth0\n", "1:1: the document is 'eth0' " + keys},
@@ -401,5 +401,27 @@ TEST_CASE("latency and loss switches: types, unknown keys, nulls", "[config][err
       {"drops: false\n", "1:1: unknown key 'drops', it belongs under loss " + kRootKeys},
       {"latency: {rtt: true, rtt: false}\n",
        "1:22: duplicate key 'rtt' in latency, first given at 1:11 (expected each key once)"},
+  });
+}
+
+TEST_CASE("threat signals: ranges, types, unknown keys", "[config][errors]") {
+  const std::string entries = "(expected an integer from 64 to 1048576)";
+  const std::string top_k = "(expected an integer from 1 to 1000)";
+  check({
+      {"threats:\n  syn_flood:\n    max_entries: 63\n",
+       "3:18: threats.syn_flood.max_entries: '63' is out of range " + entries},
+      {"threats:\n  syn_flood:\n    max_entries: 1048577\n",
+       "3:18: threats.syn_flood.max_entries: '1048577' is out of range " + entries},
+      {"threats:\n  syn_flood:\n    top_k: 1001\n",
+       "3:12: threats.syn_flood.top_k: '1001' is out of range " + top_k},
+      {"threats:\n  syn_flood:\n    enabled: yes\n",
+       "3:14: threats.syn_flood.enabled: 'yes' is not a boolean " + kBool},
+      {"threats:\n  syn_flood: true\n",
+       "2:14: threats.syn_flood: got 'true' (expected a mapping with the keys enabled, "
+       "max_entries, top_k)"},
+      {"threats:\n  synflood: {}\n",
+       "2:3: unknown key 'synflood' in threats, did you mean 'syn_flood'? (expected one of: "
+       "syn_flood)"},
+      {"syn_flood: {}\n", "1:1: unknown key 'syn_flood', it belongs under threats " + kRootKeys},
   });
 }

@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * Threat signals, counted on ingress only (docs/architecture.md, "Threat
+ * signals"). Each is behind its own .rodata switch and touches its map only
+ * for the packets it concerns, so an established TCP segment pays a flag
+ * test and nothing else:
+ *  - SYN flood: SYNs received per destination address and port
+ *    (pktlens_syn); handshakes completed there are added by
+ *    lib/tcp_latency.h when our SYN-ACK is acked. Keyed by destination
+ *    only: a flood from spoofed sources against one service touches one
+ *    entry, never an insert per packet.
+ */
+#ifndef PKTLENS_LIB_THREATS_H
+#define PKTLENS_LIB_THREATS_H
+
+#include "../maps.h"
+#include "config.h"
+#include "meta.h"
+
+#ifndef EEXIST
+#define EEXIST 17
+#endif
+
+/* This CPU's counters of (family, dst, dport), created when missing; NULL
+ * only when the map refuses the insert. */
+static __always_inline struct pktlens_syn_val *
+syn_entry(const struct pktlens_syn_key *k)
+{
+	struct pktlens_syn_val *v, init = {};
+	long err;
+
+	v = bpf_map_lookup_elem(&pktlens_syn, k);
+	if (v)
+		return v;
+	err = bpf_map_update_elem(&pktlens_syn, k, &init, BPF_NOEXIST);
+	if (err && err != -EEXIST)
+		return 0;
+	return bpf_map_lookup_elem(&pktlens_syn, k);
+}
+
+/* A SYN without ACK arriving: one more attempt on (dst, dport). The same
+ * definition as tcp_flags[syn] of the interface counters. */
+static __always_inline void count_syn(const struct pkt_meta *m)
+{
+	struct pktlens_syn_key k = {};
+	struct pktlens_syn_val *v;
+
+	k.family = m->key.family;
+	k.dport = m->key.dport;
+	__builtin_memcpy(k.dst, m->key.dst, 16);
+	v = syn_entry(&k);
+	if (v)
+		v->syns++;
+}
+
+/* A server handshake completed on our laddr:lport (lib/tcp_latency.h). */
+static __always_inline void count_handshake_done(__u8 family, const __u8 *laddr,
+						 __u16 lport)
+{
+	struct pktlens_syn_key k = {};
+	struct pktlens_syn_val *v;
+
+	k.family = family;
+	k.dport = lport;
+	__builtin_memcpy(k.dst, laddr, 16);
+	v = syn_entry(&k);
+	if (v)
+		v->handshakes++;
+}
+
+/* Called by every hook for ingress frames, after account(). */
+static __always_inline void threats_ingress(const struct pkt_meta *m)
+{
+	if (cfg_syn && (m->tcp_flags & (PKTLENS_TCP_SYN | PKTLENS_TCP_ACK)) ==
+			       PKTLENS_TCP_SYN)
+		count_syn(m);
+}
+
+#endif

@@ -1,0 +1,32 @@
+// SPDX-License-Identifier: Apache-2.0
+// The pure part of the threat collection (collector/threats.hpp): interval
+// deltas and top-K ranking of map contents already summed over CPUs, so
+// it is unit-testable without a kernel.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <tuple>
+#include <vector>
+
+#include "collector/snapshot.hpp"
+
+namespace pktlens::collector {
+
+// (family, dst, dport): the key of pktlens_syn, in ranking tie-break order.
+using SynKey = std::tuple<uint8_t, std::array<uint8_t, 16>, uint16_t>;
+struct SynCounts {
+  uint64_t syns = 0;
+  uint64_t handshakes = 0;
+};
+
+// Pure, for tests: every key of `cur` with its interval against `prev`
+// (absent, or a counter went down after an LRU eviction: the current
+// values count in full; no `prev` at all: deltas 0), ranked by syns_delta
+// descending, then syns descending, then key; the first k.
+std::vector<SynDest> rank_syn(const std::map<SynKey, SynCounts>& cur,
+                              const std::map<SynKey, SynCounts>* prev, size_t k);
+
+}  // namespace pktlens::collector

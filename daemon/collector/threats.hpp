@@ -1,0 +1,39 @@
+// SPDX-License-Identifier: Apache-2.0
+// Threat signals (bpf/lib/threats.h) into Snapshot::threats: each cycle
+// reads the threat maps, takes the difference with the previous cycle and
+// keeps the top-K. Holds the previous cycle's counters, nothing else.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+
+#include "collector/snapshot.hpp"
+#include "collector/threat_rank.hpp"
+
+struct pktlens_bpf;
+
+namespace pktlens::collector {
+
+struct ThreatOptions {
+  size_t syn_top_k = 20;
+  // Whether the data plane counts completed handshakes: TC attachment with
+  // handshake tracking on. Off: only SYNs are reported.
+  bool handshakes_counted = true;
+};
+
+class ThreatCollector {
+ public:
+  ThreatCollector(pktlens_bpf* skel, const ThreatOptions& o);
+
+  // Fills s.threats. Throws std::system_error on map errors.
+  void collect(Snapshot& s);
+
+ private:
+  pktlens_bpf* skel_;
+  ThreatOptions opts_;
+  bool first_ = true;
+  std::map<SynKey, SynCounts> prev_syn_;
+};
+
+}  // namespace pktlens::collector

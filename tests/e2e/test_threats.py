@@ -1,0 +1,169 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
+"""End-to-end tests of the threat signals pktlensd counts on ingress
+(docs/metrics.md, "Threat signals"). Same harness as test_e2e.py
+(e2e_support.py).
+
+    sudo /usr/bin/python3 tests/e2e/test_threats.py build/daemon/pktlensd -k syn_flood
+
+Spoofed sources are taken from 198.19.0.0/16: A has no route to them, so
+its SYN-ACKs to them are never sent and nothing leaves the namespaces.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import struct
+import sys
+import threading
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import test_e2e as base  # noqa: E402
+from e2e_support import (  # noqa: E402
+    Metrics, Net, Pktlensd, Sender, in_netns, new_pin_dir, promtool_check, scrape, wait_until,
+    write_config,
+)
+
+from scapy.layers.inet import IP, TCP  # noqa: E402
+from scapy.layers.l2 import Ether  # noqa: E402
+
+PORT = 19588
+IF = Net.IF_A
+LISTEN_PORT = 7300
+
+
+def config() -> str:
+    return write_config(
+        f"interfaces: [{IF}]\n"
+        "attach: tc\n"
+        f'listen: "127.0.0.1:{PORT}"\n'
+        "interval: 1s\n"
+        "log_level: info\n")
+
+
+def spoofed_syns(n: int, dport: int) -> list[bytes]:
+    """n SYNs from B's link to A:dport, each from its own source address and
+    port in 198.19.0.0/16."""
+    frames = []
+    for i in range(n):
+        src = f"198.19.{(i >> 8) & 0xff}.{i & 0xff}"
+        frames.append(bytes(Ether(src=Net.MAC_B, dst=Net.MAC_A) /
+                            IP(src=src, dst=Net.A4) /
+                            TCP(sport=1024 + i % 60000, dport=dport, flags="S", seq=i)))
+    return frames
+
+
+class Threats(unittest.TestCase):
+    maxDiff = None
+
+    def setUp(self) -> None:
+        self.net = Net()
+        self.addCleanup(self.net.teardown)
+        self.net.setup()
+        pin = new_pin_dir()
+        self.addCleanup(lambda: shutil.rmtree(pin, ignore_errors=True))
+        self.d = Pktlensd(base.PKTLENSD, self.net.a, config(), pin)
+        self.addCleanup(self.d.close)
+        try:
+            self.d.wait_ready()
+        except AssertionError as e:
+            raise AssertionError(f"{e}\npktlensd log:\n{self.d.log()}") from None
+
+    def collections(self, n: int = 2) -> None:
+        start = len(self.d.notify.snapshot())
+        wait_until(lambda: sum(1 for m in self.d.notify.snapshot()[start:] if m.startswith("STATUS=")) >= n
+                   or not self.d.alive(), 30, what=f"{n} collections")
+        self.assertTrue(self.d.alive(), f"pktlensd exited; log:\n{self.d.log()}")
+
+    def scrape(self) -> Metrics:
+        return Metrics(scrape(self.net.a, PORT))
+
+    def listener(self, port: int) -> socket.socket:
+        with in_netns(self.net.a):
+            srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.addCleanup(srv.close)
+        srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        srv.bind((Net.A4, port))
+        srv.listen(64)
+        return srv
+
+    def connect_from_b(self, port: int, n: int, srv: socket.socket) -> None:
+        """n real connections B -> A:port, each accepted and reset."""
+        for _ in range(n):
+            with in_netns(self.net.b):
+                c = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            with c:
+                c.settimeout(5)
+                c.connect((Net.A4, port))
+                srv.settimeout(5)
+                conn, _ = srv.accept()
+                conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                conn.close()
+
+    # -- SYN flood -----------------------------------------------------------------
+
+    def test_syn_flood(self) -> None:
+        """5000 SYNs from spoofed sources to a listening port of A, then 5
+        real connections: exactly 5005 SYNs and 5 completed handshakes on
+        (A, port); half-open SYNs show while the flood lasts and go back to
+        0 after it."""
+        n_flood, n_real = 5000, 5
+        srv = self.listener(LISTEN_PORT)
+        self.net.wait_quiet()
+        self.collections(2)
+        labels = {"dst": Net.A4, "dport": str(LISTEN_PORT)}
+        before = self.scrape()
+        self.assertEqual(before.get("pktlens_tcp_syn_received_total", **labels), 0)
+
+        frames = spoofed_syns(n_flood, LISTEN_PORT)
+        half_open: list[float] = []
+        done = threading.Event()
+
+        def watch() -> None:
+            # Scrapes while the flood runs and a little after: some interval
+            # holds flood SYNs that no handshake completed.
+            while not done.is_set():
+                half_open.append(self.scrape().get("pktlens_syn_half_open", **labels))
+                time.sleep(0.2)
+
+        watcher = threading.Thread(target=watch, daemon=True)
+        watcher.start()
+        sender = Sender(self.net.b, Net.IF_B)
+        try:
+            # In bursts over about 2.5 s, so that collections fall inside it.
+            for i in range(0, n_flood, 500):
+                sender.send(frames[i:i + 500])
+                time.sleep(0.25)
+        finally:
+            sender.close()
+        self.collections(2)
+        done.set()
+        watcher.join(10)
+
+        self.connect_from_b(LISTEN_PORT, n_real, srv)
+        self.collections(2)
+        m = self.scrape()
+        self.assertEqual(m.get("pktlens_tcp_syn_received_total", **labels), n_flood + n_real,
+                         f"SYNs to {Net.A4}:{LISTEN_PORT}")
+        self.assertEqual(m.get("pktlens_tcp_handshakes_completed_total", **labels), n_real)
+        self.assertGreater(max(half_open, default=0), 0, "half-open SYNs during the flood")
+        self.assertLessEqual(max(half_open, default=0), n_flood)
+        # A quiet interval after: nothing half-open.
+        self.assertEqual(m.get("pktlens_syn_half_open", **labels), 0)
+        # The interface's own SYN counter agrees (nothing else sent SYNs to A).
+        self.assertEqual(m.get("pktlens_tcp_flags_total", interface=IF, dir="ingress", flag="syn")
+                         - before.get("pktlens_tcp_flags_total", interface=IF, dir="ingress", flag="syn"),
+                         n_flood + n_real)
+        # One destination only: a spoofed flood makes no per-source series.
+        self.assertEqual(len(m.series("pktlens_tcp_syn_received_total")), 1)
+        p = promtool_check(m.text)
+        self.assertEqual((p.returncode, p.stdout + p.stderr), (0, ""), "promtool check metrics")
+
+
+if __name__ == "__main__":
+    base.main()  # argument handling of test_e2e.py; runs the tests of this module

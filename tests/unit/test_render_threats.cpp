@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: Apache-2.0
+// Threat signals -> pktlens_tcp_syn_received_total,
+// pktlens_tcp_handshakes_completed_total, pktlens_syn_half_open: exact
+// exposition text, switched-off signals absent, promtool clean; and the
+// collector's pure ranking (rank_syn).
+#include <catch2/catch.hpp>
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include "collector/threat_rank.hpp"
+#include "exporter/render_threats.hpp"
+#include "exposition.hpp"
+
+using namespace pktlens;
+using test::serialize;
+
+namespace {
+
+std::array<uint8_t, 16> addr4(uint8_t a, uint8_t b, uint8_t c, uint8_t d) { return {a, b, c, d}; }
+
+collector::ThreatSignals sample() {
+  collector::ThreatSignals t;
+  t.syn_on = t.handshakes_on = true;
+  t.top_syn = {
+      {.family = 4,
+       .dst = addr4(198, 18, 0, 1),
+       .dport = 443,
+       .syns = 5010,
+       .handshakes = 12,
+       .syns_delta = 5000,
+       .handshakes_delta = 2},
+      // More completed than SYNs in the interval (handshakes of SYNs from the
+      // interval before): half-open is 0, never negative.
+      {.family = 6,
+       .dst = {0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1},
+       .dport = 22,
+       .syns = 7,
+       .handshakes = 7,
+       .syns_delta = 1,
+       .handshakes_delta = 3},
+  };
+  return t;
+}
+
+// clang-format off
+const char* const kGolden = R"(# HELP pktlens_tcp_syn_received_total TCP SYNs without ACK received (ingress), per destination address and port; the top-K destinations by SYNs in the last interval.
+# TYPE pktlens_tcp_syn_received_total counter
+pktlens_tcp_syn_received_total{dst="198.18.0.1",dport="443"} 5010
+pktlens_tcp_syn_received_total{dst="fd00::1",dport="22"} 7
+# HELP pktlens_tcp_handshakes_completed_total TCP handshakes completed as server: the peer acked our SYN-ACK (TC, with handshake tracking); same destinations as pktlens_tcp_syn_received_total.
+# TYPE pktlens_tcp_handshakes_completed_total counter
+pktlens_tcp_handshakes_completed_total{dst="198.18.0.1",dport="443"} 12
+pktlens_tcp_handshakes_completed_total{dst="fd00::1",dport="22"} 7
+# HELP pktlens_syn_half_open SYNs received minus handshakes completed in the last interval (floor 0), per destination address and port.
+# TYPE pktlens_syn_half_open gauge
+pktlens_syn_half_open{dst="198.18.0.1",dport="443"} 4998
+pktlens_syn_half_open{dst="fd00::1",dport="22"} 0
+)";
+// clang-format on
+
+}  // namespace
+
+TEST_CASE("threats: SYN families, exact text", "[render][threats]") {
+  const std::string text = serialize(exporter::render_threats(sample()));
+  CHECK(text == kGolden);
+  const auto [rc, out] = test::promtool_check(text);
+  CHECK(rc == 0);
+  CHECK(out.empty());
+}
+
+TEST_CASE("threats: without handshake counting only SYNs; switched off nothing",
+          "[render][threats]") {
+  auto t = sample();
+  t.handshakes_on = false;
+  const std::string text = serialize(exporter::render_threats(t));
+  CHECK(text.find("pktlens_tcp_syn_received_total{") != std::string::npos);
+  CHECK(text.find("pktlens_tcp_handshakes_completed_total") == std::string::npos);
+  CHECK(text.find("pktlens_syn_half_open") == std::string::npos);
+  t.syn_on = false;
+  CHECK(exporter::render_threats(t).empty());
+  CHECK(exporter::render_threats(collector::ThreatSignals{}).empty());
+}
+
+TEST_CASE("threats: SYN ranking by the interval, then total, then key", "[threats]") {
+  using collector::SynCounts;
+  using collector::SynKey;
+  const auto k = [](uint8_t last, uint16_t port) { return SynKey{4, addr4(10, 0, 0, last), port}; };
+  const std::map<SynKey, SynCounts> prev{
+      {k(1, 80), {100, 90}}, {k(2, 80), {10, 10}}, {k(3, 80), {500, 0}}};
+  const std::map<SynKey, SynCounts> cur{
+      {k(1, 80), {130, 100}},  // +30, +10
+      {k(2, 80), {40, 10}},    // +30, total lower than k(1)
+      {k(3, 80), {5, 1}},      // went down: re-created, counts in full
+      {k(4, 80), {30, 0}},     // new: counts in full, ties k(1) on delta
+      {k(5, 80), {0, 0}}};
+
+  const auto top = collector::rank_syn(cur, &prev, 4);
+  REQUIRE(top.size() == 4);
+  CHECK(top[0].dst[3] == 1);
+  CHECK(top[0].syns_delta == 30);
+  CHECK(top[0].handshakes_delta == 10);
+  CHECK(top[0].half_open() == 20);
+  CHECK(top[1].dst[3] == 2);
+  CHECK(top[2].dst[3] == 4);
+  CHECK(top[2].syns_delta == 30);
+  CHECK(top[3].dst[3] == 3);
+  CHECK(top[3].syns_delta == 5);
+  CHECK(top[3].handshakes_delta == 1);
+
+  // No previous cycle: every delta 0, ranked by totals.
+  const auto first = collector::rank_syn(cur, nullptr, 10);
+  REQUIRE(first.size() == 5);
+  CHECK(first[0].dst[3] == 1);
+  CHECK(first[0].syns_delta == 0);
+  CHECK(first[4].dst[3] == 5);
+  CHECK(collector::rank_syn(cur, &prev, 0).empty());
+}
