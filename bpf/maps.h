@@ -124,6 +124,21 @@ struct {
 	__type(value, struct pktlens_syn_val);
 } pktlens_syn SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_PERCPU_HASH);
+	__uint(max_entries, PKTLENS_DEFAULT_MAX_ICMP_DESTS);
+	__type(key, struct pktlens_addr_key);
+	__type(value, __u64);
+} pktlens_icmp_echo SEC(".maps");
+
+/* The loader shrinks it to 1 entry when cfg_udp_ports is off. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, PKTLENS_UDP_PORTS);
+	__type(key, __u32); /* destination port */
+	__type(value, __u64);
+} pktlens_udp_ports SEC(".maps");
+
 /* clang-format on */
 
 #endif

@@ -308,4 +308,18 @@ struct pktlens_syn_val {
 
 #define PKTLENS_DEFAULT_MAX_SYN_DESTS 16384
 
+/* pktlens_icmp_echo (LRU_PERCPU_HASH): ICMP echo requests (ICMPv6 type
+ * 128 for IPv6) received, per destination address; value: packets. */
+struct pktlens_addr_key {
+	__u8 family; /* 4 or 6 */
+	__u8 _pad[3];
+	__u8 addr[16]; /* network byte order; IPv4 in the first 4 bytes */
+};
+
+#define PKTLENS_DEFAULT_MAX_ICMP_DESTS 4096
+
+/* pktlens_udp_ports (PERCPU_ARRAY, index destination port): UDP datagrams
+ * received whose header holds the ports. */
+#define PKTLENS_UDP_PORTS 65536
+
 #endif /* PKTLENS_ABI_H */

@@ -36,5 +36,9 @@ const volatile __u8 cfg_rtt = 1;
 /* Threat signals (lib/threats.h), ingress only. cfg_syn: SYNs received and
  * handshakes completed per destination address and port (pktlens_syn). */
 const volatile __u8 cfg_syn = 1;
+/* ICMP echo requests per destination address (pktlens_icmp_echo). */
+const volatile __u8 cfg_icmp_echo = 1;
+/* UDP datagrams per destination port (pktlens_udp_ports). */
+const volatile __u8 cfg_udp_ports = 1;
 
 #endif

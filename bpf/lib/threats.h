@@ -9,6 +9,9 @@
  *    lib/tcp_latency.h when our SYN-ACK is acked. Keyed by destination
  *    only: a flood from spoofed sources against one service touches one
  *    entry, never an insert per packet.
+ *  - ICMP echo requests per destination address (pktlens_icmp_echo), and
+ *    UDP datagrams per destination port (pktlens_udp_ports, an array: no
+ *    insert ever).
  */
 #ifndef PKTLENS_LIB_THREATS_H
 #define PKTLENS_LIB_THREATS_H
@@ -68,12 +71,62 @@ static __always_inline void count_handshake_done(__u8 family, const __u8 *laddr,
 		v->handshakes++;
 }
 
+/* An ICMP echo request (ICMPv6 128) to the frame's destination. */
+static __always_inline void count_icmp_echo(const struct pkt_meta *m)
+{
+	struct pktlens_addr_key k = {};
+	__u64 *v, one = 1;
+	long err;
+
+	k.family = m->key.family;
+	__builtin_memcpy(k.addr, m->key.dst, 16);
+	v = bpf_map_lookup_elem(&pktlens_icmp_echo, &k);
+	if (v) {
+		(*v)++;
+		return;
+	}
+	err = bpf_map_update_elem(&pktlens_icmp_echo, &k, &one, BPF_NOEXIST);
+	if (err == -EEXIST) {
+		/* Another CPU created it: this CPU's value is still 0. */
+		v = bpf_map_lookup_elem(&pktlens_icmp_echo, &k);
+		if (v)
+			(*v)++;
+	}
+}
+
+static __always_inline void count_udp_port(__u16 dport)
+{
+	__u32 i = dport;
+	__u64 *v = bpf_map_lookup_elem(&pktlens_udp_ports, &i);
+
+	if (v)
+		(*v)++;
+}
+
 /* Called by every hook for ingress frames, after account(). */
 static __always_inline void threats_ingress(const struct pkt_meta *m)
 {
-	if (cfg_syn && (m->tcp_flags & (PKTLENS_TCP_SYN | PKTLENS_TCP_ACK)) ==
-			       PKTLENS_TCP_SYN)
-		count_syn(m);
+	switch (m->l4) {
+	case PKTLENS_L4_TCP:
+		if (cfg_syn &&
+		    (m->tcp_flags & (PKTLENS_TCP_SYN | PKTLENS_TCP_ACK)) ==
+			    PKTLENS_TCP_SYN)
+			count_syn(m);
+		break;
+	case PKTLENS_L4_UDP:
+		if (cfg_udp_ports && m->udp_ports)
+			count_udp_port(m->key.dport);
+		break;
+	case PKTLENS_L4_ICMP:
+		/* key.sport is the ICMP type; 0 without an ICMP header. */
+		if (cfg_icmp_echo && m->key.sport == 8)
+			count_icmp_echo(m);
+		break;
+	case PKTLENS_L4_ICMPV6:
+		if (cfg_icmp_echo && m->key.sport == 128)
+			count_icmp_echo(m);
+		break;
+	}
 }
 
 #endif

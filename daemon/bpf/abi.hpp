@@ -36,6 +36,8 @@ static_assert(sizeof(pktlens_tcp_lat) == (3 * (PKTLENS_LAT_BUCKETS + 2) + 2) * 8
 static_assert(sizeof(pktlens_syn_key) == 20);
 static_assert(offsetof(pktlens_syn_key, dst) == 4);
 static_assert(sizeof(pktlens_syn_val) == 16);
+static_assert(sizeof(pktlens_addr_key) == 20);
+static_assert(offsetof(pktlens_addr_key, addr) == 4);
 
 inline constexpr std::array<std::string_view, PKTLENS_DIR_MAX> kDirNames{"ingress", "egress"};
 inline constexpr std::array<std::string_view, PKTLENS_HS_ROLES> kRoleNames{"client", "server"};

@@ -46,6 +46,8 @@ Object::Object(const ObjectOptions& o) : skel_(pktlens_bpf::open()) {
   s->rodata->cfg_rtt = o.rtt;
   s->rodata->cfg_handshake_timeout_ns = o.handshake_timeout_ns;
   s->rodata->cfg_syn = o.syn;
+  s->rodata->cfg_icmp_echo = o.icmp_echo;
+  s->rodata->cfg_udp_ports = o.udp_ports;
 
   check(bpf_map__set_max_entries(s->maps.pktlens_ifaces, o.ifindex_array), "sizing pktlens_ifaces");
   check(bpf_map__set_max_entries(s->maps.pktlens_ifaces_hi, o.max_slots),
@@ -59,6 +61,10 @@ Object::Object(const ObjectOptions& o) : skel_(pktlens_bpf::open()) {
   check(bpf_map__set_max_entries(s->maps.pktlens_hs_timeouts, o.max_slots * PKTLENS_HS_ROLES),
         "sizing pktlens_hs_timeouts");
   check(bpf_map__set_max_entries(s->maps.pktlens_syn, o.max_syn_dests), "sizing pktlens_syn");
+  check(bpf_map__set_max_entries(s->maps.pktlens_icmp_echo, o.max_icmp_dests),
+        "sizing pktlens_icmp_echo");
+  check(bpf_map__set_max_entries(s->maps.pktlens_udp_ports, o.udp_ports ? PKTLENS_UDP_PORTS : 1),
+        "sizing pktlens_udp_ports");
   if (o.no_common_lru)
     check(bpf_map__set_map_flags(s->maps.pktlens_flows,
                                  bpf_map__map_flags(s->maps.pktlens_flows) | BPF_F_NO_COMMON_LRU),

@@ -41,6 +41,12 @@ struct ObjectOptions {
   // max_syn_dests entries (LRU).
   bool syn = true;
   uint32_t max_syn_dests = PKTLENS_DEFAULT_MAX_SYN_DESTS;
+  // ICMP echo requests per destination address (table of max_icmp_dests,
+  // LRU) and UDP datagrams per destination port (an array of 65536 per
+  // CPU, shrunk to one entry when off).
+  bool icmp_echo = true;
+  uint32_t max_icmp_dests = PKTLENS_DEFAULT_MAX_ICMP_DESTS;
+  bool udp_ports = true;
   // Directory on a bpffs where maps are pinned; empty: no pinning (tests).
   std::string pin_dir;
 };

@@ -135,6 +135,25 @@ struct SynDest {
   bool operator==(const SynDest&) const = default;
 };
 
+// A counter of one destination address (ICMP echo requests).
+struct AddrCount {
+  uint8_t family = 0;
+  std::array<uint8_t, 16> addr{};
+  uint64_t packets = 0;
+  uint64_t packets_delta = 0;
+
+  bool operator==(const AddrCount&) const = default;
+};
+
+// A counter of one destination port (UDP datagrams).
+struct PortCount {
+  uint16_t port = 0;
+  uint64_t packets = 0;
+  uint64_t packets_delta = 0;
+
+  bool operator==(const PortCount&) const = default;
+};
+
 struct ThreatSignals {
   // cfg_syn as loaded; handshakes_on: completions are counted too (TC with
   // handshake tracking), so handshakes and half_open mean something.
@@ -143,6 +162,12 @@ struct ThreatSignals {
   // Top-K destinations by syns_delta, then syns, then key.
   std::vector<SynDest> top_syn;
   size_t syn_table_entries = 0;
+  // cfg_icmp_echo / cfg_udp_ports as loaded; top-K by packets in the
+  // interval, then packets, then key; only keys with packets.
+  bool icmp_echo_on = false;
+  std::vector<AddrCount> top_icmp_echo;
+  bool udp_ports_on = false;
+  std::vector<PortCount> top_udp_ports;
 };
 
 struct Snapshot {

@@ -10,6 +10,33 @@ namespace {
 // The interval of one counter: a counter that went down was re-created.
 uint64_t delta(uint64_t cur, uint64_t prev) { return cur >= prev ? cur - prev : cur; }
 
+// Keys of `cur` with a non-zero count as (key, total, interval), ranked
+// by interval, then total descending, then key; the first k.
+template <typename Key>
+std::vector<std::tuple<Key, uint64_t, uint64_t>> rank_counts(const std::map<Key, uint64_t>& cur,
+                                                             const std::map<Key, uint64_t>* prev,
+                                                             size_t k) {
+  std::vector<std::tuple<Key, uint64_t, uint64_t>> all;
+  for (const auto& [key, n] : cur) {
+    if (n == 0) continue;
+    uint64_t d = 0;
+    if (prev) {
+      const auto it = prev->find(key);
+      d = it == prev->end() ? n : delta(n, it->second);
+    }
+    all.emplace_back(key, n, d);
+  }
+  const auto before = [](const auto& a, const auto& b) {
+    if (std::get<2>(a) != std::get<2>(b)) return std::get<2>(a) > std::get<2>(b);
+    if (std::get<1>(a) != std::get<1>(b)) return std::get<1>(a) > std::get<1>(b);
+    return std::get<0>(a) < std::get<0>(b);
+  };
+  const size_t n = std::min(k, all.size());
+  std::partial_sort(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(n), all.end(), before);
+  all.resize(n);
+  return all;
+}
+
 }  // namespace
 
 std::vector<SynDest> rank_syn(const std::map<SynKey, SynCounts>& cur,
@@ -41,6 +68,22 @@ std::vector<SynDest> rank_syn(const std::map<SynKey, SynCounts>& cur,
   std::partial_sort(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(n), all.end(), before);
   all.resize(n);
   return all;
+}
+
+std::vector<AddrCount> rank_addrs(const std::map<AddrKey, uint64_t>& cur,
+                                  const std::map<AddrKey, uint64_t>* prev, size_t k) {
+  std::vector<AddrCount> out;
+  for (const auto& [key, n, d] : rank_counts(cur, prev, k))
+    out.push_back({.family = key.first, .addr = key.second, .packets = n, .packets_delta = d});
+  return out;
+}
+
+std::vector<PortCount> rank_ports(const std::map<uint16_t, uint64_t>& cur,
+                                  const std::map<uint16_t, uint64_t>* prev, size_t k) {
+  std::vector<PortCount> out;
+  for (const auto& [port, n, d] : rank_counts(cur, prev, k))
+    out.push_back({.port = port, .packets = n, .packets_delta = d});
+  return out;
 }
 
 }  // namespace pktlens::collector

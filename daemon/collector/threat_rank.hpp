@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <map>
 #include <tuple>
+#include <utility>
 #include <vector>
 
 #include "collector/snapshot.hpp"
@@ -28,5 +29,13 @@ struct SynCounts {
 // descending, then syns descending, then key; the first k.
 std::vector<SynDest> rank_syn(const std::map<SynKey, SynCounts>& cur,
                               const std::map<SynKey, SynCounts>* prev, size_t k);
+
+// The same for one counter per key: ICMP echo requests by (family, dst),
+// UDP datagrams by destination port. Keys whose counter is 0 are left out.
+using AddrKey = std::pair<uint8_t, std::array<uint8_t, 16>>;
+std::vector<AddrCount> rank_addrs(const std::map<AddrKey, uint64_t>& cur,
+                                  const std::map<AddrKey, uint64_t>* prev, size_t k);
+std::vector<PortCount> rank_ports(const std::map<uint16_t, uint64_t>& cur,
+                                  const std::map<uint16_t, uint64_t>* prev, size_t k);
 
 }  // namespace pktlens::collector

@@ -11,6 +11,20 @@
 #include "collector/map_reader.hpp"
 
 namespace pktlens::collector {
+namespace {
+
+// A per-CPU u64 counter summed over CPUs.
+uint64_t sum_u64(const uint8_t* values, size_t stride, int cpus) {
+  uint64_t n = 0;
+  for (int cpu = 0; cpu < cpus; cpu++) {
+    uint64_t v;
+    std::memcpy(&v, values + static_cast<size_t>(cpu) * stride, sizeof v);
+    n += v;
+  }
+  return n;
+}
+
+}  // namespace
 
 ThreatCollector::ThreatCollector(pktlens_bpf* skel, const ThreatOptions& o)
     : skel_(skel), opts_(o) {}
@@ -43,6 +57,35 @@ void ThreatCollector::collect(Snapshot& s) {
     if (!t.handshakes_on)
       for (auto& d : t.top_syn) d.handshakes = d.handshakes_delta = 0;
     prev_syn_ = std::move(cur);
+  }
+  t.icmp_echo_on = skel_->rodata->cfg_icmp_echo != 0;
+  if (t.icmp_echo_on) {
+    std::map<AddrKey, uint64_t> cur;
+    read_percpu_map(
+        skel_->maps.pktlens_icmp_echo, [&] { cur.clear(); },
+        [&](const uint8_t* key, const uint8_t* values, size_t stride, int cpus) {
+          pktlens_addr_key k;
+          std::memcpy(&k, key, sizeof k);
+          AddrKey a{k.family, {}};
+          std::memcpy(a.second.data(), k.addr, a.second.size());
+          cur[a] = sum_u64(values, stride, cpus);
+        });
+    t.top_icmp_echo = rank_addrs(cur, first_ ? nullptr : &prev_icmp_, opts_.icmp_echo_top_k);
+    prev_icmp_ = std::move(cur);
+  }
+  t.udp_ports_on = skel_->rodata->cfg_udp_ports != 0;
+  if (t.udp_ports_on) {
+    std::map<uint16_t, uint64_t> cur;
+    read_percpu_map(
+        skel_->maps.pktlens_udp_ports, [&] { cur.clear(); },
+        [&](const uint8_t* key, const uint8_t* values, size_t stride, int cpus) {
+          uint32_t port;
+          std::memcpy(&port, key, sizeof port);
+          if (const uint64_t n = sum_u64(values, stride, cpus); n != 0 && port < PKTLENS_UDP_PORTS)
+            cur[static_cast<uint16_t>(port)] = n;
+        });
+    t.top_udp_ports = rank_ports(cur, first_ ? nullptr : &prev_udp_, opts_.udp_ports_top_k);
+    prev_udp_ = std::move(cur);
   }
   first_ = false;
 }

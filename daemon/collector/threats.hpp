@@ -20,6 +20,8 @@ struct ThreatOptions {
   // Whether the data plane counts completed handshakes: TC attachment with
   // handshake tracking on. Off: only SYNs are reported.
   bool handshakes_counted = true;
+  size_t icmp_echo_top_k = 20;
+  size_t udp_ports_top_k = 20;
 };
 
 class ThreatCollector {
@@ -34,6 +36,8 @@ class ThreatCollector {
   ThreatOptions opts_;
   bool first_ = true;
   std::map<SynKey, SynCounts> prev_syn_;
+  std::map<AddrKey, uint64_t> prev_icmp_;
+  std::map<uint16_t, uint64_t> prev_udp_;
 };
 
 }  // namespace pktlens::collector

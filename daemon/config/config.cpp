@@ -246,8 +246,30 @@ Config parse_document(const Source& src, const YAML::Node& root) {
          syn.top_k = u32(v, p, kExpectThreatTopK, 1, kMaxThreatTopK);
        }},
   };
+  IcmpEchoConfig& echo = cfg.threats.icmp_echo;
+  const std::vector<Field> echo_fields = {
+      {"enabled", kExpectBool, flag(echo.enabled)},
+      {"max_entries", kExpectThreatEntries,
+       [&](const YAML::Node& v, const std::string& p) {
+         echo.max_entries = u32(v, p, kExpectThreatEntries, kMinThreatEntries, kMaxThreatEntries);
+       }},
+      {"top_k", kExpectThreatTopK,
+       [&](const YAML::Node& v, const std::string& p) {
+         echo.top_k = u32(v, p, kExpectThreatTopK, 1, kMaxThreatTopK);
+       }},
+  };
+  UdpPortsConfig& udp = cfg.threats.udp_ports;
+  const std::vector<Field> udp_fields = {
+      {"enabled", kExpectBool, flag(udp.enabled)},
+      {"top_k", kExpectThreatTopK,
+       [&](const YAML::Node& v, const std::string& p) {
+         udp.top_k = u32(v, p, kExpectThreatTopK, 1, kMaxThreatTopK);
+       }},
+  };
   const std::vector<Field> threat_fields = {
       {"syn_flood", detail::mapping_expected(syn_fields), section(syn_fields)},
+      {"icmp_echo", detail::mapping_expected(echo_fields), section(echo_fields)},
+      {"udp_ports", detail::mapping_expected(udp_fields), section(udp_fields)},
   };
   const std::string expect_attach = enum_expected(detail::kAttachModes);
   const std::string expect_log_level = "one of " + enum_expected(detail::kLogLevels);

@@ -85,9 +85,28 @@ struct SynFloodConfig {
   bool operator==(const SynFloodConfig&) const = default;
 };
 
+// ICMP echo requests per destination address (threats.icmp_echo).
+struct IcmpEchoConfig {
+  bool enabled = true;               // cfg_icmp_echo
+  std::uint32_t max_entries = 4096;  // pktlens_icmp_echo max_entries
+  std::uint32_t top_k = 20;
+
+  bool operator==(const IcmpEchoConfig&) const = default;
+};
+
+// UDP datagrams per destination port (threats.udp_ports).
+struct UdpPortsConfig {
+  bool enabled = true;  // cfg_udp_ports
+  std::uint32_t top_k = 20;
+
+  bool operator==(const UdpPortsConfig&) const = default;
+};
+
 // Threat signals (docs/metrics.md, "Threat signals"); counted on ingress.
 struct ThreatsConfig {
   SynFloodConfig syn_flood;
+  IcmpEchoConfig icmp_echo;
+  UdpPortsConfig udp_ports;
 
   bool operator==(const ThreatsConfig&) const = default;
 };

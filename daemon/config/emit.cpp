@@ -78,6 +78,17 @@ std::string to_yaml(const Config& config) {
   out << YAML::Key << "max_entries" << YAML::Value << syn.max_entries;
   out << YAML::Key << "top_k" << YAML::Value << syn.top_k;
   out << YAML::EndMap;
+  const IcmpEchoConfig& echo = config.threats.icmp_echo;
+  out << YAML::Key << "icmp_echo" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "enabled" << YAML::Value << echo.enabled;
+  out << YAML::Key << "max_entries" << YAML::Value << echo.max_entries;
+  out << YAML::Key << "top_k" << YAML::Value << echo.top_k;
+  out << YAML::EndMap;
+  const UdpPortsConfig& udp = config.threats.udp_ports;
+  out << YAML::Key << "udp_ports" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "enabled" << YAML::Value << udp.enabled;
+  out << YAML::Key << "top_k" << YAML::Value << udp.top_k;
+  out << YAML::EndMap;
   out << YAML::EndMap;
 
   out << YAML::Key << "log_level" << YAML::Value << std::string(to_string(config.log_level));

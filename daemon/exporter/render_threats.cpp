@@ -46,8 +46,26 @@ std::vector<MetricFamily> render_threats(const collector::ThreatSignals& t) {
       }
     }
   }
+  auto echo = make_family("pktlens_icmp_echo_requests_total",
+                          "ICMP echo requests (ICMPv6 type 128 for IPv6) received, per "
+                          "destination address; the top-K by requests in the last interval.",
+                          MetricType::Counter);
+  if (t.icmp_echo_on) {
+    for (const auto& a : t.top_icmp_echo) {
+      std::string dst;
+      if (address_label(a.family, a.addr, dst)) add_counter(echo, {{"dst", dst}}, a.packets);
+    }
+  }
+  auto udp = make_family("pktlens_udp_dport_packets_total",
+                         "UDP datagrams received, per destination port; the top-K by datagrams "
+                         "in the last interval.",
+                         MetricType::Counter);
+  if (t.udp_ports_on) {
+    for (const auto& p : t.top_udp_ports)
+      add_counter(udp, {{"dport", std::to_string(p.port)}}, p.packets);
+  }
   std::vector<MetricFamily> out;
-  for (auto* f : {&syns, &done, &half_open})
+  for (auto* f : {&syns, &done, &half_open, &echo, &udp})
     if (!f->metric.empty()) out.push_back(std::move(*f));
   return out;
 }

@@ -18,6 +18,10 @@ namespace pktlens::exporter {
 //   pktlens_tcp_handshakes_completed_total{dst,dport} counter
 //   pktlens_syn_half_open{dst,dport} gauge: SYNs minus completed
 //     handshakes in the last interval, floor 0
+// When ICMP echo counting is on, for each address of t.top_icmp_echo:
+//   pktlens_icmp_echo_requests_total{dst} counter
+// When UDP port counting is on, for each port of t.top_udp_ports:
+//   pktlens_udp_dport_packets_total{dport} counter
 // dst is inet_ntop text, dport decimal. Families with no sample are left
 // out.
 std::vector<prometheus::MetricFamily> render_threats(const collector::ThreatSignals& t);

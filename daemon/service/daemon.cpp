@@ -29,6 +29,9 @@ bpf::ObjectOptions object_options(const config::Config& c, const std::string& pi
       std::chrono::duration_cast<std::chrono::nanoseconds>(config::kFlowAdmissionWindow).count();
   o.syn = c.threats.syn_flood.enabled;
   o.max_syn_dests = c.threats.syn_flood.max_entries;
+  o.icmp_echo = c.threats.icmp_echo.enabled;
+  o.max_icmp_dests = c.threats.icmp_echo.max_entries;
+  o.udp_ports = c.threats.udp_ports.enabled;
   o.pin_dir = pin_dir;
   return o;
 }
@@ -62,6 +65,8 @@ collector::ThreatOptions threat_options(const config::Config& c) {
   o.syn_top_k = c.threats.syn_flood.top_k;
   // Completions come from the server-role handshake tracking at TC.
   o.handshakes_counted = c.latency.handshake && c.attach == config::AttachMode::tc;
+  o.icmp_echo_top_k = c.threats.icmp_echo.top_k;
+  o.udp_ports_top_k = c.threats.udp_ports.top_k;
   return o;
 }
 

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "bpf/percpu.hpp"
+#include "collector/map_reader.hpp"
 #include "collector/threats.hpp"
 #include "dataplane.hpp"
 #include "packet.hpp"
@@ -206,4 +207,189 @@ TEST_CASE("syn: the collector's interval deltas and top-K", "[threats]") {
   CHECK(s2.threats.top_syn[1].dport == 80);
   CHECK(s2.threats.top_syn[1].syns_delta == 10);
   CHECK(s2.threats.top_syn[1].half_open() == 10);
+}
+
+namespace {
+
+Bytes icmp4(Ip4 dst, uint8_t type) {
+  return PacketBuilder()
+      .eth()
+      .ipv4({.src = ip4("198.18.0.2"), .dst = dst})
+      .icmp({.type = type, .code = 0})
+      .payload(16)
+      .build();
+}
+
+Bytes icmp6_to(Ip6 dst, uint8_t type) {
+  return PacketBuilder()
+      .eth()
+      .ipv6({.src = ip6("fd00::2"), .dst = dst})
+      .icmp6({.type = type, .code = 0})
+      .payload(16)
+      .build();
+}
+
+Bytes udp_to(uint16_t dport) {
+  return PacketBuilder()
+      .eth()
+      .ipv4({.src = ip4("198.18.0.2"), .dst = kServer})
+      .udp({.sport = 5353, .dport = dport})
+      .payload(8)
+      .build();
+}
+
+template <size_t N>
+uint64_t echo_of(const Dataplane& dp, uint8_t family, const std::array<uint8_t, N>& dst) {
+  pktlens_addr_key k{};
+  k.family = family;
+  std::memcpy(k.addr, dst.data(), N);
+  const auto v =
+      pktlens::bpf::lookup_percpu<uint64_t>(bpf_map__fd(dp.skel()->maps.pktlens_icmp_echo), k);
+  uint64_t n = 0;
+  if (v)
+    for (int c = 0; c < v->cpus(); c++) n += v->at(c);
+  return n;
+}
+
+uint64_t udp_of(const Dataplane& dp, uint32_t port) {
+  const auto v =
+      pktlens::bpf::lookup_percpu<uint64_t>(bpf_map__fd(dp.skel()->maps.pktlens_udp_ports), port);
+  uint64_t n = 0;
+  if (v)
+    for (int c = 0; c < v->cpus(); c++) n += v->at(c);
+  return n;
+}
+
+// Every port's counter, summed (one batch of the whole array).
+uint64_t udp_total(const Dataplane& dp) {
+  uint64_t n = 0;
+  pktlens::collector::read_percpu_map(
+      dp.skel()->maps.pktlens_udp_ports, [&] { n = 0; },
+      [&](const uint8_t*, const uint8_t* values, size_t stride, int cpus) {
+        for (int c = 0; c < cpus; c++) {
+          uint64_t v;
+          std::memcpy(&v, values + static_cast<size_t>(c) * stride, sizeof v);
+          n += v;
+        }
+      });
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("icmp echo: requests received, per destination address", "[threats]") {
+  Dataplane dp;
+  dp.register_iface(1, kSlot, 1500);
+  const Ip4 other = ip4("198.18.0.9");
+  const Ip6 server6 = ip6("fd00::1");
+  dp.run(Hook::TcIngress, icmp4(kServer, 8), {.repeat = 300});
+  dp.run(Hook::Xdp, icmp4(kServer, 8), {.repeat = 20});
+  dp.run(Hook::TcIngress, icmp4(other, 8), {.repeat = 4});
+  dp.run(Hook::TcIngress, icmp6_to(server6, 128), {.repeat = 9});
+  // Not requests received: replies, other types, ICMPv6 type 8, egress,
+  // a non-first fragment of a request.
+  dp.run(Hook::TcIngress, icmp4(kServer, 0), {.repeat = 5});
+  dp.run(Hook::TcIngress, icmp4(kServer, 3), {.repeat = 5});
+  dp.run(Hook::TcIngress, icmp6_to(server6, 129), {.repeat = 5});
+  dp.run(Hook::TcIngress, icmp6_to(server6, 8), {.repeat = 5});
+  dp.run(Hook::TcIngress, icmp6_to(server6, 135), {.repeat = 5});
+  dp.run(Hook::TcEgress, icmp4(kServer, 8), {.repeat = 5});
+  dp.run(Hook::TcIngress,
+         PacketBuilder()
+             .eth()
+             .ipv4({.src = ip4("198.18.0.2"), .dst = kServer, .proto = 1, .frag = 0x0002})
+             .raw(Bytes{8, 0, 0, 0, 0, 0, 0, 0})
+             .build(),
+         {.repeat = 5});
+
+  CHECK(echo_of(dp, 4, kServer) == 320);
+  CHECK(echo_of(dp, 4, other) == 4);
+  CHECK(echo_of(dp, 6, server6) == 9);
+  CHECK(entries(dp.skel()->maps.pktlens_icmp_echo) == 3);
+}
+
+TEST_CASE("udp ports: datagrams received, per destination port", "[threats]") {
+  Dataplane dp;
+  dp.register_iface(1, kSlot, 1500);
+  dp.run(Hook::TcIngress, udp_to(53), {.repeat = 250});
+  dp.run(Hook::Xdp, udp_to(53), {.repeat = 50});
+  dp.run(Hook::TcIngress, udp_to(9), {.repeat = 3});
+  dp.run(Hook::TcIngress,
+         PacketBuilder()
+             .eth()
+             .ipv6({.src = ip6("fd00::2"), .dst = ip6("fd00::1")})
+             .udp({.sport = 1, .dport = 5353})
+             .build(),
+         {.repeat = 6});
+  // Not counted: egress, TCP to the same port, a non-first fragment (no
+  // ports in it).
+  dp.run(Hook::TcEgress, udp_to(53), {.repeat = 5});
+  dp.run(Hook::TcIngress, seg4(ip4("198.18.0.2"), kServer, 1, 53, SYN), {.repeat = 5});
+  dp.run(Hook::TcIngress,
+         PacketBuilder()
+             .eth()
+             .ipv4({.src = ip4("198.18.0.2"), .dst = kServer, .proto = 17, .frag = 0x0002})
+             .payload(16)
+             .build(),
+         {.repeat = 5});
+
+  CHECK(udp_of(dp, 53) == 300);
+  CHECK(udp_of(dp, 9) == 3);
+  CHECK(udp_of(dp, 5353) == 6);
+  CHECK(udp_of(dp, 0) == 0);
+  CHECK(udp_total(dp) == 309);
+  CHECK(dp.stats(kSlot, PKTLENS_DIR_INGRESS).packets[PKTLENS_L3_IPV4][PKTLENS_L4_UDP] == 308);
+}
+
+TEST_CASE("icmp echo and udp ports: switched off, nothing", "[threats]") {
+  Dataplane dp({.icmp_echo = false, .udp_ports = false});
+  dp.register_iface(1, kSlot, 1500);
+  dp.run(Hook::TcIngress, icmp4(kServer, 8), {.repeat = 3});
+  dp.run(Hook::Xdp, udp_to(53), {.repeat = 3});
+  CHECK(entries(dp.skel()->maps.pktlens_icmp_echo) == 0);
+  CHECK(bpf_map__max_entries(dp.skel()->maps.pktlens_udp_ports) == 1);
+  CHECK(udp_of(dp, 0) == 0);
+  pktlens::collector::ThreatCollector tc(dp.skel(), {});
+  pktlens::collector::Snapshot s;
+  tc.collect(s);
+  CHECK_FALSE(s.threats.icmp_echo_on);
+  CHECK_FALSE(s.threats.udp_ports_on);
+  CHECK(s.threats.top_udp_ports.empty());
+}
+
+TEST_CASE("icmp echo and udp ports: the collector's top-K", "[threats]") {
+  Dataplane dp;
+  dp.register_iface(1, kSlot, 1500);
+  pktlens::collector::ThreatCollector tc(dp.skel(), {.icmp_echo_top_k = 1, .udp_ports_top_k = 2});
+  pktlens::collector::Snapshot s1;
+  tc.collect(s1);
+  CHECK(s1.threats.top_icmp_echo.empty());
+  CHECK(s1.threats.top_udp_ports.empty());
+
+  dp.run(Hook::TcIngress, icmp4(kServer, 8), {.repeat = 30});
+  dp.run(Hook::TcIngress, icmp4(ip4("198.18.0.9"), 8), {.repeat = 10});
+  dp.run(Hook::TcIngress, udp_to(53), {.repeat = 70});
+  dp.run(Hook::TcIngress, udp_to(123), {.repeat = 7});
+  dp.run(Hook::TcIngress, udp_to(9), {.repeat = 1});
+  pktlens::collector::Snapshot s2;
+  tc.collect(s2);
+  REQUIRE(s2.threats.top_icmp_echo.size() == 1);
+  CHECK(s2.threats.top_icmp_echo[0].addr[3] == 1);
+  CHECK(s2.threats.top_icmp_echo[0].packets == 30);
+  CHECK(s2.threats.top_icmp_echo[0].packets_delta == 30);
+  REQUIRE(s2.threats.top_udp_ports.size() == 2);
+  CHECK(s2.threats.top_udp_ports[0].port == 53);
+  CHECK(s2.threats.top_udp_ports[0].packets == 70);
+  CHECK(s2.threats.top_udp_ports[1].port == 123);
+
+  // Next interval: port 9 moves most.
+  dp.run(Hook::TcIngress, udp_to(9), {.repeat = 100});
+  pktlens::collector::Snapshot s3;
+  tc.collect(s3);
+  REQUIRE(s3.threats.top_udp_ports.size() == 2);
+  CHECK(s3.threats.top_udp_ports[0].port == 9);
+  CHECK(s3.threats.top_udp_ports[0].packets == 101);
+  CHECK(s3.threats.top_udp_ports[0].packets_delta == 100);
+  CHECK(s3.threats.top_udp_ports[1].port == 53);
+  CHECK(s3.threats.top_udp_ports[1].packets_delta == 0);
 }

@@ -42,6 +42,9 @@ bpf::ObjectOptions object_options(const DataplaneOptions& o) {
   b.handshake_timeout_ns = o.handshake_timeout_ns;
   b.syn = o.syn;
   b.max_syn_dests = o.max_syn_dests;
+  b.icmp_echo = o.icmp_echo;
+  b.max_icmp_dests = o.max_icmp_dests;
+  b.udp_ports = o.udp_ports;
   return b;
 }
 

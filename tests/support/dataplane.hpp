@@ -57,6 +57,9 @@ struct DataplaneOptions {
   uint64_t handshake_timeout_ns = PKTLENS_DEFAULT_HS_TIMEOUT_NS;
   bool syn = true;
   uint32_t max_syn_dests = 1024;
+  bool icmp_echo = true;
+  uint32_t max_icmp_dests = 1024;
+  bool udp_ports = true;
 };
 
 struct RunOptions {

@@ -64,6 +64,8 @@ Config everything_changed() {
   c.latency = {.handshake = false, .rtt = false, .srtt = false};
   c.loss = {.retransmits = false, .drops = false};
   c.threats.syn_flood = {.enabled = false, .max_entries = 64, .top_k = 1000};
+  c.threats.icmp_echo = {.enabled = false, .max_entries = 1048576, .top_k = 1};
+  c.threats.udp_ports = {.enabled = false, .top_k = 7};
   c.log_level = LogLevel::off;
   return c;
 }
@@ -93,6 +95,11 @@ TEST_CASE("the defaults are the documented ones", "[config]") {
   CHECK(c.threats.syn_flood.enabled);
   CHECK(c.threats.syn_flood.max_entries == 16384);
   CHECK(c.threats.syn_flood.top_k == 20);
+  CHECK(c.threats.icmp_echo.enabled);
+  CHECK(c.threats.icmp_echo.max_entries == 4096);
+  CHECK(c.threats.icmp_echo.top_k == 20);
+  CHECK(c.threats.udp_ports.enabled);
+  CHECK(c.threats.udp_ports.top_k == 20);
   CHECK(c.log_level == LogLevel::info);
 }
 
@@ -104,6 +111,9 @@ TEST_CASE("the config defaults are the data plane's defaults", "[config]") {
   CHECK(c.vlans.enabled == (cfg_vlans != 0));
   CHECK(c.threats.syn_flood.max_entries == PKTLENS_DEFAULT_MAX_SYN_DESTS);
   CHECK(c.threats.syn_flood.enabled == (cfg_syn != 0));
+  CHECK(c.threats.icmp_echo.max_entries == PKTLENS_DEFAULT_MAX_ICMP_DESTS);
+  CHECK(c.threats.icmp_echo.enabled == (cfg_icmp_echo != 0));
+  CHECK(c.threats.udp_ports.enabled == (cfg_udp_ports != 0));
   CHECK(static_cast<std::uint64_t>(std::chrono::nanoseconds(kFlowAdmissionWindow).count()) ==
         cfg_flow_window_ns);
   CHECK(flow_inserts_per_window(c.flows) == cfg_flow_inserts_per_window);
@@ -166,7 +176,8 @@ TEST_CASE("the shipped file sets every key, each with a comment", "[config]") {
             "vlans",      "enabled",     "max_entries", "latency",      "handshake",
             "rtt",        "srtt",        "loss",        "retransmits",  "drops",
             "threats",    "syn_flood",   "enabled",     "max_entries",  "top_k",
-            "log_level"});
+            "icmp_echo",  "enabled",     "max_entries", "top_k",        "udp_ports",
+            "enabled",    "top_k",       "log_level"});
 }
 
 // everything_changed() as a file, which is also exactly what to_yaml prints
@@ -196,6 +207,13 @@ threats:
     enabled: false
     max_entries: 64
     top_k: 1000
+  icmp_echo:
+    enabled: false
+    max_entries: 1048576
+    top_k: 1
+  udp_ports:
+    enabled: false
+    top_k: 7
 log_level: off
 )";
 
@@ -229,6 +247,13 @@ threats:
   syn_flood:
     enabled: true
     max_entries: 16384
+    top_k: 20
+  icmp_echo:
+    enabled: true
+    max_entries: 4096
+    top_k: 20
+  udp_ports:
+    enabled: true
     top_k: 20
 log_level: info
 )");

@@ -421,7 +421,13 @@ TEST_CASE("threat signals: ranges, types, unknown keys", "[config][errors]") {
        "max_entries, top_k)"},
       {"threats:\n  synflood: {}\n",
        "2:3: unknown key 'synflood' in threats, did you mean 'syn_flood'? (expected one of: "
-       "syn_flood)"},
+       "syn_flood, icmp_echo, udp_ports)"},
+      {"threats:\n  icmp_echo:\n    max_entries: 0\n",
+       "3:18: threats.icmp_echo.max_entries: '0' is out of range " + entries},
+      {"threats:\n  udp_ports:\n    top_k: 0\n",
+       "3:12: threats.udp_ports.top_k: '0' is out of range " + top_k},
+      {"threats:\n  udp_ports:\n    max_entries: 10\n",
+       "3:5: unknown key 'max_entries' in threats.udp_ports (expected one of: enabled, top_k)"},
       {"syn_flood: {}\n", "1:1: unknown key 'syn_flood', it belongs under threats " + kRootKeys},
   });
 }

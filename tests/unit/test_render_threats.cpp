@@ -116,3 +116,53 @@ TEST_CASE("threats: SYN ranking by the interval, then total, then key", "[threat
   CHECK(first[4].dst[3] == 5);
   CHECK(collector::rank_syn(cur, &prev, 0).empty());
 }
+
+TEST_CASE("threats: ICMP echo and UDP port families, exact text", "[render][threats]") {
+  collector::ThreatSignals t;
+  t.icmp_echo_on = t.udp_ports_on = true;
+  t.top_icmp_echo = {
+      {.family = 4, .addr = addr4(198, 18, 0, 1), .packets = 900, .packets_delta = 800},
+      {.family = 6,
+       .addr = {0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2},
+       .packets = 3,
+       .packets_delta = 0}};
+  t.top_udp_ports = {{.port = 53, .packets = 70, .packets_delta = 70},
+                     {.port = 0, .packets = 1, .packets_delta = 1}};
+  const std::string text = serialize(exporter::render_threats(t));
+  CHECK(text ==
+        "# HELP pktlens_icmp_echo_requests_total ICMP echo requests (ICMPv6 type 128 for IPv6) "
+        "received, per destination address; the top-K by requests in the last interval.\n"
+        "# TYPE pktlens_icmp_echo_requests_total counter\n"
+        "pktlens_icmp_echo_requests_total{dst=\"198.18.0.1\"} 900\n"
+        "pktlens_icmp_echo_requests_total{dst=\"fd00::2\"} 3\n"
+        "# HELP pktlens_udp_dport_packets_total UDP datagrams received, per destination port; the "
+        "top-K by datagrams in the last interval.\n"
+        "# TYPE pktlens_udp_dport_packets_total counter\n"
+        "pktlens_udp_dport_packets_total{dport=\"53\"} 70\n"
+        "pktlens_udp_dport_packets_total{dport=\"0\"} 1\n");
+  const auto [rc, out] = test::promtool_check(text);
+  CHECK(rc == 0);
+  CHECK(out.empty());
+  t.icmp_echo_on = t.udp_ports_on = false;
+  CHECK(exporter::render_threats(t).empty());
+}
+
+TEST_CASE("threats: ICMP and UDP ranking skips zeros, counts new keys in full", "[threats]") {
+  const std::map<uint16_t, uint64_t> prev{{53, 100}, {123, 5}};
+  const std::map<uint16_t, uint64_t> cur{{53, 110}, {123, 5}, {9, 10}, {7, 0}};
+  const auto top = collector::rank_ports(cur, &prev, 10);
+  REQUIRE(top.size() == 3);
+  CHECK(top[0].port == 53);  // +10, larger total than port 9's +10
+  CHECK(top[0].packets_delta == 10);
+  CHECK(top[1].port == 9);
+  CHECK(top[1].packets_delta == 10);
+  CHECK(top[2].port == 123);
+  CHECK(top[2].packets_delta == 0);
+  using collector::AddrKey;
+  const std::map<AddrKey, uint64_t> a{{AddrKey{4, addr4(10, 0, 0, 2)}, 4},
+                                      {AddrKey{4, addr4(10, 0, 0, 1)}, 4}};
+  const auto first = collector::rank_addrs(a, nullptr, 1);
+  REQUIRE(first.size() == 1);
+  CHECK(first[0].addr[3] == 1);  // tie: key order
+  CHECK(first[0].packets_delta == 0);
+}
