@@ -131,6 +131,21 @@ struct {
 	__type(value, __u64);
 } pktlens_icmp_echo SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_PERCPU_HASH);
+	__uint(max_entries, PKTLENS_DEFAULT_MAX_SCAN_SOURCES);
+	__type(key, struct pktlens_addr_key); /* source */
+	__type(value, struct pktlens_scan_val);
+} pktlens_scan SEC(".maps");
+
+/* New sources admitted into pktlens_scan per CPU per admission window. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct pktlens_flow_budget);
+} pktlens_scan_budget SEC(".maps");
+
 /* The loader shrinks it to 1 entry when cfg_udp_ports is off. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);

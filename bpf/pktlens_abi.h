@@ -322,4 +322,38 @@ struct pktlens_addr_key {
  * received whose header holds the ports. */
 #define PKTLENS_UDP_PORTS 65536
 
+/*
+ * pktlens_scan (LRU_PERCPU_HASH, key pktlens_addr_key = source): the
+ * destination ports a source sent SYNs to since start_ns, as a 1024-bit
+ * linear-counting bitmap (bit = hash of the port, pktlens_scan_bit()).
+ * After cfg_scan_window_ns the CPU's bitmap starts again. User space ORs
+ * the CPUs' bitmaps of the current window and estimates the distinct
+ * count from the bits left zero (docs/metrics.md, "Port scan").
+ */
+#define PKTLENS_SCAN_BITS 1024
+#define PKTLENS_SCAN_WORDS (PKTLENS_SCAN_BITS / 64)
+/* The bit of a port: murmur3's finalizer, whose output bits behave as
+ * random even for consecutive ports (which a scan probes), as linear
+ * counting assumes; the top 10 bits. */
+static inline __u32 pktlens_scan_bit(__u32 port)
+{
+	__u32 h = port;
+
+	h ^= h >> 16;
+	h *= 0x85ebca6bu;
+	h ^= h >> 13;
+	h *= 0xc2b2ae35u;
+	h ^= h >> 16;
+	return h >> 22;
+}
+
+struct pktlens_scan_val {
+	/* bpf_ktime_get_coarse_ns() of the window's first SYN */
+	__u64 start_ns;
+	__u64 bits[PKTLENS_SCAN_WORDS];
+};
+
+#define PKTLENS_DEFAULT_MAX_SCAN_SOURCES 4096
+#define PKTLENS_DEFAULT_SCAN_WINDOW_NS 60000000000ULL /* 60 s */
+
 #endif /* PKTLENS_ABI_H */

@@ -40,5 +40,13 @@ const volatile __u8 cfg_syn = 1;
 const volatile __u8 cfg_icmp_echo = 1;
 /* UDP datagrams per destination port (pktlens_udp_ports). */
 const volatile __u8 cfg_udp_ports = 1;
+/* Port scans: distinct destination ports per source over SYNs, in
+ * windows of cfg_scan_window_ns (pktlens_scan). At most
+ * cfg_scan_inserts_per_window new sources per CPU per cfg_flow_window_ns
+ * (0 = no limit): a spoofed-source flood must not buy an LRU insert per
+ * packet. */
+const volatile __u8 cfg_scan = 1;
+const volatile __u64 cfg_scan_window_ns = PKTLENS_DEFAULT_SCAN_WINDOW_NS;
+const volatile __u32 cfg_scan_inserts_per_window = 1000; /* 10k/s per CPU */
 
 #endif

@@ -12,6 +12,9 @@
  *  - ICMP echo requests per destination address (pktlens_icmp_echo), and
  *    UDP datagrams per destination port (pktlens_udp_ports, an array: no
  *    insert ever).
+ *  - Port scans: per source, the destination ports it sent SYNs to
+ *    within a window (pktlens_scan), with an admission budget for new
+ *    sources like lib/flow.h's.
  */
 #ifndef PKTLENS_LIB_THREATS_H
 #define PKTLENS_LIB_THREATS_H
@@ -103,15 +106,70 @@ static __always_inline void count_udp_port(__u16 dport)
 		(*v)++;
 }
 
+/* A SYN from key.src to key.dport: one more port in the source's bitmap.
+ * A source not yet in the table is admitted only within this CPU's insert
+ * budget; over it the probe is not tracked (a spoofed flood's sources
+ * would each be new). */
+static __always_inline void count_scan_probe(const struct pkt_meta *m)
+{
+	struct pktlens_addr_key k = {};
+	struct pktlens_scan_val *v;
+	__u32 bit = pktlens_scan_bit(m->key.dport) & (PKTLENS_SCAN_BITS - 1);
+	__u32 word = (bit >> 6) & (PKTLENS_SCAN_WORDS - 1);
+	__u64 mask = 1ULL << (bit & 63);
+	__u64 now = bpf_ktime_get_coarse_ns();
+
+	k.family = m->key.family;
+	__builtin_memcpy(k.addr, m->key.src, 16);
+	v = bpf_map_lookup_elem(&pktlens_scan, &k);
+	if (!v) {
+		struct pktlens_scan_val init = {};
+		struct pktlens_flow_budget *b;
+		__u32 zero = 0;
+		long err;
+
+		b = bpf_map_lookup_elem(&pktlens_scan_budget, &zero);
+		if (!b)
+			return;
+		if (now - b->window_start_ns >= cfg_flow_window_ns) {
+			b->window_start_ns = now;
+			b->inserted = 0;
+		}
+		if (cfg_scan_inserts_per_window &&
+		    b->inserted >= cfg_scan_inserts_per_window)
+			return;
+		b->inserted++;
+		init.start_ns = now;
+		init.bits[word] = mask;
+		err = bpf_map_update_elem(&pktlens_scan, &k, &init,
+					  BPF_NOEXIST);
+		if (err != -EEXIST)
+			return;
+		/* Another CPU created it: this CPU's value is zero. */
+		v = bpf_map_lookup_elem(&pktlens_scan, &k);
+		if (!v)
+			return;
+	}
+	if (now - v->start_ns >= cfg_scan_window_ns) {
+		__builtin_memset(v->bits, 0, sizeof(v->bits));
+		v->start_ns = now;
+	}
+	v->bits[word] |= mask;
+}
+
 /* Called by every hook for ingress frames, after account(). */
 static __always_inline void threats_ingress(const struct pkt_meta *m)
 {
 	switch (m->l4) {
 	case PKTLENS_L4_TCP:
-		if (cfg_syn &&
+		if ((cfg_syn || cfg_scan) &&
 		    (m->tcp_flags & (PKTLENS_TCP_SYN | PKTLENS_TCP_ACK)) ==
-			    PKTLENS_TCP_SYN)
-			count_syn(m);
+			    PKTLENS_TCP_SYN) {
+			if (cfg_syn)
+				count_syn(m);
+			if (cfg_scan)
+				count_scan_probe(m);
+		}
 		break;
 	case PKTLENS_L4_UDP:
 		if (cfg_udp_ports && m->udp_ports)

@@ -38,6 +38,7 @@ static_assert(offsetof(pktlens_syn_key, dst) == 4);
 static_assert(sizeof(pktlens_syn_val) == 16);
 static_assert(sizeof(pktlens_addr_key) == 20);
 static_assert(offsetof(pktlens_addr_key, addr) == 4);
+static_assert(sizeof(pktlens_scan_val) == (1 + PKTLENS_SCAN_WORDS) * 8);
 
 inline constexpr std::array<std::string_view, PKTLENS_DIR_MAX> kDirNames{"ingress", "egress"};
 inline constexpr std::array<std::string_view, PKTLENS_HS_ROLES> kRoleNames{"client", "server"};

@@ -154,6 +154,16 @@ struct PortCount {
   bool operator==(const PortCount&) const = default;
 };
 
+// A source probing ports (SYNs): its distinct destination ports in the
+// current scan window, estimated (collector/threat_rank.hpp).
+struct ScanSource {
+  uint8_t family = 0;
+  std::array<uint8_t, 16> src{};
+  uint64_t ports = 0;
+
+  bool operator==(const ScanSource&) const = default;
+};
+
 struct ThreatSignals {
   // cfg_syn as loaded; handshakes_on: completions are counted too (TC with
   // handshake tracking), so handshakes and half_open mean something.
@@ -168,6 +178,11 @@ struct ThreatSignals {
   std::vector<AddrCount> top_icmp_echo;
   bool udp_ports_on = false;
   std::vector<PortCount> top_udp_ports;
+  // cfg_scan as loaded; the sources at or over the threshold (suspects),
+  // the top-K of them by ports (then key), and how many there are.
+  bool scan_on = false;
+  std::vector<ScanSource> top_scan;
+  size_t scan_suspects = 0;
 };
 
 struct Snapshot {

@@ -2,6 +2,8 @@
 #include "collector/threat_rank.hpp"
 
 #include <algorithm>
+#include <bit>
+#include <cmath>
 
 namespace pktlens::collector {
 
@@ -84,6 +86,34 @@ std::vector<PortCount> rank_ports(const std::map<uint16_t, uint64_t>& cur,
   for (const auto& [port, n, d] : rank_counts(cur, prev, k))
     out.push_back({.port = port, .packets = n, .packets_delta = d});
   return out;
+}
+
+uint64_t linear_count(const std::array<uint64_t, PKTLENS_SCAN_WORDS>& bits) {
+  constexpr double m = PKTLENS_SCAN_BITS;
+  int set = 0;
+  for (uint64_t w : bits) set += std::popcount(w);
+  const int zero = PKTLENS_SCAN_BITS - set;
+  // A full bitmap: as if one bit were still zero, the largest finite answer.
+  const double z = zero == 0 ? 1.0 : zero;
+  return static_cast<uint64_t>(std::llround(-m * std::log(z / m)));
+}
+
+ScanRanking rank_scan(const std::map<AddrKey, uint64_t>& ports, uint64_t threshold, size_t k) {
+  ScanRanking r;
+  for (const auto& [key, n] : ports) {
+    if (n < threshold) continue;
+    r.suspects++;
+    r.top.push_back({.family = key.first, .src = key.second, .ports = n});
+  }
+  const auto before = [](const ScanSource& a, const ScanSource& b) {
+    if (a.ports != b.ports) return a.ports > b.ports;
+    return std::tie(a.family, a.src) < std::tie(b.family, b.src);
+  };
+  const size_t n = std::min(k, r.top.size());
+  std::partial_sort(r.top.begin(), r.top.begin() + static_cast<std::ptrdiff_t>(n), r.top.end(),
+                    before);
+  r.top.resize(n);
+  return r;
 }
 
 }  // namespace pktlens::collector

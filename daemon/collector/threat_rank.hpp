@@ -35,6 +35,19 @@ std::vector<SynDest> rank_syn(const std::map<SynKey, SynCounts>& cur,
 using AddrKey = std::pair<uint8_t, std::array<uint8_t, 16>>;
 std::vector<AddrCount> rank_addrs(const std::map<AddrKey, uint64_t>& cur,
                                   const std::map<AddrKey, uint64_t>* prev, size_t k);
+// Distinct values hashed into a PKTLENS_SCAN_BITS bitmap, by linear
+// counting: -m ln(zero bits / m), rounded; a full bitmap gives
+// m ln m (7098, the most it can tell). Error: docs/metrics.md, "Port scan".
+uint64_t linear_count(const std::array<uint64_t, PKTLENS_SCAN_WORDS>& bits);
+
+// Sources whose estimate is at least `threshold`: their number, and the
+// first k by ports descending, then key.
+struct ScanRanking {
+  std::vector<ScanSource> top;
+  size_t suspects = 0;
+};
+ScanRanking rank_scan(const std::map<AddrKey, uint64_t>& ports, uint64_t threshold, size_t k);
+
 std::vector<PortCount> rank_ports(const std::map<uint16_t, uint64_t>& cur,
                                   const std::map<uint16_t, uint64_t>* prev, size_t k);
 

@@ -8,6 +8,7 @@
 #include <map>
 #include <utility>
 
+#include "collector/bpf_call.hpp"
 #include "collector/map_reader.hpp"
 
 namespace pktlens::collector {
@@ -86,6 +87,36 @@ void ThreatCollector::collect(Snapshot& s) {
         });
     t.top_udp_ports = rank_ports(cur, first_ ? nullptr : &prev_udp_, opts_.udp_ports_top_k);
     prev_udp_ = std::move(cur);
+  }
+  t.scan_on = skel_->rodata->cfg_scan != 0;
+  if (t.scan_on) {
+    // The clock of bpf_ktime_get_coarse_ns(); a CPU's bitmap counts while
+    // its window runs (a start a tick ahead of `now` counts too).
+    const uint64_t now = clock_ns(CLOCK_MONOTONIC_COARSE);
+    const uint64_t window = skel_->rodata->cfg_scan_window_ns;
+    std::map<AddrKey, uint64_t> ports;
+    read_percpu_map(
+        skel_->maps.pktlens_scan, [&] { ports.clear(); },
+        [&](const uint8_t* key, const uint8_t* values, size_t stride, int cpus) {
+          pktlens_addr_key k;
+          std::memcpy(&k, key, sizeof k);
+          std::array<uint64_t, PKTLENS_SCAN_WORDS> bits{};
+          bool any = false;
+          for (int cpu = 0; cpu < cpus; cpu++) {
+            pktlens_scan_val v;
+            std::memcpy(&v, values + static_cast<size_t>(cpu) * stride, sizeof v);
+            if (v.start_ns == 0 || (now > v.start_ns && now - v.start_ns >= window)) continue;
+            for (size_t w = 0; w < bits.size(); w++) bits[w] |= v.bits[w];
+            any = true;
+          }
+          if (!any) return;
+          AddrKey a{k.family, {}};
+          std::memcpy(a.second.data(), k.addr, a.second.size());
+          ports[a] = linear_count(bits);
+        });
+    auto r = rank_scan(ports, opts_.scan_threshold, opts_.scan_top_k);
+    t.top_scan = std::move(r.top);
+    t.scan_suspects = r.suspects;
   }
   first_ = false;
 }

@@ -22,6 +22,8 @@ struct ThreatOptions {
   bool handshakes_counted = true;
   size_t icmp_echo_top_k = 20;
   size_t udp_ports_top_k = 20;
+  size_t scan_top_k = 20;
+  uint64_t scan_threshold = 25;  // distinct ports that make a source a suspect
 };
 
 class ThreatCollector {

@@ -45,6 +45,8 @@ constexpr std::int64_t kMaxVlanEntries = 1048576;
 constexpr std::int64_t kMinThreatEntries = 64;
 constexpr std::int64_t kMaxThreatEntries = 1048576;
 constexpr std::int64_t kMaxThreatTopK = 1000;
+// The linear-counting bitmap tells at most about 7098 distinct ports.
+constexpr std::int64_t kMaxScanThreshold = 7000;
 // The default top_k fits every valid max_entries, so only a top_k the file
 // sets can exceed it: check_relations() relies on that.
 static_assert(FlowsConfig{}.top_k <= kMinFlowEntries);
@@ -63,6 +65,8 @@ const std::string kExpectNewFlows = "0 for no limit, or an integer from 10 to 10
 const std::string kExpectVlanEntries = "an integer from 64 to 1048576";
 const std::string kExpectThreatEntries = "an integer from 64 to 1048576";
 const std::string kExpectThreatTopK = "an integer from 1 to 1000";
+const std::string kExpectScanWindow = "a duration from 1s to 1h, e.g. 60s";
+const std::string kExpectScanThreshold = "an integer from 2 to 7000";
 
 // Values the file sets, for messages about two keys at once. Stored with
 // emplace: assigning to an existing YAML::Node would overwrite the node it
@@ -266,10 +270,38 @@ Config parse_document(const Source& src, const YAML::Node& root) {
          udp.top_k = u32(v, p, kExpectThreatTopK, 1, kMaxThreatTopK);
        }},
   };
+  PortScanConfig& scan = cfg.threats.port_scan;
+  const std::vector<Field> scan_fields = {
+      {"enabled", kExpectBool, flag(scan.enabled)},
+      {"max_sources", kExpectThreatEntries,
+       [&](const YAML::Node& v, const std::string& p) {
+         scan.max_sources = u32(v, p, kExpectThreatEntries, kMinThreatEntries, kMaxThreatEntries);
+       }},
+      {"window", kExpectScanWindow,
+       [&](const YAML::Node& v, const std::string& p) {
+         scan.window = detail::read_duration(src, v, p, kExpectScanWindow, 1s, 1h);
+       }},
+      {"threshold", kExpectScanThreshold,
+       [&](const YAML::Node& v, const std::string& p) {
+         scan.threshold = u32(v, p, kExpectScanThreshold, 2, kMaxScanThreshold);
+       }},
+      {"top_k", kExpectThreatTopK,
+       [&](const YAML::Node& v, const std::string& p) {
+         scan.top_k = u32(v, p, kExpectThreatTopK, 1, kMaxThreatTopK);
+       }},
+      {"max_new_per_second", kExpectNewFlows,
+       [&](const YAML::Node& v, const std::string& p) {
+         scan.max_new_per_second = u32(v, p, kExpectNewFlows, 0, kMaxNewFlowsPerSecond);
+         if (scan.max_new_per_second != 0 && scan.max_new_per_second < kMinNewFlowsPerSecond) {
+           src.fail(v.Mark(), p, detail::quote(v.Scalar()) + " is out of range", kExpectNewFlows);
+         }
+       }},
+  };
   const std::vector<Field> threat_fields = {
       {"syn_flood", detail::mapping_expected(syn_fields), section(syn_fields)},
       {"icmp_echo", detail::mapping_expected(echo_fields), section(echo_fields)},
       {"udp_ports", detail::mapping_expected(udp_fields), section(udp_fields)},
+      {"port_scan", detail::mapping_expected(scan_fields), section(scan_fields)},
   };
   const std::string expect_attach = enum_expected(detail::kAttachModes);
   const std::string expect_log_level = "one of " + enum_expected(detail::kLogLevels);

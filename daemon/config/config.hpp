@@ -102,11 +102,25 @@ struct UdpPortsConfig {
   bool operator==(const UdpPortsConfig&) const = default;
 };
 
+// Port scans (threats.port_scan): distinct destination ports per source,
+// over SYNs, within a window.
+struct PortScanConfig {
+  bool enabled = true;                       // cfg_scan
+  std::uint32_t max_sources = 4096;          // pktlens_scan max_entries
+  std::chrono::milliseconds window{60000};   // cfg_scan_window_ns
+  std::uint32_t threshold = 25;              // ports that make a suspect
+  std::uint32_t top_k = 20;                  // suspects exported
+  std::uint32_t max_new_per_second = 10000;  // new sources per CPU; 0 = unlimited
+
+  bool operator==(const PortScanConfig&) const = default;
+};
+
 // Threat signals (docs/metrics.md, "Threat signals"); counted on ingress.
 struct ThreatsConfig {
   SynFloodConfig syn_flood;
   IcmpEchoConfig icmp_echo;
   UdpPortsConfig udp_ports;
+  PortScanConfig port_scan;
 
   bool operator==(const ThreatsConfig&) const = default;
 };
@@ -172,5 +186,8 @@ inline constexpr std::chrono::milliseconds kFlowAdmissionWindow{100};
 // rounded up so the budget is never below what was asked; 0 stays 0
 // (unlimited).
 std::uint32_t flow_inserts_per_window(const FlowsConfig& flows);
+// threats.port_scan.max_new_per_second the same way, as
+// cfg_scan_inserts_per_window (same admission window).
+std::uint32_t scan_inserts_per_window(const PortScanConfig& scan);
 
 }  // namespace pktlens::config

@@ -89,6 +89,15 @@ std::string to_yaml(const Config& config) {
   out << YAML::Key << "enabled" << YAML::Value << udp.enabled;
   out << YAML::Key << "top_k" << YAML::Value << udp.top_k;
   out << YAML::EndMap;
+  const PortScanConfig& scan = config.threats.port_scan;
+  out << YAML::Key << "port_scan" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "enabled" << YAML::Value << scan.enabled;
+  out << YAML::Key << "max_sources" << YAML::Value << scan.max_sources;
+  out << YAML::Key << "window" << YAML::Value << detail::format_duration(scan.window);
+  out << YAML::Key << "threshold" << YAML::Value << scan.threshold;
+  out << YAML::Key << "top_k" << YAML::Value << scan.top_k;
+  out << YAML::Key << "max_new_per_second" << YAML::Value << scan.max_new_per_second;
+  out << YAML::EndMap;
   out << YAML::EndMap;
 
   out << YAML::Key << "log_level" << YAML::Value << std::string(to_string(config.log_level));

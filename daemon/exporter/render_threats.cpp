@@ -64,8 +64,25 @@ std::vector<MetricFamily> render_threats(const collector::ThreatSignals& t) {
     for (const auto& p : t.top_udp_ports)
       add_counter(udp, {{"dport", std::to_string(p.port)}}, p.packets);
   }
+  auto scan_ports = make_family("pktlens_scan_ports",
+                                "Distinct destination ports a source sent TCP SYNs to in the "
+                                "current scan window (estimated, see docs/metrics.md); the "
+                                "top-K sources at or over the suspect threshold.",
+                                MetricType::Gauge);
+  auto suspects = make_family("pktlens_scan_suspects",
+                              "Sources whose distinct destination ports in the current scan "
+                              "window reach the suspect threshold.",
+                              MetricType::Gauge);
+  if (t.scan_on) {
+    for (const auto& s : t.top_scan) {
+      std::string src;
+      if (address_label(s.family, s.src, src))
+        add_gauge(scan_ports, {{"src", src}}, static_cast<double>(s.ports));
+    }
+    add_gauge(suspects, {}, static_cast<double>(t.scan_suspects));
+  }
   std::vector<MetricFamily> out;
-  for (auto* f : {&syns, &done, &half_open, &echo, &udp})
+  for (auto* f : {&syns, &done, &half_open, &echo, &udp, &scan_ports, &suspects})
     if (!f->metric.empty()) out.push_back(std::move(*f));
   return out;
 }

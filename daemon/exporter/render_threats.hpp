@@ -22,7 +22,10 @@ namespace pktlens::exporter {
 //   pktlens_icmp_echo_requests_total{dst} counter
 // When UDP port counting is on, for each port of t.top_udp_ports:
 //   pktlens_udp_dport_packets_total{dport} counter
-// dst is inet_ntop text, dport decimal. Families with no sample are left
+// When port-scan counting is on:
+//   pktlens_scan_ports{src} gauge for each source of t.top_scan
+//   pktlens_scan_suspects gauge: t.scan_suspects (also when 0)
+// dst and src are inet_ntop text, dport decimal. Families with no sample are left
 // out.
 std::vector<prometheus::MetricFamily> render_threats(const collector::ThreatSignals& t);
 

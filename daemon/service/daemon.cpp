@@ -32,6 +32,11 @@ bpf::ObjectOptions object_options(const config::Config& c, const std::string& pi
   o.icmp_echo = c.threats.icmp_echo.enabled;
   o.max_icmp_dests = c.threats.icmp_echo.max_entries;
   o.udp_ports = c.threats.udp_ports.enabled;
+  o.scan = c.threats.port_scan.enabled;
+  o.max_scan_sources = c.threats.port_scan.max_sources;
+  o.scan_window_ns =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(c.threats.port_scan.window).count();
+  o.scan_inserts_per_window = config::scan_inserts_per_window(c.threats.port_scan);
   o.pin_dir = pin_dir;
   return o;
 }
@@ -67,6 +72,8 @@ collector::ThreatOptions threat_options(const config::Config& c) {
   o.handshakes_counted = c.latency.handshake && c.attach == config::AttachMode::tc;
   o.icmp_echo_top_k = c.threats.icmp_echo.top_k;
   o.udp_ports_top_k = c.threats.udp_ports.top_k;
+  o.scan_top_k = c.threats.port_scan.top_k;
+  o.scan_threshold = c.threats.port_scan.threshold;
   return o;
 }
 

@@ -5,9 +5,12 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include <bit>
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <cstdint>
 #include <cstring>
+#include <thread>
 #include <vector>
 
 #include "bpf/percpu.hpp"
@@ -15,6 +18,7 @@
 #include "collector/threats.hpp"
 #include "dataplane.hpp"
 #include "packet.hpp"
+#include "pinned_cpu.hpp"
 #include "pktlens_bpf.skel.h"
 
 using namespace pktlens::test;
@@ -392,4 +396,122 @@ TEST_CASE("icmp echo and udp ports: the collector's top-K", "[threats]") {
   CHECK(s3.threats.top_udp_ports[0].packets_delta == 100);
   CHECK(s3.threats.top_udp_ports[1].port == 53);
   CHECK(s3.threats.top_udp_ports[1].packets_delta == 0);
+}
+
+namespace {
+
+// The raw bitmap of `src` in pktlens_scan, ORed over CPUs.
+std::array<uint64_t, PKTLENS_SCAN_WORDS> scan_bits(const Dataplane& dp, const Ip4& src) {
+  pktlens_addr_key k{};
+  k.family = 4;
+  std::memcpy(k.addr, src.data(), 4);
+  std::array<uint64_t, PKTLENS_SCAN_WORDS> bits{};
+  const auto v =
+      pktlens::bpf::lookup_percpu<pktlens_scan_val>(bpf_map__fd(dp.skel()->maps.pktlens_scan), k);
+  if (v)
+    for (int c = 0; c < v->cpus(); c++)
+      for (size_t w = 0; w < bits.size(); w++) bits[w] |= v->at(c).bits[w];
+  return bits;
+}
+
+int popcount(const std::array<uint64_t, PKTLENS_SCAN_WORDS>& bits) {
+  int n = 0;
+  for (auto w : bits) n += std::popcount(w);
+  return n;
+}
+
+pktlens::collector::Snapshot collect_scan(const Dataplane& dp, uint64_t threshold = 25) {
+  pktlens::collector::ThreatCollector tc(dp.skel(), {.scan_top_k = 5, .scan_threshold = threshold});
+  pktlens::collector::Snapshot s;
+  tc.collect(s);
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("scan: a source probing 200 ports is the top suspect; a client is none", "[threats]") {
+  Dataplane dp;
+  dp.register_iface(1, kSlot, 1500);
+  const Ip4 scanner = ip4("198.18.0.66"), client = ip4("198.18.0.2");
+  // 200 ports, each probed twice (nmap retries), at TC and XDP.
+  for (uint16_t p = 1000; p < 1200; p++) {
+    dp.run(Hook::TcIngress, seg4(scanner, kServer, 50000, p, SYN));
+    dp.run(Hook::Xdp, seg4(scanner, kServer, 50001, p, SYN));
+  }
+  // A client opening 5 connections to one service: SYN, SYN-ACK, ACK, data.
+  for (uint16_t i = 0; i < 5; i++) {
+    const uint16_t sport = static_cast<uint16_t>(40000 + i);
+    dp.run(Hook::TcIngress, seg4(client, kServer, sport, 443, SYN, 100));
+    dp.run(Hook::TcEgress, seg4(kServer, client, 443, sport, SYN | ACK, 7, 101));
+    dp.run(Hook::TcIngress, seg4(client, kServer, sport, 443, ACK, 101, 8));
+    dp.run(Hook::TcIngress, seg4(client, kServer, sport, 443, ACK | PSH, 101, 8));
+  }
+  // Answers and our own SYNs are not probes.
+  dp.run(Hook::TcIngress, seg4(scanner, kServer, 1, 2000, SYN | ACK), {.repeat = 3});
+  dp.run(Hook::TcEgress, seg4(kServer, scanner, 1, 3000, SYN), {.repeat = 3});
+
+  // 200 distinct ports hash to at most 200 bits: the collisions are what
+  // the estimate corrects for.
+  const int set = popcount(scan_bits(dp, scanner));
+  CHECK(set <= 200);
+  CHECK(set >= 170);
+  CHECK(popcount(scan_bits(dp, client)) == 1);
+  CHECK(entries(dp.skel()->maps.pktlens_scan) == 2);
+
+  const auto s = collect_scan(dp);
+  REQUIRE(s.threats.scan_on);
+  CHECK(s.threats.scan_suspects == 1);
+  REQUIRE(s.threats.top_scan.size() == 1);
+  const auto& top = s.threats.top_scan[0];
+  CHECK(top.family == 4);
+  CHECK(top.src[3] == 66);
+  INFO("estimate " << top.ports << " from " << set << " bits");
+  // Linear counting of 200 in 1024 bits: standard error 2.3%; 3 sigma.
+  CHECK(top.ports >= 186);
+  CHECK(top.ports <= 214);
+
+  // Even at the lowest threshold (2) the client, with 1 port, is none.
+  CHECK(collect_scan(dp, 2).threats.scan_suspects == 1);
+}
+
+TEST_CASE("scan: a spoofed-source flood is admitted only within the budget", "[threats]") {
+  const PinnedToOneCpu pin;  // the budget is per CPU
+  Dataplane dp({.flow_window_ns = 3600'000'000'000ULL, .scan_inserts_per_window = 100});
+  dp.register_iface(1, kSlot, 1500);
+  for (uint32_t n = 0; n < 2000; n++) dp.run(Hook::TcIngress, spoofed_syn(n, 1 + n % 50));
+  CHECK(entries(dp.skel()->maps.pktlens_scan) == 100);
+  // Every SYN still counts for its destination.
+  uint64_t syns = 0;
+  for (uint16_t p = 1; p <= 50; p++) syns += syn_of(dp, syn_key(4, kServer, p)).syns;
+  CHECK(syns == 2000);
+  // An admitted source goes on counting: the first one probes more ports.
+  for (uint16_t p = 100; p < 140; p++) dp.run(Hook::TcIngress, spoofed_syn(0, p));
+  const auto s = collect_scan(dp);
+  CHECK(s.threats.scan_suspects == 1);
+  REQUIRE(s.threats.top_scan.size() == 1);
+  CHECK(s.threats.top_scan[0].src[3] == 0);
+}
+
+TEST_CASE("scan: a window that ended starts again; switched off, nothing", "[threats]") {
+  {
+    Dataplane dp({.scan_window_ns = 50'000'000});
+    dp.register_iface(1, kSlot, 1500);
+    const Ip4 scanner = ip4("198.18.0.66");
+    for (uint16_t p = 1; p <= 60; p++) dp.run(Hook::TcIngress, seg4(scanner, kServer, 1, p, SYN));
+    std::this_thread::sleep_for(std::chrono::milliseconds(120));
+    // The window is over: the collector no longer counts it.
+    CHECK(collect_scan(dp).threats.scan_suspects == 0);
+    CHECK(collect_scan(dp).threats.top_scan.empty());
+    // The next SYN starts a new window with only its own port.
+    dp.run(Hook::TcIngress, seg4(scanner, kServer, 1, 61, SYN));
+    CHECK(popcount(scan_bits(dp, scanner)) == 1);
+  }
+  {
+    Dataplane dp({.scan = false});
+    dp.register_iface(1, kSlot, 1500);
+    for (uint16_t p = 1; p <= 60; p++)
+      dp.run(Hook::TcIngress, seg4(ip4("198.18.0.66"), kServer, 1, p, SYN));
+    CHECK(entries(dp.skel()->maps.pktlens_scan) == 0);
+    CHECK_FALSE(collect_scan(dp).threats.scan_on);
+  }
 }

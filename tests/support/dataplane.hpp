@@ -60,6 +60,10 @@ struct DataplaneOptions {
   bool icmp_echo = true;
   uint32_t max_icmp_dests = 1024;
   bool udp_ports = true;
+  bool scan = true;
+  uint32_t max_scan_sources = 1024;
+  uint64_t scan_window_ns = PKTLENS_DEFAULT_SCAN_WINDOW_NS;
+  uint32_t scan_inserts_per_window = 1000;
 };
 
 struct RunOptions {

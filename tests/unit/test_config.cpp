@@ -66,6 +66,12 @@ Config everything_changed() {
   c.threats.syn_flood = {.enabled = false, .max_entries = 64, .top_k = 1000};
   c.threats.icmp_echo = {.enabled = false, .max_entries = 1048576, .top_k = 1};
   c.threats.udp_ports = {.enabled = false, .top_k = 7};
+  c.threats.port_scan = {.enabled = false,
+                         .max_sources = 100000,
+                         .window = 90s,
+                         .threshold = 7000,
+                         .top_k = 3,
+                         .max_new_per_second = 0};
   c.log_level = LogLevel::off;
   return c;
 }
@@ -100,6 +106,12 @@ TEST_CASE("the defaults are the documented ones", "[config]") {
   CHECK(c.threats.icmp_echo.top_k == 20);
   CHECK(c.threats.udp_ports.enabled);
   CHECK(c.threats.udp_ports.top_k == 20);
+  CHECK(c.threats.port_scan.enabled);
+  CHECK(c.threats.port_scan.max_sources == 4096);
+  CHECK(c.threats.port_scan.window == 60s);
+  CHECK(c.threats.port_scan.threshold == 25);
+  CHECK(c.threats.port_scan.top_k == 20);
+  CHECK(c.threats.port_scan.max_new_per_second == 10000);
   CHECK(c.log_level == LogLevel::info);
 }
 
@@ -114,6 +126,11 @@ TEST_CASE("the config defaults are the data plane's defaults", "[config]") {
   CHECK(c.threats.icmp_echo.max_entries == PKTLENS_DEFAULT_MAX_ICMP_DESTS);
   CHECK(c.threats.icmp_echo.enabled == (cfg_icmp_echo != 0));
   CHECK(c.threats.udp_ports.enabled == (cfg_udp_ports != 0));
+  CHECK(c.threats.port_scan.enabled == (cfg_scan != 0));
+  CHECK(c.threats.port_scan.max_sources == PKTLENS_DEFAULT_MAX_SCAN_SOURCES);
+  CHECK(static_cast<std::uint64_t>(std::chrono::nanoseconds(c.threats.port_scan.window).count()) ==
+        cfg_scan_window_ns);
+  CHECK(scan_inserts_per_window(c.threats.port_scan) == cfg_scan_inserts_per_window);
   CHECK(static_cast<std::uint64_t>(std::chrono::nanoseconds(kFlowAdmissionWindow).count()) ==
         cfg_flow_window_ns);
   CHECK(flow_inserts_per_window(c.flows) == cfg_flow_inserts_per_window);
@@ -169,15 +186,46 @@ TEST_CASE("the shipped file sets every key, each with a comment", "[config]") {
     }
     previous = line;
   }
-  CHECK(keys ==
-        std::vector<std::string>{
-            "interfaces", "attach",      "listen",      "interval",     "flows",
-            "enabled",    "max_entries", "top_k",       "idle_timeout", "max_new_per_second",
-            "vlans",      "enabled",     "max_entries", "latency",      "handshake",
-            "rtt",        "srtt",        "loss",        "retransmits",  "drops",
-            "threats",    "syn_flood",   "enabled",     "max_entries",  "top_k",
-            "icmp_echo",  "enabled",     "max_entries", "top_k",        "udp_ports",
-            "enabled",    "top_k",       "log_level"});
+  CHECK(keys == std::vector<std::string>{"interfaces",
+                                         "attach",
+                                         "listen",
+                                         "interval",
+                                         "flows",
+                                         "enabled",
+                                         "max_entries",
+                                         "top_k",
+                                         "idle_timeout",
+                                         "max_new_per_second",
+                                         "vlans",
+                                         "enabled",
+                                         "max_entries",
+                                         "latency",
+                                         "handshake",
+                                         "rtt",
+                                         "srtt",
+                                         "loss",
+                                         "retransmits",
+                                         "drops",
+                                         "threats",
+                                         "syn_flood",
+                                         "enabled",
+                                         "max_entries",
+                                         "top_k",
+                                         "icmp_echo",
+                                         "enabled",
+                                         "max_entries",
+                                         "top_k",
+                                         "udp_ports",
+                                         "enabled",
+                                         "top_k",
+                                         "port_scan",
+                                         "enabled",
+                                         "max_sources",
+                                         "window",
+                                         "threshold",
+                                         "top_k",
+                                         "max_new_per_second",
+                                         "log_level"});
 }
 
 // everything_changed() as a file, which is also exactly what to_yaml prints
@@ -214,6 +262,13 @@ threats:
   udp_ports:
     enabled: false
     top_k: 7
+  port_scan:
+    enabled: false
+    max_sources: 100000
+    window: 90s
+    threshold: 7000
+    top_k: 3
+    max_new_per_second: 0
 log_level: off
 )";
 
@@ -255,6 +310,13 @@ threats:
   udp_ports:
     enabled: true
     top_k: 20
+  port_scan:
+    enabled: true
+    max_sources: 4096
+    window: 1m
+    threshold: 25
+    top_k: 20
+    max_new_per_second: 10000
 log_level: info
 )");
   CHECK(to_yaml(everything_changed()) == kEverythingChangedYaml);

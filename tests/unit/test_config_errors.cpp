@@ -421,7 +421,16 @@ TEST_CASE("threat signals: ranges, types, unknown keys", "[config][errors]") {
        "max_entries, top_k)"},
       {"threats:\n  synflood: {}\n",
        "2:3: unknown key 'synflood' in threats, did you mean 'syn_flood'? (expected one of: "
-       "syn_flood, icmp_echo, udp_ports)"},
+       "syn_flood, icmp_echo, udp_ports, port_scan)"},
+      {"threats:\n  port_scan:\n    window: 500ms\n",
+       "3:13: threats.port_scan.window: '500ms' is out of range (expected a duration from 1s to "
+       "1h, e.g. 60s)"},
+      {"threats:\n  port_scan:\n    threshold: 1\n",
+       "3:16: threats.port_scan.threshold: '1' is out of range (expected an integer from 2 to "
+       "7000)"},
+      {"threats:\n  port_scan:\n    max_new_per_second: 5\n",
+       "3:25: threats.port_scan.max_new_per_second: '5' is out of range (expected 0 for no "
+       "limit, or an integer from 10 to 100000000)"},
       {"threats:\n  icmp_echo:\n    max_entries: 0\n",
        "3:18: threats.icmp_echo.max_entries: '0' is out of range " + entries},
       {"threats:\n  udp_ports:\n    top_k: 0\n",
