@@ -172,6 +172,43 @@ struct {
 	__type(key, __u32); /* network id */
 	__type(value, struct pktlens_net_name);
 } pktlens_net_names SEC(".maps");
+/* Threat signals (lib/threats.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_PERCPU_HASH);
+	__uint(max_entries, PKTLENS_DEFAULT_MAX_SYN_DESTS);
+	__type(key, struct pktlens_syn_key);
+	__type(value, struct pktlens_syn_val);
+} pktlens_syn SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_PERCPU_HASH);
+	__uint(max_entries, PKTLENS_DEFAULT_MAX_ICMP_DESTS);
+	__type(key, struct pktlens_addr_key);
+	__type(value, __u64);
+} pktlens_icmp_echo SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_PERCPU_HASH);
+	__uint(max_entries, PKTLENS_DEFAULT_MAX_SCAN_SOURCES);
+	__type(key, struct pktlens_addr_key); /* source */
+	__type(value, struct pktlens_scan_val);
+} pktlens_scan SEC(".maps");
+
+/* New sources admitted into pktlens_scan per CPU per admission window. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct pktlens_flow_budget);
+} pktlens_scan_budget SEC(".maps");
+
+/* The loader shrinks it to 1 entry when cfg_udp_ports is off. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, PKTLENS_UDP_PORTS);
+	__type(key, __u32); /* destination port */
+	__type(value, __u64);
+} pktlens_udp_ports SEC(".maps");
 
 /* clang-format on */
 

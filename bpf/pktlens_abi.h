@@ -359,4 +359,74 @@ struct pktlens_net_name {
 	char name[PKTLENS_NET_NAME_LEN];
 };
 
+/*
+ * Threat signals (lib/threats.h), ingress only, at TC and XDP.
+ * pktlens_syn (LRU_PERCPU_HASH): per local destination address and port,
+ * SYNs received (SYN without ACK) and server handshakes completed there
+ * (our SYN-ACK acked by the peer, lib/tcp_latency.h; TC with
+ * cfg_handshake only). No per-source state: a spoofed-source flood against
+ * one service touches one entry.
+ */
+struct pktlens_syn_key {
+	__u8 family; /* 4 or 6 */
+	__u8 _pad;
+	__u16 dport;  /* host byte order */
+	__u8 dst[16]; /* network byte order; IPv4 in the first 4 bytes */
+};
+
+struct pktlens_syn_val {
+	__u64 syns;
+	__u64 handshakes;
+};
+
+#define PKTLENS_DEFAULT_MAX_SYN_DESTS 16384
+
+/* pktlens_icmp_echo (LRU_PERCPU_HASH): ICMP echo requests (ICMPv6 type
+ * 128 for IPv6) received, per destination address; value: packets. */
+struct pktlens_addr_key {
+	__u8 family; /* 4 or 6 */
+	__u8 _pad[3];
+	__u8 addr[16]; /* network byte order; IPv4 in the first 4 bytes */
+};
+
+#define PKTLENS_DEFAULT_MAX_ICMP_DESTS 4096
+
+/* pktlens_udp_ports (PERCPU_ARRAY, index destination port): UDP datagrams
+ * received whose header holds the ports. */
+#define PKTLENS_UDP_PORTS 65536
+
+/*
+ * pktlens_scan (LRU_PERCPU_HASH, key pktlens_addr_key = source): the
+ * destination ports a source sent SYNs to since start_ns, as a 1024-bit
+ * linear-counting bitmap (bit = hash of the port, pktlens_scan_bit()).
+ * After cfg_scan_window_ns the CPU's bitmap starts again. User space ORs
+ * the CPUs' bitmaps of the current window and estimates the distinct
+ * count from the bits left zero (docs/metrics.md, "Port scan").
+ */
+#define PKTLENS_SCAN_BITS 1024
+#define PKTLENS_SCAN_WORDS (PKTLENS_SCAN_BITS / 64)
+/* The bit of a port: murmur3's finalizer, whose output bits behave as
+ * random even for consecutive ports (which a scan probes), as linear
+ * counting assumes; the top 10 bits. */
+static inline __u32 pktlens_scan_bit(__u32 port)
+{
+	__u32 h = port;
+
+	h ^= h >> 16;
+	h *= 0x85ebca6bu;
+	h ^= h >> 13;
+	h *= 0xc2b2ae35u;
+	h ^= h >> 16;
+	return h >> 22;
+}
+
+struct pktlens_scan_val {
+	/* bpf_ktime_get_coarse_ns() of the window's first SYN */
+	__u64 start_ns;
+	__u64 bits[PKTLENS_SCAN_WORDS];
+};
+
+#define PKTLENS_DEFAULT_MAX_SCAN_SOURCES 4096
+#define PKTLENS_DEFAULT_SCAN_WINDOW_NS 60000000000ULL /* 60 s */
+
 #endif /* PKTLENS_ABI_H */

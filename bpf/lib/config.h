@@ -40,5 +40,20 @@ const volatile __u8 cfg_rtt = 1;
 /* Networks (lib/networks.h): bits PKTLENS_NET_CFG_* (pktlens_abi.h). One
  * byte, tested first: with no networks (0) the feature is one load. */
 const volatile __u8 cfg_net = 0;
+/* Threat signals (lib/threats.h), ingress only. cfg_syn: SYNs received and
+ * handshakes completed per destination address and port (pktlens_syn). */
+const volatile __u8 cfg_syn = 1;
+/* ICMP echo requests per destination address (pktlens_icmp_echo). */
+const volatile __u8 cfg_icmp_echo = 1;
+/* UDP datagrams per destination port (pktlens_udp_ports). */
+const volatile __u8 cfg_udp_ports = 1;
+/* Port scans: distinct destination ports per source over SYNs, in
+ * windows of cfg_scan_window_ns (pktlens_scan). At most
+ * cfg_scan_inserts_per_window new sources per CPU per cfg_flow_window_ns
+ * (0 = no limit): a spoofed-source flood must not buy an LRU insert per
+ * packet. */
+const volatile __u8 cfg_scan = 1;
+const volatile __u64 cfg_scan_window_ns = PKTLENS_DEFAULT_SCAN_WINDOW_NS;
+const volatile __u32 cfg_scan_inserts_per_window = 1000; /* 10k/s per CPU */
 
 #endif

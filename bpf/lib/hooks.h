@@ -11,6 +11,7 @@
 #include "networks.h"
 #include "parse.h"
 #include "tcp_latency.h"
+#include "threats.h"
 
 /*
  * On TC, data..data_end covers only the skb's linear part; headers can sit
@@ -63,9 +64,15 @@ static __always_inline int observe_tc(struct __sk_buff *skb, __u8 dir)
 		}
 	}
 	slot = account(&m);
+	/* A dropped packet is counted as seen (account) and blocked, but the
+	 * stack never sees it: no latency, and not a threat signal (a flood
+	 * from a blocked network is already handled). */
 	if (networks_drop(&m))
-		return 1; /* dropped: the stack never sees it, no latency */
+		return 1;
 	tcp_latency(&m, slot);
+	/* dir is a constant of each program: tc_egress has none of this. */
+	if (dir == PKTLENS_DIR_INGRESS)
+		threats_ingress(&m);
 	return 0;
 }
 
@@ -81,7 +88,10 @@ static __always_inline int observe_xdp(struct xdp_md *ctx)
 	m.key.ifindex = ctx->ingress_ifindex;
 	parse_frame(data, data_end, &m);
 	account(&m);
-	return networks_drop(&m);
+	if (networks_drop(&m))
+		return 1;
+	threats_ingress(&m);
+	return 0;
 }
 
 #endif

@@ -34,6 +34,7 @@ struct pkt_meta {
 	__u8 frag;	 /* enum frag_state */
 	__u8 tcp_hdr;	 /* a complete TCP header (doff >= 20 present) */
 	__u8 has_tcp_ts; /* TCP timestamp option found (cfg_rtt only) */
+	__u8 udp_ports;	 /* UDP whose ports are in key.sport / key.dport */
 	__u32 tcp_seq;	 /* with tcp_hdr, when cfg_handshake */
 	__u32 tcp_ack;
 	__u32 tsval; /* with has_tcp_ts */

@@ -163,6 +163,7 @@ static __always_inline void parse_l4(void *data, void *data_end, __u32 off,
 	m->key.dport = ((__u16)l4[2] << 8) | l4[3];
 
 	if (proto == IPPROTO_UDP_) {
+		m->udp_ports = 1;
 		if (avail < 8 || (void *)(l4 + 8) > data_end)
 			l4_short(m);
 		return;

@@ -20,6 +20,7 @@
 #include "flow_hash.h"
 #include "latency.h"
 #include "meta.h"
+#include "threats.h"
 
 static __always_inline void conn_key_of(struct pktlens_conn_key *k,
 					const struct pkt_meta *m)
@@ -64,6 +65,10 @@ static __always_inline void handshake_done(const struct pktlens_conn_key *k,
 	if (lat)
 		pktlens_lat_observe(&lat->handshake[role & 1], d);
 	bpf_map_delete_elem(&pktlens_handshakes, k);
+	/* Counted once: the pending entry is gone, a repeated ACK finds
+	 * nothing. */
+	if (cfg_syn && role == PKTLENS_HS_SERVER)
+		count_handshake_done(k->family, k->laddr, k->lport);
 }
 
 static __always_inline void handshake(const struct pkt_meta *m,

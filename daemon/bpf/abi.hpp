@@ -38,6 +38,12 @@ static_assert(sizeof(pktlens_net_match) == 8);
 static_assert(sizeof(pktlens_net_count) == 16);
 static_assert(sizeof(pktlens_net_name) == PKTLENS_NET_NAME_LEN);
 static_assert(sizeof(pktlens_tcp_lat) == (3 * (PKTLENS_LAT_BUCKETS + 2) + 2) * 8);
+static_assert(sizeof(pktlens_syn_key) == 20);
+static_assert(offsetof(pktlens_syn_key, dst) == 4);
+static_assert(sizeof(pktlens_syn_val) == 16);
+static_assert(sizeof(pktlens_addr_key) == 20);
+static_assert(offsetof(pktlens_addr_key, addr) == 4);
+static_assert(sizeof(pktlens_scan_val) == (1 + PKTLENS_SCAN_WORDS) * 8);
 
 inline constexpr std::array<std::string_view, PKTLENS_DIR_MAX> kDirNames{"ingress", "egress"};
 inline constexpr std::array<std::string_view, PKTLENS_SIDE_MAX> kSideNames{"src", "dst"};

@@ -76,6 +76,12 @@ Object::Object(const ObjectOptions& o) : skel_(pktlens_bpf::open()) {
   const NetworkSizes nets = network_sizes(o.networks);
   s->rodata->cfg_net = (nets.v4 ? PKTLENS_NET_CFG_V4 : 0) | (nets.v6 ? PKTLENS_NET_CFG_V6 : 0) |
                        (nets.drop ? PKTLENS_NET_CFG_DROP : 0);
+  s->rodata->cfg_syn = o.syn;
+  s->rodata->cfg_icmp_echo = o.icmp_echo;
+  s->rodata->cfg_udp_ports = o.udp_ports;
+  s->rodata->cfg_scan = o.scan;
+  s->rodata->cfg_scan_window_ns = o.scan_window_ns;
+  s->rodata->cfg_scan_inserts_per_window = o.scan_inserts_per_window;
 
   check(bpf_map__set_max_entries(s->maps.pktlens_ifaces, o.ifindex_array), "sizing pktlens_ifaces");
   check(bpf_map__set_max_entries(s->maps.pktlens_ifaces_hi, o.max_slots),
@@ -93,6 +99,12 @@ Object::Object(const ObjectOptions& o) : skel_(pktlens_bpf::open()) {
         "sizing pktlens_net4");
   check(bpf_map__set_max_entries(s->maps.pktlens_net6, std::max(nets.v6, 1u)),
         "sizing pktlens_net6");
+  check(bpf_map__set_max_entries(s->maps.pktlens_syn, o.max_syn_dests), "sizing pktlens_syn");
+  check(bpf_map__set_max_entries(s->maps.pktlens_icmp_echo, o.max_icmp_dests),
+        "sizing pktlens_icmp_echo");
+  check(bpf_map__set_max_entries(s->maps.pktlens_udp_ports, o.udp_ports ? PKTLENS_UDP_PORTS : 1),
+        "sizing pktlens_udp_ports");
+  check(bpf_map__set_max_entries(s->maps.pktlens_scan, o.max_scan_sources), "sizing pktlens_scan");
   if (o.no_common_lru)
     check(bpf_map__set_map_flags(s->maps.pktlens_flows,
                                  bpf_map__map_flags(s->maps.pktlens_flows) | BPF_F_NO_COMMON_LRU),

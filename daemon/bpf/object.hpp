@@ -45,6 +45,24 @@ struct ObjectOptions {
   // Networks (bpf/lib/networks.h): sizes the tries, sets the bits of
   // cfg_net, and is installed after load. Empty: cfg_net 0, no lookups.
   std::vector<NetworkSpec> networks;
+  // Threat signals (bpf/lib/threats.h), ingress only: SYNs and completed
+  // handshakes per destination address and port, in a table of
+  // max_syn_dests entries (LRU).
+  bool syn = true;
+  uint32_t max_syn_dests = PKTLENS_DEFAULT_MAX_SYN_DESTS;
+  // ICMP echo requests per destination address (table of max_icmp_dests,
+  // LRU) and UDP datagrams per destination port (an array of 65536 per
+  // CPU, shrunk to one entry when off).
+  bool icmp_echo = true;
+  uint32_t max_icmp_dests = PKTLENS_DEFAULT_MAX_ICMP_DESTS;
+  bool udp_ports = true;
+  // Port scans: distinct destination ports per source within scan_window_ns,
+  // in a table of max_scan_sources (LRU); new sources per CPU per
+  // flow_window_ns at most scan_inserts_per_window (0 = no limit).
+  bool scan = true;
+  uint32_t max_scan_sources = PKTLENS_DEFAULT_MAX_SCAN_SOURCES;
+  uint64_t scan_window_ns = PKTLENS_DEFAULT_SCAN_WINDOW_NS;
+  uint32_t scan_inserts_per_window = 1000;
   // Directory on a bpffs where maps are pinned; empty: no pinning (tests).
   std::string pin_dir;
 };

@@ -158,6 +158,16 @@ void sort_unique(std::vector<T>& v, Key key) {
 
 }  // namespace
 
+void read_percpu_map(const bpf_map* map, const std::function<void()>& reset,
+                     const PerCpuVisit& visit) {
+  ReadInfo info;
+  const MapShape m = shape_of(map, bpf::possible_cpus());
+  read_map(
+      m, ReadOptions{}, reset,
+      [&](const uint8_t* key, const uint8_t* values) { visit(key, values, m.stride(), m.cpus); },
+      info);
+}
+
 Snapshot read_snapshot(pktlens_bpf* skel, const ReadOptions& o, ReadInfo* info_out) {
   ReadInfo info;
   Snapshot s;

@@ -6,10 +6,12 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 
 #include "collector/snapshot.hpp"
 
 struct pktlens_bpf;
+struct bpf_map;
 
 namespace pktlens::collector {
 
@@ -34,6 +36,15 @@ struct ReadInfo {
   size_t batch_calls = 0;
   size_t chunk_grown = 0;  // ENOSPC retries with a bigger chunk
 };
+
+// Every element of a per-CPU map, batch-read (key-by-key where the kernel
+// has no batch ops): `visit` gets the key and `cpus` values, each `stride`
+// bytes apart; `reset` is called when a failed batch read must be
+// discarded before the walk starts over.
+using PerCpuVisit =
+    std::function<void(const uint8_t* key, const uint8_t* values, size_t stride, int cpus)>;
+void read_percpu_map(const bpf_map* map, const std::function<void()>& reset,
+                     const PerCpuVisit& visit);
 
 // Throws std::system_error on map errors other than "no batch ops".
 Snapshot read_snapshot(pktlens_bpf* skel, const ReadOptions& o = {}, ReadInfo* info = nullptr);

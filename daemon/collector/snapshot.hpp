@@ -125,6 +125,76 @@ struct NetworkCounters {
   pktlens_net_count blocked{};
 };
 
+// Threat signals (bpf/lib/threats.h), ranked by the collector
+// (collector/threats.hpp): cumulative counters as read, summed over CPUs,
+// and what they added since the previous cycle (0 on the daemon's first
+// cycle, which has nothing to compare with).
+struct SynDest {
+  uint8_t family = 0;             // 4 or 6
+  std::array<uint8_t, 16> dst{};  // network byte order; IPv4 in the first 4 bytes
+  uint16_t dport = 0;
+  uint64_t syns = 0;
+  uint64_t handshakes = 0;
+  uint64_t syns_delta = 0;
+  uint64_t handshakes_delta = 0;
+
+  // SYNs of the interval not matched by a completed handshake, floor 0.
+  uint64_t half_open() const {
+    return syns_delta > handshakes_delta ? syns_delta - handshakes_delta : 0;
+  }
+  bool operator==(const SynDest&) const = default;
+};
+
+// A counter of one destination address (ICMP echo requests).
+struct AddrCount {
+  uint8_t family = 0;
+  std::array<uint8_t, 16> addr{};
+  uint64_t packets = 0;
+  uint64_t packets_delta = 0;
+
+  bool operator==(const AddrCount&) const = default;
+};
+
+// A counter of one destination port (UDP datagrams).
+struct PortCount {
+  uint16_t port = 0;
+  uint64_t packets = 0;
+  uint64_t packets_delta = 0;
+
+  bool operator==(const PortCount&) const = default;
+};
+
+// A source probing ports (SYNs): its distinct destination ports in the
+// current scan window, estimated (collector/threat_rank.hpp).
+struct ScanSource {
+  uint8_t family = 0;
+  std::array<uint8_t, 16> src{};
+  uint64_t ports = 0;
+
+  bool operator==(const ScanSource&) const = default;
+};
+
+struct ThreatSignals {
+  // cfg_syn as loaded; handshakes_on: completions are counted too (TC with
+  // handshake tracking), so handshakes and half_open mean something.
+  bool syn_on = false;
+  bool handshakes_on = false;
+  // Top-K destinations by syns_delta, then syns, then key.
+  std::vector<SynDest> top_syn;
+  size_t syn_table_entries = 0;
+  // cfg_icmp_echo / cfg_udp_ports as loaded; top-K by packets in the
+  // interval, then packets, then key; only keys with packets.
+  bool icmp_echo_on = false;
+  std::vector<AddrCount> top_icmp_echo;
+  bool udp_ports_on = false;
+  std::vector<PortCount> top_udp_ports;
+  // cfg_scan as loaded; the sources at or over the threshold (suspects),
+  // the top-K of them by ports (then key), and how many there are.
+  bool scan_on = false;
+  std::vector<ScanSource> top_scan;
+  size_t scan_suspects = 0;
+};
+
 struct Snapshot {
   // CLOCK_MONOTONIC when the read started, comparable with the flows'
   // first/last_seen_ns.
@@ -149,6 +219,7 @@ struct Snapshot {
   std::map<uint32_t, TcpLatency> tcp_latency;
   // Every configured network, in config order; empty when none are.
   std::vector<NetworkCounters> networks;
+  ThreatSignals threats;
 };
 
 }  // namespace pktlens::collector

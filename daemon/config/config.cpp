@@ -44,6 +44,11 @@ constexpr std::int64_t kMinNewFlowsPerSecond = 1000 / kFlowAdmissionWindow.count
 constexpr std::int64_t kMaxNewFlowsPerSecond = 100000000;
 constexpr std::int64_t kMinVlanEntries = 64;
 constexpr std::int64_t kMaxVlanEntries = 1048576;
+constexpr std::int64_t kMinThreatEntries = 64;
+constexpr std::int64_t kMaxThreatEntries = 1048576;
+constexpr std::int64_t kMaxThreatTopK = 1000;
+// The linear-counting bitmap tells at most about 7098 distinct ports.
+constexpr std::int64_t kMaxScanThreshold = 7000;
 // The default top_k fits every valid max_entries, so only a top_k the file
 // sets can exceed it: check_relations() relies on that.
 static_assert(FlowsConfig{}.top_k <= kMinFlowEntries);
@@ -60,6 +65,10 @@ const std::string kExpectTopK = "an integer from 1 to 100000, at most flows.max_
 const std::string kExpectIdleTimeout = "a duration from interval to 24h, e.g. 2m";
 const std::string kExpectNewFlows = "0 for no limit, or an integer from 10 to 100000000";
 const std::string kExpectVlanEntries = "an integer from 64 to 1048576";
+const std::string kExpectThreatEntries = "an integer from 64 to 1048576";
+const std::string kExpectThreatTopK = "an integer from 1 to 1000";
+const std::string kExpectScanWindow = "a duration from 1s to 1h, e.g. 60s";
+const std::string kExpectScanThreshold = "an integer from 2 to 7000";
 
 // Values the file sets, for messages about two keys at once. Stored with
 // emplace: assigning to an existing YAML::Node would overwrite the node it
@@ -231,6 +240,71 @@ Config parse_document(const Source& src, const YAML::Node& root) {
       {"retransmits", kExpectBool, flag(cfg.loss.retransmits)},
       {"drops", kExpectBool, flag(cfg.loss.drops)},
   };
+  SynFloodConfig& syn = cfg.threats.syn_flood;
+  const std::vector<Field> syn_fields = {
+      {"enabled", kExpectBool, flag(syn.enabled)},
+      {"max_entries", kExpectThreatEntries,
+       [&](const YAML::Node& v, const std::string& p) {
+         syn.max_entries = u32(v, p, kExpectThreatEntries, kMinThreatEntries, kMaxThreatEntries);
+       }},
+      {"top_k", kExpectThreatTopK,
+       [&](const YAML::Node& v, const std::string& p) {
+         syn.top_k = u32(v, p, kExpectThreatTopK, 1, kMaxThreatTopK);
+       }},
+  };
+  IcmpEchoConfig& echo = cfg.threats.icmp_echo;
+  const std::vector<Field> echo_fields = {
+      {"enabled", kExpectBool, flag(echo.enabled)},
+      {"max_entries", kExpectThreatEntries,
+       [&](const YAML::Node& v, const std::string& p) {
+         echo.max_entries = u32(v, p, kExpectThreatEntries, kMinThreatEntries, kMaxThreatEntries);
+       }},
+      {"top_k", kExpectThreatTopK,
+       [&](const YAML::Node& v, const std::string& p) {
+         echo.top_k = u32(v, p, kExpectThreatTopK, 1, kMaxThreatTopK);
+       }},
+  };
+  UdpPortsConfig& udp = cfg.threats.udp_ports;
+  const std::vector<Field> udp_fields = {
+      {"enabled", kExpectBool, flag(udp.enabled)},
+      {"top_k", kExpectThreatTopK,
+       [&](const YAML::Node& v, const std::string& p) {
+         udp.top_k = u32(v, p, kExpectThreatTopK, 1, kMaxThreatTopK);
+       }},
+  };
+  PortScanConfig& scan = cfg.threats.port_scan;
+  const std::vector<Field> scan_fields = {
+      {"enabled", kExpectBool, flag(scan.enabled)},
+      {"max_sources", kExpectThreatEntries,
+       [&](const YAML::Node& v, const std::string& p) {
+         scan.max_sources = u32(v, p, kExpectThreatEntries, kMinThreatEntries, kMaxThreatEntries);
+       }},
+      {"window", kExpectScanWindow,
+       [&](const YAML::Node& v, const std::string& p) {
+         scan.window = detail::read_duration(src, v, p, kExpectScanWindow, 1s, 1h);
+       }},
+      {"threshold", kExpectScanThreshold,
+       [&](const YAML::Node& v, const std::string& p) {
+         scan.threshold = u32(v, p, kExpectScanThreshold, 2, kMaxScanThreshold);
+       }},
+      {"top_k", kExpectThreatTopK,
+       [&](const YAML::Node& v, const std::string& p) {
+         scan.top_k = u32(v, p, kExpectThreatTopK, 1, kMaxThreatTopK);
+       }},
+      {"max_new_per_second", kExpectNewFlows,
+       [&](const YAML::Node& v, const std::string& p) {
+         scan.max_new_per_second = u32(v, p, kExpectNewFlows, 0, kMaxNewFlowsPerSecond);
+         if (scan.max_new_per_second != 0 && scan.max_new_per_second < kMinNewFlowsPerSecond) {
+           src.fail(v.Mark(), p, detail::quote(v.Scalar()) + " is out of range", kExpectNewFlows);
+         }
+       }},
+  };
+  const std::vector<Field> threat_fields = {
+      {"syn_flood", detail::mapping_expected(syn_fields), section(syn_fields)},
+      {"icmp_echo", detail::mapping_expected(echo_fields), section(echo_fields)},
+      {"udp_ports", detail::mapping_expected(udp_fields), section(udp_fields)},
+      {"port_scan", detail::mapping_expected(scan_fields), section(scan_fields)},
+  };
   const std::string expect_attach = enum_expected(detail::kAttachModes);
   const std::string expect_log_level = "one of " + enum_expected(detail::kLogLevels);
   const std::vector<Field> root_fields = {
@@ -262,6 +336,7 @@ Config parse_document(const Source& src, const YAML::Node& root) {
        [&](const YAML::Node& v, const std::string& p) {
          cfg.networks = detail::read_networks(src, v, p);
        }},
+      {"threats", detail::mapping_expected(threat_fields), section(threat_fields)},
       {"log_level", expect_log_level,
        [&](const YAML::Node& v, const std::string& p) {
          cfg.log_level = read_enum(src, v, p, "level", expect_log_level, detail::kLogLevels);
@@ -281,7 +356,8 @@ Config parse_document(const Source& src, const YAML::Node& root) {
   for (const auto& [name, fields] : {std::pair{"flows", &flow_fields},
                                      {"vlans", &vlan_fields},
                                      {"latency", &latency_fields},
-                                     {"loss", &loss_fields}}) {
+                                     {"loss", &loss_fields},
+                                     {"threats", &threat_fields}}) {
     for (const Field& f : *fields) {
       std::string& home = homes[std::string(f.key)];
       home += home.empty() ? name : std::string(" or ") + name;

@@ -107,6 +107,55 @@ struct Network {
 inline constexpr std::size_t kMaxNetworks = 256;
 inline constexpr std::size_t kMaxPrefixesPerFamily = 65536;
 inline constexpr std::size_t kMaxNetworkNameLength = 63;
+// SYN flood signal (threats.syn_flood): SYNs received and handshakes
+// completed per destination address and port.
+struct SynFloodConfig {
+  bool enabled = true;                // cfg_syn
+  std::uint32_t max_entries = 16384;  // pktlens_syn max_entries
+  std::uint32_t top_k = 20;           // destinations exported per interval
+
+  bool operator==(const SynFloodConfig&) const = default;
+};
+
+// ICMP echo requests per destination address (threats.icmp_echo).
+struct IcmpEchoConfig {
+  bool enabled = true;               // cfg_icmp_echo
+  std::uint32_t max_entries = 4096;  // pktlens_icmp_echo max_entries
+  std::uint32_t top_k = 20;
+
+  bool operator==(const IcmpEchoConfig&) const = default;
+};
+
+// UDP datagrams per destination port (threats.udp_ports).
+struct UdpPortsConfig {
+  bool enabled = true;  // cfg_udp_ports
+  std::uint32_t top_k = 20;
+
+  bool operator==(const UdpPortsConfig&) const = default;
+};
+
+// Port scans (threats.port_scan): distinct destination ports per source,
+// over SYNs, within a window.
+struct PortScanConfig {
+  bool enabled = true;                       // cfg_scan
+  std::uint32_t max_sources = 4096;          // pktlens_scan max_entries
+  std::chrono::milliseconds window{60000};   // cfg_scan_window_ns
+  std::uint32_t threshold = 25;              // ports that make a suspect
+  std::uint32_t top_k = 20;                  // suspects exported
+  std::uint32_t max_new_per_second = 10000;  // new sources per CPU; 0 = unlimited
+
+  bool operator==(const PortScanConfig&) const = default;
+};
+
+// Threat signals (docs/metrics.md, "Threat signals"); counted on ingress.
+struct ThreatsConfig {
+  SynFloodConfig syn_flood;
+  IcmpEchoConfig icmp_echo;
+  UdpPortsConfig udp_ports;
+  PortScanConfig port_scan;
+
+  bool operator==(const ThreatsConfig&) const = default;
+};
 
 enum class LogLevel { trace, debug, info, warn, error, critical, off };
 
@@ -145,6 +194,7 @@ struct Config {
   LatencyConfig latency;
   LossConfig loss;
   std::vector<Network> networks;  // none by default: nothing looked up, nothing dropped
+  ThreatsConfig threats;
   LogLevel log_level = LogLevel::info;
   // Absent from the file: these defaults; `alerts: []`: none.
   std::vector<AlertRule> alerts = default_alert_rules();
@@ -201,5 +251,8 @@ inline constexpr std::chrono::milliseconds kFlowAdmissionWindow{100};
 // rounded up so the budget is never below what was asked; 0 stays 0
 // (unlimited).
 std::uint32_t flow_inserts_per_window(const FlowsConfig& flows);
+// threats.port_scan.max_new_per_second the same way, as
+// cfg_scan_inserts_per_window (same admission window).
+std::uint32_t scan_inserts_per_window(const PortScanConfig& scan);
 
 }  // namespace pktlens::config

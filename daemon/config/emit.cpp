@@ -98,6 +98,34 @@ std::string to_yaml(const Config& config) {
     }
     out << YAML::EndMap;
   }
+  const SynFloodConfig& syn = config.threats.syn_flood;
+  out << YAML::Key << "threats" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "syn_flood" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "enabled" << YAML::Value << syn.enabled;
+  out << YAML::Key << "max_entries" << YAML::Value << syn.max_entries;
+  out << YAML::Key << "top_k" << YAML::Value << syn.top_k;
+  out << YAML::EndMap;
+  const IcmpEchoConfig& echo = config.threats.icmp_echo;
+  out << YAML::Key << "icmp_echo" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "enabled" << YAML::Value << echo.enabled;
+  out << YAML::Key << "max_entries" << YAML::Value << echo.max_entries;
+  out << YAML::Key << "top_k" << YAML::Value << echo.top_k;
+  out << YAML::EndMap;
+  const UdpPortsConfig& udp = config.threats.udp_ports;
+  out << YAML::Key << "udp_ports" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "enabled" << YAML::Value << udp.enabled;
+  out << YAML::Key << "top_k" << YAML::Value << udp.top_k;
+  out << YAML::EndMap;
+  const PortScanConfig& scan = config.threats.port_scan;
+  out << YAML::Key << "port_scan" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "enabled" << YAML::Value << scan.enabled;
+  out << YAML::Key << "max_sources" << YAML::Value << scan.max_sources;
+  out << YAML::Key << "window" << YAML::Value << detail::format_duration(scan.window);
+  out << YAML::Key << "threshold" << YAML::Value << scan.threshold;
+  out << YAML::Key << "top_k" << YAML::Value << scan.top_k;
+  out << YAML::Key << "max_new_per_second" << YAML::Value << scan.max_new_per_second;
+  out << YAML::EndMap;
+  out << YAML::EndMap;
 
   out << YAML::Key << "log_level" << YAML::Value << std::string(to_string(config.log_level));
 

@@ -25,19 +25,11 @@ namespace {
 
 using detail::add_counter;
 using detail::add_gauge;
+using detail::address_label;
 using detail::Labels;
 using detail::make_family;
 using prometheus::MetricFamily;
 using prometheus::MetricType;
-
-// false when family is neither 4 nor 6 (never written by the data plane).
-bool address_label(uint8_t family, const std::array<uint8_t, 16>& addr, std::string& out) {
-  char buf[INET6_ADDRSTRLEN];
-  const int af = family == 4 ? AF_INET : family == 6 ? AF_INET6 : AF_UNSPEC;
-  if (af == AF_UNSPEC || inet_ntop(af, addr.data(), buf, sizeof buf) == nullptr) return false;
-  out = buf;
-  return true;
-}
 
 }  // namespace
 

@@ -10,6 +10,7 @@
 #include "exporter/render_networks.hpp"
 #include "exporter/render_tcp_events.hpp"
 #include "exporter/render_tcp_latency.hpp"
+#include "exporter/render_threats.hpp"
 
 namespace pktlens::exporter {
 
@@ -56,6 +57,7 @@ std::vector<prometheus::MetricFamily> SnapshotCollectable::Collect() const {
     append(out, render_tcp_latency(s, state->slot_names));
     append(out, render_alerts(state->alerts));
     append(out, render_networks(s.networks));
+    append(out, render_threats(s.threats));
   }
   append(out, render_self(state->self, version_));
   return out;

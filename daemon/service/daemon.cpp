@@ -57,6 +57,16 @@ bpf::ObjectOptions object_options(const config::Config& c, const std::string& pi
   o.flow_window_ns =
       std::chrono::duration_cast<std::chrono::nanoseconds>(config::kFlowAdmissionWindow).count();
   o.networks = network_specs(c.networks);
+  o.syn = c.threats.syn_flood.enabled;
+  o.max_syn_dests = c.threats.syn_flood.max_entries;
+  o.icmp_echo = c.threats.icmp_echo.enabled;
+  o.max_icmp_dests = c.threats.icmp_echo.max_entries;
+  o.udp_ports = c.threats.udp_ports.enabled;
+  o.scan = c.threats.port_scan.enabled;
+  o.max_scan_sources = c.threats.port_scan.max_sources;
+  o.scan_window_ns =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(c.threats.port_scan.window).count();
+  o.scan_inserts_per_window = config::scan_inserts_per_window(c.threats.port_scan);
   o.pin_dir = pin_dir;
   return o;
 }
@@ -82,6 +92,18 @@ collector::FlowTableOptions flow_options(const config::Config& c) {
   collector::FlowTableOptions o;
   o.idle_timeout = c.flows.idle_timeout;
   o.top_k = c.flows.top_k;
+  return o;
+}
+
+collector::ThreatOptions threat_options(const config::Config& c) {
+  collector::ThreatOptions o;
+  o.syn_top_k = c.threats.syn_flood.top_k;
+  // Completions come from the server-role handshake tracking at TC.
+  o.handshakes_counted = c.latency.handshake && c.attach == config::AttachMode::tc;
+  o.icmp_echo_top_k = c.threats.icmp_echo.top_k;
+  o.udp_ports_top_k = c.threats.udp_ports.top_k;
+  o.scan_top_k = c.threats.port_scan.top_k;
+  o.scan_threshold = c.threats.port_scan.threshold;
   return o;
 }
 
@@ -114,6 +136,7 @@ Daemon::Daemon(const config::Config& cfg, const DaemonOptions& o)
       networks_(network_ids(cfg.networks, object_.network_names())),
       collectable_(std::make_shared<exporter::SnapshotCollectable>(o.version)),
       loader_(object_.skel(), registry_, loader_options(cfg)),
+      threats_(object_.skel(), threat_options(cfg)),
       alerts_(cfg.alerts) {
   if (cfg.loss.drops || cfg.loss.retransmits || cfg.latency.srtt) {
     events_.emplace(events_options(cfg, o.pin_dir));
@@ -211,6 +234,7 @@ bool Daemon::collect() {
           fill.ratio() * 100, fill.rebuilt ? ", rebuilt" : "");
     }
     if (events_reader_) events_reader_->read(*snap);  // after the top-K flows
+    threats_.collect(*snap);
     last_flows_ = snap->flow_table_entries;
   } catch (const std::exception& e) {
     ok = false;
@@ -276,6 +300,7 @@ void Daemon::apply(const config::Config& next) {
   if (next.latency != cfg_.latency) restart.push_back("latency");
   if (next.loss != cfg_.loss) restart.push_back("loss");
   if (next.networks != cfg_.networks) restart.push_back("networks");
+  if (next.threats != cfg_.threats) restart.push_back("threats");
   if (!restart.empty())
     spdlog::warn(
         "reload: {} changed; that takes effect after a restart (systemctl restart "

@@ -21,6 +21,7 @@
 #include "collector/flow_table.hpp"
 #include "collector/network_reader.hpp"
 #include "collector/tcp_events_reader.hpp"
+#include "collector/threats.hpp"
 #include "config/config.hpp"
 #include "exporter/http_server.hpp"
 #include "exporter/snapshot_collectable.hpp"
@@ -70,6 +71,7 @@ class Daemon {
   std::unique_ptr<exporter::HttpServer> http_;
   std::optional<collector::FlowTable> flows_;
   bpf::Loader loader_;
+  collector::ThreatCollector threats_;
   exporter::SelfStats self_;
   std::shared_ptr<const collector::Snapshot> last_good_;
   // Evaluated on each pair of good Snapshots (last_good_, the new one).

@@ -43,6 +43,15 @@ bpf::ObjectOptions object_options(const DataplaneOptions& o) {
   b.rtt = o.rtt;
   b.handshake_timeout_ns = o.handshake_timeout_ns;
   b.networks = o.networks;
+  b.syn = o.syn;
+  b.max_syn_dests = o.max_syn_dests;
+  b.icmp_echo = o.icmp_echo;
+  b.max_icmp_dests = o.max_icmp_dests;
+  b.udp_ports = o.udp_ports;
+  b.scan = o.scan;
+  b.max_scan_sources = o.max_scan_sources;
+  b.scan_window_ns = o.scan_window_ns;
+  b.scan_inserts_per_window = o.scan_inserts_per_window;
   return b;
 }
 

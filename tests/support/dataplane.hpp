@@ -59,6 +59,15 @@ struct DataplaneOptions {
   bool rtt = true;
   uint64_t handshake_timeout_ns = PKTLENS_DEFAULT_HS_TIMEOUT_NS;
   std::vector<bpf::NetworkSpec> networks;
+  bool syn = true;
+  uint32_t max_syn_dests = 1024;
+  bool icmp_echo = true;
+  uint32_t max_icmp_dests = 1024;
+  bool udp_ports = true;
+  bool scan = true;
+  uint32_t max_scan_sources = 1024;
+  uint64_t scan_window_ns = PKTLENS_DEFAULT_SCAN_WINDOW_NS;
+  uint32_t scan_inserts_per_window = 1000;
 };
 
 struct RunOptions {

@@ -80,6 +80,15 @@ Config everything_changed() {
        .prefixes = {prefix("203.0.113.0/24"), prefix("2001:db8::/32")},
        .action = NetworkAction::drop},
   };
+  c.threats.syn_flood = {.enabled = false, .max_entries = 64, .top_k = 1000};
+  c.threats.icmp_echo = {.enabled = false, .max_entries = 1048576, .top_k = 1};
+  c.threats.udp_ports = {.enabled = false, .top_k = 7};
+  c.threats.port_scan = {.enabled = false,
+                         .max_sources = 100000,
+                         .window = 90s,
+                         .threshold = 7000,
+                         .top_k = 3,
+                         .max_new_per_second = 0};
   c.log_level = LogLevel::off;
   c.alerts = {AlertRule{.name = "Truncated",
                         .signal = "anomaly_rate",
@@ -115,6 +124,20 @@ TEST_CASE("the defaults are the documented ones", "[config]") {
   CHECK(c.latency.srtt);
   CHECK(c.loss.retransmits);
   CHECK(c.loss.drops);
+  CHECK(c.threats.syn_flood.enabled);
+  CHECK(c.threats.syn_flood.max_entries == 16384);
+  CHECK(c.threats.syn_flood.top_k == 20);
+  CHECK(c.threats.icmp_echo.enabled);
+  CHECK(c.threats.icmp_echo.max_entries == 4096);
+  CHECK(c.threats.icmp_echo.top_k == 20);
+  CHECK(c.threats.udp_ports.enabled);
+  CHECK(c.threats.udp_ports.top_k == 20);
+  CHECK(c.threats.port_scan.enabled);
+  CHECK(c.threats.port_scan.max_sources == 4096);
+  CHECK(c.threats.port_scan.window == 60s);
+  CHECK(c.threats.port_scan.threshold == 25);
+  CHECK(c.threats.port_scan.top_k == 20);
+  CHECK(c.threats.port_scan.max_new_per_second == 10000);
   CHECK(c.log_level == LogLevel::info);
 }
 
@@ -124,6 +147,16 @@ TEST_CASE("the config defaults are the data plane's defaults", "[config]") {
   CHECK(c.vlans.max_entries == PKTLENS_DEFAULT_MAX_VLANS);
   CHECK(c.flows.enabled == (cfg_flows != 0));
   CHECK(c.vlans.enabled == (cfg_vlans != 0));
+  CHECK(c.threats.syn_flood.max_entries == PKTLENS_DEFAULT_MAX_SYN_DESTS);
+  CHECK(c.threats.syn_flood.enabled == (cfg_syn != 0));
+  CHECK(c.threats.icmp_echo.max_entries == PKTLENS_DEFAULT_MAX_ICMP_DESTS);
+  CHECK(c.threats.icmp_echo.enabled == (cfg_icmp_echo != 0));
+  CHECK(c.threats.udp_ports.enabled == (cfg_udp_ports != 0));
+  CHECK(c.threats.port_scan.enabled == (cfg_scan != 0));
+  CHECK(c.threats.port_scan.max_sources == PKTLENS_DEFAULT_MAX_SCAN_SOURCES);
+  CHECK(static_cast<std::uint64_t>(std::chrono::nanoseconds(c.threats.port_scan.window).count()) ==
+        cfg_scan_window_ns);
+  CHECK(scan_inserts_per_window(c.threats.port_scan) == cfg_scan_inserts_per_window);
   CHECK(static_cast<std::uint64_t>(std::chrono::nanoseconds(kFlowAdmissionWindow).count()) ==
         cfg_flow_window_ns);
   CHECK(flow_inserts_per_window(c.flows) == cfg_flow_inserts_per_window);
@@ -137,7 +170,9 @@ TEST_CASE("empty text, comments only or an empty document give the defaults", "[
 }
 
 TEST_CASE("empty sections give their defaults", "[config]") {
-  CHECK(load_config_string("flows: {}\nvlans: {}\nlatency: {}\nloss: {}\n", "t") == Config{});
+  CHECK(load_config_string("flows: {}\nvlans: {}\nlatency: {}\nloss: {}\nthreats: {}\n", "t") ==
+        Config{});
+  CHECK(load_config_string("threats:\n  syn_flood: {}\n", "t") == Config{});
 }
 
 TEST_CASE("the shipped config/pktlens.yaml is the built-in default", "[config]") {
@@ -191,6 +226,10 @@ TEST_CASE("the shipped file sets every key, each with a comment", "[config]") {
             "enabled",    "max_entries", "top_k",       "idle_timeout", "max_new_per_second",
             "vlans",      "enabled",     "max_entries", "latency",      "handshake",
             "rtt",        "srtt",        "loss",        "retransmits",  "drops",
+            "threats",    "syn_flood",   "enabled",     "max_entries",  "top_k",
+            "icmp_echo",  "enabled",     "max_entries", "top_k",        "udp_ports",
+            "enabled",    "top_k",       "port_scan",   "enabled",      "max_sources",
+            "window",     "threshold",   "top_k",       "max_new_per_second",
             "log_level",  "alerts"});
   CHECK(alerts == static_cast<int>(default_alert_rules().size()));
 }
@@ -233,6 +272,25 @@ networks:
   blocklist:
     prefixes: [203.0.113.0/24, 2001:db8::/32]
     action: drop
+threats:
+  syn_flood:
+    enabled: false
+    max_entries: 64
+    top_k: 1000
+  icmp_echo:
+    enabled: false
+    max_entries: 1048576
+    top_k: 1
+  udp_ports:
+    enabled: false
+    top_k: 7
+  port_scan:
+    enabled: false
+    max_sources: 100000
+    window: 90s
+    threshold: 7000
+    top_k: 3
+    max_new_per_second: 0
 log_level: off
 alerts:
   - name: Truncated
@@ -274,6 +332,25 @@ latency:
 loss:
   retransmits: true
   drops: true
+threats:
+  syn_flood:
+    enabled: true
+    max_entries: 16384
+    top_k: 20
+  icmp_echo:
+    enabled: true
+    max_entries: 4096
+    top_k: 20
+  udp_ports:
+    enabled: true
+    top_k: 20
+  port_scan:
+    enabled: true
+    max_sources: 4096
+    window: 1m
+    threshold: 25
+    top_k: 20
+    max_new_per_second: 10000
 log_level: info
 alerts: []
 )");

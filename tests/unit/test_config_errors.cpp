@@ -27,7 +27,7 @@ void check(std::initializer_list<Case> cases) {
 // The "(expected ...)" of each key, spelt out once.
 const std::string kRootKeys =
     "(expected one of: interfaces, attach, listen, interval, flows, vlans, latency, loss, "
-    "networks, log_level, alerts)";
+    "networks, threats, log_level, alerts)";
 const std::string kFlowKeys =
     "(expected one of: enabled, max_entries, top_k, idle_timeout, max_new_per_second)";
 const std::string kFlowsMapping =
@@ -71,7 +71,7 @@ TEST_CASE("YAML syntax errors carry yaml-cpp's position and words", "[config][er
 TEST_CASE("the document must be one mapping", "[config][errors]") {
   const std::string keys =
       "(expected a mapping with the keys interfaces, attach, listen, interval, flows, vlans, "
-      "latency, loss, networks, log_level, alerts)";
+      "latency, loss, networks, threats, log_level, alerts)";
   check({
       {"- eth0\n- eth1\n", "1:1: the document is a list " + keys},
       {"eth0\n", "1:1: the document is 'eth0' " + keys},
@@ -503,4 +503,40 @@ TEST_CASE("networks: more than the data plane has room for", "[config][errors]")
         "pktlens.yaml:2:3: networks: '" + name63 +
             "x' is not a valid network name (expected 1 to 63 characters from A-Z, a-z, 0-9, '_', "
             "'.' and '-')");
+}
+TEST_CASE("threat signals: ranges, types, unknown keys", "[config][errors]") {
+  const std::string entries = "(expected an integer from 64 to 1048576)";
+  const std::string top_k = "(expected an integer from 1 to 1000)";
+  check({
+      {"threats:\n  syn_flood:\n    max_entries: 63\n",
+       "3:18: threats.syn_flood.max_entries: '63' is out of range " + entries},
+      {"threats:\n  syn_flood:\n    max_entries: 1048577\n",
+       "3:18: threats.syn_flood.max_entries: '1048577' is out of range " + entries},
+      {"threats:\n  syn_flood:\n    top_k: 1001\n",
+       "3:12: threats.syn_flood.top_k: '1001' is out of range " + top_k},
+      {"threats:\n  syn_flood:\n    enabled: yes\n",
+       "3:14: threats.syn_flood.enabled: 'yes' is not a boolean " + kBool},
+      {"threats:\n  syn_flood: true\n",
+       "2:14: threats.syn_flood: got 'true' (expected a mapping with the keys enabled, "
+       "max_entries, top_k)"},
+      {"threats:\n  synflood: {}\n",
+       "2:3: unknown key 'synflood' in threats, did you mean 'syn_flood'? (expected one of: "
+       "syn_flood, icmp_echo, udp_ports, port_scan)"},
+      {"threats:\n  port_scan:\n    window: 500ms\n",
+       "3:13: threats.port_scan.window: '500ms' is out of range (expected a duration from 1s to "
+       "1h, e.g. 60s)"},
+      {"threats:\n  port_scan:\n    threshold: 1\n",
+       "3:16: threats.port_scan.threshold: '1' is out of range (expected an integer from 2 to "
+       "7000)"},
+      {"threats:\n  port_scan:\n    max_new_per_second: 5\n",
+       "3:25: threats.port_scan.max_new_per_second: '5' is out of range (expected 0 for no "
+       "limit, or an integer from 10 to 100000000)"},
+      {"threats:\n  icmp_echo:\n    max_entries: 0\n",
+       "3:18: threats.icmp_echo.max_entries: '0' is out of range " + entries},
+      {"threats:\n  udp_ports:\n    top_k: 0\n",
+       "3:12: threats.udp_ports.top_k: '0' is out of range " + top_k},
+      {"threats:\n  udp_ports:\n    max_entries: 10\n",
+       "3:5: unknown key 'max_entries' in threats.udp_ports (expected one of: enabled, top_k)"},
+      {"syn_flood: {}\n", "1:1: unknown key 'syn_flood', it belongs under threats " + kRootKeys},
+  });
 }

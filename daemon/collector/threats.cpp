@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "collector/threats.hpp"
+
+#include <pktlens_bpf.skel.h>  // generated in the build tree
+
+#include <array>
+#include <cstring>
+#include <map>
+#include <utility>
+
+#include "collector/bpf_call.hpp"
+#include "collector/map_reader.hpp"
+
+namespace pktlens::collector {
+namespace {
+
+// A per-CPU u64 counter summed over CPUs.
+uint64_t sum_u64(const uint8_t* values, size_t stride, int cpus) {
+  uint64_t n = 0;
+  for (int cpu = 0; cpu < cpus; cpu++) {
+    uint64_t v;
+    std::memcpy(&v, values + static_cast<size_t>(cpu) * stride, sizeof v);
+    n += v;
+  }
+  return n;
+}
+
+}  // namespace
+
+ThreatCollector::ThreatCollector(pktlens_bpf* skel, const ThreatOptions& o)
+    : skel_(skel), opts_(o) {}
+
+void ThreatCollector::collect(Snapshot& s) {
+  ThreatSignals& t = s.threats;
+  // .rodata as loaded.
+  t.syn_on = skel_->rodata->cfg_syn != 0;
+  t.handshakes_on = t.syn_on && opts_.handshakes_counted;
+  if (t.syn_on) {
+    std::map<SynKey, SynCounts> cur;
+    read_percpu_map(
+        skel_->maps.pktlens_syn, [&] { cur.clear(); },
+        [&](const uint8_t* key, const uint8_t* values, size_t stride, int cpus) {
+          pktlens_syn_key k;
+          std::memcpy(&k, key, sizeof k);
+          std::array<uint8_t, 16> dst{};
+          std::memcpy(dst.data(), k.dst, dst.size());
+          SynCounts& c = cur[SynKey{k.family, dst, k.dport}];
+          c = {};
+          for (int cpu = 0; cpu < cpus; cpu++) {
+            pktlens_syn_val v;
+            std::memcpy(&v, values + static_cast<size_t>(cpu) * stride, sizeof v);
+            c.syns += v.syns;
+            c.handshakes += v.handshakes;
+          }
+        });
+    t.syn_table_entries = cur.size();
+    t.top_syn = rank_syn(cur, first_ ? nullptr : &prev_syn_, opts_.syn_top_k);
+    if (!t.handshakes_on)
+      for (auto& d : t.top_syn) d.handshakes = d.handshakes_delta = 0;
+    prev_syn_ = std::move(cur);
+  }
+  t.icmp_echo_on = skel_->rodata->cfg_icmp_echo != 0;
+  if (t.icmp_echo_on) {
+    std::map<AddrKey, uint64_t> cur;
+    read_percpu_map(
+        skel_->maps.pktlens_icmp_echo, [&] { cur.clear(); },
+        [&](const uint8_t* key, const uint8_t* values, size_t stride, int cpus) {
+          pktlens_addr_key k;
+          std::memcpy(&k, key, sizeof k);
+          AddrKey a{k.family, {}};
+          std::memcpy(a.second.data(), k.addr, a.second.size());
+          cur[a] = sum_u64(values, stride, cpus);
+        });
+    t.top_icmp_echo = rank_addrs(cur, first_ ? nullptr : &prev_icmp_, opts_.icmp_echo_top_k);
+    prev_icmp_ = std::move(cur);
+  }
+  t.udp_ports_on = skel_->rodata->cfg_udp_ports != 0;
+  if (t.udp_ports_on) {
+    std::map<uint16_t, uint64_t> cur;
+    read_percpu_map(
+        skel_->maps.pktlens_udp_ports, [&] { cur.clear(); },
+        [&](const uint8_t* key, const uint8_t* values, size_t stride, int cpus) {
+          uint32_t port;
+          std::memcpy(&port, key, sizeof port);
+          if (const uint64_t n = sum_u64(values, stride, cpus); n != 0 && port < PKTLENS_UDP_PORTS)
+            cur[static_cast<uint16_t>(port)] = n;
+        });
+    t.top_udp_ports = rank_ports(cur, first_ ? nullptr : &prev_udp_, opts_.udp_ports_top_k);
+    prev_udp_ = std::move(cur);
+  }
+  t.scan_on = skel_->rodata->cfg_scan != 0;
+  if (t.scan_on) {
+    // The clock of bpf_ktime_get_coarse_ns(); a CPU's bitmap counts while
+    // its window runs (a start a tick ahead of `now` counts too).
+    const uint64_t now = clock_ns(CLOCK_MONOTONIC_COARSE);
+    const uint64_t window = skel_->rodata->cfg_scan_window_ns;
+    std::map<AddrKey, uint64_t> ports;
+    read_percpu_map(
+        skel_->maps.pktlens_scan, [&] { ports.clear(); },
+        [&](const uint8_t* key, const uint8_t* values, size_t stride, int cpus) {
+          pktlens_addr_key k;
+          std::memcpy(&k, key, sizeof k);
+          std::array<uint64_t, PKTLENS_SCAN_WORDS> bits{};
+          bool any = false;
+          for (int cpu = 0; cpu < cpus; cpu++) {
+            pktlens_scan_val v;
+            std::memcpy(&v, values + static_cast<size_t>(cpu) * stride, sizeof v);
+            if (v.start_ns == 0 || (now > v.start_ns && now - v.start_ns >= window)) continue;
+            for (size_t w = 0; w < bits.size(); w++) bits[w] |= v.bits[w];
+            any = true;
+          }
+          if (!any) return;
+          AddrKey a{k.family, {}};
+          std::memcpy(a.second.data(), k.addr, a.second.size());
+          ports[a] = linear_count(bits);
+        });
+    auto r = rank_scan(ports, opts_.scan_threshold, opts_.scan_top_k);
+    t.top_scan = std::move(r.top);
+    t.scan_suspects = r.suspects;
+  }
+  first_ = false;
+}
+
+}  // namespace pktlens::collector
