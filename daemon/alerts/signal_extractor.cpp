@@ -1,13 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 // Adding a signal: write its function below, add it to signal_sources(),
-// and a test in tests/unit/test_signal_extractor.cpp. Waiting for data in
-// the Snapshot (issue #5's data-plane work): tcp_half_open, syn_rate,
-// scan_ports, icmp_echo_rate, udp_rate.
+// and a test in tests/unit/test_signal_extractor.cpp.
 #include "alerts/signal_extractor.hpp"
 
 #include <vector>
 
 #include "bpf/abi.hpp"
+#include "collector/address_text.hpp"
 
 namespace pktlens::alerts {
 namespace {
@@ -150,6 +149,57 @@ void network_byte_rate(const SignalInputs& in, std::vector<Sample>& out) {
   });
 }
 
+// The threat signals come ranked (top-K) with their interval deltas
+// already taken by the collector over the same two reads.
+void syn_signals(const SignalInputs& in, std::vector<Sample>& out, bool half_open) {
+  const collector::ThreatSignals& t = in.now.threats;
+  // Without handshake counting (XDP, latency.handshake off) every SYN
+  // would look half-open: no tcp_half_open, as the exporter has none.
+  if (!t.syn_on || (half_open && !t.handshakes_on)) return;
+  for (const collector::SynDest& d : t.top_syn) {
+    std::string dst;
+    if (!collector::address_text(d.family, d.dst, dst)) continue;
+    const double n = static_cast<double>(half_open ? d.half_open() : d.syns_delta);
+    out.push_back({half_open ? "tcp_half_open" : "syn_rate",
+                   {{"dst", dst}, {"dport", std::to_string(d.dport)}},
+                   n / in.seconds});
+  }
+}
+
+void tcp_half_open(const SignalInputs& in, std::vector<Sample>& out) {
+  syn_signals(in, out, true);
+}
+
+void syn_rate(const SignalInputs& in, std::vector<Sample>& out) { syn_signals(in, out, false); }
+
+void scan_ports(const SignalInputs& in, std::vector<Sample>& out) {
+  if (!in.now.threats.scan_on) return;
+  for (const collector::ScanSource& s : in.now.threats.top_scan) {
+    std::string src;
+    if (collector::address_text(s.family, s.src, src))
+      out.push_back({"scan_ports", {{"src", src}}, static_cast<double>(s.ports)});
+  }
+}
+
+void icmp_echo_rate(const SignalInputs& in, std::vector<Sample>& out) {
+  if (!in.now.threats.icmp_echo_on) return;
+  for (const collector::AddrCount& a : in.now.threats.top_icmp_echo) {
+    std::string dst;
+    if (collector::address_text(a.family, a.addr, dst))
+      out.push_back({"icmp_echo_rate",
+                     {{"dst", dst}},
+                     static_cast<double>(a.packets_delta) / in.seconds});
+  }
+}
+
+void udp_rate(const SignalInputs& in, std::vector<Sample>& out) {
+  if (!in.now.threats.udp_ports_on) return;
+  for (const collector::PortCount& p : in.now.threats.top_udp_ports)
+    out.push_back({"udp_rate",
+                   {{"dport", std::to_string(p.port)}},
+                   static_cast<double>(p.packets_delta) / in.seconds});
+}
+
 void flow_table_fill(const SignalInputs& in, std::vector<Sample>& out) {
   if (in.now.flow_table_capacity == 0) return;
   out.push_back({"flow_table_fill",
@@ -171,6 +221,9 @@ std::span<const SignalSource> signal_sources() {
       {"anomaly_rate", anomaly_rate}, {"retransmit_rate", retransmit_rate},
       {"drop_rate", drop_rate},       {"flow_table_fill", flow_table_fill},
       {"blocked_rate", blocked_rate}, {"network_byte_rate", network_byte_rate},
+      {"tcp_half_open", tcp_half_open}, {"syn_rate", syn_rate},
+      {"scan_ports", scan_ports},     {"icmp_echo_rate", icmp_echo_rate},
+      {"udp_rate", udp_rate},
   };
   return kSources;
 }

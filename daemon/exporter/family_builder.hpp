@@ -3,12 +3,9 @@
 // self_metrics.cpp), so every family is assembled the same way.
 #pragma once
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <prometheus/client_metric.h>
 #include <prometheus/metric_family.h>
 #include <prometheus/metric_type.h>
-#include <sys/socket.h>
 
 #include <array>
 #include <cstddef>
@@ -20,6 +17,7 @@
 #include <vector>
 
 #include "bpf/abi.hpp"
+#include "collector/address_text.hpp"
 #include "collector/latency_buckets.hpp"
 
 namespace pktlens::exporter::detail {
@@ -43,11 +41,7 @@ inline Labels with(Labels base, std::string_view name, std::string value) {
 // inet_ntop text of an address as the data plane stores it (IPv4 in the
 // first 4 bytes); false when family is neither 4 nor 6.
 inline bool address_label(uint8_t family, const std::array<uint8_t, 16>& addr, std::string& out) {
-  char buf[INET6_ADDRSTRLEN];
-  const int af = family == 4 ? AF_INET : family == 6 ? AF_INET6 : AF_UNSPEC;
-  if (af == AF_UNSPEC || inet_ntop(af, addr.data(), buf, sizeof buf) == nullptr) return false;
-  out = buf;
-  return true;
+  return collector::address_text(family, addr, out);
 }
 
 inline void add_counter(prometheus::MetricFamily& f, Labels labels, uint64_t value) {

@@ -28,6 +28,7 @@ import test_e2e as base  # noqa: E402
 from e2e_support import Sender, tmp_path, unique, wait_until  # noqa: E402
 from prom_stack import PromStack  # noqa: E402
 from test_alerts import truncated_frames  # noqa: E402
+from test_flood_alerts import FLOOD_PORT, SYN_FLOOD_ALERT, Flood, listener, syn_frames  # noqa: E402
 
 ALERTS = """alerts:
   - name: TruncatedFrames
@@ -118,6 +119,40 @@ class Alertmanager(base.E2E):
         wait_until(lambda: "alert TruncatedFrames resolved" in d.log(), 20, what="the daemon's resolved line")
 
         self.assertEqual(d.terminate(), 0, f"exit status on SIGTERM; log:\n{d.log()}")
+
+
+    def test_syn_flood_alertmanager(self) -> None:
+        """Issue #5's path: spoofed SYNs against a listener in A make
+        SynFlood (tcp_half_open by dst, dport) appear in Alertmanager with
+        its labels; it resolves after the flood."""
+        cfg = base.config(extra=SYN_FLOOD_ALERT)
+        st = self.stack(cfg)
+        srv = listener(self.net)
+        self.addCleanup(srv.close)
+        self.assertEqual(self.named(st, "SynFlood"), [], "an alert before any traffic")
+
+        # 10000 SYNs over 10 s: 1000 half-open/s against 100, for longer
+        # than interval + for + Prometheus' evaluation and resend delays.
+        flood = Flood(self.net, syn_frames(10000), per_second=1000)
+        try:
+            got = wait_until(lambda: self.named(st, "SynFlood"), 30, 0.5,
+                             what=f"SynFlood in Alertmanager\n{st.logs()}")
+        finally:
+            sent = flood.join()
+        self.assertEqual(sent, 10000)
+        self.assertEqual(len(got), 1, got)
+        self.assertEqual(got[0]["labels"], {
+            "alertname": "SynFlood", "severity": "critical", "instance": f"127.0.0.1:{base.PORT}",
+            "dst": self.net.A4, "dport": str(FLOOD_PORT)})
+        self.assertEqual(got[0]["annotations"]["summary"],
+                         f"SYN flood against {self.net.A4}:{FLOOD_PORT}")
+        self.assertIn(f'alert SynFlood firing: dst="{self.net.A4}" dport="{FLOOD_PORT}"',
+                      self.pktlensd.log())
+        # Over: Prometheus resolves it (after the rule's keep_firing_for,
+        # clear_after 2s) and Alertmanager no longer lists it.
+        wait_until(lambda: not self.named(st, "SynFlood"), 60, 0.5,
+                   what=f"SynFlood resolved in Alertmanager\n{st.logs()}")
+        self.assertEqual(self.pktlensd.terminate(), 0, self.pktlensd.log())
 
 
 def main() -> None:

@@ -5,7 +5,7 @@ namespaces as test_e2e.py: pktlensd in A watches vethA; floods come from B
 with spoofed sources in 198.19.0.0/16 (A has no route there, so it answers
 nobody, and nothing leaves the two namespaces).
 
-  syn_flood      6000 spoofed SYNs to a listener in A: exact counts per
+  syn_flood_alert  6000 spoofed SYNs to a listener in A: exact counts per
                  destination, the daemon's SynFlood alert fires within
                  interval + for and clears after the flood (the same flood
                  through Prometheus and Alertmanager: test_alertmanager.py).
@@ -13,7 +13,7 @@ nobody, and nothing leaves the two namespaces).
                  table fills, flow_table_fill fires, /metrics and memory
                  stay bounded, the per-interface totals stay exact.
 
-    sudo /usr/bin/python3 tests/e2e/test_threats.py build/daemon/pktlensd exhaustion
+    sudo /usr/bin/python3 tests/e2e/test_flood_alerts.py build/daemon/pktlensd exhaustion
 """
 
 from __future__ import annotations
@@ -117,13 +117,13 @@ def vm_rss_kib(pid: int) -> int:
     raise AssertionError(f"no VmRSS for {pid}")
 
 
-class Threats(base.E2E):
+class FloodAlerts(base.E2E):
     def firing(self, alert: str, **labels: str) -> float:
         m = self.scrape()
         return m.get("pktlens_alert_firing", alert=alert, **labels) if m.has(
             "pktlens_alert_firing", alert=alert, **labels) else 0.0
 
-    def test_syn_flood(self) -> None:
+    def test_syn_flood_alert(self) -> None:
         cfg = base.config(extra=SYN_FLOOD_ALERT)
         d = self.start(cfg, self.pin())
         self.ready(d)
@@ -238,9 +238,9 @@ def main() -> None:
     suite = unittest.TestSuite()
     names = [a for a in args if not a.startswith("-")]
     flags = [a for a in args if a.startswith("-")]
-    wanted = names or ["syn_flood", "exhaustion"]
+    wanted = names or ["syn_flood_alert", "exhaustion"]
     for name in wanted:
-        suite.addTest(Threats(f"test_{name}"))
+        suite.addTest(FloodAlerts(f"test_{name}"))
     verbosity = 2 if "-q" not in flags else 1
     result = unittest.TextTestRunner(verbosity=verbosity).run(suite)
     sys.exit(0 if result.wasSuccessful() else 1)

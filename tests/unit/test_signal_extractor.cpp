@@ -145,6 +145,63 @@ TEST_CASE("network byte and blocked rates by network name", "[alerts][extractor]
   CHECK(total == 2000);
 }
 
+// Threat signals as the collector hands them over: ranked, with deltas.
+collector::ThreatSignals threats() {
+  collector::ThreatSignals t;
+  t.syn_on = t.handshakes_on = t.icmp_echo_on = t.udp_ports_on = t.scan_on = true;
+  t.top_syn = {{.family = 4,
+                .dst = {198, 18, 0, 1},
+                .dport = 80,
+                .syns = 9000,
+                .handshakes = 40,
+                .syns_delta = 5000,
+                .handshakes_delta = 20},
+               {.family = 6,
+                .dst = {0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1},
+                .dport = 443,
+                .syns = 10,
+                .handshakes = 10,
+                .syns_delta = 4,
+                .handshakes_delta = 6}};
+  t.top_icmp_echo = {{.family = 4, .addr = {198, 18, 0, 2}, .packets = 300, .packets_delta = 100}};
+  t.top_udp_ports = {{.port = 53, .packets = 70, .packets_delta = 30}};
+  t.top_scan = {{.family = 4, .src = {198, 19, 7, 7}, .ports = 212}};
+  t.scan_suspects = 1;
+  return t;
+}
+
+TEST_CASE("threat signals: per-second rates of the interval, ports as estimated",
+          "[alerts][extractor]") {
+  Snapshot a = snap(0, 0, 0), b = snap(2, 0, 0);
+  b.threats = threats();
+  auto all = extract_signals(a, b, kSlots, kIfindex);
+  CHECK(only(all, "syn_rate") ==
+        std::vector<Sample>{{"syn_rate", {{"dst", "198.18.0.1"}, {"dport", "80"}}, 2500},
+                            {"syn_rate", {{"dst", "fd00::1"}, {"dport", "443"}}, 2}});
+  // SYNs minus completed handshakes, floor 0.
+  CHECK(only(all, "tcp_half_open") ==
+        std::vector<Sample>{{"tcp_half_open", {{"dst", "198.18.0.1"}, {"dport", "80"}}, 2490},
+                            {"tcp_half_open", {{"dst", "fd00::1"}, {"dport", "443"}}, 0}});
+  CHECK(only(all, "icmp_echo_rate") ==
+        std::vector<Sample>{{"icmp_echo_rate", {{"dst", "198.18.0.2"}}, 50}});
+  CHECK(only(all, "udp_rate") == std::vector<Sample>{{"udp_rate", {{"dport", "53"}}, 15}});
+  CHECK(only(all, "scan_ports") ==
+        std::vector<Sample>{{"scan_ports", {{"src", "198.19.7.7"}}, 212}});
+
+  // Without handshake counting every SYN would look half-open: none.
+  b.threats.handshakes_on = false;
+  all = extract_signals(a, b, kSlots, kIfindex);
+  CHECK(only(all, "tcp_half_open").empty());
+  CHECK(only(all, "syn_rate").size() == 2);
+  // Signals switched off give nothing.
+  b.threats.syn_on = b.threats.icmp_echo_on = b.threats.udp_ports_on = b.threats.scan_on = false;
+  all = extract_signals(a, b, kSlots, kIfindex);
+  for (const char* s : {"syn_rate", "icmp_echo_rate", "udp_rate", "scan_ports"}) {
+    CAPTURE(s);
+    CHECK(only(all, s).empty());
+  }
+}
+
 TEST_CASE("only wanted signals are extracted", "[alerts][extractor]") {
   const std::set<std::string, std::less<>> wanted{"byte_rate"};
   const auto all = extract_signals(snap(0, 0, 0), snap(1, 5, 0), kSlots, kIfindex, &wanted);
@@ -167,6 +224,7 @@ TEST_CASE("every source is a catalog signal with the catalog's labels", "[alerts
   b.tcp_events.retransmits[2] = {.ifname = "", .segments = 1, .synacks = 0};
   b.flow_table_capacity = 1024;
   a.networks = b.networks = {network("blocklist", true, 0, 1)};
+  b.threats = threats();
   std::set<std::string> seen;
   for (const auto& s : extract_signals(a, b, kSlots, kIfindex)) {
     const SignalInfo* info = find_signal(s.signal);
