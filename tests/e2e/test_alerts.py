@@ -143,16 +143,5 @@ class Alerts(base.E2E):
         self.assertEqual(d.terminate(), 0, f"exit status on SIGTERM; log:\n{d.log()}")
 
 
-def main() -> None:
-    args = sys.argv[1:]
-    if not args or not os.access(args[0], os.X_OK):
-        sys.exit(f"usage: {sys.argv[0]} PATH/TO/pktlensd [unittest options]")
-    base.PKTLENSD = os.path.abspath(args.pop(0))
-    if os.geteuid() != 0:
-        sys.exit("the end-to-end tests need root (network namespaces, BPF)")
-    import unittest
-    unittest.main(argv=[sys.argv[0]] + args, verbosity=2)
-
-
 if __name__ == "__main__":
-    main()
+    base.main()  # argument handling of test_e2e.py; runs the tests of this module

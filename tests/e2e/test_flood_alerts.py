@@ -13,7 +13,7 @@ nobody, and nothing leaves the two namespaces).
                  table fills, flow_table_fill fires, /metrics and memory
                  stay bounded, the per-interface totals stay exact.
 
-    sudo /usr/bin/python3 tests/e2e/test_flood_alerts.py build/daemon/pktlensd exhaustion
+    sudo /usr/bin/python3 tests/e2e/test_flood_alerts.py build/daemon/pktlensd -k test_exhaustion
 """
 
 from __future__ import annotations
@@ -224,27 +224,5 @@ class FloodAlerts(base.E2E):
         self.assertEqual(d.terminate(), 0, d.log())
 
 
-def main() -> None:
-    args = sys.argv[1:]
-    if not args or not os.access(args[0], os.X_OK):
-        sys.exit(f"usage: {sys.argv[0]} PATH/TO/pktlensd [unittest options]")
-    base.PKTLENSD = os.path.abspath(args.pop(0))
-    if os.geteuid() != 0:
-        sys.exit("the end-to-end tests need root (network namespaces, BPF)")
-    import unittest
-    # Only this module's scenarios, not the ones inherited from test_e2e.
-    loader = unittest.TestLoader()
-    loader.testMethodPrefix = "test_"
-    suite = unittest.TestSuite()
-    names = [a for a in args if not a.startswith("-")]
-    flags = [a for a in args if a.startswith("-")]
-    wanted = names or ["syn_flood_alert", "exhaustion"]
-    for name in wanted:
-        suite.addTest(FloodAlerts(f"test_{name}"))
-    verbosity = 2 if "-q" not in flags else 1
-    result = unittest.TextTestRunner(verbosity=verbosity).run(suite)
-    sys.exit(0 if result.wasSuccessful() else 1)
-
-
 if __name__ == "__main__":
-    main()
+    base.main()  # argument handling of test_e2e.py; runs the tests of this module
