@@ -714,10 +714,11 @@ struct FlowTable::Impl {
     if (log_on) drained = log.drain(logged);
     st.logged = drained.entries;
     st.log_overflow = drained.overflow;
-    // Looking a flow up costs about twice what a scan pays per element
-    // (bench/bench_collector.cpp): past a quarter of the table, scan.
+    // Looking a flow up costs 4-5x what a scan pays per element
+    // (bench/bench_collector.cpp, docs/performance.md): past a fifth of
+    // the table, scan.
     const bool follow_log = log_on && drained.complete && mirror_exact && !full_next &&
-                            logged.size() <= std::max<size_t>(4096, mirror.size() / 4);
+                            logged.size() <= std::max<size_t>(4096, mirror.size() / 5);
 
     size_t visited;
     if (st.used_iterator && follow_log) {
