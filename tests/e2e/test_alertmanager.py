@@ -28,7 +28,8 @@ import test_e2e as base  # noqa: E402
 from e2e_support import Sender, tmp_path, unique, wait_until  # noqa: E402
 from prom_stack import PromStack  # noqa: E402
 from test_alerts import truncated_frames  # noqa: E402
-from test_flood_alerts import FLOOD_PORT, SYN_FLOOD_ALERT, Flood, listener, syn_frames  # noqa: E402
+from test_flood_alerts import FLOOD_PORT, SYN_FLOOD_ALERT, Flood, listener  # noqa: E402
+from test_threats import spoofed_syns  # noqa: E402
 
 ALERTS = """alerts:
   - name: TruncatedFrames
@@ -137,7 +138,7 @@ class Alertmanager(base.E2E):
 
         # 10000 SYNs over 10 s: 1000 half-open/s against 100, for longer
         # than interval + for + Prometheus' evaluation and resend delays.
-        flood = Flood(self.net, syn_frames(10000), per_second=1000)
+        flood = Flood(self.net, spoofed_syns(10000, FLOOD_PORT), per_second=1000)
         try:
             got = wait_until(lambda: self.named(st, "SynFlood"), 30, 0.5,
                              what=f"SynFlood in Alertmanager\n{st.logs()}")

@@ -26,11 +26,12 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from scapy.layers.inet import IP, TCP, UDP  # noqa: E402
+from scapy.layers.inet import IP, UDP  # noqa: E402
 from scapy.layers.l2 import Ether  # noqa: E402
 
 import test_e2e as base  # noqa: E402
 from e2e_support import Net, Sender, in_netns, wait_until  # noqa: E402
+from test_threats import spoofed_syns  # noqa: E402
 
 SOURCE_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 FLOOD_PORT = base.TCP_PORT
@@ -49,13 +50,6 @@ SYN_FLOOD_ALERT = """alerts:
 
 def spoofed(i: int) -> str:
     return f"198.19.{(i >> 8) & 255}.{i & 255}"
-
-
-def syn_frames(n: int, first: int = 0) -> list[bytes]:
-    return [bytes(Ether(src=Net.MAC_B, dst=Net.MAC_A)
-                  / IP(src=spoofed(first + i), dst=Net.A4)
-                  / TCP(sport=1024 + (first + i) % 60000, dport=FLOOD_PORT, flags="S", seq=i))
-            for i in range(n)]
 
 
 def udp_frames(n: int, first: int = 0, dport: int = 9999) -> list[bytes]:
@@ -136,7 +130,7 @@ class FloodAlerts(base.E2E):
             "pktlens_tcp_syn_received_total", **dst) else 0.0
 
         # 6000 SYNs over 6 s: 1000 half-open/s against a threshold of 100.
-        flood = Flood(self.net, syn_frames(6000), per_second=1000)
+        flood = Flood(self.net, spoofed_syns(6000, FLOOD_PORT), per_second=1000)
         # Fires within interval + for (1 s + 2 s); the wait allows two more
         # collections and scrapes on a loaded machine, and the flood lasts
         # 6 s: an alert that waited for its end would not be seen firing.

@@ -13,20 +13,17 @@ its SYN-ACKs to them are never sent and nothing leaves the namespaces.
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import struct
 import sys
 import threading
 import time
-import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import test_e2e as base  # noqa: E402
 from e2e_support import (  # noqa: E402
-    Metrics, Net, Pktlensd, Sender, in_netns, new_pin_dir, promtool_check, scrape, wait_until,
-    write_config,
+    Metrics, Net, Sender, in_netns, promtool_check, scrape, write_config,
 )
 
 from scapy.layers.inet import IP, TCP  # noqa: E402
@@ -58,27 +55,17 @@ def spoofed_syns(n: int, dport: int) -> list[bytes]:
     return frames
 
 
-class Threats(unittest.TestCase):
-    maxDiff = None
+class Threats(base.E2E):
+    """base.E2E's namespaces and daemon helpers, with one pktlensd per test
+    on this file's config."""
 
     def setUp(self) -> None:
-        self.net = Net()
-        self.addCleanup(self.net.teardown)
-        self.net.setup()
-        pin = new_pin_dir()
-        self.addCleanup(lambda: shutil.rmtree(pin, ignore_errors=True))
-        self.d = Pktlensd(base.PKTLENSD, self.net.a, config(), pin)
-        self.addCleanup(self.d.close)
-        try:
-            self.d.wait_ready()
-        except AssertionError as e:
-            raise AssertionError(f"{e}\npktlensd log:\n{self.d.log()}") from None
+        super().setUp()
+        self.d = self.start(config(), self.pin())
+        self.ready(self.d)
 
     def collections(self, n: int = 2) -> None:
-        start = len(self.d.notify.snapshot())
-        wait_until(lambda: sum(1 for m in self.d.notify.snapshot()[start:] if m.startswith("STATUS=")) >= n
-                   or not self.d.alive(), 30, what=f"{n} collections")
-        self.assertTrue(self.d.alive(), f"pktlensd exited; log:\n{self.d.log()}")
+        super().collections(self.d, n)
 
     def scrape(self) -> Metrics:
         return Metrics(scrape(self.net.a, PORT))
