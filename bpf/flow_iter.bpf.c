@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * Reads the flow table for the collector (daemon/collector/flow_table.*):
+ * Reads the flow table for the collector (daemon/collector/flow_source.*):
  * a map-element iterator attached to pktlens_flows. For each element it
  * sums the per-CPU values in the kernel and writes a record
  * (struct pktlens_flow_rec) only for flows user space needs:
@@ -46,14 +46,7 @@ int flow_iter(struct bpf_iter__bpf_map_elem *ctx)
 		if (i >= cfg_cpus)
 			break;
 		v = (const void *)(vals + i * PKTLENS_FLOW_VAL_STRIDE);
-		rec.packets += v->packets;
-		rec.bytes += v->bytes;
-		if (v->first_seen_ns && (!rec.first_seen_ns ||
-					 v->first_seen_ns < rec.first_seen_ns))
-			rec.first_seen_ns = v->first_seen_ns;
-		if (v->last_seen_ns > rec.last_seen_ns)
-			rec.last_seen_ns = v->last_seen_ns;
-		rec.tcp_flags |= v->tcp_flags;
+		pktlens_flow_rec_add(&rec, v);
 	}
 	rec.idle = rec.last_seen_ns < iter_expire_before_ns;
 	if (rec.idle || rec.last_seen_ns >= iter_since_ns) {

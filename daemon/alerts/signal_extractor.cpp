@@ -241,4 +241,15 @@ std::vector<Sample> extract_signals(const Snapshot& before, const Snapshot& now,
   return out;
 }
 
+std::vector<Sample> extract_rule_signals(const std::vector<config::AlertRule>& rules,
+                                         const collector::Snapshot& before,
+                                         const collector::Snapshot& now,
+                                         const std::map<uint32_t, std::string>& slot_names,
+                                         const std::map<uint32_t, std::string>& ifindex_names) {
+  std::set<std::string, std::less<>> wanted;
+  for (const auto& r : rules) wanted.insert(r.signal);
+  if (wanted.empty()) return {};
+  return extract_signals(before, now, slot_names, ifindex_names, &wanted);
+}
+
 }  // namespace pktlens::alerts

@@ -19,6 +19,7 @@
 
 #include "alerts/sample.hpp"
 #include "collector/snapshot.hpp"
+#include "config/config.hpp"
 
 namespace pktlens::alerts {
 
@@ -53,6 +54,13 @@ std::vector<Sample> extract_signals(const collector::Snapshot& before,
                                     const std::map<uint32_t, std::string>& slot_names,
                                     const std::map<uint32_t, std::string>& ifindex_names,
                                     const std::set<std::string, std::less<>>* wanted = nullptr);
+
+// Samples of the signals some rule of `rules` uses, and of no other.
+std::vector<Sample> extract_rule_signals(const std::vector<config::AlertRule>& rules,
+                                         const collector::Snapshot& before,
+                                         const collector::Snapshot& now,
+                                         const std::map<uint32_t, std::string>& slot_names,
+                                         const std::map<uint32_t, std::string>& ifindex_names);
 
 // A counter's per-second rate; a counter that went back (its map was
 // recreated) counts from 0.

@@ -15,6 +15,15 @@
 
 namespace pktlens::bpf {
 
+std::string_view to_string(AttachedAs a) {
+  switch (a) {
+    case AttachedAs::tc: return "tc";
+    case AttachedAs::xdp_native: return "xdp (native)";
+    case AttachedAs::xdp_generic: return "xdp (generic)";
+  }
+  return "?";
+}
+
 // Members in attach order, so destruction detaches the filters before the
 // clsact qdisc they sit on.
 struct Loader::Attachment {
@@ -54,7 +63,7 @@ std::unique_ptr<Loader::Attachment> Loader::attach(const Link& l, SyncEvents::At
     a->slot = registry_.assign(l.ifindex, l.mtu);
   }
   const int ifindex = static_cast<int>(l.ifindex);
-  ev = SyncEvents::Attached{l.name, l.ifindex, a->slot, "tc", false};
+  ev = SyncEvents::Attached{l.name, l.ifindex, a->slot, AttachedAs::tc, {}, false};
   try {
     if (opts_.hook == Hook::tc) {
       a->clsact = std::make_unique<ClsactQdisc>(ifindex);
@@ -66,9 +75,8 @@ std::unique_ptr<Loader::Attachment> Loader::attach(const Link& l, SyncEvents::At
     } else {
       a->xdp = std::make_unique<XdpAttachment>(ifindex, bpf_program__fd(skel_->progs.xdp_ingress),
                                                "xdp_ingress");
-      ev.how = a->xdp->mode() == XdpMode::Native
-                   ? "xdp (native)"
-                   : "xdp (generic: " + a->xdp->fallback_reason() + ")";
+      ev.as = a->xdp->mode() == XdpMode::Native ? AttachedAs::xdp_native : AttachedAs::xdp_generic;
+      ev.generic_reason = a->xdp->fallback_reason();
       ev.replaced_stale = a->xdp->replaced_stale();
     }
   } catch (...) {

@@ -12,6 +12,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "bpf/links.hpp"
@@ -35,14 +36,23 @@ struct LoaderOptions {
   std::vector<std::string> names;
 };
 
+// How an interface carries the programs.
+enum class AttachedAs {
+  tc,           // clsact ingress and egress filters
+  xdp_native,   // XDP in the driver
+  xdp_generic,  // XDP in the stack (the driver refused native XDP): slower
+};
+std::string_view to_string(AttachedAs a);  // "tc", "xdp (native)", "xdp (generic)"
+
 // What one sync changed; each item is one log line's worth of facts.
 struct SyncEvents {
   struct Attached {
     std::string name;
     uint32_t ifindex;
     uint32_t slot;
-    std::string how;      // "tc", "xdp (native)", "xdp (generic: <why>)"
-    bool replaced_stale;  // programs of a killed pktlensd were replaced
+    AttachedAs as = AttachedAs::tc;
+    std::string generic_reason;  // why native XDP was refused (xdp_generic)
+    bool replaced_stale;         // programs of a killed pktlensd were replaced
   };
   struct Problem {
     std::string name;

@@ -22,11 +22,16 @@ inline int possible_cpus() {
   return n;
 }
 
+// Bytes between two CPUs' values of a per-CPU map element as the kernel
+// hands them over (lookups, batch ops, iterators): the value size rounded
+// up to 8. The one definition user space uses.
+constexpr size_t percpu_stride(size_t value_size) { return (value_size + 7) / 8 * 8; }
+
 // One element of a per-CPU map: stride-aware buffer for lookup/update.
 template <typename V>
 class PerCpuValue {
  public:
-  static constexpr size_t kStride = (sizeof(V) + 7) / 8 * 8;
+  static constexpr size_t kStride = percpu_stride(sizeof(V));
 
   explicit PerCpuValue(int cpus = possible_cpus()) : cpus_(cpus), buf_(cpus * kStride) {}
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Reads the pktlens maps into a Snapshot: batch lookups first, key-by-key
 // iteration as the fallback where the kernel has no batch ops for a map
-// (STYLE.md). Values are summed over CPUs; nothing is deleted from the maps.
+// (collector/map_batch.hpp). Values are summed over CPUs; nothing is deleted from the maps.
 #pragma once
 
 #include <cstddef>
@@ -24,8 +24,8 @@ struct ReadOptions {
   // Read pktlens_flows into Snapshot::flows. The daemon reads flows through
   // collector::FlowTable (flow_table.hpp) instead, and skips them here.
   bool flows = true;
-  // Read pktlens_stats and pktlens_vlans (off: flows only, FlowTable's
-  // fallback when the kernel has no map iterators).
+  // Read pktlens_stats, pktlens_vlans and the TCP latency maps (off: flows
+  // only, for tests).
   bool counters = true;
 };
 

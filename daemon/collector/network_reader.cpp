@@ -26,6 +26,15 @@ pktlens_net_count sum(int fd, uint32_t idx) {
 
 }  // namespace
 
+std::vector<NetworkId> network_ids(const std::vector<bpf::NetworkSpec>& networks,
+                                   const std::vector<std::string>& names_by_id) {
+  std::vector<NetworkId> out;
+  for (const auto& n : networks)
+    for (uint32_t id = 0; id < names_by_id.size(); id++)
+      if (names_by_id[id] == n.name) out.push_back({n.name, id, n.drop});
+  return out;
+}
+
 void read_networks(pktlens_bpf* skel, const std::vector<NetworkId>& networks, Snapshot& snap) {
   const int counts = bpf_map__fd(skel->maps.pktlens_net_counts);
   const int blocked = bpf_map__fd(skel->maps.pktlens_net_blocked);

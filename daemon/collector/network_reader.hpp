@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "bpf/networks.hpp"
 #include "collector/snapshot.hpp"
 
 struct pktlens_bpf;
@@ -18,6 +19,11 @@ struct NetworkId {
   uint32_t id = 0;
   bool drop = false;
 };
+
+// The configured networks with the ids the object gave them
+// (bpf::install_networks returns the name of every id), in config order.
+std::vector<NetworkId> network_ids(const std::vector<bpf::NetworkSpec>& networks,
+                                   const std::vector<std::string>& names_by_id);
 
 // Appends one NetworkCounters per network, in the order given. Throws
 // std::system_error on map errors.

@@ -10,22 +10,9 @@
 
 #include "collector/bpf_call.hpp"
 #include "collector/map_reader.hpp"
+#include "collector/percpu_sum.hpp"
 
 namespace pktlens::collector {
-namespace {
-
-// A per-CPU u64 counter summed over CPUs.
-uint64_t sum_u64(const uint8_t* values, size_t stride, int cpus) {
-  uint64_t n = 0;
-  for (int cpu = 0; cpu < cpus; cpu++) {
-    uint64_t v;
-    std::memcpy(&v, values + static_cast<size_t>(cpu) * stride, sizeof v);
-    n += v;
-  }
-  return n;
-}
-
-}  // namespace
 
 ThreatCollector::ThreatCollector(pktlens_bpf* skel, const ThreatOptions& o)
     : skel_(skel), opts_(o) {}
@@ -34,7 +21,9 @@ void ThreatCollector::collect(Snapshot& s) {
   ThreatSignals& t = s.threats;
   // .rodata as loaded.
   t.syn_on = skel_->rodata->cfg_syn != 0;
-  t.handshakes_on = t.syn_on && opts_.handshakes_counted;
+  // Completions come from the server-role handshake tracking, which runs at
+  // TC only (bpf/lib/tcp_latency.h): at XDP nothing completes.
+  t.handshakes_on = t.syn_on && skel_->rodata->cfg_handshake != 0 && opts_.tc_hooks;
   if (t.syn_on) {
     std::map<SynKey, SynCounts> cur;
     read_percpu_map(
@@ -44,14 +33,11 @@ void ThreatCollector::collect(Snapshot& s) {
           std::memcpy(&k, key, sizeof k);
           std::array<uint8_t, 16> dst{};
           std::memcpy(dst.data(), k.dst, dst.size());
-          SynCounts& c = cur[SynKey{k.family, dst, k.dport}];
-          c = {};
-          for (int cpu = 0; cpu < cpus; cpu++) {
-            pktlens_syn_val v;
-            std::memcpy(&v, values + static_cast<size_t>(cpu) * stride, sizeof v);
-            c.syns += v.syns;
-            c.handshakes += v.handshakes;
-          }
+          cur[SynKey{k.family, dst, k.dport}] = sum_percpu<pktlens_syn_val, SynCounts>(
+              values, stride, cpus, [](SynCounts& c, const pktlens_syn_val& v) {
+                c.syns += v.syns;
+                c.handshakes += v.handshakes;
+              });
         });
     t.syn_table_entries = cur.size();
     t.top_syn = rank_syn(cur, first_ ? nullptr : &prev_syn_, opts_.syn_top_k);
@@ -100,19 +86,21 @@ void ThreatCollector::collect(Snapshot& s) {
         [&](const uint8_t* key, const uint8_t* values, size_t stride, int cpus) {
           pktlens_addr_key k;
           std::memcpy(&k, key, sizeof k);
-          std::array<uint64_t, PKTLENS_SCAN_WORDS> bits{};
-          bool any = false;
-          for (int cpu = 0; cpu < cpus; cpu++) {
-            pktlens_scan_val v;
-            std::memcpy(&v, values + static_cast<size_t>(cpu) * stride, sizeof v);
-            if (v.start_ns == 0 || (now > v.start_ns && now - v.start_ns >= window)) continue;
-            for (size_t w = 0; w < bits.size(); w++) bits[w] |= v.bits[w];
-            any = true;
-          }
-          if (!any) return;
+          // The OR of the bitmaps of the CPUs whose window still runs.
+          struct Bits {
+            std::array<uint64_t, PKTLENS_SCAN_WORDS> words{};
+            bool any = false;
+          };
+          const Bits bits = sum_percpu<pktlens_scan_val, Bits>(
+              values, stride, cpus, [&](Bits& b, const pktlens_scan_val& v) {
+                if (v.start_ns == 0 || (now > v.start_ns && now - v.start_ns >= window)) return;
+                for (size_t w = 0; w < b.words.size(); w++) b.words[w] |= v.bits[w];
+                b.any = true;
+              });
+          if (!bits.any) return;
           AddrKey a{k.family, {}};
           std::memcpy(a.second.data(), k.addr, a.second.size());
-          ports[a] = linear_count(bits);
+          ports[a] = linear_count(bits.words);
         });
     auto r = rank_scan(ports, opts_.scan_threshold, opts_.scan_top_k);
     t.top_scan = std::move(r.top);

@@ -17,9 +17,9 @@ namespace pktlens::collector {
 
 struct ThreatOptions {
   size_t syn_top_k = 20;
-  // Whether the data plane counts completed handshakes: TC attachment with
-  // handshake tracking on. Off: only SYNs are reported.
-  bool handshakes_counted = true;
+  // The programs are attached at TC (false: XDP), where handshakes are
+  // tracked and completions counted.
+  bool tc_hooks = true;
   size_t icmp_echo_top_k = 20;
   size_t udp_ports_top_k = 20;
   size_t scan_top_k = 20;

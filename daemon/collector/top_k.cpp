@@ -3,6 +3,8 @@
 
 #include <algorithm>
 
+#include "collector/flow_rank.hpp"
+
 namespace pktlens::collector {
 
 RankedFlow interval_of(const FlowRecord& cur, const FlowRecord* prev) {
@@ -24,21 +26,19 @@ std::vector<RankedFlow> top_k(const std::vector<FlowRecord>& cur,
   const auto by_key = [](const FlowRecord* a, const FlowRecord* b) { return a->key < b->key; };
   std::sort(before.begin(), before.end(), by_key);
 
-  std::vector<RankedFlow> ranked;
-  ranked.reserve(cur.size());
-  for (const auto& f : cur) {
-    const auto it = std::lower_bound(before.begin(), before.end(), &f, by_key);
-    const FlowRecord* p = it != before.end() && (*it)->key == f.key ? *it : nullptr;
-    ranked.push_back(interval_of(f, p));
+  std::vector<FlowDelta> deltas;
+  deltas.reserve(cur.size());
+  for (uint32_t i = 0; i < cur.size(); i++) {
+    const auto it = std::lower_bound(before.begin(), before.end(), &cur[i], by_key);
+    const FlowRecord* p = it != before.end() && (*it)->key == cur[i].key ? *it : nullptr;
+    const RankedFlow r = interval_of(cur[i], p);
+    deltas.push_back(FlowDelta{i, r.bytes_delta, r.packets_delta});
   }
-  const auto order = [](const RankedFlow& a, const RankedFlow& b) {
-    if (a.bytes_delta != b.bytes_delta) return a.bytes_delta > b.bytes_delta;
-    return a.flow.key < b.flow.key;
-  };
-  const size_t n = std::min(k, ranked.size());
-  std::partial_sort(ranked.begin(), ranked.begin() + static_cast<std::ptrdiff_t>(n), ranked.end(),
-                    order);
-  ranked.resize(n);
+  keep_top_k(deltas, k, [&](uint32_t a, uint32_t b) { return cur[a].key < cur[b].key; });
+  std::vector<RankedFlow> ranked;
+  ranked.reserve(deltas.size());
+  for (const FlowDelta& d : deltas)
+    ranked.push_back(RankedFlow{cur[d.idx], d.bytes_delta, d.packets_delta});
   return ranked;
 }
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// The top-K flows of an interval: ranked by bytes added since the previous
-// Snapshot, ties broken by key, so the same maps always give the same list.
+// The top-K flows of an interval between two full reads of the flow table,
+// ranked as collector::FlowTable ranks its mirror (collector/flow_rank.hpp).
 #pragma once
 
 #include <cstddef>

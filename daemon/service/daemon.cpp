@@ -7,15 +7,10 @@
 
 #include <chrono>
 #include <exception>
-#include <set>
 #include <sstream>
 
 #include "alerts/signal_extractor.hpp"
 #include "alerts/summary.hpp"
-#include "collector/bpf_call.hpp"
-#include "collector/handshake_sweep.hpp"
-#include "collector/map_reader.hpp"
-#include "collector/network_reader.hpp"
 
 namespace pktlens::service {
 namespace {
@@ -31,17 +26,6 @@ std::vector<bpf::NetworkSpec> network_specs(const std::vector<config::Network>& 
     for (const auto& p : n.prefixes) spec.prefixes.push_back({p.family, p.address, p.length});
     out.push_back(std::move(spec));
   }
-  return out;
-}
-
-// The configured networks with the ids the object gave them.
-std::vector<collector::NetworkId> network_ids(const std::vector<config::Network>& networks,
-                                              const std::vector<std::string>& names_by_id) {
-  std::vector<collector::NetworkId> out;
-  for (const auto& n : networks)
-    for (uint32_t id = 0; id < names_by_id.size(); id++)
-      if (names_by_id[id] == n.name)
-        out.push_back({n.name, id, n.action == config::NetworkAction::drop});
   return out;
 }
 
@@ -88,23 +72,34 @@ bpf::LoaderOptions loader_options(const config::Config& c) {
   return o;
 }
 
-collector::FlowTableOptions flow_options(const config::Config& c) {
-  collector::FlowTableOptions o;
-  o.idle_timeout = c.flows.idle_timeout;
-  o.top_k = c.flows.top_k;
+collector::CollectorOptions collector_options(const config::Config& c,
+                                              const std::vector<std::string>& network_names,
+                                              bpf::FlowIterator* iterator) {
+  collector::CollectorOptions o;
+  o.flows = c.flows.enabled;
+  o.flow_table.idle_timeout = c.flows.idle_timeout;
+  o.flow_table.top_k = c.flows.top_k;
+  o.flow_table.iterator = iterator;
+  o.threats.syn_top_k = c.threats.syn_flood.top_k;
+  o.threats.tc_hooks = c.attach == config::AttachMode::tc;
+  o.threats.icmp_echo_top_k = c.threats.icmp_echo.top_k;
+  o.threats.udp_ports_top_k = c.threats.udp_ports.top_k;
+  o.threats.scan_top_k = c.threats.port_scan.top_k;
+  o.threats.scan_threshold = c.threats.port_scan.threshold;
+  o.networks = collector::network_ids(network_specs(c.networks), network_names);
   return o;
 }
 
-collector::ThreatOptions threat_options(const config::Config& c) {
-  collector::ThreatOptions o;
-  o.syn_top_k = c.threats.syn_flood.top_k;
-  // Completions come from the server-role handshake tracking at TC.
-  o.handshakes_counted = c.latency.handshake && c.attach == config::AttachMode::tc;
-  o.icmp_echo_top_k = c.threats.icmp_echo.top_k;
-  o.udp_ports_top_k = c.threats.udp_ports.top_k;
-  o.scan_top_k = c.threats.port_scan.top_k;
-  o.scan_threshold = c.threats.port_scan.threshold;
-  return o;
+// The iterator where the kernel accepts it (it refuses BTF tracing
+// programs under lockdown); null, with the reason logged, where not.
+std::unique_ptr<bpf::FlowIterator> open_flow_iterator(const bpf::Object& object, bool flows) {
+  if (!flows) return nullptr;
+  try {
+    return std::make_unique<bpf::FlowIterator>(object.skel());
+  } catch (const std::exception& e) {
+    spdlog::info("flow table: no map iterator ({}); walks use batch reads", e.what());
+    return nullptr;
+  }
 }
 
 std::string join(const std::vector<std::string>& v) {
@@ -132,17 +127,17 @@ Daemon::Daemon(const config::Config& cfg, const DaemonOptions& o)
       opts_(o),
       lock_(o.pin_dir),
       object_(object_options(cfg, o.pin_dir)),
+      events_(cfg.loss.drops || cfg.loss.retransmits || cfg.latency.srtt
+                  ? std::make_optional<bpf::TcpEvents>(events_options(cfg, o.pin_dir))
+                  : std::nullopt),
+      flow_iterator_(open_flow_iterator(object_, cfg.flows.enabled)),
       registry_(object_.skel()),
-      networks_(network_ids(cfg.networks, object_.network_names())),
       collectable_(std::make_shared<exporter::SnapshotCollectable>(o.version)),
+      collector_(object_.skel(), events_ ? &*events_ : nullptr,
+                 collector_options(cfg, object_.network_names(), flow_iterator_.get())),
       loader_(object_.skel(), registry_, loader_options(cfg)),
-      threats_(object_.skel(), threat_options(cfg)),
       alerts_(cfg.alerts) {
-  if (cfg.loss.drops || cfg.loss.retransmits || cfg.latency.srtt) {
-    events_.emplace(events_options(cfg, o.pin_dir));
-    events_reader_.emplace(*events_);
-    spdlog::info("tracepoints attached: {}", join(events_->attached()));
-  }
+  if (events_) spdlog::info("tracepoints attached: {}", join(events_->attached()));
   auto recreated = object_.recreated_maps();
   if (events_)
     recreated.insert(recreated.end(), events_->recreated_maps().begin(),
@@ -155,7 +150,9 @@ Daemon::Daemon(const config::Config& cfg, const DaemonOptions& o)
     spdlog::info("serving /metrics on {}{}", config::to_string(cfg.listen),
                  http_->ipv4_only() ? " (IPv4 only: this civetweb has no IPv6)" : "");
   }
-  if (cfg.flows.enabled) flows_.emplace(object_.skel(), flow_options(cfg));
+  if (const auto* ft = collector_.flow_table(); ft && !ft->touch_log_off_reason().empty())
+    spdlog::info("flow table: touch log not followed ({}); every cycle walks the table",
+                 ft->touch_log_off_reason());
   for (const auto& n : cfg.networks)
     spdlog::info("network {}: {} prefixes, action {}", n.name, n.prefixes.size(),
                  config::to_string(n.action));
@@ -174,12 +171,13 @@ size_t Daemon::sync_interfaces() {
     return loader_.attached_count();
   }
   for (const auto& a : ev.attached)
-    spdlog::info("attached to {} (ifindex {}, slot {}) with {}{}", a.name, a.ifindex, a.slot, a.how,
+    spdlog::info("attached to {} (ifindex {}, slot {}) with {}{}", a.name, a.ifindex, a.slot,
+                 bpf::to_string(a.as),
                  a.replaced_stale ? "; replaced the programs a previous pktlensd left" : "");
   for (const auto& a : ev.attached)
-    if (a.how.rfind("xdp (generic", 0) == 0)
-      spdlog::warn("{}: native XDP refused, using generic XDP (slower); see troubleshooting",
-                   a.name);
+    if (a.as == bpf::AttachedAs::xdp_generic)
+      spdlog::warn("{}: native XDP refused ({}), using generic XDP (slower); see troubleshooting",
+                   a.name, a.generic_reason);
   for (const auto& n : ev.gone)
     spdlog::warn(
         "{} disappeared; its counters stay under its name, and it is attached again "
@@ -203,44 +201,17 @@ size_t Daemon::sync_interfaces() {
 
 bool Daemon::collect() {
   const auto start = std::chrono::steady_clock::now();
-  auto snap = std::make_shared<collector::Snapshot>();
-  bool ok = true;
+  std::shared_ptr<collector::Snapshot> snap;
   try {
-    collector::ReadOptions ro;
-    ro.flows = false;  // the FlowTable reads the flow map incrementally
-    const auto sw =
-        collector::sweep_handshakes(object_.skel(), collector::clock_ns(CLOCK_MONOTONIC));
-    if (sw.expired)
-      spdlog::debug("handshakes: {} pending, {} expired (counted as timeouts)", sw.pending,
-                    sw.expired);
-    *snap = collector::read_snapshot(object_.skel(), ro);
-    collector::read_networks(object_.skel(), networks_, *snap);
-    if (flows_) {
-      const auto st = flows_->collect(collector::clock_ns(CLOCK_MONOTONIC), *snap);
-      const auto fill = flows_->upkeep_presence();
-      if (!st.used_iterator && !fallback_logged_) {
-        spdlog::warn("reading flows with batch lookups ({}): slower on large tables",
-                     st.fallback_reason);
-        fallback_logged_ = true;
-      }
-      spdlog::debug(
-          "flows: {} in the table, {} changed, {} idle deleted, {} dropped from the "
-          "mirror; read by {}; presence filter {:.0f}% full{}",
-          st.entries, st.changed, st.expired_deleted, st.mirror_dropped,
-          st.from_log       ? fmt::format("{} touch-log lookups", st.visited)
-          : st.full_pass    ? std::string("a full pass")
-          : st.log_overflow ? std::string("a scan (touch log overflowed)")
-                            : std::string("a scan"),
-          fill.ratio() * 100, fill.rebuilt ? ", rebuilt" : "");
-    }
-    if (events_reader_) events_reader_->read(*snap);  // after the top-K flows
-    threats_.collect(*snap);
+    auto cycle = collector_.collect();
+    log_cycle(cycle.stats);
+    snap = std::move(cycle.snapshot);
     last_flows_ = snap->flow_table_entries;
   } catch (const std::exception& e) {
-    ok = false;
     self_.collect_errors++;
     spdlog::error("collecting the maps failed: {}", e.what());
   }
+  const bool ok = snap != nullptr;
   self_.last_collect_ok = ok;
   self_.last_collect_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -262,12 +233,32 @@ bool Daemon::collect() {
   return ok;
 }
 
+void Daemon::log_cycle(const collector::CycleStats& st) {
+  if (st.handshakes.expired)
+    spdlog::debug("handshakes: {} pending, {} expired (counted as timeouts)", st.handshakes.pending,
+                  st.handshakes.expired);
+  if (!st.flows) return;
+  const auto& f = *st.flows;
+  // Which way the table is walked when the log is not followed: said
+  // once, and again when it changes.
+  if (!f.from_log() && f.path != last_walk_path_) {
+    spdlog::info("flow table: walked by {}{}", collector::to_string(f.path),
+                 f.path == collector::FlowReadPath::key_walk
+                     ? " (the kernel has no batch map operations: slower on large tables)"
+                     : "");
+    last_walk_path_ = f.path;
+  }
+  spdlog::debug(
+      "flows: {} in the table, {} changed, {} idle deleted, {} dropped from the mirror; read "
+      "by {}{} ({} elements); presence filter {:.0f}% full{}",
+      f.entries, f.changed, f.expired_deleted, f.mirror_dropped, collector::to_string(f.path),
+      f.full_pass ? ", a full pass" : f.log_overflow ? " (touch log overflowed)" : "", f.visited,
+      st.presence.ratio() * 100, st.presence.rebuilt ? ", rebuilt" : "");
+}
+
 void Daemon::evaluate_alerts(const collector::Snapshot& before, const collector::Snapshot& now) {
-  std::set<std::string, std::less<>> wanted;
-  for (const auto& r : alerts_.rules()) wanted.insert(r.signal);
-  if (wanted.empty()) return;
-  const auto samples =
-      alerts::extract_signals(before, now, loader_.slot_names(), loader_.ifindex_names(), &wanted);
+  const auto samples = alerts::extract_rule_signals(alerts_.rules(), before, now,
+                                                    loader_.slot_names(), loader_.ifindex_names());
   for (const auto& t : alerts_.evaluate(samples, std::chrono::nanoseconds(now.taken_ns)))
     log_transition(t);
   if (alerts_.refused_series() != 0)

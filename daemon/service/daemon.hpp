@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
-// One running pktlens: the pinned BPF object, the interfaces it is attached
-// to, the flow-table mirror and the latest published Snapshot, plus the
-// /metrics server when serving. Constructed in the order that lets a failure
+// One running pktlens, wired from the modules: the pinned BPF object, the
+// interfaces it is attached to, the collector and the latest published
+// Snapshot, the alert engine, plus the /metrics server when serving. It
+// holds no business logic: each cycle it calls the collector, logs what it
+// says, evaluates the alerts and publishes. Constructed in the order that lets a failure
 // leave nothing behind: lock, object, HTTP listener (so a port in use fails
 // before anything is attached), then attachments. Members are destroyed in
 // reverse, so the programs are detached before their object is closed.
@@ -17,11 +19,9 @@
 #include "bpf/iface_registry.hpp"
 #include "bpf/loader.hpp"
 #include "bpf/object.hpp"
+#include "bpf/flow_iterator.hpp"
 #include "bpf/tcp_events.hpp"
-#include "collector/flow_table.hpp"
-#include "collector/network_reader.hpp"
-#include "collector/tcp_events_reader.hpp"
-#include "collector/threats.hpp"
+#include "collector/collector.hpp"
 #include "config/config.hpp"
 #include "exporter/http_server.hpp"
 #include "exporter/snapshot_collectable.hpp"
@@ -64,21 +64,21 @@ class Daemon {
   bpf::Object object_;
   // Tracepoints (drops, retransmits, srtt); empty when all are switched off.
   std::optional<bpf::TcpEvents> events_;
-  std::optional<collector::TcpEventsReader> events_reader_;
+  // The flow-table iterator, where the kernel accepts it; null otherwise.
+  std::unique_ptr<bpf::FlowIterator> flow_iterator_;
   bpf::IfaceRegistry registry_;
-  std::vector<collector::NetworkId> networks_;
   std::shared_ptr<exporter::SnapshotCollectable> collectable_;
   std::unique_ptr<exporter::HttpServer> http_;
-  std::optional<collector::FlowTable> flows_;
+  collector::Collector collector_;
   bpf::Loader loader_;
-  collector::ThreatCollector threats_;
   exporter::SelfStats self_;
   std::shared_ptr<const collector::Snapshot> last_good_;
   // Evaluated on each pair of good Snapshots (last_good_, the new one).
   alerts::AlertEngine alerts_;
   void evaluate_alerts(const collector::Snapshot& before, const collector::Snapshot& now);
+  void log_cycle(const collector::CycleStats& st);
   size_t last_flows_ = 0;
-  bool fallback_logged_ = false;
+  std::optional<collector::FlowReadPath> last_walk_path_;
 };
 
 }  // namespace pktlens::service

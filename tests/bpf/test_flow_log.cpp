@@ -133,12 +133,12 @@ TEST_CASE("flow log: a ring that wraps over unread entries is an overflow", "[fl
   for (uint16_t sport = 1; sport <= 40; sport++) dp.run(Hook::TcIngress, udp_frame(sport));
   const FlowCollectStats st = t.collect(mono_ns(), s);
   CHECK(st.log_overflow);
-  CHECK_FALSE(st.from_log);
+  CHECK_FALSE(st.from_log());
   CHECK(st.changed == 40);
   CHECK(s.flows_active == 40);
   dp.run(Hook::TcIngress, udp_frame(40));
   const FlowCollectStats st2 = t.collect(mono_ns(), s);
-  CHECK(st2.from_log);
+  CHECK(st2.from_log());
   CHECK(st2.changed == 1);
   REQUIRE(s.top_flows.size() == 1);
   CHECK(s.top_flows[0].flow.key == udp_key(40));
@@ -162,8 +162,8 @@ TEST_CASE("flow log: FlowTable following the log lists what a scanning one lists
     Snapshot a, b;
     const FlowCollectStats sa = lg.collect(mono_ns(), a);
     const FlowCollectStats sb = sc.collect(mono_ns(), b);
-    CHECK(sa.from_log == (cycle > 0));
-    CHECK_FALSE(sb.from_log);
+    CHECK(sa.from_log() == (cycle > 0));
+    CHECK_FALSE(sb.from_log());
     CHECK(sa.changed == sb.changed);
     CHECK(sa.entries == sb.entries);
     CHECK(a.flows_active == b.flows_active);
@@ -184,16 +184,16 @@ TEST_CASE("flow log: scans near a full table, the log again after it shrinks", "
   for (uint16_t sport = 1; sport <= 10; sport++) dp.run(Hook::TcIngress, udp_frame(sport));
   CHECK(t.collect(mono_ns(), s).full_pass);
   dp.run(Hook::TcIngress, udp_frame(1));
-  CHECK(t.collect(mono_ns(), s).from_log);
+  CHECK(t.collect(mono_ns(), s).from_log());
 
   // Filled to where the LRU may evict unseen: scans from the next cycle on.
   for (uint16_t sport = 11; sport <= near_full; sport++) dp.run(Hook::TcIngress, udp_frame(sport));
   FlowCollectStats st = t.collect(mono_ns(), s);
-  CHECK(st.from_log);  // this cycle's log was complete
+  CHECK(st.from_log());  // this cycle's log was complete
   CHECK(st.entries == near_full);
   dp.run(Hook::TcIngress, udp_frame(1));
   st = t.collect(mono_ns(), s);
-  CHECK_FALSE(st.from_log);
+  CHECK_FALSE(st.from_log());
   CHECK(st.changed == 1);
 
   // All idle but the 5 touched now: expired by a scan, then one full pass
@@ -201,7 +201,7 @@ TEST_CASE("flow log: scans near a full table, the log again after it shrinks", "
   std::this_thread::sleep_for(1200ms);
   for (uint16_t sport = 1; sport <= 5; sport++) dp.run(Hook::TcIngress, udp_frame(sport));
   st = t.collect(mono_ns(), s);
-  CHECK_FALSE(st.from_log);
+  CHECK_FALSE(st.from_log());
   CHECK(st.expired_deleted == near_full - 5u);
   CHECK(st.entries == 5);
   st = t.collect(mono_ns(), s);
@@ -209,7 +209,7 @@ TEST_CASE("flow log: scans near a full table, the log again after it shrinks", "
   CHECK(st.entries == 5);
   dp.run(Hook::TcIngress, udp_frame(2));
   st = t.collect(mono_ns(), s);
-  CHECK(st.from_log);
+  CHECK(st.from_log());
   CHECK(st.changed == 1);
   CHECK(st.entries == 5);
   CHECK(read_snapshot(dp.skel()).flows.size() == 5);
@@ -228,12 +228,12 @@ TEST_CASE("flow log: idle flows expire from the mirror while following the log",
   // 3 are idle (from the mirror) and so is 4 (looked up: its last packet is
   // as old).
   FlowCollectStats st = t.collect(mono_ns() + 5'000'000'000ULL, s);
-  CHECK(st.from_log);
+  CHECK(st.from_log());
   CHECK(st.changed == 1);
   CHECK(st.expired_deleted == 0);
   dp.run(Hook::TcIngress, udp_frame(4));
   st = t.collect(mono_ns() + 11'000'000'000ULL, s);
-  CHECK(st.from_log);
+  CHECK(st.from_log());
   CHECK(st.visited == 1);
   CHECK(st.expired_deleted == 4);
   CHECK(st.entries == 0);
@@ -243,7 +243,7 @@ TEST_CASE("flow log: idle flows expire from the mirror while following the log",
   // Re-created flows count from zero.
   dp.run(Hook::TcIngress, udp_frame(2));
   st = t.collect(mono_ns(), s);
-  CHECK(st.from_log);
+  CHECK(st.from_log());
   CHECK(st.changed == 1);
   CHECK(st.entries == 1);
   REQUIRE(s.top_flows.size() == 1);
@@ -275,7 +275,7 @@ TEST_CASE("flow log: no packet is missed while another CPU sends across epoch sw
     const FlowCollectStats st = t.collect(mono_ns(), s);
     add_deltas(s, sum);
     cycles++;
-    from_log += st.from_log ? 1 : 0;
+    from_log += st.from_log() ? 1 : 0;
   }
   sender.join();
   t.collect(mono_ns(), s);

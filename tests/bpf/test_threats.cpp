@@ -182,7 +182,7 @@ TEST_CASE("syn: the collector's interval deltas and top-K", "[threats]") {
   dp.register_iface(1, kSlot, 1500);
   const Ip4 client = ip4("198.18.0.2");
   for (uint16_t port : {80, 443, 22}) dp.run(Hook::TcIngress, seg4(client, kServer, 1, port, SYN));
-  pktlens::collector::ThreatCollector tc(dp.skel(), {.syn_top_k = 2, .handshakes_counted = true});
+  pktlens::collector::ThreatCollector tc(dp.skel(), {.syn_top_k = 2, .tc_hooks = true});
   pktlens::collector::Snapshot s1;
   tc.collect(s1);
   REQUIRE(s1.threats.syn_on);

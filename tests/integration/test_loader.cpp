@@ -18,6 +18,7 @@
 #include "private_network.hpp"
 
 using namespace pktlens::test;
+using pktlens::bpf::AttachedAs;
 using pktlens::bpf::Hook;
 using pktlens::bpf::IfaceRegistry;
 using pktlens::bpf::Loader;
@@ -74,7 +75,7 @@ TEST_CASE("loader: `all` attaches every up, non-loopback interface, and detaches
     const auto& pk0 = named(ev.attached, "pk0");
     CHECK(reg.read(net.if0)->slot == pk0.slot);
     CHECK(pk0.ifindex == static_cast<uint32_t>(net.if0));
-    CHECK(pk0.how == "tc");
+    CHECK(pk0.as == AttachedAs::tc);
     CHECK(loader.slot_names().at(pk0.slot) == "pk0");
     CHECK(loader.ifindex_names().at(net.if1) == "pk1");
 

@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: Apache-2.0
+// The collection cycle: every map the data plane and the tracepoints write,
+// read into one Snapshot, in the order the data needs. The service calls
+// collect() every interval and publishes what it returns; it knows nothing
+// of the order or the maps. docs/architecture.md, "User space".
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "collector/flow_table.hpp"
+#include "collector/handshake_sweep.hpp"
+#include "collector/network_reader.hpp"
+#include "collector/presence_filter.hpp"
+#include "collector/snapshot.hpp"
+#include "collector/tcp_events_reader.hpp"
+#include "collector/threats.hpp"
+
+struct pktlens_bpf;
+
+namespace pktlens::bpf {
+class TcpEvents;
+}
+
+namespace pktlens::collector {
+
+struct CollectorOptions {
+  bool flows = true;  // the flow table is read (flows switched on)
+  FlowTableOptions flow_table;
+  ThreatOptions threats;
+  std::vector<NetworkId> networks;  // the configured networks, in config order
+};
+
+// What a cycle did, for the log and the self metrics.
+struct CycleStats {
+  std::optional<FlowCollectStats> flows;  // when flows are on
+  PresenceFill presence;
+  SweepInfo handshakes;
+};
+
+struct Cycle {
+  std::shared_ptr<Snapshot> snapshot;
+  CycleStats stats;
+};
+
+class Collector {
+ public:
+  // `skel`: the loaded data plane; `events`: the tracepoint object, or null
+  // when every tracepoint signal is off. Both outlive the Collector. Reads
+  // the kernel's drop-reason names when drops are on.
+  Collector(pktlens_bpf* skel, const bpf::TcpEvents* events, CollectorOptions o);
+
+  // One cycle. Throws std::system_error on map errors; the next cycle
+  // starts over (the flow table's mirror stays as it was).
+  Cycle collect();
+
+  const FlowTable* flow_table() const { return flows_ ? &*flows_ : nullptr; }
+
+ private:
+  pktlens_bpf* skel_;
+  CollectorOptions opts_;
+  std::optional<FlowTable> flows_;
+  std::optional<TcpEventsReader> events_;
+  ThreatCollector threats_;
+};
+
+}  // namespace pktlens::collector
