@@ -3,7 +3,7 @@
  * The one header shared by the BPF programs and user space: map keys and
  * values, enums and sizes. Fixed-width types and explicit padding only, so
  * that the C++ side can include it as is and static_assert the layout
- * (daemon/bpf/abi_check.hpp). Changing a struct here changes the pinned-map
+ * (daemon/bpf/abi.hpp). Changing a struct here changes the pinned-map
  * ABI: bump PKTLENS_ABI_VERSION.
  */
 #ifndef PKTLENS_ABI_H

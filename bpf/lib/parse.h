@@ -6,7 +6,7 @@
  * Every read is bounds-checked against data_end right before it happens.
  * Semantic length checks (bad_ip_length, truncated L4 headers) use the frame
  * length the hook reports, which on TC can exceed the linear area; the entry
- * point pulls enough of the skb into the linear area first (tc.h).
+ * point pulls enough of the skb into the linear area first (hooks.h).
  *
  * Nothing here fails silently: every way a frame can be malformed sets an
  * anomaly bit in pkt_meta, and the frame is still classified (l3/l4) so that

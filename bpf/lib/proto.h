@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
- * Wire constants and the few header layouts vmlinux.h does not give us in a
- * form we want (its iphdr/tcphdr use bitfields; we read the bytes instead).
+ * Wire constants, as names; the parser reads header bytes itself rather
+ * than through vmlinux.h's bitfield structs.
  */
 #ifndef PKTLENS_LIB_PROTO_H
 #define PKTLENS_LIB_PROTO_H
@@ -32,23 +32,5 @@
 
 #define TC_ACT_UNSPEC_ (-1)
 #define TC_ACT_SHOT_ 2
-
-struct pktlens_vlan_hdr {
-	__be16 tci;
-	__be16 encap_proto;
-};
-
-/* Generic IPv6 extension header prefix (RFC 8200 section 4). */
-struct pktlens_ipv6_ext {
-	__u8 nexthdr;
-	__u8 hdrlen;
-};
-
-struct pktlens_ipv6_frag {
-	__u8 nexthdr;
-	__u8 reserved;
-	__be16 frag_off; /* offset << 3 | M */
-	__be32 identification;
-};
 
 #endif

@@ -106,7 +106,7 @@ struct TcpEventCounters {
 
 // TCP latency at TC of one interface slot: pktlens_tcp_lat summed over
 // CPUs, and the handshakes that expired pending (pktlens_hs_timeouts,
-// counted by sweep_handshakes(), collector/tcp_latency.hpp).
+// counted by sweep_handshakes(), collector/handshake_sweep.hpp).
 struct TcpLatency {
   std::array<pktlens_lat_hist, PKTLENS_HS_ROLES> handshake{};  // by enum pktlens_hs_role
   pktlens_lat_hist rtt{};

@@ -28,7 +28,6 @@ class TcpEventsReader {
   // map errors.
   void read(Snapshot& s) const;
 
-  const std::map<uint32_t, std::string>& drop_names() const { return drop_names_; }
 
  private:
   const bpf::TcpEvents& events_;
