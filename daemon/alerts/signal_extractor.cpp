@@ -5,8 +5,8 @@
 
 #include <vector>
 
-#include "bpf/abi.hpp"
 #include "collector/address_text.hpp"
+#include "collector/labels.hpp"
 
 namespace pktlens::alerts {
 namespace {
@@ -31,7 +31,7 @@ void per_interface(const SignalInputs& in, Emit emit) {
     const std::string* name = slot_name(in, slot);
     const auto prev = in.before.ifaces.find(key);
     if (name == nullptr || prev == in.before.ifaces.end()) continue;
-    emit(Labels{{"interface", *name}, {"dir", std::string(abi::kDirNames[dir])}},
+    emit(Labels{{"interface", *name}, {"dir", std::string(collector::kDirNames[dir])}},
          prev->second.stats, c.stats);
   }
 }
@@ -69,7 +69,7 @@ void anomaly_rate(const SignalInputs& in, std::vector<Sample>& out) {
                 [&](const Labels& labels, const pktlens_if_stats& a, const pktlens_if_stats& b) {
                   for (size_t k = 0; k < PKTLENS_ANOM_MAX; ++k) {
                     Labels l = labels;
-                    l.emplace_back("kind", std::string(abi::kAnomalyNames[k]));
+                    l.emplace_back("kind", std::string(collector::kAnomalyNames[k]));
                     out.push_back({"anomaly_rate", std::move(l),
                                    counter_rate(a.anomalies[k], b.anomalies[k], in.seconds)});
                   }
@@ -140,12 +140,12 @@ void network_byte_rate(const SignalInputs& in, std::vector<Sample>& out) {
   per_network(in, [&](const collector::NetworkCounters& a, const collector::NetworkCounters& b) {
     for (size_t dir = 0; dir < PKTLENS_DIR_MAX; dir++)
       for (size_t side = 0; side < PKTLENS_SIDE_MAX; side++)
-        out.push_back({"network_byte_rate",
-                       {{"network", b.name},
-                        {"dir", std::string(abi::kDirNames[dir])},
-                        {"side", std::string(abi::kSideNames[side])}},
-                       counter_rate(a.counts[dir][side].bytes, b.counts[dir][side].bytes,
-                                    in.seconds)});
+        out.push_back(
+            {"network_byte_rate",
+             {{"network", b.name},
+              {"dir", std::string(collector::kDirNames[dir])},
+              {"side", std::string(collector::kSideNames[side])}},
+             counter_rate(a.counts[dir][side].bytes, b.counts[dir][side].bytes, in.seconds)});
   });
 }
 

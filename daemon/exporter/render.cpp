@@ -24,7 +24,7 @@
 #include <string_view>
 #include <utility>
 
-#include "bpf/abi.hpp"
+#include "collector/labels.hpp"
 #include "exporter/family_builder.hpp"
 
 namespace pktlens::exporter {
@@ -164,29 +164,30 @@ std::vector<MetricFamily> render_interfaces(const collector::Snapshot& s,
       continue;
 
     const pktlens_if_stats& st = c.stats;
-    const Labels base{{"interface", name}, {"dir", std::string(abi::kDirNames[dir])}};
+    const Labels base{{"interface", name}, {"dir", std::string(collector::kDirNames[dir])}};
 
     uint64_t total_bytes = 0;
     for (size_t l3 = 0; l3 < PKTLENS_L3_MAX; ++l3) {
       for (size_t l4 = 0; l4 < PKTLENS_L4_MAX; ++l4) {
-        auto labels = with(with(base, "l3", std::string(abi::kL3Names[l3])), "l4",
-                           std::string(abi::kL4Names[l4]));
+        auto labels = with(with(base, "l3", std::string(collector::kL3Names[l3])), "l4",
+                           std::string(collector::kL4Names[l4]));
         add_counter(packets, labels, st.packets[l3][l4]);
         add_counter(bytes, std::move(labels), st.bytes[l3][l4]);
         total_bytes += st.bytes[l3][l4];
       }
     }
-    add_histogram(size, base, st.size_hist, abi::kSizeBounds, static_cast<double>(total_bytes));
+    add_histogram(size, base, st.size_hist, collector::kSizeBounds,
+                  static_cast<double>(total_bytes));
     for (size_t i = 0; i < PKTLENS_TCPF_MAX; ++i)
-      add_counter(tcp_flags, with(base, "flag", std::string(abi::kTcpFlagNames[i])),
+      add_counter(tcp_flags, with(base, "flag", std::string(collector::kTcpFlagNames[i])),
                   st.tcp_flags[i]);
     for (size_t i = 0; i < PKTLENS_DSCP_VALUES; ++i)
       if (st.dscp[i] != 0) add_counter(dscp, with(base, "dscp", std::to_string(i)), st.dscp[i]);
     add_counter(ecn_ce, base, st.ecn[PKTLENS_ECN_CE]);
-    add_histogram(ttl, base, st.ttl_hist, abi::kTtlBounds,
+    add_histogram(ttl, base, st.ttl_hist, collector::kTtlBounds,
                   std::numeric_limits<double>::quiet_NaN());
     for (size_t i = 0; i < PKTLENS_ANOM_MAX; ++i)
-      add_counter(anomalies, with(base, "kind", std::string(abi::kAnomalyNames[i])),
+      add_counter(anomalies, with(base, "kind", std::string(collector::kAnomalyNames[i])),
                   st.anomalies[i]);
     add_counter(untracked_packets, base, st.flow_untracked_packets);
     add_counter(untracked_bytes, base, st.flow_untracked_bytes);
@@ -201,7 +202,7 @@ std::vector<MetricFamily> render_interfaces(const collector::Snapshot& s,
     auto it = ifindex_names.find(v.ifindex);
     if (it == ifindex_names.end() || v.dir >= PKTLENS_DIR_MAX) continue;
     const Labels labels{{"interface", it->second},
-                        {"dir", std::string(abi::kDirNames[v.dir])},
+                        {"dir", std::string(collector::kDirNames[v.dir])},
                         {"vlan", vlan_label(v)}};
     add_counter(vlan_packets, labels, v.packets);
     add_counter(vlan_bytes, labels, v.bytes);

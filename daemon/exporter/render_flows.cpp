@@ -16,7 +16,7 @@
 #include <string>
 #include <utility>
 
-#include "bpf/abi.hpp"
+#include "collector/labels.hpp"
 #include "exporter/family_builder.hpp"
 
 namespace pktlens::exporter {
@@ -76,7 +76,7 @@ std::vector<MetricFamily> render_flows(const std::vector<collector::RankedFlow>&
     std::string src, dst;
     if (!address_label(k.family, k.src, src) || !address_label(k.family, k.dst, dst)) continue;
     const Labels labels{{"interface", name->second},
-                        {"dir", std::string(abi::kDirNames[k.dir])},
+                        {"dir", std::string(collector::kDirNames[k.dir])},
                         {"proto", flow_proto_label(k.proto)},
                         {"src", std::move(src)},
                         {"dst", std::move(dst)},

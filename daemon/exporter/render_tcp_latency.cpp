@@ -4,7 +4,7 @@
 #include <string>
 #include <utility>
 
-#include "bpf/abi.hpp"
+#include "collector/labels.hpp"
 #include "exporter/family_builder.hpp"
 #include "exporter/render.hpp"
 
@@ -69,7 +69,7 @@ std::vector<MetricFamily> render_tcp_latency(const collector::Snapshot& s,
     const Labels base{{"interface", name}};
     if (s.handshake_on) {
       for (size_t r = 0; r < PKTLENS_HS_ROLES; r++) {
-        const auto labels = with(base, "role", std::string(abi::kRoleNames[r]));
+        const auto labels = with(base, "role", std::string(collector::kRoleNames[r]));
         add_latency_histogram(handshake, labels, t.handshake[r]);
         add_counter(timeouts, labels, t.handshake_timeouts[r]);
       }
@@ -91,7 +91,7 @@ std::vector<MetricFamily> render_tcp_latency(const collector::Snapshot& s,
     if (dir >= PKTLENS_DIR_MAX) continue;
     const std::string name = name_of(slot, unregistered_rst != 0, slot_names);
     if (name.empty()) continue;
-    add_counter(resets, {{"interface", name}, {"dir", std::string(abi::kDirNames[dir])}},
+    add_counter(resets, {{"interface", name}, {"dir", std::string(collector::kDirNames[dir])}},
                 c.stats.tcp_flags[PKTLENS_TCPF_RST]);
   }
 
