@@ -76,9 +76,7 @@ std::string vlan_label(const collector::VlanRecord& v) {
 
 }  // namespace
 
-std::vector<MetricFamily> render_interfaces(const collector::Snapshot& s,
-                                            const std::map<uint32_t, std::string>& slot_names,
-                                            const std::map<uint32_t, std::string>& ifindex_names) {
+std::vector<MetricFamily> render_interfaces(const collector::Snapshot& s) {
   auto packets =
       make_family("pktlens_packets_total", "Frames seen by the hook, by L3 and L4 protocol.",
                   MetricType::Counter);
@@ -145,8 +143,8 @@ std::vector<MetricFamily> render_interfaces(const collector::Snapshot& s,
   auto table_capacity = make_family("pktlens_flow_table_capacity",
                                     "Maximum entries of the flow table.", MetricType::Gauge);
 
-  // Slot 0 is named "unregistered" (unless slot_names names it) when any of
-  // its directions counted a frame, so both directions render together.
+  // Slot 0 is named "unregistered" (unless it has a name) when any of its
+  // directions counted a frame, so both directions render together.
   bool unregistered_seen = false;
   for (const auto& [key, c] : s.ifaces)
     if (key.first == PKTLENS_SLOT_UNREGISTERED && total_packets(c.stats) != 0)
@@ -155,16 +153,11 @@ std::vector<MetricFamily> render_interfaces(const collector::Snapshot& s,
   for (const auto& [key, c] : s.ifaces) {
     const auto [slot, dir] = key;
     if (dir >= PKTLENS_DIR_MAX) continue;
-    std::string name;
-    if (auto it = slot_names.find(slot); it != slot_names.end())
-      name = it->second;
-    else if (slot == PKTLENS_SLOT_UNREGISTERED && unregistered_seen)
-      name = kUnregisteredName;
-    else
-      continue;
+    const std::string* name = collector::interface_of_slot(s, slot, unregistered_seen);
+    if (name == nullptr) continue;
 
     const pktlens_if_stats& st = c.stats;
-    const Labels base{{"interface", name}, {"dir", std::string(collector::kDirNames[dir])}};
+    const Labels base{{"interface", *name}, {"dir", std::string(collector::kDirNames[dir])}};
 
     uint64_t total_bytes = 0;
     for (size_t l3 = 0; l3 < PKTLENS_L3_MAX; ++l3) {
@@ -199,9 +192,9 @@ std::vector<MetricFamily> render_interfaces(const collector::Snapshot& s,
   }
 
   for (const auto& v : s.vlans) {
-    auto it = ifindex_names.find(v.ifindex);
-    if (it == ifindex_names.end() || v.dir >= PKTLENS_DIR_MAX) continue;
-    const Labels labels{{"interface", it->second},
+    const std::string* name = collector::interface_of_ifindex(s, v.ifindex);
+    if (name == nullptr || v.dir >= PKTLENS_DIR_MAX) continue;
+    const Labels labels{{"interface", *name},
                         {"dir", std::string(collector::kDirNames[v.dir])},
                         {"vlan", vlan_label(v)}};
     add_counter(vlan_packets, labels, v.packets);

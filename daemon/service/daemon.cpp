@@ -249,13 +249,12 @@ bool Daemon::collect() {
   // A failed cycle keeps serving the last good counters, with pktlens_up 0,
   // and leaves the alerts as they are.
   if (ok) {
+    snap->interfaces = {loader_.slot_names(), loader_.ifindex_names()};
     if (last_good_) evaluate_alerts(*last_good_, *snap);
     last_good_ = std::move(snap);
   }
   auto pub = std::make_shared<exporter::Published>();
   pub->snapshot = last_good_;
-  pub->slot_names = loader_.slot_names();
-  pub->ifindex_names = loader_.ifindex_names();
   pub->self = self_;
   pub->alerts = alerts_.status();
   collectable_->publish(std::move(pub));
@@ -266,8 +265,7 @@ void Daemon::evaluate_alerts(const collector::Snapshot& before, const collector:
   std::set<std::string, std::less<>> wanted;
   for (const auto& r : alerts_.rules()) wanted.insert(r.signal);
   if (wanted.empty()) return;
-  const auto samples =
-      alerts::extract_signals(before, now, loader_.slot_names(), loader_.ifindex_names(), &wanted);
+  const auto samples = alerts::extract_signals(before, now, &wanted);
   for (const auto& t : alerts_.evaluate(samples, std::chrono::nanoseconds(now.taken_ns)))
     log_transition(t);
   if (alerts_.refused_series() != 0)
