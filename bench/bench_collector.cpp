@@ -239,15 +239,16 @@ void bench_size(uint32_t flows, uint32_t capacity, bool render) {
   }
 
   if (render) {
-    const std::map<uint32_t, std::string> names{{1, "eth0"}};
     for (const size_t k : {size_t{100}, size_t{1000}}) {
-      const std::vector<collector::RankedFlow> top(
-          s.top_flows.begin(), s.top_flows.begin() + std::min(k, s.top_flows.size()));
+      collector::Snapshot top;  // the first k of the ranked flows, on eth0
+      top.top_flows.assign(s.top_flows.begin(),
+                           s.top_flows.begin() + std::min(k, s.top_flows.size()));
+      top.interfaces.by_ifindex = {{1, "eth0"}};
       size_t bytes = 0;
       reps.clear();
       for (int r = 0; r < 5; r++)
         reps.push_back(ms_of([&] {
-          const auto families = exporter::render_flows(top, names);
+          const auto families = exporter::render_flows(top);
           std::ostringstream out;
           prometheus::TextSerializer().Serialize(out, families);
           bytes = out.str().size();

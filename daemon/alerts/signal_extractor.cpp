@@ -3,35 +3,30 @@
 // and a test in tests/unit/test_signal_extractor.cpp.
 #include "alerts/signal_extractor.hpp"
 
+#include <map>
+#include <string>
 #include <vector>
 
-#include "bpf/abi.hpp"
 #include "collector/address_text.hpp"
+#include "collector/labels.hpp"
 
 namespace pktlens::alerts {
 namespace {
 
 using collector::Snapshot;
 
-// The interface name of a pktlens_stats slot, as render_interfaces names it.
-const std::string* slot_name(const SignalInputs& in, uint32_t slot) {
-  static const std::string kUnregistered = kUnregisteredInterface;
-  if (auto it = in.slot_names.find(slot); it != in.slot_names.end()) return &it->second;
-  if (slot == PKTLENS_SLOT_UNREGISTERED) return &kUnregistered;
-  return nullptr;
-}
-
-// Calls `value(stats)` on both snapshots of each named (slot, dir) present
-// in both, and `emit(labels-so-far, before, now)`.
+// Calls `emit(labels-so-far, before, now)` with the stats of both
+// snapshots of each named (slot, dir) present in both. Slot 0 is named
+// "unregistered" whether or not it counted a frame.
 template <typename Emit>
 void per_interface(const SignalInputs& in, Emit emit) {
   for (const auto& [key, c] : in.now.ifaces) {
     const auto [slot, dir] = key;
     if (dir >= PKTLENS_DIR_MAX) continue;
-    const std::string* name = slot_name(in, slot);
+    const std::string* name = collector::interface_of_slot(in.now, slot, true);
     const auto prev = in.before.ifaces.find(key);
     if (name == nullptr || prev == in.before.ifaces.end()) continue;
-    emit(Labels{{"interface", *name}, {"dir", std::string(abi::kDirNames[dir])}},
+    emit(Labels{{"interface", *name}, {"dir", std::string(collector::kDirNames[dir])}},
          prev->second.stats, c.stats);
   }
 }
@@ -69,25 +64,19 @@ void anomaly_rate(const SignalInputs& in, std::vector<Sample>& out) {
                 [&](const Labels& labels, const pktlens_if_stats& a, const pktlens_if_stats& b) {
                   for (size_t k = 0; k < PKTLENS_ANOM_MAX; ++k) {
                     Labels l = labels;
-                    l.emplace_back("kind", std::string(abi::kAnomalyNames[k]));
+                    l.emplace_back("kind", std::string(collector::kAnomalyNames[k]));
                     out.push_back({"anomaly_rate", std::move(l),
                                    counter_rate(a.anomalies[k], b.anomalies[k], in.seconds)});
                   }
                 });
 }
 
-// Retransmitted segments + SYN-ACKs by device name, as render_tcp_events
-// adds them up.
+// Retransmitted segments + SYN-ACKs of `s` by device name, as
+// render_tcp_events adds them up, named as in.now names them.
 std::map<std::string, uint64_t> retransmits_by_name(const SignalInputs& in, const Snapshot& s) {
   std::map<std::string, uint64_t> by_name;
-  for (const auto& [ifindex, c] : s.tcp_events.retransmits) {
-    std::string name = kUnknownDevice;
-    if (auto it = in.ifindex_names.find(ifindex); ifindex != 0 && it != in.ifindex_names.end())
-      name = it->second;
-    else if (ifindex != 0 && !c.ifname.empty())
-      name = c.ifname;
-    by_name[name] += c.segments + c.synacks;
-  }
+  for (const auto& [ifindex, c] : s.tcp_events.retransmits)
+    by_name[collector::interface_of_retransmits(in.now, ifindex, c)] += c.segments + c.synacks;
   return by_name;
 }
 
@@ -140,12 +129,12 @@ void network_byte_rate(const SignalInputs& in, std::vector<Sample>& out) {
   per_network(in, [&](const collector::NetworkCounters& a, const collector::NetworkCounters& b) {
     for (size_t dir = 0; dir < PKTLENS_DIR_MAX; dir++)
       for (size_t side = 0; side < PKTLENS_SIDE_MAX; side++)
-        out.push_back({"network_byte_rate",
-                       {{"network", b.name},
-                        {"dir", std::string(abi::kDirNames[dir])},
-                        {"side", std::string(abi::kSideNames[side])}},
-                       counter_rate(a.counts[dir][side].bytes, b.counts[dir][side].bytes,
-                                    in.seconds)});
+        out.push_back(
+            {"network_byte_rate",
+             {{"network", b.name},
+              {"dir", std::string(collector::kDirNames[dir])},
+              {"side", std::string(collector::kSideNames[side])}},
+             counter_rate(a.counts[dir][side].bytes, b.counts[dir][side].bytes, in.seconds)});
   });
 }
 
@@ -229,13 +218,10 @@ std::span<const SignalSource> signal_sources() {
 }
 
 std::vector<Sample> extract_signals(const Snapshot& before, const Snapshot& now,
-                                    const std::map<uint32_t, std::string>& slot_names,
-                                    const std::map<uint32_t, std::string>& ifindex_names,
                                     const std::set<std::string, std::less<>>* wanted) {
   std::vector<Sample> out;
   if (now.taken_ns <= before.taken_ns) return out;
-  const SignalInputs in{before, now, slot_names, ifindex_names,
-                        static_cast<double>(now.taken_ns - before.taken_ns) / 1e9};
+  const SignalInputs in{before, now, static_cast<double>(now.taken_ns - before.taken_ns) / 1e9};
   for (const SignalSource& s : signal_sources())
     if (wanted == nullptr || wanted->contains(s.signal)) s.extract(in, out);
   return out;
@@ -243,13 +229,11 @@ std::vector<Sample> extract_signals(const Snapshot& before, const Snapshot& now,
 
 std::vector<Sample> extract_rule_signals(const std::vector<config::AlertRule>& rules,
                                          const collector::Snapshot& before,
-                                         const collector::Snapshot& now,
-                                         const std::map<uint32_t, std::string>& slot_names,
-                                         const std::map<uint32_t, std::string>& ifindex_names) {
+                                         const collector::Snapshot& now) {
   std::set<std::string, std::less<>> wanted;
   for (const auto& r : rules) wanted.insert(r.signal);
   if (wanted.empty()) return {};
-  return extract_signals(before, now, slot_names, ifindex_names, &wanted);
+  return extract_signals(before, now, &wanted);
 }
 
 }  // namespace pktlens::alerts

@@ -1,12 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 // The kernel/user ABI as C++ sees it: the shared header, its layout pinned
-// with static_asserts (a mismatch fails the build, never a map read), and
-// the label names the exporter uses for each enum value.
+// with static_asserts (a mismatch fails the build, never a map read). The
+// label values of its enums are in collector/labels.hpp.
 #pragma once
 
-#include <array>
 #include <cstddef>
-#include <string_view>
 
 extern "C" {
 #include <pktlens_abi.h>
@@ -44,24 +42,5 @@ static_assert(sizeof(pktlens_syn_val) == 16);
 static_assert(sizeof(pktlens_addr_key) == 20);
 static_assert(offsetof(pktlens_addr_key, addr) == 4);
 static_assert(sizeof(pktlens_scan_val) == (1 + PKTLENS_SCAN_WORDS) * 8);
-
-inline constexpr std::array<std::string_view, PKTLENS_DIR_MAX> kDirNames{"ingress", "egress"};
-inline constexpr std::array<std::string_view, PKTLENS_SIDE_MAX> kSideNames{"src", "dst"};
-inline constexpr std::array<std::string_view, PKTLENS_HS_ROLES> kRoleNames{"client", "server"};
-inline constexpr std::array<std::string_view, PKTLENS_L3_MAX> kL3Names{"ipv4", "ipv6", "arp",
-                                                                       "other"};
-inline constexpr std::array<std::string_view, PKTLENS_L4_MAX> kL4Names{"tcp", "udp", "icmp",
-                                                                       "icmpv6", "other"};
-inline constexpr std::array<std::string_view, PKTLENS_TCPF_MAX> kTcpFlagNames{
-    "syn", "synack", "fin", "rst", "psh", "urg", "ece", "cwr"};
-inline constexpr std::array<std::string_view, PKTLENS_ANOM_MAX> kAnomalyNames{
-    "truncated", "bad_ip_header", "bad_ip_length", "ttl_expired", "land",
-    "tcp_null",  "tcp_xmas",      "tcp_syn_fin",   "tcp_syn_rst", "bad_tcp_offset",
-    "fragment",  "tiny_fragment", "ip_options",    "oversize"};
-
-// Upper bounds of the histogram buckets; the size histogram's last bucket is
-// +Inf (bound 0 in the header).
-inline constexpr std::array<unsigned, PKTLENS_SIZE_BUCKETS> kSizeBounds = PKTLENS_SIZE_BOUNDS_INIT;
-inline constexpr std::array<unsigned, PKTLENS_TTL_BUCKETS> kTtlBounds = PKTLENS_TTL_BOUNDS_INIT;
 
 }  // namespace pktlens::abi

@@ -14,7 +14,7 @@ Collector::Collector(pktlens_bpf* skel, const bpf::TcpEvents* events, CollectorO
   if (events) events_.emplace(*events);
 }
 
-Cycle Collector::collect() {
+Cycle Collector::collect(Snapshot::InterfaceNames names) {
   Cycle c;
   c.snapshot = std::make_shared<Snapshot>();
   Snapshot& s = *c.snapshot;
@@ -29,6 +29,7 @@ Cycle Collector::collect() {
   // After the flows: the top-K flows' retransmits are looked up.
   if (events_) events_->read(s);
   threats_.collect(s);
+  s.interfaces = std::move(names);
   return c;
 }
 

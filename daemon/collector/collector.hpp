@@ -51,9 +51,10 @@ class Collector {
   // the kernel's drop-reason names when drops are on.
   Collector(pktlens_bpf* skel, const bpf::TcpEvents* events, CollectorOptions o);
 
-  // One cycle. Throws std::system_error on map errors; the next cycle
-  // starts over (the flow table's mirror stays as it was).
-  Cycle collect();
+  // One cycle; `names` (the loader's) label the Snapshot's interfaces.
+  // Throws std::system_error on map errors; the next cycle starts over
+  // (the flow table's mirror stays as it was).
+  Cycle collect(Snapshot::InterfaceNames names);
 
   const FlowTable* flow_table() const { return flows_ ? &*flows_ : nullptr; }
 

@@ -220,6 +220,16 @@ struct Snapshot {
   // Every configured network, in config order; empty when none are.
   std::vector<NetworkCounters> networks;
   ThreatSignals threats;
+  // The interface label of each slot and ifindex, as the loader registered
+  // them (bpf/loader.hpp): every interface attached in this run, gone ones
+  // included, so a rename or removal never splits a series. Names are
+  // distinct within each map (one series per label set). Read through
+  // collector/labels.hpp, which decides what an unnamed one is called.
+  struct InterfaceNames {
+    std::map<uint32_t, std::string> by_slot;     // pktlens_stats slot -> name
+    std::map<uint32_t, std::string> by_ifindex;  // ifindex -> the same names
+  };
+  InterfaceNames interfaces;
 };
 
 }  // namespace pktlens::collector

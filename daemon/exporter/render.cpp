@@ -24,7 +24,7 @@
 #include <string_view>
 #include <utility>
 
-#include "bpf/abi.hpp"
+#include "collector/labels.hpp"
 #include "exporter/family_builder.hpp"
 
 namespace pktlens::exporter {
@@ -76,9 +76,7 @@ std::string vlan_label(const collector::VlanRecord& v) {
 
 }  // namespace
 
-std::vector<MetricFamily> render_interfaces(const collector::Snapshot& s,
-                                            const std::map<uint32_t, std::string>& slot_names,
-                                            const std::map<uint32_t, std::string>& ifindex_names) {
+std::vector<MetricFamily> render_interfaces(const collector::Snapshot& s) {
   auto packets =
       make_family("pktlens_packets_total", "Frames seen by the hook, by L3 and L4 protocol.",
                   MetricType::Counter);
@@ -145,8 +143,8 @@ std::vector<MetricFamily> render_interfaces(const collector::Snapshot& s,
   auto table_capacity = make_family("pktlens_flow_table_capacity",
                                     "Maximum entries of the flow table.", MetricType::Gauge);
 
-  // Slot 0 is named "unregistered" (unless slot_names names it) when any of
-  // its directions counted a frame, so both directions render together.
+  // Slot 0 is named "unregistered" (unless it has a name) when any of its
+  // directions counted a frame, so both directions render together.
   bool unregistered_seen = false;
   for (const auto& [key, c] : s.ifaces)
     if (key.first == PKTLENS_SLOT_UNREGISTERED && total_packets(c.stats) != 0)
@@ -155,38 +153,34 @@ std::vector<MetricFamily> render_interfaces(const collector::Snapshot& s,
   for (const auto& [key, c] : s.ifaces) {
     const auto [slot, dir] = key;
     if (dir >= PKTLENS_DIR_MAX) continue;
-    std::string name;
-    if (auto it = slot_names.find(slot); it != slot_names.end())
-      name = it->second;
-    else if (slot == PKTLENS_SLOT_UNREGISTERED && unregistered_seen)
-      name = kUnregisteredName;
-    else
-      continue;
+    const std::string* name = collector::interface_of_slot(s, slot, unregistered_seen);
+    if (name == nullptr) continue;
 
     const pktlens_if_stats& st = c.stats;
-    const Labels base{{"interface", name}, {"dir", std::string(abi::kDirNames[dir])}};
+    const Labels base{{"interface", *name}, {"dir", std::string(collector::kDirNames[dir])}};
 
     uint64_t total_bytes = 0;
     for (size_t l3 = 0; l3 < PKTLENS_L3_MAX; ++l3) {
       for (size_t l4 = 0; l4 < PKTLENS_L4_MAX; ++l4) {
-        auto labels = with(with(base, "l3", std::string(abi::kL3Names[l3])), "l4",
-                           std::string(abi::kL4Names[l4]));
+        auto labels = with(with(base, "l3", std::string(collector::kL3Names[l3])), "l4",
+                           std::string(collector::kL4Names[l4]));
         add_counter(packets, labels, st.packets[l3][l4]);
         add_counter(bytes, std::move(labels), st.bytes[l3][l4]);
         total_bytes += st.bytes[l3][l4];
       }
     }
-    add_histogram(size, base, st.size_hist, abi::kSizeBounds, static_cast<double>(total_bytes));
+    add_histogram(size, base, st.size_hist, collector::kSizeBounds,
+                  static_cast<double>(total_bytes));
     for (size_t i = 0; i < PKTLENS_TCPF_MAX; ++i)
-      add_counter(tcp_flags, with(base, "flag", std::string(abi::kTcpFlagNames[i])),
+      add_counter(tcp_flags, with(base, "flag", std::string(collector::kTcpFlagNames[i])),
                   st.tcp_flags[i]);
     for (size_t i = 0; i < PKTLENS_DSCP_VALUES; ++i)
       if (st.dscp[i] != 0) add_counter(dscp, with(base, "dscp", std::to_string(i)), st.dscp[i]);
     add_counter(ecn_ce, base, st.ecn[PKTLENS_ECN_CE]);
-    add_histogram(ttl, base, st.ttl_hist, abi::kTtlBounds,
+    add_histogram(ttl, base, st.ttl_hist, collector::kTtlBounds,
                   std::numeric_limits<double>::quiet_NaN());
     for (size_t i = 0; i < PKTLENS_ANOM_MAX; ++i)
-      add_counter(anomalies, with(base, "kind", std::string(abi::kAnomalyNames[i])),
+      add_counter(anomalies, with(base, "kind", std::string(collector::kAnomalyNames[i])),
                   st.anomalies[i]);
     add_counter(untracked_packets, base, st.flow_untracked_packets);
     add_counter(untracked_bytes, base, st.flow_untracked_bytes);
@@ -198,10 +192,10 @@ std::vector<MetricFamily> render_interfaces(const collector::Snapshot& s,
   }
 
   for (const auto& v : s.vlans) {
-    auto it = ifindex_names.find(v.ifindex);
-    if (it == ifindex_names.end() || v.dir >= PKTLENS_DIR_MAX) continue;
-    const Labels labels{{"interface", it->second},
-                        {"dir", std::string(abi::kDirNames[v.dir])},
+    const std::string* name = collector::interface_of_ifindex(s, v.ifindex);
+    if (name == nullptr || v.dir >= PKTLENS_DIR_MAX) continue;
+    const Labels labels{{"interface", *name},
+                        {"dir", std::string(collector::kDirNames[v.dir])},
                         {"vlan", vlan_label(v)}};
     add_counter(vlan_packets, labels, v.packets);
     add_counter(vlan_bytes, labels, v.bytes);

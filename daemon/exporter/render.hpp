@@ -1,22 +1,16 @@
 // SPDX-License-Identifier: Apache-2.0
-// Per-interface metric families rendered from a Snapshot (ARCHITECTURE.md,
-// "Metrics contract"). Pure: no maps, no registry, no clock; the same
-// Snapshot and names always give the same families in the same order.
+// Per-interface metric families rendered from a Snapshot (docs/metrics.md
+// is the contract). Pure: no maps, no registry, no clock; the same
+// Snapshot always gives the same families in the same order.
 #pragma once
 
 #include <prometheus/metric_family.h>
 
-#include <cstdint>
-#include <map>
-#include <string>
 #include <vector>
 
 #include "collector/snapshot.hpp"
 
 namespace pktlens::exporter {
-
-// Name of slot 0 (PKTLENS_SLOT_UNREGISTERED) when slot_names has none.
-inline constexpr const char* kUnregisteredName = "unregistered";
 
 // The interface families of `s`:
 //   pktlens_packets_total / pktlens_bytes_total {interface,dir,l3,l4}
@@ -32,17 +26,13 @@ inline constexpr const char* kUnregisteredName = "unregistered";
 //   pktlens_vlan_packets_total / pktlens_vlan_bytes_total {interface,dir,vlan}
 //   pktlens_flow_table_entries, pktlens_flow_table_capacity (gauges)
 //
-// slot_names: pktlens_stats slot -> interface name. Every (slot, dir) of
+// Interfaces are named by collector/labels.hpp: every (slot, dir) of
 // s.ifaces whose slot has a name is rendered; slot 0 without a name is
 // rendered as "unregistered" when any of its directions counted a packet;
-// other slots without a name are skipped.
-// ifindex_names: ifindex -> interface name, for s.vlans (a VLAN record is
-// keyed by ifindex, not slot); records of an ifindex without a name are
-// skipped (their frames are still in the slot-0 / slot totals).
-// Names must be distinct within each map (one series per label set).
+// other slots without a name are skipped. s.vlans are named by ifindex (a
+// VLAN record is keyed by ifindex, not slot); records of an ifindex without
+// a name are skipped (their frames are still in the slot-0 / slot totals).
 // Families with no sample are left out.
-std::vector<prometheus::MetricFamily> render_interfaces(
-    const collector::Snapshot& s, const std::map<uint32_t, std::string>& slot_names,
-    const std::map<uint32_t, std::string>& ifindex_names);
+std::vector<prometheus::MetricFamily> render_interfaces(const collector::Snapshot& s);
 
 }  // namespace pktlens::exporter

@@ -16,7 +16,7 @@
 #include <string>
 #include <utility>
 
-#include "bpf/abi.hpp"
+#include "collector/labels.hpp"
 #include "exporter/family_builder.hpp"
 
 namespace pktlens::exporter {
@@ -54,9 +54,7 @@ std::string flow_vlan_label(uint16_t vlan, uint16_t vlan_inner) {
   return out;
 }
 
-std::vector<MetricFamily> render_flows(const std::vector<collector::RankedFlow>& top,
-                                       const std::map<uint32_t, std::string>& ifindex_names,
-                                       const std::map<collector::FlowKey, uint64_t>* retransmits) {
+std::vector<MetricFamily> render_flows(const collector::Snapshot& s) {
   auto packets = make_family("pktlens_flow_packets_total",
                              "Frames of the flow (top-K flows of the last interval only).",
                              MetricType::Counter);
@@ -69,14 +67,15 @@ std::vector<MetricFamily> render_flows(const std::vector<collector::RankedFlow>&
                           "egress flows of the last interval only).",
                           MetricType::Counter);
 
-  for (const auto& ranked : top) {
+  const auto* retransmits = s.tcp_events.retransmits_on ? &s.tcp_events.flow_retransmits : nullptr;
+  for (const auto& ranked : s.top_flows) {
     const auto& k = ranked.flow.key;
-    const auto name = ifindex_names.find(k.ifindex);
-    if (name == ifindex_names.end() || k.dir >= PKTLENS_DIR_MAX) continue;
+    const std::string* name = collector::interface_of_ifindex(s, k.ifindex);
+    if (name == nullptr || k.dir >= PKTLENS_DIR_MAX) continue;
     std::string src, dst;
     if (!address_label(k.family, k.src, src) || !address_label(k.family, k.dst, dst)) continue;
-    const Labels labels{{"interface", name->second},
-                        {"dir", std::string(abi::kDirNames[k.dir])},
+    const Labels labels{{"interface", *name},
+                        {"dir", std::string(collector::kDirNames[k.dir])},
                         {"proto", flow_proto_label(k.proto)},
                         {"src", std::move(src)},
                         {"dst", std::move(dst)},

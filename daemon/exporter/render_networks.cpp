@@ -4,6 +4,7 @@
 #include <string>
 #include <utility>
 
+#include "collector/labels.hpp"
 #include "exporter/family_builder.hpp"
 
 namespace pktlens::exporter {
@@ -33,8 +34,8 @@ std::vector<MetricFamily> render_networks(const std::vector<collector::NetworkCo
     for (size_t dir = 0; dir < PKTLENS_DIR_MAX; dir++)
       for (size_t side = 0; side < PKTLENS_SIDE_MAX; side++) {
         const detail::Labels labels{{"network", n.name},
-                                    {"dir", std::string(abi::kDirNames[dir])},
-                                    {"side", std::string(abi::kSideNames[side])}};
+                                    {"dir", std::string(collector::kDirNames[dir])},
+                                    {"side", std::string(collector::kSideNames[side])}};
         add_counter(packets, labels, n.counts[dir][side].packets);
         add_counter(bytes, labels, n.counts[dir][side].bytes);
       }

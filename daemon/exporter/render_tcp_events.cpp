@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "exporter/render_tcp_events.hpp"
 
+#include <map>
+#include <string>
 #include <utility>
 
+#include "collector/labels.hpp"
 #include "exporter/family_builder.hpp"
 
 namespace pktlens::exporter {
@@ -12,8 +15,8 @@ using detail::make_family;
 using prometheus::MetricFamily;
 using prometheus::MetricType;
 
-std::vector<MetricFamily> render_tcp_events(const collector::TcpEventCounters& t,
-                                            const std::map<uint32_t, std::string>& ifindex_names) {
+std::vector<MetricFamily> render_tcp_events(const collector::Snapshot& s) {
+  const collector::TcpEventCounters& t = s.tcp_events;
   auto drops = make_family("pktlens_drops_total",
                            "Packets the kernel dropped in pktlensd's network namespace, by "
                            "skb drop reason (the kernel's name without SKB_DROP_REASON_).",
@@ -31,16 +34,10 @@ std::vector<MetricFamily> render_tcp_events(const collector::TcpEventCounters& t
     for (const auto& d : t.drops) add_counter(drops, {{"reason", d.label}}, d.count);
 
   if (t.retransmits_on) {
-    std::map<std::string, uint64_t> by_name{{kUnknownInterface, 0}};
-    for (const auto& [ifindex, name] : ifindex_names) by_name.emplace(name, 0);
-    for (const auto& [ifindex, c] : t.retransmits) {
-      std::string name = kUnknownInterface;
-      if (auto it = ifindex_names.find(ifindex); ifindex != 0 && it != ifindex_names.end())
-        name = it->second;
-      else if (ifindex != 0 && !c.ifname.empty())
-        name = c.ifname;
-      by_name[name] += c.segments + c.synacks;
-    }
+    std::map<std::string, uint64_t> by_name{{std::string(collector::kUnknownInterface), 0}};
+    for (const auto& [ifindex, name] : s.interfaces.by_ifindex) by_name.emplace(name, 0);
+    for (const auto& [ifindex, c] : t.retransmits)
+      by_name[collector::interface_of_retransmits(s, ifindex, c)] += c.segments + c.synacks;
     for (const auto& [name, n] : by_name) add_counter(retransmits, {{"interface", name}}, n);
   }
 

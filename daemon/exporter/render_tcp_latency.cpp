@@ -4,9 +4,8 @@
 #include <string>
 #include <utility>
 
-#include "bpf/abi.hpp"
+#include "collector/labels.hpp"
 #include "exporter/family_builder.hpp"
-#include "exporter/render.hpp"
 
 namespace pktlens::exporter {
 
@@ -26,17 +25,9 @@ bool any(const collector::TcpLatency& t) {
   return n != 0;
 }
 
-// The name of `slot`, or empty when it is not rendered.
-std::string name_of(uint32_t slot, bool has_data, const std::map<uint32_t, std::string>& names) {
-  if (auto it = names.find(slot); it != names.end()) return it->second;
-  if (slot == PKTLENS_SLOT_UNREGISTERED && has_data) return kUnregisteredName;
-  return {};
-}
-
 }  // namespace
 
-std::vector<MetricFamily> render_tcp_latency(const collector::Snapshot& s,
-                                             const std::map<uint32_t, std::string>& slot_names) {
+std::vector<MetricFamily> render_tcp_latency(const collector::Snapshot& s) {
   auto handshake = make_family(
       "pktlens_tcp_handshake_seconds",
       "TCP handshake latency seen at TC: client, our SYN to its SYN-ACK; server, our SYN-ACK to "
@@ -64,12 +55,12 @@ std::vector<MetricFamily> render_tcp_latency(const collector::Snapshot& s,
                             MetricType::Counter);
 
   for (const auto& [slot, t] : s.tcp_latency) {
-    const std::string name = name_of(slot, any(t), slot_names);
-    if (name.empty()) continue;
-    const Labels base{{"interface", name}};
+    const std::string* name = collector::interface_of_slot(s, slot, any(t));
+    if (name == nullptr) continue;
+    const Labels base{{"interface", *name}};
     if (s.handshake_on) {
       for (size_t r = 0; r < PKTLENS_HS_ROLES; r++) {
-        const auto labels = with(base, "role", std::string(abi::kRoleNames[r]));
+        const auto labels = with(base, "role", std::string(collector::kRoleNames[r]));
         add_latency_histogram(handshake, labels, t.handshake[r]);
         add_counter(timeouts, labels, t.handshake_timeouts[r]);
       }
@@ -89,9 +80,9 @@ std::vector<MetricFamily> render_tcp_latency(const collector::Snapshot& s,
   for (const auto& [key, c] : s.ifaces) {
     const auto [slot, dir] = key;
     if (dir >= PKTLENS_DIR_MAX) continue;
-    const std::string name = name_of(slot, unregistered_rst != 0, slot_names);
-    if (name.empty()) continue;
-    add_counter(resets, {{"interface", name}, {"dir", std::string(abi::kDirNames[dir])}},
+    const std::string* name = collector::interface_of_slot(s, slot, unregistered_rst != 0);
+    if (name == nullptr) continue;
+    add_counter(resets, {{"interface", *name}, {"dir", std::string(collector::kDirNames[dir])}},
                 c.stats.tcp_flags[PKTLENS_TCPF_RST]);
   }
 

@@ -6,9 +6,6 @@
 
 #include <prometheus/metric_family.h>
 
-#include <cstdint>
-#include <map>
-#include <string>
 #include <vector>
 
 #include "collector/snapshot.hpp"
@@ -24,10 +21,10 @@ namespace pktlens::exporter {
 //   pktlens_tcp_rtt_unsampled_packets_total {interface}
 // Always, from the interface counters (tcp_flags[rst] of s.ifaces):
 //   pktlens_tcp_resets_total {interface,dir}
-// Slots are named as in render_interfaces: slot_names, or "unregistered"
-// for slot 0 when it has anything to show; other unnamed slots are skipped.
-// role is client|server; zeros included for every named slot.
-std::vector<prometheus::MetricFamily> render_tcp_latency(
-    const collector::Snapshot& s, const std::map<uint32_t, std::string>& slot_names);
+// Slots are named as in render_interfaces (collector/labels.hpp): their
+// name, or "unregistered" for slot 0 when it has anything to show; other
+// unnamed slots are skipped. role is client|server; zeros included for
+// every named slot.
+std::vector<prometheus::MetricFamily> render_tcp_latency(const collector::Snapshot& s);
 
 }  // namespace pktlens::exporter

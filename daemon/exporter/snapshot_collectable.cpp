@@ -48,13 +48,11 @@ std::vector<prometheus::MetricFamily> SnapshotCollectable::Collect() const {
   }
   if (state->snapshot) {
     const auto& s = *state->snapshot;
-    out = render_interfaces(s, state->slot_names, state->ifindex_names);
+    out = render_interfaces(s);
     append(out, render_flow_gauges(s));
-    append(out,
-           render_flows(s.top_flows, state->ifindex_names,
-                        s.tcp_events.retransmits_on ? &s.tcp_events.flow_retransmits : nullptr));
-    append(out, render_tcp_events(s.tcp_events, state->ifindex_names));
-    append(out, render_tcp_latency(s, state->slot_names));
+    append(out, render_flows(s));
+    append(out, render_tcp_events(s));
+    append(out, render_tcp_latency(s));
     append(out, render_alerts(state->alerts));
     append(out, render_networks(s.networks));
     append(out, render_threats(s.threats));

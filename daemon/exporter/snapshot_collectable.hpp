@@ -10,8 +10,6 @@
 #include <prometheus/collectable.h>
 #include <prometheus/metric_family.h>
 
-#include <cstdint>
-#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -27,9 +25,8 @@ namespace pktlens::exporter {
 struct Published {
   // May be null (no successful read yet, or the collector chose to drop
   // the data of a failed cycle): only the self metrics are rendered then.
+  // It carries its interface names (Snapshot::interfaces).
   std::shared_ptr<const collector::Snapshot> snapshot;
-  std::map<uint32_t, std::string> slot_names;     // see render_interfaces
-  std::map<uint32_t, std::string> ifindex_names;  // see render_interfaces / render_flows
   SelfStats self;
   // Pending and firing alerts (alerts::AlertEngine::status()).
   std::vector<alerts::SeriesStatus> alerts;

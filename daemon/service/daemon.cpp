@@ -203,7 +203,7 @@ bool Daemon::collect() {
   const auto start = std::chrono::steady_clock::now();
   std::shared_ptr<collector::Snapshot> snap;
   try {
-    auto cycle = collector_.collect();
+    auto cycle = collector_.collect({loader_.slot_names(), loader_.ifindex_names()});
     log_cycle(cycle.stats);
     snap = std::move(cycle.snapshot);
     last_flows_ = snap->flow_table_entries;
@@ -225,8 +225,6 @@ bool Daemon::collect() {
   }
   auto pub = std::make_shared<exporter::Published>();
   pub->snapshot = last_good_;
-  pub->slot_names = loader_.slot_names();
-  pub->ifindex_names = loader_.ifindex_names();
   pub->self = self_;
   pub->alerts = alerts_.status();
   collectable_->publish(std::move(pub));
@@ -257,8 +255,7 @@ void Daemon::log_cycle(const collector::CycleStats& st) {
 }
 
 void Daemon::evaluate_alerts(const collector::Snapshot& before, const collector::Snapshot& now) {
-  const auto samples = alerts::extract_rule_signals(alerts_.rules(), before, now,
-                                                    loader_.slot_names(), loader_.ifindex_names());
+  const auto samples = alerts::extract_rule_signals(alerts_.rules(), before, now);
   for (const auto& t : alerts_.evaluate(samples, std::chrono::nanoseconds(now.taken_ns)))
     log_transition(t);
   if (alerts_.refused_series() != 0)

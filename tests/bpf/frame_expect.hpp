@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "collector/labels.hpp"
 #include "dataplane.hpp"
 #include "packet.hpp"
 
@@ -49,7 +50,7 @@ inline bool is_zero(const pktlens_if_stats& s) {
 // out: whether a frame creates its flow or hits an earlier one depends on
 // what ran before it; Probe::feed checks it against the flow table instead.
 inline std::string stats_diff(const pktlens_if_stats& got, const pktlens_if_stats& want) {
-  using namespace pktlens::abi;
+  using namespace pktlens::collector;
   std::ostringstream o;
   auto cmp = [&](const std::string& name, uint64_t g, uint64_t w) {
     if (g != w) o << "\n  " << name << ": got " << g << ", want " << w;
@@ -86,12 +87,12 @@ inline std::string stats_diff(const pktlens_if_stats& got, const pktlens_if_stat
 // Histogram buckets as the ABI header defines them (bucket i: <= bound i).
 inline uint32_t size_bucket(size_t len) {
   for (uint32_t i = 0; i + 1 < PKTLENS_SIZE_BUCKETS; i++)
-    if (len <= pktlens::abi::kSizeBounds[i]) return i;
+    if (len <= pktlens::collector::kSizeBounds[i]) return i;
   return PKTLENS_SIZE_BUCKETS - 1;
 }
 inline uint32_t ttl_bucket(uint8_t ttl) {
   uint32_t i = 0;
-  while (ttl > pktlens::abi::kTtlBounds[i]) i++;
+  while (ttl > pktlens::collector::kTtlBounds[i]) i++;
   return i;
 }
 

@@ -241,7 +241,7 @@ TEST_CASE("TTL and hop limit land in the TTL histogram buckets", "[protocols][hi
     CHECK(total_bytes(s) == bytes);
     // TTL 0 and 1 toward a unicast address are expired, on ingress only.
     for (int a = 0; a < PKTLENS_ANOM_MAX; a++) {
-      INFO("anomaly " << pktlens::abi::kAnomalyNames[a]);
+      INFO("anomaly " << pktlens::collector::kAnomalyNames[a]);
       const uint64_t want_anom =
           a == PKTLENS_ANOM_TTL_EXPIRED && dir_of(h) == PKTLENS_DIR_INGRESS ? 2 : 0;
       CHECK(s.anomalies[a] == want_anom);
@@ -353,7 +353,7 @@ TEST_CASE("TCP flag counters: syn is SYN without ACK", "[protocols][tcp]") {
       std::array<uint64_t, PKTLENS_TCPF_MAX> want{};
       for (auto c : r.counters) want[c] = 1;
       for (int i = 0; i < PKTLENS_TCPF_MAX; i++) {
-        INFO("tcp flag counter " << pktlens::abi::kTcpFlagNames[i]);
+        INFO("tcp flag counter " << pktlens::collector::kTcpFlagNames[i]);
         CHECK(s.d.tcp_flags[i] == want[i]);
       }
       // ... and everything else the frame counts.

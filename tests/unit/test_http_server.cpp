@@ -121,10 +121,9 @@ std::shared_ptr<exporter::SnapshotCollectable> published_collectable() {
   s->flows_active = 1;
   s->flow_table_entries = 1;
   s->flow_table_capacity = 1024;
+  s->interfaces = {.by_slot = {{1, "eth0"}}, .by_ifindex = {{2, "eth0"}}};
   auto p = std::make_shared<exporter::Published>();
   p->snapshot = std::move(s);
-  p->slot_names = {{1, "eth0"}};
-  p->ifindex_names = {{2, "eth0"}};
   p->self.last_collect_ok = true;
   p->self.last_collect_seconds = 0.25;
   c->publish(std::move(p));

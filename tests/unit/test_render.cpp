@@ -215,8 +215,9 @@ TEST_CASE("render: golden text for one interface and direction") {
   st.flow_inserts = 1;
   s.flow_table_entries = 1;
   s.flow_table_capacity = 1024;
+  s.interfaces.by_slot = {{1, "eth0"}};
 
-  const std::string text = serialize(exporter::render_interfaces(s, {{1, "eth0"}}, {}));
+  const std::string text = serialize(exporter::render_interfaces(s));
   CHECK(text == kGolden);
 }
 
@@ -232,7 +233,8 @@ TEST_CASE("render: histograms are cumulative with _sum and _count") {
   st.size_hist[7] = 8;                               // > 9000
   st.ttl_hist[0] = 1;                                // <= 1
   st.ttl_hist[8] = 2;                                // <= 255
-  const auto families = exporter::render_interfaces(s, {{1, "eth0"}}, {});
+  s.interfaces.by_slot = {{1, "eth0"}};
+  const auto families = exporter::render_interfaces(s);
 
   const auto* size = find(families, "pktlens_packet_size_bytes");
   REQUIRE(size != nullptr);
@@ -289,8 +291,9 @@ TEST_CASE("render: which slots are rendered and under which name") {
   stats(s, 2, PKTLENS_DIR_INGRESS).packets[PKTLENS_L3_IPV4][PKTLENS_L4_UDP] = 9;  // no name
   stats(s, 3, PKTLENS_DIR_EGRESS);                                                // no name
   const std::map<uint32_t, std::string> names{{1, "eth0"}, {7, "gone0"}};
+  s.interfaces.by_slot = names;
 
-  const std::string text = serialize(exporter::render_interfaces(s, names, {}));
+  const std::string text = serialize(exporter::render_interfaces(s));
   CHECK(lines_starting(text, "pktlens_ecn_ce_packets_total{") ==
         std::vector<std::string>{
             "pktlens_ecn_ce_packets_total{interface=\"unregistered\",dir=\"ingress\"} 0",
@@ -312,7 +315,8 @@ TEST_CASE("render: which slots are rendered and under which name") {
     // Only packets decide, not the other counters.
     stats(quiet, 0, PKTLENS_DIR_INGRESS).anomalies[PKTLENS_ANOM_TRUNCATED] = 2;
     stats(quiet, 0, PKTLENS_DIR_EGRESS);
-    const std::string t = serialize(exporter::render_interfaces(quiet, names, {}));
+    quiet.interfaces.by_slot = names;
+    const std::string t = serialize(exporter::render_interfaces(quiet));
     CHECK(t.find("unregistered") == std::string::npos);
     CHECK(t.find("pktlens_packets_total") == std::string::npos);
     // The flow-table gauges are there regardless.
@@ -327,7 +331,8 @@ TEST_CASE("render: vlan label forms and interface names by ifindex") {
              vlan(2, PKTLENS_DIR_INGRESS, 100, 0, 2, 1, 64),  // double tag, inner 0
              vlan(2, PKTLENS_DIR_EGRESS, 100, 200, 2, 7, 700),
              vlan(9, PKTLENS_DIR_INGRESS, 300, 0, 1, 3, 300)};  // unknown ifindex
-  const std::string text = serialize(exporter::render_interfaces(s, {}, {{2, "eth0"}}));
+  s.interfaces.by_ifindex = {{2, "eth0"}};
+  const std::string text = serialize(exporter::render_interfaces(s));
   CHECK(lines_starting(text, "pktlens_vlan_packets_total{") ==
         std::vector<std::string>{
             "pktlens_vlan_packets_total{interface=\"eth0\",dir=\"ingress\",vlan=\"100\"} 5",
@@ -376,8 +381,9 @@ TEST_CASE("render: a rich Snapshot passes promtool check metrics") {
   s.flow_table_capacity = 262144;
 
   // Slot 5 has no name (skipped); slot 0 is "unregistered".
-  const std::string text = serialize(exporter::render_interfaces(
-      s, {{1, "eth0"}, {2, "veth-a.b_c"}}, {{2, "eth0"}, {3, "veth-a.b_c"}}));
+  s.interfaces = {.by_slot = {{1, "eth0"}, {2, "veth-a.b_c"}},
+                  .by_ifindex = {{2, "eth0"}, {3, "veth-a.b_c"}}};
+  const std::string text = serialize(exporter::render_interfaces(s));
   REQUIRE(text.find("unregistered") != std::string::npos);
   REQUIRE(text.find("veth-a.b_c") != std::string::npos);
   const auto [code, output] = promtool_check(text);

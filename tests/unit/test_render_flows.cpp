@@ -6,7 +6,9 @@
 
 #include <catch2/catch.hpp>
 #include <cstdint>
+#include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "exporter/render_flows.hpp"
@@ -17,6 +19,15 @@ using collector::RankedFlow;
 using test::serialize;
 
 namespace {
+
+// A Snapshot of the ranked flows `top`, with interface names by ifindex.
+collector::Snapshot ranked(std::vector<RankedFlow> top,
+                           std::map<uint32_t, std::string> ifindex_names) {
+  collector::Snapshot s;
+  s.top_flows = std::move(top);
+  s.interfaces.by_ifindex = std::move(ifindex_names);
+  return s;
+}
 
 std::array<uint8_t, 16> addr(const char* text) {
   std::array<uint8_t, 16> a{};
@@ -75,7 +86,8 @@ TEST_CASE("render_flows: golden text, label forms, skipped flows and order") {
       flow(2, PKTLENS_DIR_INGRESS, 1, "10.0.0.2", "10.0.0.3", 8, 0, 0, 0, 8, 800),  // echo req
       flow(2, PKTLENS_DIR_EGRESS, 58, "::1", "ff02::1", 135, 0, 100, 200, 7, 700),
       flow(3, PKTLENS_DIR_INGRESS, 47, "10.1.1.1", "10.2.2.2", 0, 0, 4095, 1, 6, 600)};  // GRE
-  const std::string text = serialize(exporter::render_flows(top, {{2, "eth0"}, {3, "eth1"}}));
+  const std::string text =
+      serialize(exporter::render_flows(ranked(top, {{2, "eth0"}, {3, "eth1"}})));
   CHECK(text == kGolden);
 }
 
@@ -83,7 +95,7 @@ TEST_CASE("render_flows: order is the ranking, not the key order") {
   const std::vector<RankedFlow> top{
       flow(2, PKTLENS_DIR_INGRESS, 17, "10.0.0.9", "10.0.0.1", 1, 1, 0, 0, 1, 10),
       flow(2, PKTLENS_DIR_INGRESS, 17, "10.0.0.1", "10.0.0.1", 1, 1, 0, 0, 2, 20)};
-  const auto families = exporter::render_flows(top, {{2, "eth0"}});
+  const auto families = exporter::render_flows(ranked(top, {{2, "eth0"}}));
   REQUIRE(families.size() == 2);
   REQUIRE(families[0].metric.size() == 2);
   CHECK(families[0].metric[0].label.at(3).value == "10.0.0.9");
@@ -91,10 +103,10 @@ TEST_CASE("render_flows: order is the ranking, not the key order") {
 }
 
 TEST_CASE("render_flows: no flow, or only unnamed ones, gives no family") {
-  CHECK(exporter::render_flows({}, {{2, "eth0"}}).empty());
+  CHECK(exporter::render_flows(ranked({}, {{2, "eth0"}})).empty());
   const std::vector<RankedFlow> top{
       flow(5, PKTLENS_DIR_INGRESS, 6, "10.0.0.1", "10.0.0.2", 1, 2, 0, 0, 1, 60)};
-  CHECK(exporter::render_flows(top, {{2, "eth0"}}).empty());
+  CHECK(exporter::render_flows(ranked(top, {{2, "eth0"}})).empty());
 }
 
 TEST_CASE("render_flows: pktlens_flows_active gauge") {

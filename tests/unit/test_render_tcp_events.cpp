@@ -11,6 +11,7 @@
 #include <iterator>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "collector/drop_reasons.hpp"
@@ -52,12 +53,21 @@ TcpEventCounters sample() {
 
 const std::map<uint32_t, std::string> kNames{{2, "eth0"}, {3, "eth1"}};
 
+// A Snapshot of the kernel events `t`, with interface names by ifindex.
+collector::Snapshot events(TcpEventCounters t,
+                           std::map<uint32_t, std::string> ifindex_names = kNames) {
+  collector::Snapshot s;
+  s.tcp_events = std::move(t);
+  s.interfaces.by_ifindex = std::move(ifindex_names);
+  return s;
+}
+
 }  // namespace
 
 TEST_CASE("render_tcp_events: drops, retransmits per device and the srtt histogram") {
   REQUIRE(collector::latency_bucket(20'000'000) == 12);
   REQUIRE(collector::latency_bucket(100'000) == 4);
-  const std::string text = serialize(exporter::render_tcp_events(sample(), kNames));
+  const std::string text = serialize(exporter::render_tcp_events(events(sample())));
   const std::string golden =
       R"golden(# HELP pktlens_drops_total Packets the kernel dropped in pktlensd's network namespace, by skb drop reason (the kernel's name without SKB_DROP_REASON_).
 # TYPE pktlens_drops_total counter
@@ -107,16 +117,16 @@ TEST_CASE("render_tcp_events: a switched-off signal has no family") {
   auto t = sample();
   t.drops_on = false;
   t.srtt_on = false;
-  const std::string text = serialize(exporter::render_tcp_events(t, kNames));
+  const std::string text = serialize(exporter::render_tcp_events(events(t)));
   CHECK(text.find("pktlens_drops_total") == std::string::npos);
   CHECK(text.find("pktlens_tcp_srtt_seconds") == std::string::npos);
   CHECK(text.find("pktlens_tcp_retransmits_total{interface=\"eth0\"} 7") != std::string::npos);
   t.retransmits_on = false;
-  CHECK(exporter::render_tcp_events(t, kNames).empty());
+  CHECK(exporter::render_tcp_events(events(t)).empty());
   // On but empty: retransmits keep their zero series, srtt its buckets.
   TcpEventCounters none;
   none.drops_on = none.retransmits_on = none.srtt_on = true;
-  const std::string zero = serialize(exporter::render_tcp_events(none, {}));
+  const std::string zero = serialize(exporter::render_tcp_events(events(none, {})));
   CHECK(zero.find("pktlens_drops_total") == std::string::npos);
   CHECK(zero.find("pktlens_tcp_retransmits_total{interface=\"unknown\"} 0") != std::string::npos);
   CHECK(zero.find("pktlens_tcp_srtt_seconds_count 0") != std::string::npos);
@@ -133,8 +143,12 @@ TEST_CASE("render_flows: pktlens_flow_retransmits_total for the flows it is give
   tcp.flow.bytes = 1000;
   udp = tcp;
   udp.flow.key.proto = 17;
-  const std::map<collector::FlowKey, uint64_t> retx{{tcp.flow.key, 6}};
-  const std::string text = serialize(exporter::render_flows({tcp, udp}, kNames, &retx));
+  collector::Snapshot s;
+  s.top_flows = {tcp, udp};
+  s.interfaces.by_ifindex = kNames;
+  s.tcp_events.retransmits_on = true;
+  s.tcp_events.flow_retransmits = {{tcp.flow.key, 6}};
+  const std::string text = serialize(exporter::render_flows(s));
   CHECK(
       text.find(
           R"(# HELP pktlens_flow_retransmits_total TCP segments of the connection the kernel retransmitted (top-K TCP egress flows of the last interval only).
@@ -147,8 +161,10 @@ pktlens_flow_retransmits_total{interface="eth0",dir="egress",proto="tcp",src="19
   const auto [rc, out] = test::promtool_check(text);
   INFO(out);
   CHECK(rc == 0);
-  // Without the map (retransmits off) the family is absent.
-  CHECK(serialize(exporter::render_flows({tcp}, kNames)).find("retransmits") == std::string::npos);
+  // Retransmits off: the family is absent.
+  s.top_flows = {tcp};
+  s.tcp_events.retransmits_on = false;
+  CHECK(serialize(exporter::render_flows(s)).find("retransmits") == std::string::npos);
 }
 
 TEST_CASE("drop reasons: labels are the running kernel's names, with the prefix removed") {

@@ -5,7 +5,6 @@
 // exact exposition text, switched-off signals absent, promtool clean.
 #include <catch2/catch.hpp>
 #include <cstdint>
-#include <map>
 #include <string>
 
 #include "collector/latency_buckets.hpp"
@@ -20,6 +19,7 @@ namespace {
 collector::Snapshot sample() {
   collector::Snapshot s;
   s.handshake_on = s.rtt_on = true;
+  s.interfaces.by_slot = {{1, "eth0"}};
   auto& t = s.tcp_latency[1];
   // client: 20 ms twice (le 0.033554432); server: 100 ms once (le 0.134217728).
   t.handshake[PKTLENS_HS_CLIENT].buckets[collector::latency_bucket(20'000'000)] = 2;
@@ -43,8 +43,6 @@ collector::Snapshot sample() {
   s.ifaces[{1, PKTLENS_DIR_EGRESS}].stats.tcp_flags[PKTLENS_TCPF_SYN] = 9;
   return s;
 }
-
-const std::map<uint32_t, std::string> kNames{{1, "eth0"}};
 
 // clang-format off
 const char* const kGolden = R"(# HELP pktlens_tcp_handshake_seconds TCP handshake latency seen at TC: client, our SYN to its SYN-ACK; server, our SYN-ACK to the final ACK (first transmission to answer).
@@ -143,7 +141,7 @@ pktlens_tcp_resets_total{interface="eth0",dir="egress"} 6
 }  // namespace
 
 TEST_CASE("render_tcp_latency: handshake, RTT, timeouts, retransmits, resets") {
-  const std::string text = serialize(exporter::render_tcp_latency(sample(), kNames));
+  const std::string text = serialize(exporter::render_tcp_latency(sample()));
   CHECK(text == kGolden);
   const auto [rc, out] = test::promtool_check(text);
   CHECK(rc == 0);
@@ -154,10 +152,10 @@ TEST_CASE("render_tcp_latency: zeros for a named slot, switched-off signals abse
   collector::Snapshot s;
   s.tcp_latency[2] = {};
   s.ifaces[{2, PKTLENS_DIR_INGRESS}] = {};
-  const std::map<uint32_t, std::string> names{{2, "eth1"}};
+  s.interfaces.by_slot = {{2, "eth1"}};
 
   s.handshake_on = s.rtt_on = true;
-  auto text = serialize(exporter::render_tcp_latency(s, names));
+  auto text = serialize(exporter::render_tcp_latency(s));
   CHECK(text.find("pktlens_tcp_handshake_seconds_count{interface=\"eth1\",role=\"server\"} 0\n") !=
         std::string::npos);
   CHECK(text.find("pktlens_tcp_rtt_seconds_bucket{interface=\"eth1\",le=\"+Inf\"} 0\n") !=
@@ -167,13 +165,13 @@ TEST_CASE("render_tcp_latency: zeros for a named slot, switched-off signals abse
   CHECK(test::promtool_check(text).first == 0);
 
   s.handshake_on = false;
-  text = serialize(exporter::render_tcp_latency(s, names));
+  text = serialize(exporter::render_tcp_latency(s));
   CHECK(text.find("pktlens_tcp_handshake") == std::string::npos);
   CHECK(text.find("pktlens_tcp_syn_retransmits") == std::string::npos);
   CHECK(text.find("pktlens_tcp_rtt_seconds_count") != std::string::npos);
 
   s.rtt_on = false;
-  text = serialize(exporter::render_tcp_latency(s, names));
+  text = serialize(exporter::render_tcp_latency(s));
   CHECK(text.find("pktlens_tcp_rtt") == std::string::npos);
   // Resets come from the interface counters: not behind a switch.
   CHECK(text.find("pktlens_tcp_resets_total{interface=\"eth1\",dir=\"ingress\"} 0\n") !=

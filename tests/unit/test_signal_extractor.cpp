@@ -10,8 +10,6 @@
 
 #include "alerts/signal_extractor.hpp"
 #include "alerts/signals.hpp"
-#include "exporter/render.hpp"
-#include "exporter/render_tcp_events.hpp"
 
 using namespace pktlens;
 using namespace pktlens::alerts;
@@ -19,14 +17,13 @@ using collector::Snapshot;
 
 namespace {
 
-const std::map<uint32_t, std::string> kSlots{{1, "eth0"}};
-const std::map<uint32_t, std::string> kIfindex{{2, "eth0"}};
-
-// taken at `seconds`; eth0 (slot 1) ingress with `packets` TCP/IPv4 frames
-// of 100 bytes and `truncated` truncated frames; slot 0 with one frame.
+// taken at `seconds`; eth0 (slot 1, ifindex 2) ingress with `packets`
+// TCP/IPv4 frames of 100 bytes and `truncated` truncated frames; slot 0
+// with one frame.
 Snapshot snap(double seconds, uint64_t packets, uint64_t truncated) {
   Snapshot s;
   s.taken_ns = static_cast<uint64_t>(seconds * 1e9);
+  s.interfaces = {.by_slot = {{1, "eth0"}}, .by_ifindex = {{2, "eth0"}}};
   auto& eth0 = s.ifaces[{1, PKTLENS_DIR_INGRESS}].stats;
   eth0.packets[PKTLENS_L3_IPV4][PKTLENS_L4_TCP] = packets;
   eth0.bytes[PKTLENS_L3_IPV4][PKTLENS_L4_TCP] = packets * 100;
@@ -49,7 +46,7 @@ std::vector<Sample> only(const std::vector<Sample>& all, std::string_view signal
 TEST_CASE("interface rates are per second over the real time between reads",
           "[alerts][extractor]") {
   // 2.5 s apart (a late cycle), 1000 frames, 50 of them truncated.
-  const auto all = extract_signals(snap(10, 4000, 10), snap(12.5, 5000, 60), kSlots, kIfindex);
+  const auto all = extract_signals(snap(10, 4000, 10), snap(12.5, 5000, 60));
   CHECK(only(all, "packet_rate") ==
         std::vector<Sample>{{"packet_rate", {{"interface", "unregistered"}, {"dir", "ingress"}}, 0},
                             {"packet_rate", {{"interface", "eth0"}, {"dir", "ingress"}}, 400},
@@ -71,12 +68,12 @@ TEST_CASE("a counter that went back counts from 0; no samples out of time order"
           "[alerts][extractor]") {
   CHECK(counter_rate(100, 150, 5) == 10);
   CHECK(counter_rate(1000, 50, 5) == 10);  // map recreated: 50 since
-  CHECK(extract_signals(snap(10, 1, 0), snap(10, 2, 0), kSlots, kIfindex).empty());
-  CHECK(extract_signals(snap(11, 1, 0), snap(10, 2, 0), kSlots, kIfindex).empty());
+  CHECK(extract_signals(snap(10, 1, 0), snap(10, 2, 0)).empty());
+  CHECK(extract_signals(snap(11, 1, 0), snap(10, 2, 0)).empty());
   // A (slot, dir) only in the newer snapshot has no rate yet.
   Snapshot a = snap(0, 0, 0);
   a.ifaces.erase({1, PKTLENS_DIR_EGRESS});
-  CHECK(only(extract_signals(a, snap(1, 10, 0), kSlots, kIfindex), "packet_rate").size() == 2);
+  CHECK(only(extract_signals(a, snap(1, 10, 0)), "packet_rate").size() == 2);
 }
 
 TEST_CASE("retransmits and drops per name, as the exporter labels them", "[alerts][extractor]") {
@@ -88,7 +85,7 @@ TEST_CASE("retransmits and drops per name, as the exporter labels them", "[alert
   a.tcp_events.drops = {{.reason = 2, .label = "NOT_SPECIFIED", .count = 5}};
   b.tcp_events.drops = {{.reason = 2, .label = "NOT_SPECIFIED", .count = 9},
                         {.reason = 3, .label = "NO_SOCKET", .count = 8}};
-  const auto all = extract_signals(a, b, kSlots, kIfindex);
+  const auto all = extract_signals(a, b);
   CHECK(only(all, "retransmit_rate") ==
         std::vector<Sample>{{"retransmit_rate", {{"interface", "eth0"}}, 3},
                             {"retransmit_rate", {{"interface", "unknown"}}, 2}});
@@ -97,7 +94,7 @@ TEST_CASE("retransmits and drops per name, as the exporter labels them", "[alert
                             {"drop_rate", {{"reason", "NO_SOCKET"}}, 4}});
   // Switched off: no samples at all (not zeros).
   b.tcp_events.retransmits_on = b.tcp_events.drops_on = false;
-  const auto off = extract_signals(a, b, kSlots, kIfindex);
+  const auto off = extract_signals(a, b);
   CHECK(only(off, "retransmit_rate").empty());
   CHECK(only(off, "drop_rate").empty());
 }
@@ -106,10 +103,10 @@ TEST_CASE("flow_table_fill is entries / capacity, none without a table", "[alert
   Snapshot a = snap(0, 0, 0), b = snap(5, 0, 0);
   b.flow_table_entries = 1536;
   b.flow_table_capacity = 2048;
-  CHECK(only(extract_signals(a, b, kSlots, kIfindex), "flow_table_fill") ==
+  CHECK(only(extract_signals(a, b), "flow_table_fill") ==
         std::vector<Sample>{{"flow_table_fill", {}, 0.75}});
   b.flow_table_capacity = 0;
-  CHECK(only(extract_signals(a, b, kSlots, kIfindex), "flow_table_fill").empty());
+  CHECK(only(extract_signals(a, b), "flow_table_fill").empty());
 }
 
 // A network named `name` whose ingress source-side counters are `bytes`
@@ -132,7 +129,7 @@ TEST_CASE("network byte and blocked rates by network name", "[alerts][extractor]
                 network("gone", false, 5, 0)};
   b.networks = {network("blocklist", true, 0, 50), network("office", false, 5000, 0),
                 network("new", true, 9, 9)};
-  const auto all = extract_signals(a, b, kSlots, kIfindex);
+  const auto all = extract_signals(a, b);
   CHECK(only(all, "blocked_rate") ==
         std::vector<Sample>{{"blocked_rate", {{"network", "blocklist"}}, 20}});
   const auto bytes = only(all, "network_byte_rate");
@@ -174,7 +171,7 @@ TEST_CASE("threat signals: per-second rates of the interval, ports as estimated"
           "[alerts][extractor]") {
   Snapshot a = snap(0, 0, 0), b = snap(2, 0, 0);
   b.threats = threats();
-  auto all = extract_signals(a, b, kSlots, kIfindex);
+  auto all = extract_signals(a, b);
   CHECK(only(all, "syn_rate") ==
         std::vector<Sample>{{"syn_rate", {{"dst", "198.18.0.1"}, {"dport", "80"}}, 2500},
                             {"syn_rate", {{"dst", "fd00::1"}, {"dport", "443"}}, 2}});
@@ -190,12 +187,12 @@ TEST_CASE("threat signals: per-second rates of the interval, ports as estimated"
 
   // Without handshake counting every SYN would look half-open: none.
   b.threats.handshakes_on = false;
-  all = extract_signals(a, b, kSlots, kIfindex);
+  all = extract_signals(a, b);
   CHECK(only(all, "tcp_half_open").empty());
   CHECK(only(all, "syn_rate").size() == 2);
   // Signals switched off give nothing.
   b.threats.syn_on = b.threats.icmp_echo_on = b.threats.udp_ports_on = b.threats.scan_on = false;
-  all = extract_signals(a, b, kSlots, kIfindex);
+  all = extract_signals(a, b);
   for (const char* s : {"syn_rate", "icmp_echo_rate", "udp_rate", "scan_ports"}) {
     CAPTURE(s);
     CHECK(only(all, s).empty());
@@ -204,7 +201,7 @@ TEST_CASE("threat signals: per-second rates of the interval, ports as estimated"
 
 TEST_CASE("only wanted signals are extracted", "[alerts][extractor]") {
   const std::set<std::string, std::less<>> wanted{"byte_rate"};
-  const auto all = extract_signals(snap(0, 0, 0), snap(1, 5, 0), kSlots, kIfindex, &wanted);
+  const auto all = extract_signals(snap(0, 0, 0), snap(1, 5, 0), &wanted);
   CHECK(all.size() == 3);
   for (const auto& s : all) CHECK(s.signal == "byte_rate");
 }
@@ -226,7 +223,7 @@ TEST_CASE("every source is a catalog signal with the catalog's labels", "[alerts
   a.networks = b.networks = {network("blocklist", true, 0, 1)};
   b.threats = threats();
   std::set<std::string> seen;
-  for (const auto& s : extract_signals(a, b, kSlots, kIfindex)) {
+  for (const auto& s : extract_signals(a, b)) {
     const SignalInfo* info = find_signal(s.signal);
     REQUIRE(info != nullptr);
     std::vector<std::string_view> names;
@@ -235,7 +232,20 @@ TEST_CASE("every source is a catalog signal with the catalog's labels", "[alerts
     seen.insert(s.signal);
   }
   CHECK(seen.size() == sourced.size());
-  // The label values the exporter uses for the same cases.
-  CHECK(std::string(kUnregisteredInterface) == exporter::kUnregisteredName);
-  CHECK(std::string(kUnknownDevice) == exporter::kUnknownInterface);
+}
+
+TEST_CASE("the newer read's interface names label both reads", "[alerts][extractor]") {
+  // eth0 was attached after the first read, which has no names: its slot
+  // and its retransmits have a rate from the start, under the name
+  // /metrics shows now.
+  Snapshot a = snap(0, 0, 0), b = snap(2, 10, 0);
+  a.interfaces = {};
+  for (Snapshot* s : {&a, &b}) s->tcp_events.retransmits_on = true;
+  a.tcp_events.retransmits[2] = {.ifname = "eth0-old", .segments = 10, .synacks = 0};
+  b.tcp_events.retransmits[2] = {.ifname = "eth0-old", .segments = 14, .synacks = 0};
+  const auto all = extract_signals(a, b);
+  CHECK(only(all, "packet_rate")[1] ==
+        Sample{"packet_rate", {{"interface", "eth0"}, {"dir", "ingress"}}, 5});
+  CHECK(only(all, "retransmit_rate") ==
+        std::vector<Sample>{{"retransmit_rate", {{"interface", "eth0"}}, 2}});
 }

@@ -53,10 +53,9 @@ std::shared_ptr<const Published> state(std::vector<collector::RankedFlow> top, b
   s->top_flows = std::move(top);
   s->flows_active = s->top_flows.size();
   s->flow_table_capacity = 1024;
+  s->interfaces = {.by_slot = {{1, "eth0"}}, .by_ifindex = {{2, "eth0"}}};
   auto p = std::make_shared<Published>();
   p->snapshot = std::move(s);
-  p->slot_names = {{1, "eth0"}};
-  p->ifindex_names = {{2, "eth0"}};
   p->self.last_collect_ok = ok;
   p->self.last_collect_seconds = 0.5;
   return p;
