@@ -15,7 +15,7 @@
 #include <linux/types.h>
 #endif
 
-#define PKTLENS_ABI_VERSION 1
+#define PKTLENS_ABI_VERSION 2
 
 enum pktlens_dir {
 	PKTLENS_DIR_INGRESS = 0,
@@ -86,9 +86,10 @@ enum pktlens_tcp_flag {
  * Frame-size histogram: bucket i counts frames <= PKTLENS_SIZE_BOUNDS[i];
  * the last bucket counts larger frames (+Inf). Non-cumulative in the map.
  */
-#define PKTLENS_SIZE_BUCKETS 8
+#define PKTLENS_SIZE_BUCKETS 13
 /* clang-format off */
-#define PKTLENS_SIZE_BOUNDS_INIT {64, 128, 256, 512, 1024, 1518, 9000, 0}
+#define PKTLENS_SIZE_BOUNDS_INIT                                               \
+	{64, 128, 256, 512, 1024, 1280, 1518, 2048, 4096, 9000, 16384, 65535, 0}
 
 /* TTL / hop-limit histogram: bucket i counts TTL <= bound i (log2 slots). */
 #define PKTLENS_TTL_BUCKETS 9
@@ -147,7 +148,14 @@ struct pktlens_if_stats {
 	/* Tagged frames the per-VLAN map had no room for. */
 	__u64 vlan_overflow_packets;
 	__u64 vlan_overflow_bytes;
-	__u64 _reserved;
+	/*
+	 * Packets and bytes above are what crossed the wire: at TC a GSO/GRO
+	 * aggregate counts as its segments. skbs counts what the hook saw
+	 * (an aggregate once); ttl_sum is the sum of the TTL histogram's
+	 * samples.
+	 */
+	__u64 skbs;
+	__u64 ttl_sum;
 };
 
 /* pktlens_vlans (PERCPU_HASH): per tag pair. vlan_inner 0 = single tag. */

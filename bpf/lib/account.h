@@ -13,23 +13,26 @@
 #include "flow.h"
 #include "meta.h"
 
+/* PKTLENS_SIZE_BOUNDS_INIT, as branches the compiler can balance. */
 static __always_inline __u32 size_bucket(__u32 len)
 {
-	if (len <= 64)
-		return 0;
-	if (len <= 128)
-		return 1;
-	if (len <= 256)
-		return 2;
-	if (len <= 512)
-		return 3;
-	if (len <= 1024)
-		return 4;
-	if (len <= 1518)
-		return 5;
+	if (len <= 1024) {
+		if (len <= 128)
+			return len <= 64 ? 0 : 1;
+		if (len <= 256)
+			return 2;
+		return len <= 512 ? 3 : 4;
+	}
+	if (len <= 2048) {
+		if (len <= 1280)
+			return 5;
+		return len <= 1518 ? 6 : 7;
+	}
 	if (len <= 9000)
-		return 6;
-	return 7;
+		return len <= 4096 ? 8 : 9;
+	if (len <= 16384)
+		return 10;
+	return len <= 65535 ? 11 : 12;
 }
 
 static __always_inline __u32 ttl_bucket(__u8 ttl)
@@ -93,7 +96,7 @@ static __always_inline void account_vlan(struct pktlens_if_stats *s,
 		.dir = m->dir,
 		.tags = m->vlan_tags,
 	};
-	struct pktlens_vlan_val *v, init = {.packets = 1, .bytes = m->len};
+	struct pktlens_vlan_val *v, init = {.packets = m->segs, .bytes = m->wire_len};
 	long err;
 
 	v = bpf_map_lookup_elem(&pktlens_vlans, &k);
@@ -106,13 +109,13 @@ static __always_inline void account_vlan(struct pktlens_if_stats *s,
 		if (err == -EEXIST)
 			v = bpf_map_lookup_elem(&pktlens_vlans, &k);
 		if (!v) {
-			s->vlan_overflow_packets++;
-			s->vlan_overflow_bytes += m->len;
+			s->vlan_overflow_packets += m->segs;
+			s->vlan_overflow_bytes += m->wire_len;
 			return;
 		}
 	}
-	v->packets++;
-	v->bytes += m->len;
+	v->packets += m->segs;
+	v->bytes += m->wire_len;
 }
 
 /* Returns the interface slot the frame was counted in. */
@@ -148,14 +151,25 @@ static __always_inline __u32 account(struct pkt_meta *m)
 	__u32 cls = (__u32)m->l3 * PKTLENS_L4_MAX + m->l4;
 	if (cls >= PKTLENS_L3_MAX * PKTLENS_L4_MAX)
 		cls = PKTLENS_L3_OTHER * PKTLENS_L4_MAX + PKTLENS_L4_OTHER;
-	(&s->packets[0][0])[cls]++;
-	(&s->bytes[0][0])[cls] += m->len;
-	s->size_hist[size_bucket(m->len)]++;
+	/* Packets and bytes as on the wire (wire_sizes()); the skb itself
+	 * once. */
+	s->skbs++;
+	(&s->packets[0][0])[cls] += m->segs;
+	(&s->bytes[0][0])[cls] += m->wire_len;
+	if (m->segs > 1) {
+		/* Full segments, then the last one with what is left. */
+		s->size_hist[size_bucket(m->seg_len)] += m->segs - 1;
+		s->size_hist[size_bucket(m->wire_len -
+					 (m->segs - 1) * m->seg_len)]++;
+	} else {
+		s->size_hist[size_bucket(m->len)]++;
+	}
 
 	if (m->has_ip) {
-		s->dscp[m->tos >> 2]++;
-		s->ecn[m->tos & 3]++;
-		s->ttl_hist[ttl_bucket(m->ttl)]++;
+		s->dscp[m->tos >> 2] += m->segs;
+		s->ecn[m->tos & 3] += m->segs;
+		s->ttl_hist[ttl_bucket(m->ttl)] += m->segs;
+		s->ttl_sum += (__u64)m->ttl * m->segs;
 	}
 	if (m->has_tcp_flags)
 		count_tcp_flags(s, m->tcp_flags);
@@ -168,8 +182,8 @@ static __always_inline __u32 account(struct pkt_meta *m)
 	if (cfg_flows && m->has_addrs) {
 		account_flow(s, m);
 	} else {
-		s->flow_untracked_packets++;
-		s->flow_untracked_bytes += m->len;
+		s->flow_untracked_packets += m->segs;
+		s->flow_untracked_bytes += m->wire_len;
 	}
 	return slot;
 }

@@ -53,8 +53,8 @@ static __always_inline int budget_spent(const struct pktlens_flow_budget *b)
 static __always_inline void flow_bump(struct pktlens_flow_val *v,
 				      const struct pkt_meta *m, __u64 now)
 {
-	v->packets++;
-	v->bytes += m->len;
+	v->packets += m->segs;
+	v->bytes += m->wire_len;
 	v->last_seen_ns = now;
 	v->tcp_flags |= m->tcp_flags;
 }
@@ -147,8 +147,8 @@ static __always_inline void account_flow(struct pktlens_if_stats *s,
 	}
 	if (!budget_spent(b)) {
 		struct pktlens_flow_val init = {
-			.packets = 1,
-			.bytes = m->len,
+			.packets = m->segs,
+			.bytes = m->wire_len,
 			.first_seen_ns = now,
 			.last_seen_ns = now,
 			.tcp_flags = m->tcp_flags,
@@ -181,8 +181,8 @@ static __always_inline void account_flow(struct pktlens_if_stats *s,
 		}
 	}
 unadmitted:
-	s->flow_unadmitted_packets++;
-	s->flow_unadmitted_bytes += m->len;
+	s->flow_unadmitted_packets += m->segs;
+	s->flow_unadmitted_bytes += m->wire_len;
 }
 
 #endif

@@ -34,12 +34,42 @@ static __always_inline void meta_from_skb(struct pkt_meta *m,
 	m->key.dir = dir;
 	m->key.ifindex = skb->ifindex;
 	m->gso = skb->gso_segs > 1;
+	m->segs = m->gso ? skb->gso_segs : 1;
+	m->gso_size = skb->gso_size;
 	if (skb->vlan_present) {
 		/* Tag taken off by VLAN offload, or by the stack before TC
 		 * ingress: it was the outermost one. */
 		m->key.vlan = skb->vlan_tci & 0x0fff;
 		m->vlan_tags = 1;
 	}
+}
+
+/*
+ * What an aggregate is on the wire. TSO/GSO on egress and GRO on ingress
+ * hand TC one skb for many packets: `segs` segments of gso_size payload
+ * bytes each but the last, every one with the headers in front of the
+ * payload (hdr_len: Ethernet .. TCP options, or .. UDP). Counting the skb
+ * would say 1 packet of up to 64 KiB where the NIC sent 44 frames. Where
+ * the parser found no TCP/UDP header (hdr_len 0) the bytes stay the skb's
+ * length and only the packet count is the wire's.
+ */
+static __always_inline void wire_sizes(struct pkt_meta *m)
+{
+	m->wire_len = m->len;
+	if (m->segs <= 1) {
+		m->segs = 1;
+		return;
+	}
+	__u32 hdr = m->hdr_len < m->len ? m->hdr_len : 0;
+	__u32 payload = m->len - hdr;
+	__u32 gso = m->gso_size;
+
+	/* gso_size as the stack set it, unless it cannot be (a test or a
+	 * driver that filled gso_segs alone): then equal shares. */
+	if (!gso || (__u64)gso * (m->segs - 1) >= payload)
+		gso = payload / m->segs;
+	m->seg_len = hdr + gso;
+	m->wire_len = m->len + (m->segs - 1) * hdr;
 }
 
 /* Both observers return 1 when the frame must be dropped (networks with
@@ -63,6 +93,7 @@ static __always_inline int observe_tc(struct __sk_buff *skb, __u8 dir)
 				    (void *)(long)skb->data_end, &m);
 		}
 	}
+	wire_sizes(&m);
 	slot = account(&m);
 	/* A dropped packet is counted as seen (account) and blocked, but the
 	 * stack never sees it: no latency, and not a threat signal (a flood
@@ -87,6 +118,7 @@ static __always_inline int observe_xdp(struct xdp_md *ctx)
 	m.key.dir = PKTLENS_DIR_INGRESS;
 	m.key.ifindex = ctx->ingress_ifindex;
 	parse_frame(data, data_end, &m);
+	wire_sizes(&m); /* XDP sees frames: one each */
 	account(&m);
 	if (networks_drop(&m))
 		return 1;

@@ -18,6 +18,13 @@ struct pkt_meta {
 	struct pktlens_flow_key key __attribute__((aligned(8)));
 	/* ICMP/ICMPv6 type and code are key.sport and key.dport. */
 	__u32 len; /* frame length the hook sees, Ethernet header included */
+	/* What the frame is on the wire (wire_sizes()): a GSO/GRO aggregate
+	 * at TC stands for `segs` packets, each with its own headers. */
+	__u32 segs;	/* packets on the wire, >= 1 */
+	__u32 wire_len; /* their bytes, every segment's headers included */
+	__u32 seg_len;	/* with segs > 1: a full segment (headers + gso_size) */
+	__u32 gso_size; /* TC: the skb's gso_size (payload per segment) */
+	__u32 hdr_len;	/* parser: bytes before the TCP/UDP payload; 0 unknown */
 	__u32 anomalies; /* bit (1 << enum pktlens_anomaly) */
 	__u8 dir;
 	__u8 l3;	   /* enum pktlens_l3 */

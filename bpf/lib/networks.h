@@ -18,7 +18,8 @@
 /* No match: an id no network has (array lookups fail, nothing counted). */
 #define NET_NONE PKTLENS_MAX_NETWORKS
 
-static __always_inline void net_count(__u32 id, __u8 dir, __u32 side, __u32 len)
+static __always_inline void net_count(__u32 id, __u8 dir, __u32 side,
+				      const struct pkt_meta *m)
 {
 	__u32 idx =
 		(id * PKTLENS_DIR_MAX + (dir & 1)) * PKTLENS_SIDE_MAX + side;
@@ -26,8 +27,8 @@ static __always_inline void net_count(__u32 id, __u8 dir, __u32 side, __u32 len)
 
 	c = bpf_map_lookup_elem(&pktlens_net_counts, &idx);
 	if (c) {
-		c->packets++;
-		c->bytes += len;
+		c->packets += m->segs;
+		c->bytes += m->wire_len;
 	}
 }
 
@@ -73,9 +74,9 @@ static __always_inline int account_networks(const struct pkt_meta *m)
 			dst = hit->id;
 	}
 	if (src != NET_NONE)
-		net_count(src, m->dir, PKTLENS_SIDE_SRC, m->len);
+		net_count(src, m->dir, PKTLENS_SIDE_SRC, m);
 	if (dst != NET_NONE)
-		net_count(dst, m->dir, PKTLENS_SIDE_DST, m->len);
+		net_count(dst, m->dir, PKTLENS_SIDE_DST, m);
 
 	if ((cfg_net & PKTLENS_NET_CFG_DROP) && m->dir == PKTLENS_DIR_INGRESS &&
 	    (src_flags & PKTLENS_NET_DROP)) {
@@ -84,8 +85,8 @@ static __always_inline int account_networks(const struct pkt_meta *m)
 
 		b = bpf_map_lookup_elem(&pktlens_net_blocked, &id);
 		if (b) {
-			b->packets++;
-			b->bytes += m->len;
+			b->packets += m->segs;
+			b->bytes += m->wire_len;
 		}
 		return 1;
 	}

@@ -166,6 +166,8 @@ static __always_inline void parse_l4(void *data, void *data_end, __u32 off,
 		m->udp_ports = 1;
 		if (avail < 8 || (void *)(l4 + 8) > data_end)
 			l4_short(m);
+		else
+			m->hdr_len = off + 8;
 		return;
 	}
 
@@ -192,6 +194,7 @@ static __always_inline void parse_l4(void *data, void *data_end, __u32 off,
 	}
 	/* A complete header: what the latency tracking needs from it. */
 	m->tcp_hdr = 1;
+	m->hdr_len = off + doff;
 	if (cfg_handshake) {
 		m->tcp_seq = be32_at(l4 + 4);
 		m->tcp_ack = be32_at(l4 + 8);

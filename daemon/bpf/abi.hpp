@@ -13,9 +13,9 @@ extern "C" {
 namespace pktlens::abi {
 
 static_assert(sizeof(pktlens_iface) == 8);
-static_assert(sizeof(pktlens_if_stats) == 155 * 8);
+static_assert(sizeof(pktlens_if_stats) == 161 * 8);
 static_assert(offsetof(pktlens_if_stats, bytes) == 20 * 8);
-static_assert(offsetof(pktlens_if_stats, anomalies) == (20 + 20 + 8 + 8 + 64 + 4 + 9) * 8);
+static_assert(offsetof(pktlens_if_stats, anomalies) == (20 + 20 + 13 + 8 + 64 + 4 + 9) * 8);
 static_assert(offsetof(pktlens_if_stats, flow_untracked_packets) ==
               offsetof(pktlens_if_stats, anomalies) + PKTLENS_ANOM_MAX * 8);
 static_assert(sizeof(pktlens_vlan_key) == 12);

@@ -13,8 +13,10 @@
 //   the data plane between its packets[][] and size_hist[] increments (in a
 //   quiet read it equals the packet total).
 // - pktlens_packet_ttl: the TTL / hop limit is a count of hops, unitless,
-//   so no unit suffix. The data plane keeps only the buckets, never the
-//   sum of TTLs, so _sum is NaN ("unknown") rather than a made-up number.
+//   so no unit suffix; _sum is the data plane's ttl_sum.
+// - Packets are wire packets: at TC a GSO/GRO aggregate counts as its
+//   segments (bpf/lib/hooks.h, wire_sizes); pktlens_skbs_total counts what
+//   the hook saw.
 #include "exporter/render.hpp"
 
 #include <array>
@@ -77,15 +79,20 @@ std::string vlan_label(const collector::VlanRecord& v) {
 }  // namespace
 
 std::vector<MetricFamily> render_interfaces(const collector::Snapshot& s) {
-  auto packets =
-      make_family("pktlens_packets_total", "Frames seen by the hook, by L3 and L4 protocol.",
-                  MetricType::Counter);
+  auto packets = make_family("pktlens_packets_total",
+                             "Packets on the wire, by L3 and L4 protocol (a GSO/GRO aggregate "
+                             "at TC counts as its segments).",
+                             MetricType::Counter);
   auto bytes = make_family("pktlens_bytes_total",
-                           "Bytes of the frames seen by the hook (frame length, Ethernet header "
-                           "included), by L3 and L4 protocol.",
+                           "Bytes of the packets on the wire (Ethernet header included, every "
+                           "segment's headers of an aggregate), by L3 and L4 protocol.",
                            MetricType::Counter);
+  auto skbs = make_family("pktlens_skbs_total",
+                          "Buffers the hook saw: at TC a GSO/GRO aggregate counts once, at XDP "
+                          "each frame.",
+                          MetricType::Counter);
   auto size = make_family("pktlens_packet_size_bytes",
-                          "Frame length seen by the hook, Ethernet header included.",
+                          "Length of the packets on the wire, Ethernet header included.",
                           MetricType::Histogram);
   auto tcp_flags =
       make_family("pktlens_tcp_flags_total",
@@ -97,8 +104,7 @@ std::vector<MetricFamily> render_interfaces(const collector::Snapshot& s) {
   auto ecn_ce = make_family("pktlens_ecn_ce_packets_total",
                             "IP packets marked ECN Congestion Experienced.", MetricType::Counter);
   auto ttl = make_family("pktlens_packet_ttl",
-                         "IPv4 TTL / IPv6 hop limit of IP packets (hops, unitless); the sum is "
-                         "not tracked and is NaN.",
+                         "IPv4 TTL / IPv6 hop limit of IP packets (hops, unitless).",
                          MetricType::Histogram);
   auto anomalies = make_family("pktlens_anomalies_total",
                                "Frames showing the anomaly (a frame counts once per kind it "
@@ -169,6 +175,7 @@ std::vector<MetricFamily> render_interfaces(const collector::Snapshot& s) {
         total_bytes += st.bytes[l3][l4];
       }
     }
+    add_counter(skbs, base, st.skbs);
     add_histogram(size, base, st.size_hist, collector::kSizeBounds,
                   static_cast<double>(total_bytes));
     for (size_t i = 0; i < PKTLENS_TCPF_MAX; ++i)
@@ -177,8 +184,7 @@ std::vector<MetricFamily> render_interfaces(const collector::Snapshot& s) {
     for (size_t i = 0; i < PKTLENS_DSCP_VALUES; ++i)
       if (st.dscp[i] != 0) add_counter(dscp, with(base, "dscp", std::to_string(i)), st.dscp[i]);
     add_counter(ecn_ce, base, st.ecn[PKTLENS_ECN_CE]);
-    add_histogram(ttl, base, st.ttl_hist, collector::kTtlBounds,
-                  std::numeric_limits<double>::quiet_NaN());
+    add_histogram(ttl, base, st.ttl_hist, collector::kTtlBounds, static_cast<double>(st.ttl_sum));
     for (size_t i = 0; i < PKTLENS_ANOM_MAX; ++i)
       add_counter(anomalies, with(base, "kind", std::string(collector::kAnomalyNames[i])),
                   st.anomalies[i]);
@@ -206,7 +212,7 @@ std::vector<MetricFamily> render_interfaces(const collector::Snapshot& s) {
 
   std::vector<MetricFamily> out;
   for (auto* f :
-       {&packets, &bytes, &size, &tcp_flags, &dscp, &ecn_ce, &ttl, &anomalies, &untracked_packets,
+       {&packets, &bytes, &skbs, &size, &tcp_flags, &dscp, &ecn_ce, &ttl, &anomalies, &untracked_packets,
         &untracked_bytes, &unadmitted_packets, &unadmitted_bytes, &inserts, &vlan_overflow_packets,
         &vlan_overflow_bytes, &vlan_packets, &vlan_bytes, &table_entries, &table_capacity})
     if (!f->metric.empty()) out.push_back(std::move(*f));

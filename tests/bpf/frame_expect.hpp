@@ -80,7 +80,8 @@ inline std::string stats_diff(const pktlens_if_stats& got, const pktlens_if_stat
   cmp("flow_unadmitted_bytes", got.flow_unadmitted_bytes, want.flow_unadmitted_bytes);
   cmp("vlan_overflow_packets", got.vlan_overflow_packets, want.vlan_overflow_packets);
   cmp("vlan_overflow_bytes", got.vlan_overflow_bytes, want.vlan_overflow_bytes);
-  cmp("_reserved", got._reserved, want._reserved);
+  cmp("skbs", got.skbs, want.skbs);
+  cmp("ttl_sum", got.ttl_sum, want.ttl_sum);
   return o.str();
 }
 
@@ -108,6 +109,26 @@ inline void count_tcp_flags(pktlens_if_stats& s, uint8_t f) {
   if (f & PKTLENS_TCP_CWR) s.tcp_flags[PKTLENS_TCPF_CWR]++;
 }
 
+// What a frame is on the wire (bpf/lib/hooks.h, wire_sizes): at TC an
+// skb with gso_segs > 1 is that many segments of hdr_len + gso_size bytes,
+// the last one holding what is left; anything else is itself.
+struct Wire {
+  uint64_t segs = 1;
+  uint64_t bytes = 0;
+  std::vector<size_t> sizes;  // each segment's length
+};
+inline Wire wire_of(Hook h, size_t len, const RunOptions& o, size_t hdr_len) {
+  if (h == Hook::Xdp || o.gso_segs <= 1) return Wire{1, len, {len}};
+  const size_t segs = o.gso_segs;
+  const size_t hdr = hdr_len < len ? hdr_len : 0;
+  size_t gso = o.gso_size;
+  if (gso == 0 || gso * (segs - 1) >= len - hdr) gso = (len - hdr) / segs;
+  Wire w{segs, len + (segs - 1) * hdr, {}};
+  for (size_t i = 0; i + 1 < segs; i++) w.sizes.push_back(hdr + gso);
+  w.sizes.push_back(w.bytes - (segs - 1) * (hdr + gso));
+  return w;
+}
+
 struct IpSeen {
   uint8_t tos = 0;  // IPv4 TOS / IPv6 traffic class
   uint8_t ttl = 64;
@@ -120,20 +141,25 @@ struct Expect {
   std::optional<IpSeen> ip;          // IP header complete: DSCP/ECN/TTL counted, flow tracked
   std::optional<uint8_t> tcp_flags;  // the TCP flag byte is in the frame
   std::vector<pktlens_anomaly> anomalies{};
+  // Bytes before the TCP/UDP payload: what each segment of a GSO
+  // aggregate repeats (only needed with RunOptions::gso_segs).
+  size_t hdr_len = 0;
 };
 
-inline pktlens_if_stats expected_stats(const Expect& e, size_t len) {
+inline pktlens_if_stats expected_stats(const Expect& e, const Wire& w) {
   pktlens_if_stats s{};
-  s.packets[e.l3][e.l4] = 1;
-  s.bytes[e.l3][e.l4] = len;
-  s.size_hist[size_bucket(len)] = 1;
+  s.skbs = 1;
+  s.packets[e.l3][e.l4] = w.segs;
+  s.bytes[e.l3][e.l4] = w.bytes;
+  for (const size_t len : w.sizes) s.size_hist[size_bucket(len)]++;
   if (e.ip) {
-    s.dscp[e.ip->tos >> 2] = 1;
-    s.ecn[e.ip->tos & 3] = 1;
-    s.ttl_hist[ttl_bucket(e.ip->ttl)] = 1;
+    s.dscp[e.ip->tos >> 2] = w.segs;
+    s.ecn[e.ip->tos & 3] = w.segs;
+    s.ttl_hist[ttl_bucket(e.ip->ttl)] = w.segs;
+    s.ttl_sum = uint64_t{e.ip->ttl} * w.segs;
   } else {
-    s.flow_untracked_packets = 1;
-    s.flow_untracked_bytes = len;
+    s.flow_untracked_packets = w.segs;
+    s.flow_untracked_bytes = w.bytes;
   }
   if (e.tcp_flags) count_tcp_flags(s, *e.tcp_flags);
   for (auto a : e.anomalies) s.anomalies[a]++;
@@ -167,7 +193,9 @@ class Probe {
     dp.register_iface(1, 1, mtu);
   }
 
-  Seen feed(Hook h, const Bytes& frame, const RunOptions& o = {}) {
+  // hdr_len: as Expect::hdr_len.
+  Seen feed(Hook h, const Bytes& frame, const RunOptions& o = {}, size_t hdr_len = 0) {
+    const Wire w = wire_of(h, frame.size(), o, hdr_len);
     const uint8_t dir = dir_of(h);
     const auto before = dp.stats(1, dir);
     const auto other_before = dp.stats(1, dir ^ 1);
@@ -180,28 +208,31 @@ class Probe {
     const auto flows_after = sum_flows(dp.flows());
     const Seen seen{d, flows_after.packets - flows_before.packets,
                     flows_after.bytes - flows_before.bytes};
-    // Counted exactly once, with its full length, in its own direction.
-    CHECK(total_packets(d) == 1);
-    CHECK(total_bytes(d) == frame.size());
+    // Counted exactly once, as its wire packets and bytes, in its own
+    // direction.
+    CHECK(d.skbs == 1);
+    CHECK(total_packets(d) == w.segs);
+    CHECK(total_bytes(d) == w.bytes);
     uint64_t hist = 0;
     for (auto v : d.size_hist) hist += v;
-    CHECK(hist == 1);
+    CHECK(hist == w.segs);
     CHECK(is_zero(minus(dp.stats(1, dir ^ 1), other_before)));
     CHECK(is_zero(dp.stats(PKTLENS_SLOT_UNREGISTERED, PKTLENS_DIR_INGRESS)));
     CHECK(is_zero(dp.stats(PKTLENS_SLOT_UNREGISTERED, PKTLENS_DIR_EGRESS)));
     // Flow bookkeeping reconciles, and flow_inserts counts new table entries.
-    CHECK(seen.flow_packets + d.flow_untracked_packets + d.flow_unadmitted_packets == 1);
-    CHECK(seen.flow_bytes + d.flow_untracked_bytes + d.flow_unadmitted_bytes == frame.size());
+    CHECK(seen.flow_packets + d.flow_untracked_packets + d.flow_unadmitted_packets == w.segs);
+    CHECK(seen.flow_bytes + d.flow_untracked_bytes + d.flow_unadmitted_bytes == w.bytes);
     CHECK(d.flow_inserts == flows_after.flows - flows_before.flows);
     return seen;
   }
 
   // feed(), then compare every counter with `e`.
   void expect(Hook h, const Bytes& frame, const Expect& e, const RunOptions& o = {}) {
-    const Seen s = feed(h, frame, o);
-    CHECK(stats_diff(s.d, expected_stats(e, frame.size())) == "");
-    CHECK(s.flow_packets == (e.ip ? 1u : 0u));
-    CHECK(s.flow_bytes == (e.ip ? frame.size() : 0u));
+    const Seen s = feed(h, frame, o, e.hdr_len);
+    const Wire w = wire_of(h, frame.size(), o, e.hdr_len);
+    CHECK(stats_diff(s.d, expected_stats(e, w)) == "");
+    CHECK(s.flow_packets == (e.ip ? w.segs : 0u));
+    CHECK(s.flow_bytes == (e.ip ? w.bytes : 0u));
   }
 
   Dataplane dp;

@@ -282,7 +282,8 @@ TEST_CASE("IPv4 total length 0 of a GSO aggregate (BIG TCP) is not bad_ip_length
       PacketBuilder().eth().ipv4({.tot_len = 0}).tcp({.flags = ACK}).payload(100).build();
   for (Hook h : {Hook::TcIngress, Hook::TcEgress}) {
     INFO("hook " << hook_name(h));
-    p.expect(h, frame, {V4, TCP, kIp, ACK}, {.gso_segs = 4});
+    // Ethernet 14 + IPv4 20 + TCP 20 bytes repeat in each segment.
+    p.expect(h, frame, {V4, TCP, kIp, ACK, {}, 54}, {.gso_segs = 4});
   }
 }
 
@@ -630,8 +631,9 @@ TEST_CASE("anomaly oversize: longer than MTU + 14 + 4 per in-frame VLAN tag", "[
     const auto big = frame_of(3000, 0);
     for (Hook h : {Hook::TcIngress, Hook::TcEgress}) {
       INFO("hook " << hook_name(h));
-      p.expect(h, big, {V4, UDP, kIp}, {.gso_segs = 4});
-      p.expect(h, frame_of(1515, 1), {V4, UDP, kIp}, {.gso_segs = 2});
+      // Ethernet 14 (+ 4 per tag) + IPv4 20 + UDP 8 repeat in each segment.
+      p.expect(h, big, {V4, UDP, kIp, {}, {}, 42}, {.gso_segs = 4});
+      p.expect(h, frame_of(1515, 1), {V4, UDP, kIp, {}, {}, 46}, {.gso_segs = 2});
       // One segment is no aggregate: the check applies.
       p.expect(h, big, {V4, UDP, kIp, {}, {OVER}}, {.gso_segs = 1});
     }

@@ -176,8 +176,9 @@ TEST_CASE("frame sizes land in the size histogram buckets", "[protocols][histogr
   const std::vector<Size> sizes{
       {42, 0, false},   {60, 0, false},   {64, 0, false},   {65, 1, false},   {128, 1, false},
       {129, 2, false},  {256, 2, false},  {257, 3, false},  {512, 3, false},  {513, 4, false},
-      {1024, 4, false}, {1025, 5, false}, {1518, 5, false}, {1519, 6, false}, {3520, 6, false},
-      {3521, 6, true},  {3712, 6, true},
+      {1024, 4, false}, {1025, 5, false}, {1280, 5, false}, {1281, 6, false}, {1518, 6, false},
+      {1519, 7, false}, {2048, 7, false}, {2049, 8, false}, {3520, 8, false}, {3521, 8, true},
+      {3712, 8, true},
   };
   for (Hook h : kHooks) {
     INFO("hook " << hook_name(h));
@@ -205,6 +206,43 @@ TEST_CASE("frame sizes land in the size histogram buckets", "[protocols][histogr
     CHECK(s.packets[PKTLENS_L3_IPV4][PKTLENS_L4_UDP] == frames);
     CHECK(s.bytes[PKTLENS_L3_IPV4][PKTLENS_L4_UDP] == bytes);
     for (auto a : s.anomalies) CHECK(a == 0);
+  }
+}
+
+TEST_CASE("a GSO/GRO aggregate at TC counts as its wire segments", "[protocols][gso]") {
+  // TSO/GSO on egress and GRO on ingress hand TC one skb for several
+  // segments; the NIC sends (or received) each with its own headers.
+  // TCP with the timestamp option (doff 8): 14 + 20/40 + 32 header bytes.
+  const Bytes ts{1, 1, 8, 10, 0, 0, 0, 1, 0, 0, 0, 2};
+  for (const int family : {4, 6}) {
+    INFO("IPv" << family);
+    PacketBuilder b;
+    b.eth();
+    if (family == 4)
+      b.ipv4();
+    else
+      b.ipv6();
+    const size_t hdr = family == 4 ? 66 : 86;
+    const auto frame = b.tcp({.flags = PKTLENS_TCP_ACK, .options = ts}).payload(2 * 1448 + 100).build();
+    REQUIRE(frame.size() == hdr + 2 * 1448 + 100);
+    for (const Hook h : {Hook::TcIngress, Hook::TcEgress}) {
+      INFO("hook " << hook_name(h));
+      Probe p;
+      const auto l3 = family == 4 ? PKTLENS_L3_IPV4 : PKTLENS_L3_IPV6;
+      // Three segments: two full (hdr + 1448), the last with 100 bytes.
+      p.expect(h, frame, {l3, PKTLENS_L4_TCP, IpSeen{}, PKTLENS_TCP_ACK, {}, hdr},
+               {.gso_segs = 3, .gso_size = 1448});
+      const auto s = p.dp.stats(1, dir_of(h));
+      CHECK(s.skbs == 1);
+      CHECK(total_packets(s) == 3);
+      CHECK(total_bytes(s) == frame.size() + 2 * hdr);
+      CHECK(s.size_hist[size_bucket(hdr + 1448)] == 2);
+      CHECK(s.size_hist[size_bucket(hdr + 100)] == 1);
+      const auto flows = p.dp.flows();
+      REQUIRE(flows.size() == 1);
+      CHECK(flows[0].val.packets == 3);
+      CHECK(flows[0].val.bytes == frame.size() + 2 * hdr);
+    }
   }
 }
 
@@ -358,7 +396,7 @@ TEST_CASE("TCP flag counters: syn is SYN without ACK", "[protocols][tcp]") {
       }
       // ... and everything else the frame counts.
       CHECK(stats_diff(s.d, expected_stats({l3, PKTLENS_L4_TCP, IpSeen{}, r.flags, r.anomalies},
-                                           frame.size())) == "");
+                                           Wire{1, frame.size(), {frame.size()}})) == "");
     }
   }
 }

@@ -90,7 +90,7 @@ RunResult Dataplane::run(Hook hook, std::span<const uint8_t> frame, const RunOpt
   __sk_buff skb_ctx{};
   if (hook != Hook::Xdp && o.gso_segs) {
     skb_ctx.gso_segs = o.gso_segs;
-    skb_ctx.gso_size = 1000;
+    skb_ctx.gso_size = o.gso_size;
     opts.ctx_in = &skb_ctx;
     opts.ctx_size_in = sizeof(skb_ctx);
   }

@@ -72,7 +72,8 @@ struct DataplaneOptions {
 
 struct RunOptions {
   uint32_t repeat = 1;
-  uint32_t gso_segs = 0;  // TC only: pretend the skb is a GSO aggregate
+  uint32_t gso_segs = 0;     // TC only: pretend the skb is a GSO aggregate
+  uint32_t gso_size = 1000;  // its payload bytes per segment, with gso_segs
 };
 
 struct RunResult {

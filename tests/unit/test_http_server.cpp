@@ -170,7 +170,7 @@ TEST_CASE("http: a scrape of /metrics over loopback") {
         "src=\"2001:db8::1\",dst=\"2001:db8::2\",sport=\"5353\",dport=\"53\",vlan=\"10.20\"} 2",
         "pktlens_flow_bytes_total{interface=\"eth0\",dir=\"ingress\",proto=\"udp\","
         "src=\"2001:db8::1\",dst=\"2001:db8::2\",sport=\"5353\",dport=\"53\",vlan=\"10.20\"} 180",
-        "pktlens_build_info{version=\"1.2.3\",abi=\"1\"} 1", "pktlens_up 1",
+        "pktlens_build_info{version=\"1.2.3\",abi=\"2\"} 1", "pktlens_up 1",
         "pktlens_collect_duration_seconds 0.25", "pktlens_collect_errors_total 0"}) {
     INFO(line);
     CHECK(has_line(r.body, line));

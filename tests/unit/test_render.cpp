@@ -69,7 +69,7 @@ VlanRecord vlan(uint32_t ifindex, uint8_t dir, uint16_t outer, uint16_t inner, u
 // The whole exposition of slot 1 / ingress with a few counters set: every
 // family, HELP text, label order and value format is part of the product.
 const std::string kGolden =
-    R"golden(# HELP pktlens_packets_total Frames seen by the hook, by L3 and L4 protocol.
+    R"golden(# HELP pktlens_packets_total Packets on the wire, by L3 and L4 protocol (a GSO/GRO aggregate at TC counts as its segments).
 # TYPE pktlens_packets_total counter
 pktlens_packets_total{interface="eth0",dir="ingress",l3="ipv4",l4="tcp"} 3
 pktlens_packets_total{interface="eth0",dir="ingress",l3="ipv4",l4="udp"} 0
@@ -91,7 +91,7 @@ pktlens_packets_total{interface="eth0",dir="ingress",l3="other",l4="udp"} 0
 pktlens_packets_total{interface="eth0",dir="ingress",l3="other",l4="icmp"} 0
 pktlens_packets_total{interface="eth0",dir="ingress",l3="other",l4="icmpv6"} 0
 pktlens_packets_total{interface="eth0",dir="ingress",l3="other",l4="other"} 0
-# HELP pktlens_bytes_total Bytes of the frames seen by the hook (frame length, Ethernet header included), by L3 and L4 protocol.
+# HELP pktlens_bytes_total Bytes of the packets on the wire (Ethernet header included, every segment's headers of an aggregate), by L3 and L4 protocol.
 # TYPE pktlens_bytes_total counter
 pktlens_bytes_total{interface="eth0",dir="ingress",l3="ipv4",l4="tcp"} 300
 pktlens_bytes_total{interface="eth0",dir="ingress",l3="ipv4",l4="udp"} 0
@@ -113,7 +113,10 @@ pktlens_bytes_total{interface="eth0",dir="ingress",l3="other",l4="udp"} 0
 pktlens_bytes_total{interface="eth0",dir="ingress",l3="other",l4="icmp"} 0
 pktlens_bytes_total{interface="eth0",dir="ingress",l3="other",l4="icmpv6"} 0
 pktlens_bytes_total{interface="eth0",dir="ingress",l3="other",l4="other"} 0
-# HELP pktlens_packet_size_bytes Frame length seen by the hook, Ethernet header included.
+# HELP pktlens_skbs_total Buffers the hook saw: at TC a GSO/GRO aggregate counts once, at XDP each frame.
+# TYPE pktlens_skbs_total counter
+pktlens_skbs_total{interface="eth0",dir="ingress"} 2
+# HELP pktlens_packet_size_bytes Length of the packets on the wire, Ethernet header included.
 # TYPE pktlens_packet_size_bytes histogram
 pktlens_packet_size_bytes_count{interface="eth0",dir="ingress"} 3
 pktlens_packet_size_bytes_sum{interface="eth0",dir="ingress"} 300
@@ -122,8 +125,13 @@ pktlens_packet_size_bytes_bucket{interface="eth0",dir="ingress",le="128"} 2
 pktlens_packet_size_bytes_bucket{interface="eth0",dir="ingress",le="256"} 3
 pktlens_packet_size_bytes_bucket{interface="eth0",dir="ingress",le="512"} 3
 pktlens_packet_size_bytes_bucket{interface="eth0",dir="ingress",le="1024"} 3
+pktlens_packet_size_bytes_bucket{interface="eth0",dir="ingress",le="1280"} 3
 pktlens_packet_size_bytes_bucket{interface="eth0",dir="ingress",le="1518"} 3
+pktlens_packet_size_bytes_bucket{interface="eth0",dir="ingress",le="2048"} 3
+pktlens_packet_size_bytes_bucket{interface="eth0",dir="ingress",le="4096"} 3
 pktlens_packet_size_bytes_bucket{interface="eth0",dir="ingress",le="9000"} 3
+pktlens_packet_size_bytes_bucket{interface="eth0",dir="ingress",le="16384"} 3
+pktlens_packet_size_bytes_bucket{interface="eth0",dir="ingress",le="65535"} 3
 pktlens_packet_size_bytes_bucket{interface="eth0",dir="ingress",le="+Inf"} 3
 # HELP pktlens_tcp_flags_total TCP headers with the flag set (syn: SYN without ACK, synack: SYN with ACK).
 # TYPE pktlens_tcp_flags_total counter
@@ -141,10 +149,10 @@ pktlens_dscp_packets_total{interface="eth0",dir="ingress",dscp="46"} 3
 # HELP pktlens_ecn_ce_packets_total IP packets marked ECN Congestion Experienced.
 # TYPE pktlens_ecn_ce_packets_total counter
 pktlens_ecn_ce_packets_total{interface="eth0",dir="ingress"} 1
-# HELP pktlens_packet_ttl IPv4 TTL / IPv6 hop limit of IP packets (hops, unitless); the sum is not tracked and is NaN.
+# HELP pktlens_packet_ttl IPv4 TTL / IPv6 hop limit of IP packets (hops, unitless).
 # TYPE pktlens_packet_ttl histogram
 pktlens_packet_ttl_count{interface="eth0",dir="ingress"} 3
-pktlens_packet_ttl_sum{interface="eth0",dir="ingress"} Nan
+pktlens_packet_ttl_sum{interface="eth0",dir="ingress"} 192
 pktlens_packet_ttl_bucket{interface="eth0",dir="ingress",le="1"} 0
 pktlens_packet_ttl_bucket{interface="eth0",dir="ingress",le="2"} 0
 pktlens_packet_ttl_bucket{interface="eth0",dir="ingress",le="4"} 0
@@ -211,6 +219,8 @@ TEST_CASE("render: golden text for one interface and direction") {
   st.dscp[46] = 3;
   st.ecn[PKTLENS_ECN_CE] = 1;
   st.ttl_hist[6] = 3;  // <= 64
+  st.ttl_sum = 3 * 64;
+  st.skbs = 2;  // one of them a GSO aggregate of 2 segments
   st.anomalies[PKTLENS_ANOM_LAND] = 1;
   st.flow_inserts = 1;
   s.flow_table_entries = 1;
@@ -229,10 +239,11 @@ TEST_CASE("render: histograms are cumulative with _sum and _count") {
   st.bytes[PKTLENS_L3_ARP][PKTLENS_L4_OTHER] = 500;  // _sum covers every l3/l4
   st.size_hist[0] = 1;                               // <= 64
   st.size_hist[3] = 2;                               // <= 512
-  st.size_hist[5] = 4;                               // <= 1518
-  st.size_hist[7] = 8;                               // > 9000
+  st.size_hist[6] = 4;                               // <= 1518
+  st.size_hist[12] = 8;                              // > 65535
   st.ttl_hist[0] = 1;                                // <= 1
   st.ttl_hist[8] = 2;                                // <= 255
+  st.ttl_sum = 1 + 2 * 200;
   s.interfaces.by_slot = {{1, "eth0"}};
   const auto families = exporter::render_interfaces(s);
 
@@ -248,7 +259,8 @@ TEST_CASE("render: histograms are cumulative with _sum and _count") {
   const double inf = std::numeric_limits<double>::infinity();
   CHECK(buckets ==
         std::vector<std::pair<double, uint64_t>>{
-            {64, 1}, {128, 1}, {256, 1}, {512, 3}, {1024, 3}, {1518, 7}, {9000, 7}, {inf, 15}});
+            {64, 1},    {128, 1},   {256, 1},  {512, 3},    {1024, 3},   {1280, 3},  {1518, 7},
+            {2048, 7},  {4096, 7},  {9000, 7}, {16384, 7},  {65535, 7},  {inf, 15}});
 
   const std::string text = serialize(families);
   const std::string labels = "interface=\"eth0\",dir=\"egress\"";
@@ -259,8 +271,13 @@ TEST_CASE("render: histograms are cumulative with _sum and _count") {
                                "pktlens_packet_size_bytes_bucket{" + labels + ",le=\"256\"} 1",
                                "pktlens_packet_size_bytes_bucket{" + labels + ",le=\"512\"} 3",
                                "pktlens_packet_size_bytes_bucket{" + labels + ",le=\"1024\"} 3",
+                               "pktlens_packet_size_bytes_bucket{" + labels + ",le=\"1280\"} 3",
                                "pktlens_packet_size_bytes_bucket{" + labels + ",le=\"1518\"} 7",
+                               "pktlens_packet_size_bytes_bucket{" + labels + ",le=\"2048\"} 7",
+                               "pktlens_packet_size_bytes_bucket{" + labels + ",le=\"4096\"} 7",
                                "pktlens_packet_size_bytes_bucket{" + labels + ",le=\"9000\"} 7",
+                               "pktlens_packet_size_bytes_bucket{" + labels + ",le=\"16384\"} 7",
+                               "pktlens_packet_size_bytes_bucket{" + labels + ",le=\"65535\"} 7",
                                "pktlens_packet_size_bytes_bucket{" + labels + ",le=\"+Inf\"} 15"});
   CHECK(contains_line(text, "pktlens_packet_size_bytes_sum{" + labels + "} 10500"));
   CHECK(contains_line(text, "pktlens_packet_size_bytes_count{" + labels + "} 15"));
@@ -280,7 +297,7 @@ TEST_CASE("render: histograms are cumulative with _sum and _count") {
   CHECK(contains_line(text, "pktlens_packet_ttl_count{" + labels + "} 3"));
   const auto* ttl = find(families, "pktlens_packet_ttl");
   REQUIRE(ttl != nullptr);
-  CHECK(std::isnan(ttl->metric.at(0).histogram.sample_sum));
+  CHECK(ttl->metric.at(0).histogram.sample_sum == 401.0);
 }
 
 TEST_CASE("render: which slots are rendered and under which name") {

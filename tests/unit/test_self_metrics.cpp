@@ -20,7 +20,7 @@ TEST_CASE("self metrics: golden text") {
       serialize(exporter::render_self(self, "1.2.3")) ==
       R"golden(# HELP pktlens_build_info pktlensd build: version and kernel/user map ABI version; always 1.
 # TYPE pktlens_build_info gauge
-pktlens_build_info{version="1.2.3",abi="1"} 1
+pktlens_build_info{version="1.2.3",abi="2"} 1
 # HELP pktlens_collect_duration_seconds Wall time of the last collection of the maps.
 # TYPE pktlens_collect_duration_seconds gauge
 pktlens_collect_duration_seconds 0.0125
