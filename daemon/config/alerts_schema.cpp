@@ -11,10 +11,10 @@
 #include <optional>
 #include <set>
 
-#include "alerts/signals.hpp"
 #include "duration.hpp"
 #include "names.hpp"
 #include "quote.hpp"
+#include "signals/catalog.hpp"
 #include "suggest.hpp"
 
 namespace pktlens::config::detail {
@@ -85,7 +85,7 @@ double read_threshold(const Source& src, const YAML::Node& node, const std::stri
   return value == 0 ? 0.0 : value;  // -0 reads as 0
 }
 
-std::string labels_expected(const alerts::SignalInfo& signal) {
+std::string labels_expected(const signals::SignalInfo& signal) {
   if (signal.labels.empty()) return "no labels: " + std::string(signal.name) + " is one series";
   std::string out = "labels of " + std::string(signal.name) + ": ";
   for (std::size_t i = 0; i < signal.labels.size(); ++i)
@@ -96,7 +96,7 @@ std::string labels_expected(const alerts::SignalInfo& signal) {
 std::string signals_expected() {
   std::string out = "one of: ";
   bool first = true;
-  for (std::string_view n : alerts::signal_names()) {
+  for (std::string_view n : signals::signal_names()) {
     out += (first ? "" : ", ") + std::string(n);
     first = false;
   }
@@ -215,10 +215,10 @@ AlertRule read_entry(const Source& src, const YAML::Node& item, const std::strin
       src.fail(item.Mark(), path, std::string("missing key '") + key + "'",
                "name, signal and above in every alert");
   }
-  const alerts::SignalInfo* signal = alerts::find_signal(rule.signal);
+  const signals::SignalInfo* signal = signals::find_signal(rule.signal);
   if (signal == nullptr) {
     std::string problem = "unknown signal " + quote(rule.signal);
-    const auto names = alerts::signal_names();
+    const auto names = signals::signal_names();
     if (auto near = closest(rule.signal, names)) problem += ", did you mean " + quote(*near) + "?";
     src.fail(given.signal->Mark(), path + ".signal", problem, signals_expected());
   }
@@ -227,7 +227,7 @@ AlertRule read_entry(const Source& src, const YAML::Node& item, const std::strin
     std::size_t i = 0;
     for (const YAML::Node& label : *given.by) {
       const std::string& l = rule.by[i++];
-      if (!alerts::has_label(*signal, l))
+      if (!signals::has_label(*signal, l))
         src.fail(label.Mark(), path + ".by",
                  "signal " + std::string(signal->name) + " has no label " + quote(l),
                  labels_expected(*signal));
@@ -238,7 +238,7 @@ AlertRule read_entry(const Source& src, const YAML::Node& item, const std::strin
   if (given.match) {
     for (const auto& pair : *given.match) {
       const std::string& l = pair.first.Scalar();
-      if (!alerts::has_label(*signal, l))
+      if (!signals::has_label(*signal, l))
         src.fail(pair.first.Mark(), path + ".match",
                  "signal " + std::string(signal->name) + " has no label " + quote(l),
                  labels_expected(*signal));

@@ -162,7 +162,7 @@ enum class LogLevel { trace, debug, info, warn, error, critical, off };
 enum class Severity { critical, warning, info };
 
 // One entry of `alerts:` (docs/alerting.md): a threshold on a signal of the
-// catalog (alerts/signals.hpp), evaluated per label set of `by`.
+// catalog (signals/catalog.hpp), evaluated per label set of `by`.
 struct AlertRule {
   std::string name;                           // unique, [A-Za-z_][A-Za-z0-9_]*
   std::string signal;                         // a catalog name

@@ -9,12 +9,13 @@
 #include <vector>
 
 #include "alerts/signal_extractor.hpp"
-#include "alerts/signals.hpp"
 #include "exporter/render.hpp"
 #include "exporter/render_tcp_events.hpp"
+#include "signals/catalog.hpp"
 
 using namespace pktlens;
 using namespace pktlens::alerts;
+using namespace pktlens::signals;
 using collector::Snapshot;
 
 namespace {
