@@ -11,9 +11,10 @@
 #include <optional>
 #include <set>
 
-#include "duration.hpp"
+#include "limits.hpp"
 #include "names.hpp"
 #include "quote.hpp"
+#include "read_enum.hpp"
 #include "signals/catalog.hpp"
 #include "suggest.hpp"
 
@@ -25,12 +26,12 @@ namespace {
 
 using namespace std::chrono_literals;
 
-constexpr auto kMaxAlertDuration = 24h;
+constexpr DurationLimits kAlertDuration{.min = 0ms, .max = 24h, .example = "10s"};
 constexpr double kMaxThreshold = 1e15;
 const std::string kExpectName = "a name of letters, digits and _, not starting with a digit";
-const std::string kExpectAbove = "a number from 0 to 1000000000000000, e.g. 500 or 0.9";
-const std::string kExpectFor = "a duration from 0s to 24h, e.g. 10s";
-const std::string kExpectSeverity = "critical, warning or info";
+const std::string kExpectAbove =
+    "a number from 0 to " + format_number(kMaxThreshold) + ", e.g. 500 or 0.9";
+const std::string kExpectSeverity = enum_expected(kSeverities);
 const std::string kExpectSummary = "a text; {{LABEL}} for a label of by, {{value}} for the value";
 const std::string kExpectBy = "a list of labels of the signal, e.g. [dst, dport]";
 const std::string kExpectMatch = "a mapping of labels of the signal to values, e.g. {kind: land}";
@@ -182,23 +183,17 @@ AlertRule read_entry(const Source& src, const YAML::Node& item, const std::strin
          rule.above = read_threshold(src, v, p);
          given.above.emplace(v);
        }},
-      {"for", kExpectFor,
+      {"for", expected(kAlertDuration),
        [&](const YAML::Node& v, const std::string& p) {
-         rule.for_duration = read_duration(src, v, p, kExpectFor, 0ms, kMaxAlertDuration);
+         rule.for_duration = read_duration(src, v, p, kAlertDuration);
        }},
-      {"clear_after", kExpectFor,
+      {"clear_after", expected(kAlertDuration),
        [&](const YAML::Node& v, const std::string& p) {
-         rule.clear_after = read_duration(src, v, p, kExpectFor, 0ms, kMaxAlertDuration);
+         rule.clear_after = read_duration(src, v, p, kAlertDuration);
        }},
       {"severity", kExpectSeverity,
        [&](const YAML::Node& v, const std::string& p) {
-         const std::string s = read_string(src, v, p, kExpectSeverity);
-         for (const auto& [value, name] : kSeverities)
-           if (s == name) {
-             rule.severity = value;
-             return;
-           }
-         src.fail(v.Mark(), p, "unknown severity " + quote(s), kExpectSeverity);
+         rule.severity = read_enum(src, v, p, "severity", kExpectSeverity, kSeverities);
        }},
       {"summary", kExpectSummary,
        [&](const YAML::Node& v, const std::string& p) {
