@@ -179,8 +179,8 @@ struct AlertRule {
   bool operator==(const AlertRule&) const = default;
 };
 
-// The alerts of config/pktlens.yaml (alerts_default.cpp; a unit test keeps
-// the two equal).
+// The alerts of config/pktlens.yaml, read from the copy compiled in
+// (default_config_yaml()), so that they are written only there.
 std::vector<AlertRule> default_alert_rules();
 
 // Defaults equal config/pktlens.yaml (a unit test keeps them in step).

@@ -2,7 +2,8 @@
 // docs/configuration.md stays true: every ```yaml block loads, except those
 // marked with <!-- invalid --> on the line above, which must fail with
 // exactly the message in the ```text block that follows them; and its
-// table of keys gives each key the default and range the reader has.
+// table of keys gives each key the default and range the reader has. Also
+// docs/alerting.md's table of the shipped alerts.
 #include <catch2/catch.hpp>
 #include <map>
 #include <sstream>
@@ -162,4 +163,30 @@ TEST_CASE("docs/configuration.md lists every key with the default and range the 
     CHECK_NOTHROW(config_key(path));
   }
   CHECK(scalars >= 25);
+}
+
+TEST_CASE("docs/alerting.md lists the shipped alerts as config/pktlens.yaml has them",
+          "[config][docs][alerts]") {
+  // Rows of "## Shipped alerts": | `Name` | `signal` by `a, b`[, `k: v`] | when | severity |
+  std::istringstream in(read_text(source_path("docs/alerting.md")));
+  std::vector<std::string> documented;
+  bool in_section = false;
+  for (std::string line; std::getline(in, line);) {
+    if (line.starts_with("## ")) in_section = line == "## Shipped alerts";
+    if (!in_section || !line.starts_with("| `")) continue;
+    std::vector<std::string> cells;
+    std::istringstream row(line.substr(1));
+    for (std::string cell; std::getline(row, cell, '|');) cells.push_back(cell);
+    REQUIRE(cells.size() >= 4);
+    documented.push_back(without_backticks(cells[0] + "|" + cells[1] + "|" + cells[3]));
+  }
+  std::vector<std::string> shipped;
+  for (const AlertRule& a : default_config().alerts) {
+    std::string by;
+    for (const auto& label : a.by) by += (by.empty() ? " by " : ", ") + label;
+    for (const auto& [label, value] : a.match) by += ", " + label + ": " + value;
+    shipped.push_back(" " + a.name + " | " + a.signal + by + " | " +
+                      std::string(to_string(a.severity)) + " ");
+  }
+  CHECK(documented == shipped);
 }
