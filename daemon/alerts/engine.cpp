@@ -4,8 +4,8 @@
 #include <algorithm>
 #include <utility>
 
-#include "alerts/signals.hpp"
 #include "alerts/summary.hpp"
+#include "signals/catalog.hpp"
 
 namespace pktlens::alerts {
 namespace {
@@ -28,8 +28,8 @@ bool matches(const config::AlertRule& rule, const Sample& s) {
 }  // namespace
 
 std::map<Labels, double> aggregate(const config::AlertRule& rule, std::span<const Sample> samples) {
-  const SignalInfo* info = find_signal(rule.signal);
-  const bool use_max = info != nullptr && info->aggregation == Aggregation::max;
+  const signals::SignalInfo* info = signals::find_signal(rule.signal);
+  const bool use_max = info != nullptr && info->aggregation == signals::Aggregation::max;
   std::map<Labels, double> out;
   for (const Sample& s : samples) {
     if (!matches(rule, s)) continue;

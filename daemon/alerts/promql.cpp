@@ -7,6 +7,10 @@
 
 namespace pktlens::alerts {
 
+using signals::Aggregation;
+using signals::SignalInfo;
+using signals::SignalKind;
+
 std::string promql_duration(std::chrono::milliseconds d) {
   const long long ms = d.count();
   if (ms == 0) return "0s";

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "alerts/signals.hpp"
+#include "signals/catalog.hpp"
 
 namespace pktlens::alerts {
 
@@ -24,7 +24,7 @@ struct PromqlOptions {
 // The signal's value per series: e.g. for packet_rate by [interface],
 //   sum by (instance, interface) (rate(pktlens_packets_total[1m]))
 // Every expression keeps `instance`, so that one rule covers many hosts.
-std::string signal_promql(const SignalInfo& signal, const std::vector<std::string>& by,
+std::string signal_promql(const signals::SignalInfo& signal, const std::vector<std::string>& by,
                           const std::map<std::string, std::string>& match,
                           const PromqlOptions& options);
 

@@ -3,14 +3,14 @@
 
 #include <yaml-cpp/yaml.h>
 
-#include "alerts/signals.hpp"
 #include "alerts/summary.hpp"
+#include "signals/catalog.hpp"
 
 namespace pktlens::alerts {
 
 std::string alert_expr(const config::AlertRule& rule, const PromqlOptions& options) {
   // The config only holds catalog signals.
-  const SignalInfo& signal = *find_signal(rule.signal);
+  const signals::SignalInfo& signal = *signals::find_signal(rule.signal);
   return signal_promql(signal, rule.by, rule.match, options) + " > " +
          config::format_number(rule.above);
 }
@@ -24,7 +24,7 @@ std::string prometheus_rules(const std::vector<config::AlertRule>& rules,
   if (rules.empty()) out << YAML::Flow;
   out << YAML::BeginSeq;
   for (const config::AlertRule& r : rules) {
-    const SignalInfo& signal = *find_signal(r.signal);
+    const signals::SignalInfo& signal = *signals::find_signal(r.signal);
     out << YAML::BeginMap;
     out << YAML::Key << "alert" << YAML::Value << r.name;
     out << YAML::Key << "expr" << YAML::Value << alert_expr(r, options);

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // Signal samples from two consecutive Snapshots: the in-daemon side of the
-// catalog (signals.hpp). Rates are per second over the real time between
-// the two reads (Snapshot::taken_ns), not the configured interval, so a
-// late cycle does not inflate them. Labels are the ones the exporter
+// catalog (signals/catalog.hpp). Rates are per second over the real time
+// between the two reads (Snapshot::taken_ns), not the configured interval,
+// so a late cycle does not inflate them. Labels are the ones the exporter
 // renders for the same counters (collector/labels.hpp, and the interface
 // names of the newer Snapshot for both reads), so a series here is a series
 // of /metrics.

@@ -1,141 +1,27 @@
 // SPDX-License-Identifier: Apache-2.0
-// The alerts config/pktlens.yaml ships, as values: Config{} must equal the
-// shipped file (tests/unit/test_config.cpp keeps them in step). Why each
-// threshold: the comments there and docs/alerting.md.
+// The shipped alerts are written in one place, config/pktlens.yaml, with
+// the reason for each threshold beside it (and docs/alerting.md). Config{}
+// takes them from the copy of that file compiled into pktlensd, so the
+// built-in default and the shipped file cannot differ.
+#include "alerts_schema.hpp"
 #include "config.hpp"
+#include "yaml_document.hpp"
 
 namespace pktlens::config {
 
 std::vector<AlertRule> default_alert_rules() {
-  using namespace std::chrono_literals;
-  return {
-      {.name = "SynFlood",
-       .signal = "tcp_half_open",
-       .by = {"dst", "dport"},
-       .match = {},
-       .above = 500,
-       .for_duration = 10s,
-       .clear_after = 30s,
-       .severity = Severity::critical,
-       .summary = "SYN flood against {{dst}}:{{dport}}: {{value}} half-open connections/s"},
-      {.name = "SynRateHigh",
-       .signal = "syn_rate",
-       .by = {"dst", "dport"},
-       .match = {},
-       .above = 10000,
-       .for_duration = 30s,
-       .clear_after = 30s,
-       .severity = Severity::warning,
-       .summary = "{{value}} SYNs/s to {{dst}}:{{dport}}"},
-      {.name = "PortScan",
-       .signal = "scan_ports",
-       .by = {"src"},
-       .match = {},
-       .above = 100,
-       .for_duration = 0s,
-       .clear_after = 1min,
-       .severity = Severity::warning,
-       .summary = "{{src}} probed {{value}} ports"},
-      {.name = "IcmpFlood",
-       .signal = "icmp_echo_rate",
-       .by = {"dst"},
-       .match = {},
-       .above = 1000,
-       .for_duration = 10s,
-       .clear_after = 30s,
-       .severity = Severity::warning,
-       .summary = "ICMP echo flood against {{dst}}: {{value}} requests/s"},
-      {.name = "UdpFlood",
-       .signal = "udp_rate",
-       .by = {"dport"},
-       .match = {},
-       .above = 100000,
-       .for_duration = 30s,
-       .clear_after = 30s,
-       .severity = Severity::warning,
-       .summary = "UDP flood against port {{dport}}: {{value}} packets/s"},
-      {.name = "LandAttack",
-       .signal = "anomaly_rate",
-       .by = {"interface"},
-       .match = {{"kind", "land"}},
-       .above = 0,
-       .for_duration = 0s,
-       .clear_after = 1min,
-       .severity = Severity::warning,
-       .summary = "land frames (source address = destination) on {{interface}}: {{value}}/s"},
-      {.name = "AnomalousFrames",
-       .signal = "anomaly_rate",
-       .by = {"interface", "dir", "kind"},
-       .match = {},
-       .above = 1000,
-       .for_duration = 1min,
-       .clear_after = 1min,
-       .severity = Severity::warning,
-       .summary = "{{value}} {{kind}} frames/s on {{interface}} ({{dir}})"},
-      {.name = "BlockedTraffic",
-       .signal = "blocked_rate",
-       .by = {"network"},
-       .match = {},
-       .above = 1000,
-       .for_duration = 1min,
-       .clear_after = 1min,
-       .severity = Severity::info,
-       .summary = "{{value}} packets/s from blocked network {{network}} dropped"},
-      {.name = "NetworkTrafficHigh",
-       .signal = "network_byte_rate",
-       .by = {"network", "dir", "side"},
-       .match = {},
-       .above = 1000000000,
-       .for_duration = 5min,
-       .clear_after = 1min,
-       .severity = Severity::info,
-       .summary = "{{network}} ({{side}}, {{dir}}): {{value}} bytes/s"},
-      {.name = "PacketRateHigh",
-       .signal = "packet_rate",
-       .by = {"interface", "dir"},
-       .match = {},
-       .above = 1000000,
-       .for_duration = 1min,
-       .clear_after = 1min,
-       .severity = Severity::warning,
-       .summary = "{{interface}} {{dir}}: {{value}} frames/s"},
-      {.name = "ByteRateHigh",
-       .signal = "byte_rate",
-       .by = {"interface", "dir"},
-       .match = {},
-       .above = 1250000000,
-       .for_duration = 5min,
-       .clear_after = 1min,
-       .severity = Severity::info,
-       .summary = "{{interface}} {{dir}}: {{value}} bytes/s"},
-      {.name = "TcpRetransmits",
-       .signal = "retransmit_rate",
-       .by = {"interface"},
-       .match = {},
-       .above = 1000,
-       .for_duration = 5min,
-       .clear_after = 1min,
-       .severity = Severity::warning,
-       .summary = "{{value}} TCP segments/s retransmitted via {{interface}}"},
-      {.name = "KernelDrops",
-       .signal = "drop_rate",
-       .by = {"reason"},
-       .match = {},
-       .above = 10000,
-       .for_duration = 5min,
-       .clear_after = 1min,
-       .severity = Severity::warning,
-       .summary = "the kernel drops {{value}} packets/s ({{reason}})"},
-      {.name = "FlowTableFull",
-       .signal = "flow_table_fill",
-       .by = {},
-       .match = {},
-       .above = 0.9,
-       .for_duration = 1min,
-       .clear_after = 1min,
-       .severity = Severity::warning,
-       .summary = "flow table {{value}} full"},
-  };
+  // Read once, and only the alerts: list: loading the whole file would
+  // construct a Config, whose alerts are these. The unit tests and
+  // check-config of the shipped file prove that it loads.
+  static const std::vector<AlertRule> rules = [] {
+    const detail::Source src{"<embedded>"};
+    const std::optional<YAML::Node> document = detail::single_document(src, default_config_yaml());
+    if (!document) return std::vector<AlertRule>{};
+    const YAML::Node& root = *document;
+    const YAML::Node alerts = root["alerts"];
+    return alerts ? detail::read_alerts(src, alerts, "alerts") : std::vector<AlertRule>{};
+  }();
+  return rules;
 }
 
 }  // namespace pktlens::config

@@ -11,10 +11,11 @@
 #include <optional>
 #include <set>
 
-#include "alerts/signals.hpp"
-#include "duration.hpp"
+#include "limits.hpp"
 #include "names.hpp"
 #include "quote.hpp"
+#include "read_enum.hpp"
+#include "signals/catalog.hpp"
 #include "suggest.hpp"
 
 namespace pktlens::config::detail {
@@ -25,12 +26,12 @@ namespace {
 
 using namespace std::chrono_literals;
 
-constexpr auto kMaxAlertDuration = 24h;
+constexpr DurationLimits kAlertDuration{.min = 0ms, .max = 24h, .example = "10s"};
 constexpr double kMaxThreshold = 1e15;
 const std::string kExpectName = "a name of letters, digits and _, not starting with a digit";
-const std::string kExpectAbove = "a number from 0 to 1000000000000000, e.g. 500 or 0.9";
-const std::string kExpectFor = "a duration from 0s to 24h, e.g. 10s";
-const std::string kExpectSeverity = "critical, warning or info";
+const std::string kExpectAbove =
+    "a number from 0 to " + format_number(kMaxThreshold) + ", e.g. 500 or 0.9";
+const std::string kExpectSeverity = enum_expected(kSeverities);
 const std::string kExpectSummary = "a text; {{LABEL}} for a label of by, {{value}} for the value";
 const std::string kExpectBy = "a list of labels of the signal, e.g. [dst, dport]";
 const std::string kExpectMatch = "a mapping of labels of the signal to values, e.g. {kind: land}";
@@ -85,7 +86,7 @@ double read_threshold(const Source& src, const YAML::Node& node, const std::stri
   return value == 0 ? 0.0 : value;  // -0 reads as 0
 }
 
-std::string labels_expected(const alerts::SignalInfo& signal) {
+std::string labels_expected(const signals::SignalInfo& signal) {
   if (signal.labels.empty()) return "no labels: " + std::string(signal.name) + " is one series";
   std::string out = "labels of " + std::string(signal.name) + ": ";
   for (std::size_t i = 0; i < signal.labels.size(); ++i)
@@ -96,7 +97,7 @@ std::string labels_expected(const alerts::SignalInfo& signal) {
 std::string signals_expected() {
   std::string out = "one of: ";
   bool first = true;
-  for (std::string_view n : alerts::signal_names()) {
+  for (std::string_view n : signals::signal_names()) {
     out += (first ? "" : ", ") + std::string(n);
     first = false;
   }
@@ -182,23 +183,17 @@ AlertRule read_entry(const Source& src, const YAML::Node& item, const std::strin
          rule.above = read_threshold(src, v, p);
          given.above.emplace(v);
        }},
-      {"for", kExpectFor,
+      {"for", expected(kAlertDuration),
        [&](const YAML::Node& v, const std::string& p) {
-         rule.for_duration = read_duration(src, v, p, kExpectFor, 0ms, kMaxAlertDuration);
+         rule.for_duration = read_duration(src, v, p, kAlertDuration);
        }},
-      {"clear_after", kExpectFor,
+      {"clear_after", expected(kAlertDuration),
        [&](const YAML::Node& v, const std::string& p) {
-         rule.clear_after = read_duration(src, v, p, kExpectFor, 0ms, kMaxAlertDuration);
+         rule.clear_after = read_duration(src, v, p, kAlertDuration);
        }},
       {"severity", kExpectSeverity,
        [&](const YAML::Node& v, const std::string& p) {
-         const std::string s = read_string(src, v, p, kExpectSeverity);
-         for (const auto& [value, name] : kSeverities)
-           if (s == name) {
-             rule.severity = value;
-             return;
-           }
-         src.fail(v.Mark(), p, "unknown severity " + quote(s), kExpectSeverity);
+         rule.severity = read_enum(src, v, p, "severity", kExpectSeverity, kSeverities);
        }},
       {"summary", kExpectSummary,
        [&](const YAML::Node& v, const std::string& p) {
@@ -215,10 +210,10 @@ AlertRule read_entry(const Source& src, const YAML::Node& item, const std::strin
       src.fail(item.Mark(), path, std::string("missing key '") + key + "'",
                "name, signal and above in every alert");
   }
-  const alerts::SignalInfo* signal = alerts::find_signal(rule.signal);
+  const signals::SignalInfo* signal = signals::find_signal(rule.signal);
   if (signal == nullptr) {
     std::string problem = "unknown signal " + quote(rule.signal);
-    const auto names = alerts::signal_names();
+    const auto names = signals::signal_names();
     if (auto near = closest(rule.signal, names)) problem += ", did you mean " + quote(*near) + "?";
     src.fail(given.signal->Mark(), path + ".signal", problem, signals_expected());
   }
@@ -227,7 +222,7 @@ AlertRule read_entry(const Source& src, const YAML::Node& item, const std::strin
     std::size_t i = 0;
     for (const YAML::Node& label : *given.by) {
       const std::string& l = rule.by[i++];
-      if (!alerts::has_label(*signal, l))
+      if (!signals::has_label(*signal, l))
         src.fail(label.Mark(), path + ".by",
                  "signal " + std::string(signal->name) + " has no label " + quote(l),
                  labels_expected(*signal));
@@ -238,7 +233,7 @@ AlertRule read_entry(const Source& src, const YAML::Node& item, const std::strin
   if (given.match) {
     for (const auto& pair : *given.match) {
       const std::string& l = pair.first.Scalar();
-      if (!alerts::has_label(*signal, l))
+      if (!signals::has_label(*signal, l))
         src.fail(pair.first.Mark(), path + ".match",
                  "signal " + std::string(signal->name) + " has no label " + quote(l),
                  labels_expected(*signal));

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // The `alerts:` list: each entry's keys and the checks against the signal
-// catalog (alerts/signals.hpp). Messages name an entry as alerts[N], N
+// catalog (signals/catalog.hpp). Messages name an entry as alerts[N], N
 // counted from 1 as in "item N" elsewhere.
 #pragma once
 

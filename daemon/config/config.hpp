@@ -162,7 +162,7 @@ enum class LogLevel { trace, debug, info, warn, error, critical, off };
 enum class Severity { critical, warning, info };
 
 // One entry of `alerts:` (docs/alerting.md): a threshold on a signal of the
-// catalog (alerts/signals.hpp), evaluated per label set of `by`.
+// catalog (signals/catalog.hpp), evaluated per label set of `by`.
 struct AlertRule {
   std::string name;                           // unique, [A-Za-z_][A-Za-z0-9_]*
   std::string signal;                         // a catalog name
@@ -179,8 +179,8 @@ struct AlertRule {
   bool operator==(const AlertRule&) const = default;
 };
 
-// The alerts of config/pktlens.yaml (alerts_default.cpp; a unit test keeps
-// the two equal).
+// The alerts of config/pktlens.yaml, read from the copy compiled in
+// (default_config_yaml()), so that they are written only there.
 std::vector<AlertRule> default_alert_rules();
 
 // Defaults equal config/pktlens.yaml (a unit test keeps them in step).

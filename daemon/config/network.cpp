@@ -8,6 +8,7 @@
 
 #include "names.hpp"
 #include "quote.hpp"
+#include "read_enum.hpp"
 
 namespace pktlens::config {
 
@@ -20,11 +21,12 @@ std::string to_string(const Prefix& p) {
 namespace detail {
 namespace {
 
-const std::string kExpectName = "1 to 63 characters from A-Z, a-z, 0-9, '_', '.' and '-'";
+const std::string kExpectName = "1 to " + std::to_string(kMaxNetworkNameLength) +
+                                " characters from A-Z, a-z, 0-9, '_', '.' and '-'";
 const std::string kExpectPrefixes =
     "a list of IPv4 or IPv6 prefixes, e.g. [198.18.0.0/15, 'fd00::/8']";
 const std::string kExpectPrefix = "an IPv4 or IPv6 prefix ADDRESS/LENGTH, e.g. 198.18.0.0/15";
-const std::string kExpectAction = "count or drop";
+const std::string kExpectAction = enum_expected(kNetworkActions);
 
 bool valid_name(const std::string& n) {
   if (n.empty() || n.size() > kMaxNetworkNameLength) return false;
@@ -83,7 +85,6 @@ std::vector<Network> read_networks(const Source& src, const YAML::Node& node,
   std::map<std::string, YAML::Mark> names;
   std::map<std::pair<std::uint8_t, std::array<std::uint8_t, 17>>, Seen> prefixes;
   std::size_t per_family[2] = {0, 0};
-  const std::string expect_action = kExpectAction;
 
   for (const auto& pair : node) {
     const YAML::Node& key = pair.first;
@@ -140,16 +141,9 @@ std::vector<Network> read_networks(const Source& src, const YAML::Node& node,
              net.prefixes.push_back(pf);
            }
          }},
-        {"action", expect_action,
+        {"action", kExpectAction,
          [&](const YAML::Node& v, const std::string& p) {
-           const std::string s = read_string(src, v, p, expect_action);
-           bool found = false;
-           for (const auto& [value, spelling] : kNetworkActions)
-             if (s == spelling) {
-               net.action = value;
-               found = true;
-             }
-           if (!found) src.fail(v.Mark(), p, "unknown action " + quote(s), expect_action);
+           net.action = read_enum(src, v, p, "action", kExpectAction, kNetworkActions);
          }},
     };
     if (value.IsNull()) src.fail(key.Mark(), net_path, "got null", mapping_expected(fields));

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Typed reads from yaml-cpp nodes. Every failure throws a ConfigError at the
 // offending node's position, worded "PATH: what is wrong (expected ...)".
-// The schema itself (which keys, which ranges) lives in config.cpp.
+// The schema itself (which keys, which ranges) lives in keys.cpp.
 #pragma once
 
 #include <yaml-cpp/yaml.h>

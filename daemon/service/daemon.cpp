@@ -11,6 +11,7 @@
 
 #include "alerts/signal_extractor.hpp"
 #include "alerts/summary.hpp"
+#include "config/reload.hpp"
 
 namespace pktlens::service {
 namespace {
@@ -279,16 +280,7 @@ std::string Daemon::metrics_text() const {
 }
 
 void Daemon::apply(const config::Config& next) {
-  std::vector<std::string> restart;
-  if (next.interfaces != cfg_.interfaces) restart.push_back("interfaces");
-  if (next.attach != cfg_.attach) restart.push_back("attach");
-  if (next.listen != cfg_.listen) restart.push_back("listen");
-  if (next.vlans != cfg_.vlans) restart.push_back("vlans");
-  if (next.flows != cfg_.flows) restart.push_back("flows");
-  if (next.latency != cfg_.latency) restart.push_back("latency");
-  if (next.loss != cfg_.loss) restart.push_back("loss");
-  if (next.networks != cfg_.networks) restart.push_back("networks");
-  if (next.threats != cfg_.threats) restart.push_back("threats");
+  const std::vector<std::string> restart = config::sections_needing_restart(cfg_, next);
   if (!restart.empty())
     spdlog::warn(
         "reload: {} changed; that takes effect after a restart (systemctl restart "

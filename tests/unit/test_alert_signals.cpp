@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// The signal catalog (daemon/alerts/signals.*) and the PromQL each signal
+// The signal catalog (daemon/signals/catalog.*) and the PromQL each signal
 // means: exact labels, metric names of the metrics contract, exact
 // expressions.
 #include <catch2/catch.hpp>
@@ -8,9 +8,10 @@
 #include <vector>
 
 #include "alerts/promql.hpp"
-#include "alerts/signals.hpp"
+#include "signals/catalog.hpp"
 
 using namespace pktlens::alerts;
+using namespace pktlens::signals;
 using namespace std::chrono_literals;
 
 namespace {

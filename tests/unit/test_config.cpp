@@ -14,9 +14,9 @@
 #include <set>
 #include <vector>
 
-#include "alerts/signals.hpp"
 #include "config/network.hpp"
 #include "config_test_util.hpp"
+#include "signals/catalog.hpp"
 
 // The data plane's own defaults, to pin the config's defaults to them.
 #include "../../bpf/lib/config.h"
@@ -237,7 +237,7 @@ TEST_CASE("the shipped file sets every key, each with a comment", "[config]") {
 TEST_CASE("the shipped alerts cover every signal of the catalog", "[config][alerts]") {
   std::set<std::string> covered;
   for (const AlertRule& a : default_config().alerts) covered.insert(a.signal);
-  for (const auto& s : pktlens::alerts::signal_catalog()) {
+  for (const auto& s : pktlens::signals::signal_catalog()) {
     CAPTURE(s.name);
     CHECK(covered.contains(std::string(s.name)));
   }

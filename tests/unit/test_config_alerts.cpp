@@ -5,8 +5,8 @@
 #include <initializer_list>
 #include <string>
 
-#include "alerts/signals.hpp"
 #include "config_test_util.hpp"
+#include "signals/catalog.hpp"
 
 using namespace pktlens::config;
 using namespace pktlens::config::test;
@@ -176,7 +176,7 @@ TEST_CASE("alert entries that are wrong say where and why", "[config][alerts][er
 }
 
 TEST_CASE("the catalog's labels are what the config accepts", "[config][alerts]") {
-  for (const auto& s : pktlens::alerts::signal_catalog()) {
+  for (const auto& s : pktlens::signals::signal_catalog()) {
     std::string by;
     for (auto l : s.labels) by += (by.empty() ? "" : ", ") + std::string(l);
     CAPTURE(s.name);

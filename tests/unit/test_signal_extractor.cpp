@@ -9,10 +9,11 @@
 #include <vector>
 
 #include "alerts/signal_extractor.hpp"
-#include "alerts/signals.hpp"
+#include "signals/catalog.hpp"
 
 using namespace pktlens;
 using namespace pktlens::alerts;
+using namespace pktlens::signals;
 using collector::Snapshot;
 
 namespace {

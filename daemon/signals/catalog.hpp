@@ -2,16 +2,17 @@
 // The signal catalog: every quantity an alert may put a threshold on, in one
 // table (docs/alerting.md, "Signals"). The config module validates alerts
 // against it (signal names, `by` and `match` labels), the daemon evaluates
-// it from Snapshots (signal_extractor.hpp), and `pktlensd rules` turns it
-// into PromQL over pktlens's own metrics (rules.hpp). Dependency-free, so
-// the config module can link it.
+// it from Snapshots (alerts/signal_extractor.hpp), and `pktlensd rules`
+// turns it into PromQL over pktlens's own metrics (alerts/rules.hpp). A
+// module of its own that depends on nothing, so that config/ and alerts/
+// both use it and neither depends on the other for it.
 #pragma once
 
 #include <span>
 #include <string_view>
 #include <vector>
 
-namespace pktlens::alerts {
+namespace pktlens::signals {
 
 // How the metric behind a signal becomes a per-series value.
 enum class SignalKind {
@@ -50,4 +51,4 @@ const SignalInfo* find_signal(std::string_view name);
 std::vector<std::string_view> signal_names();
 bool has_label(const SignalInfo& signal, std::string_view label);
 
-}  // namespace pktlens::alerts
+}  // namespace pktlens::signals

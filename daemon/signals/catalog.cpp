@@ -1,15 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "alerts/signals.hpp"
+#include "signals/catalog.hpp"
 
 #include <algorithm>
 #include <vector>
 
-namespace pktlens::alerts {
+namespace pktlens::signals {
 
 std::span<const SignalInfo> signal_catalog() {
   using enum SignalKind;
   using enum Aggregation;
-  // Metric names and labels are the metrics contract (ARCHITECTURE.md and
+  // Metric names and labels are the metrics contract (docs/metrics.md and
   // issue #5's agreed names); the labels are exactly the metric's, minus the
   // ones a signal sums away (l3, l4 of pktlens_packets_total).
   static const std::vector<SignalInfo> kCatalog{
@@ -138,4 +138,4 @@ bool has_label(const SignalInfo& signal, std::string_view label) {
   return std::find(signal.labels.begin(), signal.labels.end(), label) != signal.labels.end();
 }
 
-}  // namespace pktlens::alerts
+}  // namespace pktlens::signals
