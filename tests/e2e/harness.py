@@ -1,11 +1,19 @@
 # SPDX-License-Identifier: Apache-2.0
-"""Support for the pktlensd end-to-end tests (tests/e2e/test_e2e.py).
+"""The harness of the pktlensd end-to-end tests (tests/e2e/test_*.py): the
+one module every e2e test module imports; test modules never import each
+other.
+
+It holds the test network (two namespaces joined by a veth pair), frame
+senders and traffic generators shared by several scenarios, sd_notify,
+the pktlensd process, scrapes and their parsing, the cleanup registry, the
+configuration every scenario starts from (config()), the base class of
+every scenario (E2E) and the entry point of every test module (main()).
 
 Everything here creates only what it also removes: network namespaces named
 pkle2e-{a,b}-<pid>-<n>, BPF pin directories /sys/fs/bpf/pktlens-e2e-<pid>-<n>,
 processes started by the tests (killed by their PID), one temporary directory.
-The cleanup registry runs on normal exit, on an exception (the tests call it
-from tearDown), at interpreter exit (atexit) and on SIGTERM/SIGINT/SIGHUP.
+The cleanup registry runs on normal exit, on an exception (the tests call
+it from tearDown), at interpreter exit (atexit) and on SIGTERM/SIGINT/SIGHUP.
 
 Traffic stays between two namespaces joined by one veth pair: addresses from
 198.18.0.0/15 and fd00::/8, no default route, so nothing can leave.
@@ -22,9 +30,11 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import threading
 import time
+import unittest
 from contextlib import contextmanager
 from typing import Callable, Iterable
 
@@ -609,3 +619,270 @@ class FlowWatcher:
 def promtool_check(text: str) -> subprocess.CompletedProcess:
     return subprocess.run(["promtool", "check", "metrics"], input=text, capture_output=True, text=True,
                           timeout=60)
+
+
+# ---------------------------------------------------------------------------
+# The daemon under test, its configuration, shared traffic
+
+
+PKTLENSD = ""  # the pktlensd under test: set by main() from argv (or $PKTLENSD)
+PORT = 19586  # in A's own network namespace: no clash with anything outside it
+TCP_PORT = 5555
+IF = Net.IF_A
+
+def pktlensd() -> str:
+    """The pktlensd under test (an absolute path, set by main())."""
+    return PKTLENSD
+
+
+def config(interfaces=(IF,), attach="tc", interval="1s", flows: bool = True, extra: str = "") -> str:
+    """A config file for pktlensd in A: `interfaces`, listening on
+    127.0.0.1:PORT, the flow settings the scenarios count on (unless
+    flows=False: the product's), then `extra` (YAML sections)."""
+    return write_config(
+        f"interfaces: [{', '.join(interfaces)}]\n"
+        f"attach: {attach}\n"
+        f'listen: "127.0.0.1:{PORT}"\n'
+        f"interval: {interval}\n"
+        + ("flows:\n"
+           "  max_entries: 4096\n"
+           "  top_k: 100\n"
+           "  idle_timeout: 60s\n" if flows else "")
+        + extra +
+        "log_level: info\n")
+
+
+# An in-daemon alert on a SYN flood against one destination (tcp_half_open).
+SYN_FLOOD_ALERT = """alerts:
+  - name: SynFlood
+    signal: tcp_half_open
+    by: [dst, dport]
+    above: 100
+    for: 2s
+    clear_after: 2s
+    severity: critical
+    summary: "SYN flood against {{dst}}:{{dport}}"
+"""
+FLOOD_PORT = TCP_PORT
+
+
+def tcp_exchange(net: Net, request: int = 700, response: int = 1200) -> int:
+    """One real kernel TCP connection B -> A:TCP_PORT: B sends `request`
+    bytes, A answers `response` bytes and closes, B reads to EOF and closes.
+    Returns B's (ephemeral) source port."""
+    with in_netns(net.a):
+        srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        srv.bind((net.A4, TCP_PORT))
+        srv.listen(1)
+    srv.settimeout(20)
+    errors: list[str] = []
+
+    def serve():
+        try:
+            conn, _ = srv.accept()
+            with conn:
+                conn.settimeout(20)
+                got = b""
+                while len(got) < request:
+                    chunk = conn.recv(65536)
+                    if not chunk:
+                        break
+                    got += chunk
+                if len(got) != request:
+                    errors.append(f"server got {len(got)} of {request} bytes")
+                conn.sendall(b"R" * response)
+        except Exception as e:
+            errors.append(f"server: {e}")
+
+    t = threading.Thread(target=serve)
+    t.start()
+    try:
+        with in_netns(net.b):
+            cli = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        with cli:
+            cli.settimeout(20)
+            cli.connect((net.A4, TCP_PORT))
+            port = cli.getsockname()[1]
+            cli.sendall(b"Q" * request)
+            got = b""
+            while True:
+                chunk = cli.recv(65536)
+                if not chunk:
+                    break
+                got += chunk
+            if len(got) != response:
+                errors.append(f"client got {len(got)} of {response} bytes")
+    finally:
+        t.join(30)
+        srv.close()
+    if errors:
+        raise AssertionError("TCP exchange failed: " + "; ".join(errors))
+    return port
+
+
+def listener(net: Net, port: int = FLOOD_PORT) -> socket.socket:
+    """A listening TCP socket on A:port (the caller closes it)."""
+    with in_netns(net.a):
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind((net.A4, port))
+        s.listen(16)
+    return s
+
+
+# Frames are built with scapy, imported where first needed: the module
+# itself (and CTest's configure step) needs no scapy.
+
+TRUNCATED = 25
+
+
+def truncated_frames(net: type[Net] | Net) -> list[bytes]:
+    """TRUNCATED frames B -> A whose IPv4 header is cut at 19 bytes:
+    anomaly kind truncated (one of test_e2e.py's mix)."""
+    from scapy.layers.inet import IP, UDP
+    from scapy.layers.l2 import Ether
+    frame = (bytes(Ether(src=net.MAC_B, dst=net.MAC_A, type=0x0800))
+             + bytes(IP(src=net.B4, dst=net.OTHER4) / UDP())[:19])
+    return [frame] * TRUNCATED
+
+
+def spoofed_syns(n: int, dport: int) -> list[bytes]:
+    """n SYNs from B's link to A:dport, each from its own source address and
+    port in 198.19.0.0/16 (A has no route there: its SYN-ACKs are never
+    sent, nothing leaves the namespaces)."""
+    from scapy.layers.inet import IP, TCP
+    from scapy.layers.l2 import Ether
+    frames = []
+    for i in range(n):
+        src = f"198.19.{(i >> 8) & 0xff}.{i & 0xff}"
+        frames.append(bytes(Ether(src=Net.MAC_B, dst=Net.MAC_A) /
+                            IP(src=src, dst=Net.A4) /
+                            TCP(sport=1024 + i % 60000, dport=dport, flags="S", seq=i)))
+    return frames
+
+
+class Flood:
+    """Sends `frames` from B in bursts, `per_second` a second, on its own
+    thread; stops by itself when they are all sent."""
+
+    def __init__(self, net: Net, frames: list[bytes], per_second: int) -> None:
+        self.sent = 0
+        self.error: Exception | None = None
+        self._sender = Sender(net.b, Net.IF_B)
+        self._frames = frames
+        self._burst = max(1, per_second // 20)
+        self._thread = threading.Thread(target=self._run)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            start = time.monotonic()
+            for i in range(0, len(self._frames), self._burst):
+                self.sent += self._sender.send(self._frames[i:i + self._burst])
+                # Bursts 50 ms apart, on a fixed schedule.
+                time.sleep(max(0.0, start + (i // self._burst + 1) * 0.05 - time.monotonic()))
+        except Exception as e:  # reported by join()
+            self.error = e
+
+    def join(self) -> int:
+        self._thread.join(120)
+        self._sender.close()
+        if self.error:
+            raise self.error
+        return self.sent
+
+
+# ---------------------------------------------------------------------------
+# The base class of every scenario, and the entry point of every test module
+
+
+class E2E(unittest.TestCase):
+    """A fresh Net per test (self.net), and helpers to run pktlensd in A
+    on pin dirs of the test's own, wait for its collections and scrape it.
+    Everything started is stopped and removed when the test ends."""
+
+    maxDiff = None
+
+    def setUp(self) -> None:
+        self.net = Net()
+        self.addCleanup(self.net.teardown)
+        self.net.setup()
+
+    def pin(self) -> str:
+        """A fresh --bpf-pin-dir, removed when the test ends (and at exit)."""
+        d = new_pin_dir()
+        self.addCleanup(lambda: shutil.rmtree(d, ignore_errors=True))
+        return d
+
+    def start(self, cfg: str, pin: str, **kw) -> Pktlensd:
+        """pktlensd in A on `cfg` and `pin`; stopped when the test ends."""
+        d = Pktlensd(PKTLENSD, self.net.a, cfg, pin, **kw)
+        self.addCleanup(d.close)
+        return d
+
+    def ready(self, d: Pktlensd) -> str:
+        """Waits for READY=1; returns that notify message."""
+        try:
+            return d.wait_ready()
+        except AssertionError as e:
+            raise AssertionError(f"{e}\npktlensd log:\n{d.log()}") from None
+
+    def run_pktlensd(self, args: list[str], prefix: Iterable[str] = ()) -> subprocess.CompletedProcess:
+        """A pktlensd in A that is expected to exit by itself."""
+        return run_pktlensd(PKTLENSD, self.net.a, args, prefix=prefix)
+
+    def collections(self, d: Pktlensd, n: int = 2, timeout: float = 30) -> None:
+        """Waits until pktlensd reported (sd_notify STATUS=) n more completed
+        collections: everything sent before this call is in its maps' reads."""
+        start = len(d.notify.snapshot())
+        wait_until(lambda: sum(1 for m in d.notify.snapshot()[start:] if m.startswith("STATUS=")) >= n
+                   or not d.alive(), timeout, what=f"{n} collections")
+        self.assertTrue(d.alive(), f"pktlensd exited; log:\n{d.log()}")
+
+    def scrape_text(self) -> str:
+        """GET /metrics of the pktlensd in A, as text."""
+        return scrape(self.net.a, PORT)
+
+    def scrape(self) -> Metrics:
+        return Metrics(self.scrape_text())
+
+    def assert_nothing_attached(self, dev: str = IF, clsact_too: bool = True) -> None:
+        for direction in ("ingress", "egress"):
+            self.assertEqual(pktlens_filters(self.net.a, dev, direction), [],
+                             f"a TC {direction} filter is left on {dev}")
+        if clsact_too:
+            self.assertFalse(has_clsact(self.net.a, dev),
+                             f"clsact qdisc left on {dev}: "
+                             + run(["ip", "netns", "exec", self.net.a, "tc", "qdisc", "show", "dev", dev]).stdout)
+        self.assertEqual(xdp_attached(self.net.a, dev), "", f"an XDP program is left on {dev}")
+
+    def assert_one_filter_each(self, dev: str = IF) -> None:
+        for direction in ("ingress", "egress"):
+            lines = pktlens_filters(self.net.a, dev, direction)
+            self.assertEqual(len(lines), 1, f"{dev} {direction}: expected exactly one filter, got {lines}")
+            self.assertIn("handle 0x706b", lines[0], f"{dev} {direction}: not pktlens's filter")
+
+
+def main() -> None:
+    """The entry point of every test module:
+
+        test_X.py PATH/TO/pktlensd [unittest arguments: Class.test_name, -k PATTERN, ...]
+
+    Runs the tests of the calling module (__main__); fails when none ran."""
+    global PKTLENSD
+    args = sys.argv[1:]
+    if not args or args[0].startswith("-"):
+        PKTLENSD = os.environ.get("PKTLENSD", "")
+    else:
+        PKTLENSD = args.pop(0)
+    if not PKTLENSD or not os.access(PKTLENSD, os.X_OK):
+        sys.exit(f"usage: {sys.argv[0]} PATH/TO/pktlensd [unittest options, e.g. Class.test_name or -k PATTERN]")
+    PKTLENSD = os.path.abspath(PKTLENSD)
+    if os.geteuid() != 0:
+        sys.exit("the end-to-end tests need root (network namespaces, BPF)")
+    prog = unittest.main(module="__main__", argv=[sys.argv[0]] + args, verbosity=2, exit=False)
+    result = prog.result
+    if result.testsRun == 0:
+        sys.exit(f"no test matched {args}")
+    sys.exit(0 if result.wasSuccessful() else 1)
