@@ -30,6 +30,10 @@ from harness import (  # noqa: E402
 )
 from prom_stack import PromStack  # noqa: E402
 
+# More than CTest's default 180 s (tests/CMakeLists.txt): Prometheus and
+# Alertmanager start, fire and resolve.
+CTEST_TIMEOUT = 240
+
 ALERTS = """alerts:
   - name: TruncatedFrames
     signal: anomaly_rate

@@ -30,6 +30,9 @@ from harness import (  # noqa: E402
     E2E, FLOOD_PORT, IF, SYN_FLOOD_ALERT, Flood, Net, config, listener, main, spoofed_syns, wait_until,
 )
 
+# More than CTest's default 180 s (tests/CMakeLists.txt): two floods.
+CTEST_TIMEOUT = 240
+
 
 def spoofed(i: int) -> str:
     return f"198.19.{(i >> 8) & 255}.{i & 255}"
