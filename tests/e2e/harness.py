@@ -10,8 +10,11 @@ configuration every scenario starts from (config()), the base class of
 every scenario (E2E) and the entry point of every test module (main()).
 
 Everything here creates only what it also removes: network namespaces named
-pkle2e-{a,b}-<pid>-<n>, BPF pin directories /sys/fs/bpf/pktlens-e2e-<pid>-<n>,
-processes started by the tests (killed by their PID), one temporary directory.
+pkle2e-{a,b}-<pid>-<n>, one BPF filesystem instance per pin directory
+(mounted on a temporary directory of its own, unmounted afterwards: the
+tests never touch the host's /sys/fs/bpf, and give the same result whether
+or not it is mounted), processes started by the tests (killed by their
+PID), one temporary directory.
 The cleanup registry runs on normal exit, on an exception (the tests call
 it from tearDown), at interpreter exit (atexit) and on SIGTERM/SIGINT/SIGHUP.
 
@@ -380,10 +383,62 @@ class NotifySocket:
 # pktlensd
 
 
-def new_pin_dir() -> str:
-    d = f"/sys/fs/bpf/pktlens-e2e-{PID}-{unique()}"
-    CLEANUP.add(f"remove {d}", lambda: shutil.rmtree(d, ignore_errors=True))
-    return d
+BPF_FS_MAGIC = 0xCAFE4A11
+
+
+def is_bpffs(path: str) -> bool:
+    """Whether `path` is on a BPF filesystem (statfs f_type, as pktlensd checks)."""
+    return _statfs_type(path) == BPF_FS_MAGIC
+
+
+class _Statfs(ctypes.Structure):
+    # struct statfs on 64-bit Linux: f_type first, the rest is not read.
+    _fields_ = [("f_type", ctypes.c_long), ("_rest", ctypes.c_byte * 256)]
+
+
+def _statfs_type(path: str) -> int:
+    st = _Statfs()
+    if _libc.statfs(os.fsencode(path), ctypes.byref(st)) != 0:
+        e = ctypes.get_errno()
+        raise OSError(e, f"statfs {path}: {os.strerror(e)}")
+    return st.f_type & 0xFFFFFFFF
+
+
+class BpfFs:
+    """A BPF filesystem instance of its own, mounted on a fresh temporary
+    directory in this (the host's) mount namespace, so pktlensd entered
+    into a network namespace with `nsenter --net` sees it; `pin_dir` is
+    the --bpf-pin-dir inside it (pktlensd requires its parent to be a
+    bpffs). close() unmounts it (the pinned maps go with the instance) and
+    removes the directory; registered in CLEANUP, so it happens on
+    failure and at exit too."""
+
+    def __init__(self) -> None:
+        self.mountpoint = tmp_path(f"bpffs-{unique()}")
+        os.mkdir(self.mountpoint)
+        os.chmod(self.mountpoint, 0o755)
+        self._token = CLEANUP.add(f"unmount {self.mountpoint}", self._unmount)
+        run(["mount", "-t", "bpf", "bpf", self.mountpoint])
+        if not is_bpffs(self.mountpoint):
+            raise AssertionError(f"mount -t bpf on {self.mountpoint} gave no BPF filesystem")
+        self.pin_dir = os.path.join(self.mountpoint, "pktlens")
+
+    def _unmount(self) -> None:
+        if os.path.ismount(self.mountpoint):
+            p = run(["umount", self.mountpoint], check=False)
+            if p.returncode != 0:
+                # Busy (a pktlensd still holds the pin dir open): detach it;
+                # the instance goes when its last user does.
+                run(["umount", "--lazy", self.mountpoint])
+        os.rmdir(self.mountpoint)
+
+    def close(self) -> None:
+        CLEANUP.run(self._token)
+
+
+def new_pin_dir() -> BpfFs:
+    """A --bpf-pin-dir on a bpffs instance of its own (BpfFs.pin_dir)."""
+    return BpfFs()
 
 
 def write_config(text: str) -> str:
@@ -466,13 +521,12 @@ def in_ns_cmd(ns: str) -> list[str]:
     """The prefix that runs pktlensd inside network namespace `ns`.
 
     Not `ip netns exec`: that also mounts a fresh sysfs of the namespace on
-    /sys in a private mount namespace, and the bpffs mounted at /sys/fs/bpf
-    is not there (an empty directory of sysfs instead), so the pin dir under
-    /sys/fs/bpf could not be created; a bpffs mounted there anew would be a
-    separate, private instance that dies with the process, defeating the
-    pinned-counter tests. `nsenter --net` changes the network namespace only:
-    pktlensd sees A's interfaces (it lists them over netlink) and A's
-    loopback, and the host's /sys/fs/bpf."""
+    /sys in a private mount namespace of its own, and a private mount
+    namespace is what the pin dirs must not be in. `nsenter --net` changes
+    the network namespace only: pktlensd sees A's interfaces (it lists them
+    over netlink) and A's loopback, and the mounts of the test's own mount
+    namespace, among them the bpffs of its pin dir (BpfFs), which stays
+    when pktlensd exits, so pinned counters survive a restart."""
     return ["nsenter", f"--net=/run/netns/{ns}", "--"]
 
 
@@ -810,10 +864,11 @@ class E2E(unittest.TestCase):
         self.net.setup()
 
     def pin(self) -> str:
-        """A fresh --bpf-pin-dir, removed when the test ends (and at exit)."""
-        d = new_pin_dir()
-        self.addCleanup(lambda: shutil.rmtree(d, ignore_errors=True))
-        return d
+        """A fresh --bpf-pin-dir on a bpffs instance of its own (BpfFs),
+        unmounted when the test ends (and at exit)."""
+        fs = new_pin_dir()
+        self.addCleanup(fs.close)
+        return fs.pin_dir
 
     def start(self, cfg: str, pin: str, **kw) -> Pktlensd:
         """pktlensd in A on `cfg` and `pin`; stopped when the test ends."""
