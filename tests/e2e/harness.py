@@ -684,6 +684,11 @@ PORT = 19586  # in A's own network namespace: no clash with anything outside it
 TCP_PORT = 5555
 IF = Net.IF_A
 
+# Exit status of main() when every selected test was skipped (the kernel
+# lacks what they need): CTest's SKIP_RETURN_CODE for the e2e tests.
+SKIP_EXIT = 77
+
+
 def pktlensd() -> str:
     """The pktlensd under test (an absolute path, set by main())."""
     return PKTLENSD
@@ -848,6 +853,53 @@ class Flood:
 
 
 # ---------------------------------------------------------------------------
+# Kernel features the scenarios need
+
+_btf_tracing_refused: str | None = None
+_btf_tracing_probed = False
+
+
+def btf_tracing_refused() -> str | None:
+    """Why this kernel cannot run pktlensd's BTF tracepoint programs
+    (tp_btf), which it loads by default; None when it can, or when there is
+    no probe to tell (then the tests run and fail if it cannot).
+
+    The probe is tests/e2e/probe_tp_btf.bpf.c, built into the object named
+    by $PKTLENS_E2E_PROBE (CTest sets it), loaded with `bpftool prog
+    loadall` into a bpffs of its own. Only a refusal (EPERM: lockdown, or a
+    kernel without BPF tracing) is a reason to skip; any other failure of
+    the probe is an error."""
+    global _btf_tracing_refused, _btf_tracing_probed
+    if _btf_tracing_probed:
+        return _btf_tracing_refused
+    probe = os.environ.get("PKTLENS_E2E_PROBE", "")
+    if probe:
+        if not os.path.exists(probe):
+            raise AssertionError(f"PKTLENS_E2E_PROBE={probe} does not exist (build the tests first)")
+        fs = BpfFs()
+        try:
+            p = run(["bpftool", "prog", "loadall", probe, os.path.join(fs.mountpoint, "probe")],
+                    check=False)
+        finally:
+            fs.close()
+        if p.returncode != 0:
+            out = (p.stdout + p.stderr).strip()
+            if "Operation not permitted" not in out:
+                raise AssertionError(f"the tp_btf probe {probe} failed to load:\n{out}")
+            lockdown = ""
+            try:
+                with open("/sys/kernel/security/lockdown") as f:
+                    lockdown = f" (lockdown: {f.read().strip()})"
+            except OSError:
+                pass
+            said = next(line for line in out.splitlines() if "Operation not permitted" in line)
+            _btf_tracing_refused = ("this kernel refuses BTF tracepoint (tp_btf) programs, which "
+                                    f"pktlensd loads by default{lockdown}: {said}")
+    _btf_tracing_probed = True
+    return _btf_tracing_refused
+
+
+# ---------------------------------------------------------------------------
 # The base class of every scenario, and the entry point of every test module
 
 
@@ -859,6 +911,11 @@ class E2E(unittest.TestCase):
     maxDiff = None
 
     def setUp(self) -> None:
+        # pktlensd loads its tp_btf programs by default: every scenario
+        # starts one (or needs one to get past that to what it checks).
+        reason = btf_tracing_refused()
+        if reason:
+            self.skipTest(reason)
         self.net = Net()
         self.addCleanup(self.net.teardown)
         self.net.setup()
@@ -924,7 +981,9 @@ def main() -> None:
 
         test_X.py PATH/TO/pktlensd [unittest arguments: Class.test_name, -k PATTERN, ...]
 
-    Runs the tests of the calling module (__main__); fails when none ran."""
+    Runs the tests of the calling module (__main__); fails when none ran.
+    Exits SKIP_EXIT when every test it ran was skipped, with the reasons
+    printed (CTest reports that as a skip, neither a pass nor a failure)."""
     global PKTLENSD
     args = sys.argv[1:]
     if not args or args[0].startswith("-"):
@@ -940,4 +999,8 @@ def main() -> None:
     result = prog.result
     if result.testsRun == 0:
         sys.exit(f"no test matched {args}")
+    if len(result.skipped) == result.testsRun and result.wasSuccessful():
+        for test, reason in result.skipped:
+            print(f"SKIP {test.id()}: {reason}", flush=True)
+        sys.exit(SKIP_EXIT)
     sys.exit(0 if result.wasSuccessful() else 1)
