@@ -8,12 +8,12 @@
 
 #include <algorithm>
 #include <catch2/catch.hpp>
-#include <filesystem>
 #include <string>
 
 #include "bpf/iface_registry.hpp"
 #include "bpf/object.hpp"
 #include "bpf/percpu.hpp"
+#include "bpffs.hpp"
 #include "packet.hpp"
 #include "pktlens_bpf.skel.h"
 
@@ -22,12 +22,11 @@ using namespace pktlens::test;
 
 namespace {
 
-// A pin directory of this test's own on the bpffs, removed however the
-// test ends.
+// A pin directory on a bpffs instance of this test's own (not the host's
+// /sys/fs/bpf), unmounted however the test ends.
 struct PinDir {
-  std::string path = "/sys/fs/bpf/pktlens-test-" + std::to_string(getpid());
-  PinDir() { std::filesystem::remove_all(path); }
-  ~PinDir() { std::filesystem::remove_all(path); }
+  BpfFs fs;
+  std::string path = fs.pin_dir();
 };
 
 void run_tc_ingress(const bpf::Object& o, const Bytes& frame) {

@@ -14,7 +14,7 @@ import socket
 import subprocess
 import urllib.parse
 
-from e2e_support import CLEANUP, in_netns, in_ns_cmd, ns_run, tmp_path, unique, wait_until
+from harness import CLEANUP, in_netns, in_ns_cmd, ns_run, tmp_path, unique, wait_until
 
 PROMETHEUS = "/usr/bin/prometheus"
 ALERTMANAGER = "/usr/bin/prometheus-alertmanager"

@@ -8,7 +8,7 @@ it leaves Alertmanager once the burst has stopped. pktlensd, Prometheus and
 Alertmanager all run in namespace A, on A's loopback. Same harness as
 test_e2e.py.
 
-    sudo /usr/bin/python3 tests/e2e/test_alertmanager.py build/daemon/pktlensd -k test_alertmanager
+    sudo /usr/bin/python3 tests/e2e/test_alertmanager.py build/daemon/pktlensd Alertmanager.test_alertmanager
 
 The signal is anomaly_rate because its data exists today; issue #5's
 SynFlood scenario is the same path with tcp_half_open.
@@ -24,12 +24,15 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-import test_e2e as base  # noqa: E402
-from e2e_support import Sender, tmp_path, unique, wait_until  # noqa: E402
+from harness import (  # noqa: E402
+    E2E, FLOOD_PORT, IF, PORT, SYN_FLOOD_ALERT, Flood, Sender, config, listener, main, pktlensd,
+    spoofed_syns, tmp_path, truncated_frames, unique, wait_until,
+)
 from prom_stack import PromStack  # noqa: E402
-from test_alerts import truncated_frames  # noqa: E402
-from test_flood_alerts import FLOOD_PORT, SYN_FLOOD_ALERT, Flood, listener  # noqa: E402
-from test_threats import spoofed_syns  # noqa: E402
+
+# More than CTest's default 180 s (tests/CMakeLists.txt): Prometheus and
+# Alertmanager start, fire and resolve.
+CTEST_TIMEOUT = 240
 
 ALERTS = """alerts:
   - name: TruncatedFrames
@@ -46,7 +49,7 @@ ALERTS = """alerts:
 def rules_for(cfg: str, rate_window: str = "5s") -> str:
     """`pktlensd rules` for `cfg`, as an operator makes them, into a file;
     a 5 s rate window for 1 s scrapes."""
-    p = subprocess.run([base.PKTLENSD, "rules", "--config", cfg, "--rate-window", rate_window],
+    p = subprocess.run([pktlensd(), "rules", "--config", cfg, "--rate-window", rate_window],
                        capture_output=True, text=True, timeout=30)
     if p.returncode != 0:
         raise AssertionError(f"pktlensd rules exited {p.returncode}: {p.stderr}")
@@ -56,7 +59,7 @@ def rules_for(cfg: str, rate_window: str = "5s") -> str:
     return path
 
 
-class Alertmanager(base.E2E):
+class Alertmanager(E2E):
     def stack(self, cfg: str) -> PromStack:
         """pktlensd on `cfg`, then Prometheus on its generated rules and
         Alertmanager, all in A; waits until the rules are loaded and
@@ -64,7 +67,7 @@ class Alertmanager(base.E2E):
         d = self.start(cfg, self.pin())
         self.ready(d)
         self.pktlensd = d
-        st = PromStack(self.net.a, base.PORT, rules_for(cfg))
+        st = PromStack(self.net.a, PORT, rules_for(cfg))
         self.addCleanup(st.close)
         wait_until(st.targets_up, 90, 0.5, what=f"Prometheus scraping pktlensd\n{st.logs()}")
         self.assertTrue(st.rule_groups(), "Prometheus loaded no rules")
@@ -77,7 +80,7 @@ class Alertmanager(base.E2E):
         return self.named(self.st, "TruncatedFrames")
 
     def test_alertmanager(self) -> None:
-        cfg = base.config(extra=ALERTS)
+        cfg = config(extra=ALERTS)
         self.st = st = self.stack(cfg)
         d = self.pktlensd
         prom = st.prometheus
@@ -112,8 +115,8 @@ class Alertmanager(base.E2E):
         self.assertEqual(len(found), 1, found)
         self.assertEqual(found[0]["labels"], {
             "alertname": "TruncatedFrames", "severity": "critical",
-            "instance": f"127.0.0.1:{base.PORT}", "interface": base.IF, "kind": "truncated"})
-        self.assertEqual(found[0]["annotations"]["summary"], f"truncated frames on {base.IF}")
+            "instance": f"127.0.0.1:{PORT}", "interface": IF, "kind": "truncated"})
+        self.assertEqual(found[0]["annotations"]["summary"], f"truncated frames on {IF}")
         self.assertEqual(found[0]["status"]["state"], "active")
         # The daemon saw the same alert, once.
         self.assertEqual(d.log().count(firing), 1, d.log())
@@ -130,7 +133,7 @@ class Alertmanager(base.E2E):
         """Issue #5's path: spoofed SYNs against a listener in A make
         SynFlood (tcp_half_open by dst, dport) appear in Alertmanager with
         its labels; it resolves after the flood."""
-        cfg = base.config(extra=SYN_FLOOD_ALERT)
+        cfg = config(extra=SYN_FLOOD_ALERT)
         st = self.stack(cfg)
         srv = listener(self.net)
         self.addCleanup(srv.close)
@@ -147,7 +150,7 @@ class Alertmanager(base.E2E):
         self.assertEqual(sent, 10000)
         self.assertEqual(len(got), 1, got)
         self.assertEqual(got[0]["labels"], {
-            "alertname": "SynFlood", "severity": "critical", "instance": f"127.0.0.1:{base.PORT}",
+            "alertname": "SynFlood", "severity": "critical", "instance": f"127.0.0.1:{PORT}",
             "dst": self.net.A4, "dport": str(FLOOD_PORT)})
         self.assertEqual(got[0]["annotations"]["summary"],
                          f"SYN flood against {self.net.A4}:{FLOOD_PORT}")
@@ -161,4 +164,4 @@ class Alertmanager(base.E2E):
 
 
 if __name__ == "__main__":
-    base.main()  # argument handling of test_e2e.py; runs the tests of this module
+    main()

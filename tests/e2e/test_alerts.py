@@ -5,10 +5,11 @@ anomaly_rate alert fire (one WARNING line, pktlens_alert_firing 1), it
 resolves after clear_after (one WARNING line, the series gone); an alert
 that stays under its threshold never appears; SIGHUP with a broken alert
 keeps the running alerts, a valid reload applies; the shipped alerts stay
-silent on normal traffic. Same harness and namespaces as test_e2e.py.
+silent on normal traffic. Same harness and namespaces as test_e2e.py
+(harness.py).
 
-    sudo /usr/bin/python3 tests/e2e/test_alerts.py build/daemon/pktlensd -k test_alerts
-    sudo /usr/bin/python3 tests/e2e/test_alerts.py build/daemon/pktlensd -k test_quiet_defaults
+    sudo /usr/bin/python3 tests/e2e/test_alerts.py build/daemon/pktlensd Alerts.test_alerts
+    sudo /usr/bin/python3 tests/e2e/test_alerts.py build/daemon/pktlensd Alerts.test_quiet_defaults
 """
 
 from __future__ import annotations
@@ -20,10 +21,11 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-import test_e2e as base  # noqa: E402
-from e2e_support import Sender, wait_until  # noqa: E402
+from harness import (  # noqa: E402
+    E2E, IF, TRUNCATED, Sender, config, main, tcp_exchange, truncated_frames, wait_until,
+)
 
-from scapy.layers.inet import ICMP, IP, UDP  # noqa: E402
+from scapy.layers.inet import ICMP, IP  # noqa: E402
 from scapy.layers.l2 import Ether  # noqa: E402
 
 ALERTS = """alerts:
@@ -41,23 +43,13 @@ ALERTS = """alerts:
     severity: critical
 """
 
-TRUNCATED = 25
-
-
-def truncated_frames(net) -> list[bytes]:
-    # An IPv4 header cut at 19 bytes: anomaly kind truncated (test_e2e.py's mix).
-    frame = (bytes(Ether(src=net.MAC_B, dst=net.MAC_A, type=0x0800))
-             + bytes(IP(src=net.B4, dst=net.OTHER4) / UDP())[:19])
-    return [frame] * TRUNCATED
-
-
 def lines(log: str, what: str) -> list[str]:
     return [l for l in log.splitlines() if what in l]
 
 
-class Alerts(base.E2E):
+class Alerts(E2E):
     def test_alerts(self) -> None:
-        cfg = base.config(extra=ALERTS)
+        cfg = config(extra=ALERTS)
         with open(cfg) as f:
             good = f.read()
         d = self.start(cfg, self.pin())
@@ -70,10 +62,10 @@ class Alerts(base.E2E):
         sender.send(truncated_frames(self.net))
         wait_until(lambda: lines(d.log(), "alert Truncated firing"), 20, what="the firing line")
         m = self.scrape()
-        self.assertEqual(m.get("pktlens_anomalies_total", interface=base.IF, dir="ingress",
+        self.assertEqual(m.get("pktlens_anomalies_total", interface=IF, dir="ingress",
                                kind="truncated"), TRUNCATED)
         # clear_after 3s: still firing at this scrape, whatever the value is now.
-        labels = dict(alert="Truncated", severity="warning", interface=base.IF, kind="truncated")
+        labels = dict(alert="Truncated", severity="warning", interface=IF, kind="truncated")
         self.assertEqual(m.get("pktlens_alert_firing", **labels), 1.0, m.text)
         self.assertEqual(len(m.series("pktlens_alert_firing")), 1)
         self.assertTrue(m.has("pktlens_alert_value", **labels))
@@ -125,11 +117,11 @@ class Alerts(base.E2E):
         """The shipped alerts (no alerts: in the file) on normal traffic: TCP
         connections and pings. Nothing fires, nothing is even pending (no
         pktlens_alert_value series: no signal went above its threshold)."""
-        d = self.start(base.config(), self.pin())
+        d = self.start(config(), self.pin())
         self.ready(d)
         self.collections(d, 1)
         for _ in range(5):
-            base.tcp_exchange(self.net)
+            tcp_exchange(self.net)
         # Echo requests A answers (no ping binary needed).
         sender = Sender(self.net.b, self.net.IF_B)
         self.addCleanup(sender.close)
@@ -138,7 +130,7 @@ class Alerts(base.E2E):
                     for i in range(1, 6))
         self.collections(d, 3)
         m = self.scrape()
-        self.assertGreater(m.get("pktlens_packets_total", interface=base.IF), 0)
+        self.assertGreater(m.get("pktlens_packets_total", interface=IF), 0)
         self.assertFalse(m.has("pktlens_alert_firing"), m.text)
         self.assertFalse(m.has("pktlens_alert_value"), m.text)
         self.assertNotIn(" alert ", d.log())
@@ -146,4 +138,4 @@ class Alerts(base.E2E):
 
 
 if __name__ == "__main__":
-    base.main()  # argument handling of test_e2e.py; runs the tests of this module
+    main()

@@ -4,10 +4,11 @@
 its own, real frames over a veth pair, real scrapes of /metrics.
 
     sudo /usr/bin/python3 tests/e2e/test_e2e.py build/daemon/pktlensd            # all
-    sudo /usr/bin/python3 tests/e2e/test_e2e.py build/daemon/pktlensd -k xdp     # one scenario
+    sudo /usr/bin/python3 tests/e2e/test_e2e.py build/daemon/pktlensd Basics.test_xdp  # one scenario
 
 Needs root, a kernel with BTF, `ip`, `tc`, `curl`, `promtool`, `setpriv` and
 Debian's python3-scapy (hence /usr/bin/python3, not a pyenv python).
+The harness (namespaces, pktlensd, scrapes, cleanup) is harness.py.
 See docs/testing.md, "End-to-end tests".
 """
 
@@ -15,45 +16,24 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import socket
 import sys
 import threading
 import time
-import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from e2e_support import (  # noqa: E402
-    Metrics, Net, Pktlensd, Sender, FlowWatcher, by, delta, has_clsact, in_netns, link_counters,
-    new_pin_dir, ns_run, pktlens_filters, promtool_check, run, run_pktlensd, scrape, wait_until,
-    write_config, xdp_attached,
+from harness import (  # noqa: E402
+    E2E, IF, PORT, TCP_PORT, Metrics, Net, Pktlensd, Sender, FlowWatcher, by, config, delta, has_clsact,
+    in_netns, main, ns_run, pktlens_filters, promtool_check, run, tcp_exchange, wait_until, write_config,
+    xdp_attached,
 )
 
 from scapy.layers.inet import ICMP, IP, TCP, UDP  # noqa: E402
 from scapy.layers.inet6 import IPv6  # noqa: E402
 from scapy.layers.l2 import Dot1AD, Dot1Q, Ether  # noqa: E402
 
-PKTLENSD = ""  # set from argv in main
-PORT = 19586  # in A's own network namespace: no clash with anything outside it
-TCP_PORT = 5555
-IF = Net.IF_A
-
 FAMILIES_PER_DIR = ("pktlens_packets_total", "pktlens_bytes_total")
-
-
-def config(interfaces=(IF,), attach="tc", interval="1s", extra: str = "") -> str:
-    return write_config(
-        f"interfaces: [{', '.join(interfaces)}]\n"
-        f"attach: {attach}\n"
-        f'listen: "127.0.0.1:{PORT}"\n'
-        f"interval: {interval}\n"
-        "flows:\n"
-        "  max_entries: 4096\n"
-        "  top_k: 100\n"
-        "  idle_timeout: 60s\n"
-        + extra +
-        "log_level: info\n")
 
 
 class Frame:
@@ -131,61 +111,6 @@ def crafted_mix(net: type[Net]) -> list[Frame]:
     return frames
 
 
-def tcp_exchange(net: Net, request: int = 700, response: int = 1200) -> int:
-    """One real kernel TCP connection B -> A:TCP_PORT: B sends `request`
-    bytes, A answers `response` bytes and closes, B reads to EOF and closes.
-    Returns B's (ephemeral) source port."""
-    with in_netns(net.a):
-        srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        srv.bind((net.A4, TCP_PORT))
-        srv.listen(1)
-    srv.settimeout(20)
-    errors: list[str] = []
-
-    def serve():
-        try:
-            conn, _ = srv.accept()
-            with conn:
-                conn.settimeout(20)
-                got = b""
-                while len(got) < request:
-                    chunk = conn.recv(65536)
-                    if not chunk:
-                        break
-                    got += chunk
-                if len(got) != request:
-                    errors.append(f"server got {len(got)} of {request} bytes")
-                conn.sendall(b"R" * response)
-        except Exception as e:
-            errors.append(f"server: {e}")
-
-    t = threading.Thread(target=serve)
-    t.start()
-    try:
-        with in_netns(net.b):
-            cli = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        with cli:
-            cli.settimeout(20)
-            cli.connect((net.A4, TCP_PORT))
-            port = cli.getsockname()[1]
-            cli.sendall(b"Q" * request)
-            got = b""
-            while True:
-                chunk = cli.recv(65536)
-                if not chunk:
-                    break
-                got += chunk
-            if len(got) != response:
-                errors.append(f"client got {len(got)} of {response} bytes")
-    finally:
-        t.join(30)
-        srv.close()
-    if errors:
-        raise AssertionError("TCP exchange failed: " + "; ".join(errors))
-    return port
-
-
 def per_class(m: Metrics, name: str, iface: str = IF) -> dict:
     return by(m.series(name, interface=iface), "dir", "l3", "l4")
 
@@ -194,59 +119,9 @@ def fmt(d: dict) -> str:
     return "{" + ", ".join(f"{'/'.join(map(str, k))}: {v:g}" for k, v in sorted(d.items())) + "}"
 
 
-class E2E(unittest.TestCase):
-    maxDiff = None
-
-    def setUp(self) -> None:
-        self.net = Net()
-        self.addCleanup(self.net.teardown)
-        self.net.setup()
-
-    # -- helpers --------------------------------------------------------------
-
-    def pin(self) -> str:
-        """A fresh --bpf-pin-dir, removed when the test ends (and at exit)."""
-        d = new_pin_dir()
-        self.addCleanup(lambda: shutil.rmtree(d, ignore_errors=True))
-        return d
-
-    def start(self, cfg: str, pin: str, **kw) -> Pktlensd:
-        d = Pktlensd(PKTLENSD, self.net.a, cfg, pin, **kw)
-        self.addCleanup(d.close)
-        return d
-
-    def ready(self, d: Pktlensd) -> str:
-        try:
-            return d.wait_ready()
-        except AssertionError as e:
-            raise AssertionError(f"{e}\npktlensd log:\n{d.log()}") from None
-
-    def collections(self, d: Pktlensd, n: int = 2, timeout: float = 30) -> None:
-        """Waits until pktlensd reported (sd_notify STATUS=) n more completed
-        collections: everything sent before this call is in its maps' reads."""
-        start = len(d.notify.snapshot())
-        wait_until(lambda: sum(1 for m in d.notify.snapshot()[start:] if m.startswith("STATUS=")) >= n
-                   or not d.alive(), timeout, what=f"{n} collections")
-        self.assertTrue(d.alive(), f"pktlensd exited; log:\n{d.log()}")
-
-    def scrape(self) -> Metrics:
-        return Metrics(scrape(self.net.a, PORT))
-
-    def assert_nothing_attached(self, dev: str = IF, clsact_too: bool = True) -> None:
-        for direction in ("ingress", "egress"):
-            self.assertEqual(pktlens_filters(self.net.a, dev, direction), [],
-                             f"a TC {direction} filter is left on {dev}")
-        if clsact_too:
-            self.assertFalse(has_clsact(self.net.a, dev),
-                             f"clsact qdisc left on {dev}: "
-                             + run(["ip", "netns", "exec", self.net.a, "tc", "qdisc", "show", "dev", dev]).stdout)
-        self.assertEqual(xdp_attached(self.net.a, dev), "", f"an XDP program is left on {dev}")
-
-    def assert_one_filter_each(self, dev: str = IF) -> None:
-        for direction in ("ingress", "egress"):
-            lines = pktlens_filters(self.net.a, dev, direction)
-            self.assertEqual(len(lines), 1, f"{dev} {direction}: expected exactly one filter, got {lines}")
-            self.assertIn("handle 0x706b", lines[0], f"{dev} {direction}: not pktlens's filter")
+class Basics(E2E):
+    """The daemon's core: exact counts, lifecycle, XDP, bad input, dump,
+    kernel events."""
 
     # -- 1. exact counts --------------------------------------------------------
 
@@ -495,7 +370,7 @@ class E2E(unittest.TestCase):
         for text, line in (("interval: 1s\nflows:\n  top_k: many\n", 3),
                            ("interval: 1s\nintervall: 5s\n", 2)):
             cfg = write_config(text)
-            p = run_pktlensd(PKTLENSD, self.net.a, ["--config", cfg, "--bpf-pin-dir", self.pin()])
+            p = self.run_pktlensd(["--config", cfg, "--bpf-pin-dir", self.pin()])
             self.assertEqual(p.returncode, 1, f"exit status for {text!r}; stderr: {p.stderr}")
             self.assertRegex(p.stderr, re.escape(cfg) + rf":{line}:\d+: ",
                              f"the error should name {cfg}:{line}:COL")
@@ -507,7 +382,7 @@ class E2E(unittest.TestCase):
         with blocker:
             blocker.bind(("127.0.0.1", PORT))
             blocker.listen(1)
-            p = run_pktlensd(PKTLENSD, self.net.a, ["--config", config(), "--bpf-pin-dir", self.pin()])
+            p = self.run_pktlensd(["--config", config(), "--bpf-pin-dir", self.pin()])
         self.assertEqual(p.returncode, 1, f"exit status with the port taken; stderr: {p.stderr}")
         errors = [l for l in p.stderr.splitlines() if re.search(r" (error|critical) ", l)]
         self.assertEqual(len(errors), 1, f"expected one error line, got: {p.stderr}")
@@ -517,8 +392,7 @@ class E2E(unittest.TestCase):
     def test_unprivileged(self) -> None:
         prefix = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all",
                   "--bounding-set=-all"]
-        p = run_pktlensd(PKTLENSD, self.net.a, ["--config", config(), "--bpf-pin-dir", self.pin()],
-                         prefix=prefix)
+        p = self.run_pktlensd(["--config", config(), "--bpf-pin-dir", self.pin()], prefix=prefix)
         self.assertEqual(p.returncode, 1, f"exit status without privileges; stderr: {p.stderr}")
         for cap in ("CAP_BPF", "CAP_PERFMON", "CAP_NET_ADMIN"):
             self.assertIn(cap, p.stderr, f"the message should name the missing {cap}")
@@ -529,7 +403,7 @@ class E2E(unittest.TestCase):
         cfg = config()
         d = self.start(cfg, pin)
         self.ready(d)
-        p = run_pktlensd(PKTLENSD, self.net.a, ["--config", cfg, "--bpf-pin-dir", pin])
+        p = self.run_pktlensd(["--config", cfg, "--bpf-pin-dir", pin])
         self.assertEqual(p.returncode, 1, f"exit status of a second pktlensd on {pin}; stderr: {p.stderr}")
         self.assertIn(f"PID {d.pid}", p.stderr, "the message should name the running pktlensd's PID")
         self.assertTrue(d.alive(), "the first pktlensd died")
@@ -591,7 +465,7 @@ class E2E(unittest.TestCase):
         self.assertGreaterEqual(counted, 3)
         self.assertEqual(d.terminate(), 0)
 
-        p = run_pktlensd(PKTLENSD, net.a, ["dump", "--config", cfg, "--bpf-pin-dir", pin])
+        p = self.run_pktlensd(["dump", "--config", cfg, "--bpf-pin-dir", pin])
         self.assertEqual(p.returncode, 0, f"dump exit status; stderr: {p.stderr}")
         m = Metrics(p.stdout)
         self.assertGreaterEqual(m.get("pktlens_packets_total", interface=IF, dir="ingress", l3="ipv4", l4="udp"),
@@ -810,21 +684,6 @@ class E2E(unittest.TestCase):
         self.assertTrue(m2.has("pktlens_tcp_retransmits_total"), "retransmits stay on")
         progs = run(["bpftool", "prog", "show"]).stdout
         self.assertNotIn("tp_tcp_probe", progs, "a switched-off program is loaded")
-
-
-def main() -> None:
-    global PKTLENSD
-    args = sys.argv[1:]
-    if not args or args[0].startswith("-"):
-        PKTLENSD = os.environ.get("PKTLENSD", "")
-    else:
-        PKTLENSD = args.pop(0)
-    if not PKTLENSD or not os.access(PKTLENSD, os.X_OK):
-        sys.exit(f"usage: {sys.argv[0]} PATH/TO/pktlensd [unittest options, e.g. -k lifecycle]")
-    PKTLENSD = os.path.abspath(PKTLENSD)
-    if os.geteuid() != 0:
-        sys.exit("the end-to-end tests need root (network namespaces, BPF)")
-    unittest.main(argv=[sys.argv[0]] + args, verbosity=2)
 
 
 if __name__ == "__main__":

@@ -13,39 +13,25 @@ nobody, and nothing leaves the two namespaces).
                  table fills, flow_table_fill fires, /metrics and memory
                  stay bounded, the per-interface totals stay exact.
 
-    sudo /usr/bin/python3 tests/e2e/test_flood_alerts.py build/daemon/pktlensd -k test_exhaustion
+    sudo /usr/bin/python3 tests/e2e/test_flood_alerts.py build/daemon/pktlensd FloodAlerts.test_exhaustion
 """
 
 from __future__ import annotations
 
 import os
-import socket
 import sys
-import threading
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from scapy.layers.inet import IP, UDP  # noqa: E402
 from scapy.layers.l2 import Ether  # noqa: E402
 
-import test_e2e as base  # noqa: E402
-from e2e_support import Net, Sender, in_netns, wait_until  # noqa: E402
-from test_threats import spoofed_syns  # noqa: E402
+from harness import (  # noqa: E402
+    E2E, FLOOD_PORT, IF, SYN_FLOOD_ALERT, Flood, Net, config, listener, main, spoofed_syns, wait_until,
+)
 
-SOURCE_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-FLOOD_PORT = base.TCP_PORT
-
-SYN_FLOOD_ALERT = """alerts:
-  - name: SynFlood
-    signal: tcp_half_open
-    by: [dst, dport]
-    above: 100
-    for: 2s
-    clear_after: 2s
-    severity: critical
-    summary: "SYN flood against {{dst}}:{{dport}}"
-"""
+# More than CTest's default 180 s (tests/CMakeLists.txt): two floods.
+CTEST_TIMEOUT = 240
 
 
 def spoofed(i: int) -> str:
@@ -57,46 +43,6 @@ def udp_frames(n: int, first: int = 0, dport: int = 9999) -> list[bytes]:
                   / IP(src=spoofed(first + i), dst=Net.A4)
                   / UDP(sport=1024 + (first + i) % 60000, dport=dport) / (b"x" * 18))
             for i in range(n)]
-
-
-class Flood:
-    """Sends `frames` from B in bursts, `per_second` a second, on its own
-    thread; stops by itself when they are all sent."""
-
-    def __init__(self, net: Net, frames: list[bytes], per_second: int) -> None:
-        self.sent = 0
-        self.error: Exception | None = None
-        self._sender = Sender(net.b, Net.IF_B)
-        self._frames = frames
-        self._burst = max(1, per_second // 20)
-        self._thread = threading.Thread(target=self._run)
-        self._thread.start()
-
-    def _run(self) -> None:
-        try:
-            start = time.monotonic()
-            for i in range(0, len(self._frames), self._burst):
-                self.sent += self._sender.send(self._frames[i:i + self._burst])
-                # Bursts 50 ms apart, on a fixed schedule.
-                time.sleep(max(0.0, start + (i // self._burst + 1) * 0.05 - time.monotonic()))
-        except Exception as e:  # reported by join()
-            self.error = e
-
-    def join(self) -> int:
-        self._thread.join(120)
-        self._sender.close()
-        if self.error:
-            raise self.error
-        return self.sent
-
-
-def listener(net: Net) -> socket.socket:
-    with in_netns(net.a):
-        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        s.bind((net.A4, FLOOD_PORT))
-        s.listen(16)
-    return s
 
 
 def alert_lines(log: str, alert: str, what: str) -> list[str]:
@@ -111,14 +57,14 @@ def vm_rss_kib(pid: int) -> int:
     raise AssertionError(f"no VmRSS for {pid}")
 
 
-class FloodAlerts(base.E2E):
+class FloodAlerts(E2E):
     def firing(self, alert: str, **labels: str) -> float:
         m = self.scrape()
         return m.get("pktlens_alert_firing", alert=alert, **labels) if m.has(
             "pktlens_alert_firing", alert=alert, **labels) else 0.0
 
     def test_syn_flood_alert(self) -> None:
-        cfg = base.config(extra=SYN_FLOOD_ALERT)
+        cfg = config(extra=SYN_FLOOD_ALERT)
         d = self.start(cfg, self.pin())
         self.ready(d)
         srv = listener(self.net)
@@ -156,7 +102,7 @@ class FloodAlerts(base.E2E):
         self.assertEqual(d.terminate(), 0, d.log())
 
     def test_exhaustion(self) -> None:
-        cfg = base.config(extra="""alerts:
+        cfg = config(extra="""alerts:
   - name: FlowTableFull
     signal: flow_table_fill
     above: 0.75
@@ -177,7 +123,7 @@ class FloodAlerts(base.E2E):
         self.net.wait_quiet()
         rx0 = self.net.counters()["rx"]
         before = self.scrape()
-        small = len(base.scrape(self.net.a, base.PORT))
+        small = len(self.scrape_text())
 
         # 5x the table in distinct spoofed sources, then 5x more.
         sent = Flood(self.net, udp_frames(5120), per_second=4000).join()
@@ -192,12 +138,12 @@ class FloodAlerts(base.E2E):
         self.assertGreater(m1.get("pktlens_flow_table_entries"), 0.75 * 1024, d.log())
         self.assertLessEqual(m1.get("pktlens_flow_table_entries"), 1024, d.log())
         rss1 = vm_rss_kib(d.pid)
-        size1 = len(base.scrape(self.net.a, base.PORT))
+        size1 = len(self.scrape_text())
 
         sent += Flood(self.net, udp_frames(20480, first=5120), per_second=8000).join()
         self.collections(d, 2)
         rss2 = vm_rss_kib(d.pid)
-        size2 = len(base.scrape(self.net.a, base.PORT))
+        size2 = len(self.scrape_text())
         m2 = self.scrape()
         self.assertLessEqual(m2.get("pktlens_flow_table_entries"), 1024)
         # Bounded by top_k, not by the flood: at most 10 flow series more
@@ -209,9 +155,9 @@ class FloodAlerts(base.E2E):
 
         # Per-interface totals exact against the veth's own counters.
         rx = self.net.counters()["rx"]
-        got = sum(v for k, v in m2.series("pktlens_packets_total", interface=base.IF,
+        got = sum(v for k, v in m2.series("pktlens_packets_total", interface=IF,
                                           dir="ingress").items())
-        was = sum(v for k, v in before.series("pktlens_packets_total", interface=base.IF,
+        was = sum(v for k, v in before.series("pktlens_packets_total", interface=IF,
                                               dir="ingress").items())
         self.assertEqual(got - was, rx["packets"] - rx0["packets"])
         self.assertEqual(rx["packets"] - rx0["packets"], sent)
@@ -219,4 +165,4 @@ class FloodAlerts(base.E2E):
 
 
 if __name__ == "__main__":
-    base.main()  # argument handling of test_e2e.py; runs the tests of this module
+    main()

@@ -2,9 +2,9 @@
 # SPDX-License-Identifier: Apache-2.0
 """End-to-end tests of the TCP latency pktlensd measures at TC: handshake
 latency in both roles and passive RTT, against a peer in namespace B that
-answers after a chosen delay. Same harness as test_e2e.py (e2e_support.py).
+answers after a chosen delay. Same harness as test_e2e.py (harness.py).
 
-    sudo /usr/bin/python3 tests/e2e/test_latency.py build/daemon/pktlensd -k handshake_client
+    sudo /usr/bin/python3 tests/e2e/test_latency.py build/daemon/pktlensd Latency.test_handshake_client
 
 The peer is a raw AF_PACKET socket on vethB; B's kernel, which knows
 nothing of these connections, would answer them with RSTs: an nftables rule
@@ -14,26 +14,19 @@ in B drops every RST B sends.
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import struct
 import sys
 import threading
 import time
-import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-import test_e2e as base  # noqa: E402
-from e2e_support import (  # noqa: E402
-    Metrics, Net, Pktlensd, in_netns, new_pin_dir, ns_run, scrape, wait_until, write_config,
-)
+from harness import E2E, IF, Net, config, in_netns, main, ns_run, wait_until  # noqa: E402
 
 from scapy.layers.inet import IP, TCP  # noqa: E402
 from scapy.layers.l2 import Ether  # noqa: E402
 
-PORT = 19587
-IF = Net.IF_A
 ETH_P_ALL = 3
 PACKET_OUTGOING = 4
 # Upper bounds of the latency buckets (collector/latency_buckets.hpp).
@@ -47,16 +40,8 @@ def bucket_of(seconds: float) -> int:
     return len(LE)
 
 
-def config() -> str:
-    return write_config(
-        f"interfaces: [{IF}]\n"
-        "attach: tc\n"
-        f'listen: "127.0.0.1:{PORT}"\n'
-        "interval: 1s\n"
-        "latency:\n"
-        "  handshake: true\n"
-        "  rtt: true\n"
-        "log_level: info\n")
+# The latency signals on, the product's flow settings.
+LATENCY = "latency:\n  handshake: true\n  rtt: true\n"
 
 
 class Peer:
@@ -130,35 +115,22 @@ def ts_of(pkt) -> tuple[int, int] | None:
     return None
 
 
-class Latency(unittest.TestCase):
-    maxDiff = None
+class Latency(E2E):
+    """One pktlensd per test (self.d) with the latency signals on; B drops
+    the RSTs its kernel would send."""
 
     def setUp(self) -> None:
-        self.net = Net()
-        self.addCleanup(self.net.teardown)
-        self.net.setup()
+        super().setUp()
         # B's kernel has no socket for any of this: its RSTs must not reach A.
         ns_run(self.net.b, ["nft", "add table inet pkle2e"])
         ns_run(self.net.b, ["nft", "add chain inet pkle2e out { type filter hook output priority 0 ; }"])
         ns_run(self.net.b, ["nft", "add rule inet pkle2e out tcp flags rst drop"])
-        pin = new_pin_dir()
-        self.addCleanup(lambda: shutil.rmtree(pin, ignore_errors=True))
-        self.d = Pktlensd(base.PKTLENSD, self.net.a, config(), pin)
-        self.addCleanup(self.d.close)
-        try:
-            self.d.wait_ready()
-        except AssertionError as e:
-            raise AssertionError(f"{e}\npktlensd log:\n{self.d.log()}") from None
-
-    def collections(self, n: int = 2) -> None:
-        start = len(self.d.notify.snapshot())
-        wait_until(lambda: sum(1 for m in self.d.notify.snapshot()[start:] if m.startswith("STATUS=")) >= n
-                   or not self.d.alive(), 30, what=f"{n} collections")
-        self.assertTrue(self.d.alive(), f"pktlensd exited; log:\n{self.d.log()}")
+        self.d = self.start(config(flows=False, extra=LATENCY), self.pin())
+        self.ready(self.d)
 
     def histogram(self, name: str, **labels: str) -> tuple[list[float], float]:
         """Non-cumulative bucket counts (21 finite + Inf) and _count."""
-        m = Metrics(scrape(self.net.a, PORT))
+        m = self.scrape()
         cum = {}
         for lab, v in m.series(name + "_bucket", interface=IF, **labels).items():
             cum[float(dict(lab)["le"])] = v
@@ -205,13 +177,13 @@ class Latency(unittest.TestCase):
             finally:
                 peer.close()
             self.assertEqual(peer.errors, [])
-            self.collections(2)
+            self.collections(self.d, 2)
             # Cumulative: the 20 ms samples stay in their buckets after the 100 ms ones.
             self.expect_handshakes("client", delay, n, peer.delays, want)
         self.assertEqual(sum(want), 2 * n)
         _, server = self.histogram("pktlens_tcp_handshake_seconds", role="server")
         self.assertEqual(server, 0)
-        m = Metrics(scrape(self.net.a, PORT))
+        m = self.scrape()
         self.assertEqual(m.get("pktlens_tcp_syn_retransmits_total", interface=IF), 0)
 
     # -- handshake, server role ------------------------------------------------
@@ -247,7 +219,7 @@ class Latency(unittest.TestCase):
                 peer.close()
             total += n
             self.assertEqual(peer.errors, [])
-            self.collections(2)
+            self.collections(self.d, 2)
             self.expect_handshakes("server", delay, n, peer.delays, want)
         self.assertEqual(sum(want), 2 * n)
         _, client = self.histogram("pktlens_tcp_handshake_seconds", role="client")
@@ -300,7 +272,7 @@ class Latency(unittest.TestCase):
         finally:
             peer.close()
         self.assertEqual(peer.errors, [])
-        self.collections(2)
+        self.collections(self.d, 2)
         counts, count = self.histogram("pktlens_tcp_rtt_seconds")
         self.assertGreaterEqual(count, 10, f"RTT samples: {counts}")
         # The median sample's bucket, within one bucket of the delay's.
@@ -313,11 +285,11 @@ class Latency(unittest.TestCase):
         self.assertLessEqual(abs(median_bucket - bucket_of(delay)), 1,
                              f"median bucket {median_bucket} (le {LE[min(median_bucket, 20)]}), "
                              f"delay {delay}: {counts}")
-        m = Metrics(scrape(self.net.a, PORT))
+        m = self.scrape()
         # Every segment of the connection carries timestamps, both ways (A's
         # final RST too: Linux puts them on an active reset).
         self.assertEqual(m.get("pktlens_tcp_rtt_unsampled_packets_total", interface=IF), 0)
 
 
 if __name__ == "__main__":
-    base.main()  # argument handling of test_e2e.py; runs the tests of this module
+    main()

@@ -4,9 +4,9 @@
 addresses drops exactly that peer's packets at ingress (TC and XDP) and
 counts them as blocked; a peer in a count network still completes a TCP
 handshake and is counted under its network; longest prefix wins. Same
-harness and namespaces as test_e2e.py.
+harness and namespaces as test_e2e.py (harness.py).
 
-    sudo /usr/bin/python3 tests/e2e/test_networks.py build/daemon/pktlensd -k test_networks_tc
+    sudo /usr/bin/python3 tests/e2e/test_networks.py build/daemon/pktlensd Networks.test_networks_tc
 """
 
 from __future__ import annotations
@@ -19,8 +19,9 @@ import threading
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-import test_e2e as base  # noqa: E402
-from e2e_support import by, delta, in_netns, promtool_check, run, wait_until  # noqa: E402
+from harness import (  # noqa: E402
+    E2E, IF, TCP_PORT, Net, by, config, delta, in_netns, main, promtool_check, run, wait_until,
+)
 
 # B's second addresses: the blocked peer. A has static neighbour entries for
 # them, like for B's first ones, so nothing but the test's packets crosses.
@@ -38,12 +39,12 @@ REORDERED = f"""networks:
     prefixes: [{BLOCKED4}/32, "{BLOCKED6}/128"]
     action: drop
   partners:
-    prefixes: [{base.Net.B4}/32, "{base.Net.B6}/128"]
+    prefixes: [{Net.B4}/32, "{Net.B6}/128"]
 """
 
 NETWORKS = f"""networks:
   partners:
-    prefixes: [{base.Net.B4}/32, "{base.Net.B6}/128"]
+    prefixes: [{Net.B4}/32, "{Net.B6}/128"]
   blocklist:
     prefixes: [{BLOCKED4}/32, "{BLOCKED6}/128"]
     action: drop
@@ -56,7 +57,7 @@ def udp_frame_len(v6: bool) -> int:
     return 14 + (40 if v6 else 20) + 8 + PAYLOAD
 
 
-class Networks(base.E2E):
+class Networks(E2E):
     def setUp(self) -> None:
         super().setUp()
         net = self.net
@@ -106,7 +107,7 @@ class Networks(base.E2E):
         with in_netns(net.a):
             srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
             srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            srv.bind((net.A4, base.TCP_PORT))
+            srv.bind((net.A4, TCP_PORT))
             srv.listen(1)
         srv.settimeout(20)
         errors: list[str] = []
@@ -134,7 +135,7 @@ class Networks(base.E2E):
             with cli:
                 cli.settimeout(20)
                 cli.bind((src, 0))
-                cli.connect((net.A4, base.TCP_PORT))  # the handshake must succeed
+                cli.connect((net.A4, TCP_PORT))  # the handshake must succeed
                 cli.sendall(b"Q" * 500)
                 got = b""
                 while len(got) < 500:
@@ -153,7 +154,7 @@ class Networks(base.E2E):
     def _scenario(self, attach: str) -> None:
         net = self.net
         pin = self.pin()
-        d = self.start(base.config(attach=attach, extra=NETWORKS), pin)
+        d = self.start(config(attach=attach, extra=NETWORKS), pin)
         self.ready(d)
         net.wait_quiet()
         self.collections(d, 2)
@@ -183,8 +184,8 @@ class Networks(base.E2E):
                          by(before.series(name), "network", "dir", "side"))
 
         def iface(name: str, direction: str) -> float:
-            return (after.get(name, interface=base.IF, dir=direction)
-                    - before.get(name, interface=base.IF, dir=direction))
+            return (after.get(name, interface=IF, dir=direction)
+                    - before.get(name, interface=IF, dir=direction))
 
         pkts, octets = nets("pktlens_network_packets_total"), nets("pktlens_network_bytes_total")
         in_pkts = iface("pktlens_packets_total", "ingress")
@@ -219,7 +220,7 @@ class Networks(base.E2E):
 
         # Restarted on the same pin dir with the list reordered: every network
         # keeps its counters under its name (the link stayed quiet meanwhile).
-        d2 = self.start(base.config(attach=attach, extra=REORDERED), pin)
+        d2 = self.start(config(attach=attach, extra=REORDERED), pin)
         self.ready(d2)
         self.collections(d2, 1)
         again = self.scrape()
@@ -246,4 +247,4 @@ class Networks(base.E2E):
 
 
 if __name__ == "__main__":
-    base.main()  # argument handling of test_e2e.py; runs the tests of this module
+    main()

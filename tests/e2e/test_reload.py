@@ -2,9 +2,9 @@
 # SPDX-License-Identifier: Apache-2.0
 """SIGHUP: pktlensd re-reads its configuration; a broken file is reported
 as FILE:LINE:COL and the running configuration stays; settings that need a
-restart say so. Same harness and namespaces as test_e2e.py.
+restart say so. Same harness and namespaces as test_e2e.py (harness.py).
 
-    sudo /usr/bin/python3 tests/e2e/test_reload.py build/daemon/pktlensd -k test_reload
+    sudo /usr/bin/python3 tests/e2e/test_reload.py build/daemon/pktlensd Reload.test_reload
 """
 
 from __future__ import annotations
@@ -16,8 +16,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-import test_e2e as base  # noqa: E402
-from e2e_support import wait_until  # noqa: E402
+from harness import E2E, IF, config, main, wait_until  # noqa: E402
 
 
 def rewrite(path: str, text: str) -> None:
@@ -26,9 +25,9 @@ def rewrite(path: str, text: str) -> None:
         f.write(text)
 
 
-class Reload(base.E2E):
+class Reload(E2E):
     def test_reload(self) -> None:
-        cfg = base.config()
+        cfg = config()
         with open(cfg) as f:
             good = f.read()
         d = self.start(cfg, self.pin())
@@ -51,7 +50,7 @@ class Reload(base.E2E):
         # interface change is reported as needing a restart and not applied.
         self.assertNotIn(" debug ", d.log())
         rewrite(cfg, good.replace("log_level: info", "log_level: debug")
-                .replace(f"interfaces: [{base.IF}]", f"interfaces: [{base.IF}, other0]"))
+                .replace(f"interfaces: [{IF}]", f"interfaces: [{IF}, other0]"))
         os.kill(d.pid, signal.SIGHUP)
         wait_until(lambda: "configuration reloaded" in d.log(), 20, what="the reload")
         self.collections(d, 2)
@@ -65,4 +64,4 @@ class Reload(base.E2E):
 
 
 if __name__ == "__main__":
-    base.main()  # argument handling of test_e2e.py; runs the tests of this module
+    main()

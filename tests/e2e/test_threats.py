@@ -2,9 +2,9 @@
 # SPDX-License-Identifier: Apache-2.0
 """End-to-end tests of the threat signals pktlensd counts on ingress
 (docs/metrics.md, "Threat signals"). Same harness as test_e2e.py
-(e2e_support.py).
+(harness.py).
 
-    sudo /usr/bin/python3 tests/e2e/test_threats.py build/daemon/pktlensd -k syn_flood
+    sudo /usr/bin/python3 tests/e2e/test_threats.py build/daemon/pktlensd Threats.test_syn_flood
 
 Spoofed sources are taken from 198.19.0.0/16: A has no route to them, so
 its SYN-ACKs to them are never sent and nothing leaves the namespaces.
@@ -21,54 +21,21 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-import test_e2e as base  # noqa: E402
-from e2e_support import (  # noqa: E402
-    Metrics, Net, Sender, in_netns, promtool_check, scrape, write_config,
-)
+from harness import E2E, IF, Net, Sender, config, in_netns, main, promtool_check, spoofed_syns  # noqa: E402
 
 from scapy.layers.inet import IP, TCP  # noqa: E402
 from scapy.layers.l2 import Ether  # noqa: E402
 
-PORT = 19588
-IF = Net.IF_A
 LISTEN_PORT = 7300
 
 
-def config() -> str:
-    return write_config(
-        f"interfaces: [{IF}]\n"
-        "attach: tc\n"
-        f'listen: "127.0.0.1:{PORT}"\n'
-        "interval: 1s\n"
-        "log_level: info\n")
-
-
-def spoofed_syns(n: int, dport: int) -> list[bytes]:
-    """n SYNs from B's link to A:dport, each from its own source address and
-    port in 198.19.0.0/16."""
-    frames = []
-    for i in range(n):
-        src = f"198.19.{(i >> 8) & 0xff}.{i & 0xff}"
-        frames.append(bytes(Ether(src=Net.MAC_B, dst=Net.MAC_A) /
-                            IP(src=src, dst=Net.A4) /
-                            TCP(sport=1024 + i % 60000, dport=dport, flags="S", seq=i)))
-    return frames
-
-
-class Threats(base.E2E):
-    """base.E2E's namespaces and daemon helpers, with one pktlensd per test
-    on this file's config."""
+class Threats(E2E):
+    """One pktlensd per test (self.d), with the product's flow settings."""
 
     def setUp(self) -> None:
         super().setUp()
-        self.d = self.start(config(), self.pin())
+        self.d = self.start(config(flows=False), self.pin())
         self.ready(self.d)
-
-    def collections(self, n: int = 2) -> None:
-        super().collections(self.d, n)
-
-    def scrape(self) -> Metrics:
-        return Metrics(scrape(self.net.a, PORT))
 
     def listener(self, port: int) -> socket.socket:
         with in_netns(self.net.a):
@@ -102,7 +69,7 @@ class Threats(base.E2E):
         n_flood, n_real = 5000, 5
         srv = self.listener(LISTEN_PORT)
         self.net.wait_quiet()
-        self.collections(2)
+        self.collections(self.d, 2)
         labels = {"dst": Net.A4, "dport": str(LISTEN_PORT)}
         before = self.scrape()
         self.assertEqual(before.get("pktlens_tcp_syn_received_total", **labels), 0)
@@ -128,12 +95,12 @@ class Threats(base.E2E):
                 time.sleep(0.25)
         finally:
             sender.close()
-        self.collections(2)
+        self.collections(self.d, 2)
         done.set()
         watcher.join(10)
 
         self.connect_from_b(LISTEN_PORT, n_real, srv)
-        self.collections(2)
+        self.collections(self.d, 2)
         m = self.scrape()
         self.assertEqual(m.get("pktlens_tcp_syn_received_total", **labels), n_flood + n_real,
                          f"SYNs to {Net.A4}:{LISTEN_PORT}")
@@ -165,7 +132,7 @@ class Threats(base.E2E):
         scanner = "198.19.7.7"
         srv = self.listener(LISTEN_PORT)
         self.net.wait_quiet()
-        self.collections(2)
+        self.collections(self.d, 2)
         frames = [bytes(Ether(src=Net.MAC_B, dst=Net.MAC_A) / IP(src=scanner, dst=Net.A4) /
                         TCP(sport=40000 + try_, dport=port, flags="S", seq=port))
                   for try_ in range(2) for port in range(2000, 2000 + n_ports)]
@@ -175,7 +142,7 @@ class Threats(base.E2E):
         finally:
             sender.close()
         self.connect_from_b(LISTEN_PORT, n_real, srv)
-        self.collections(2)
+        self.collections(self.d, 2)
         m = self.scrape()
         ports = {dict(k)["src"]: v for k, v in m.series("pktlens_scan_ports").items()}
         self.assertEqual(set(ports), {scanner}, f"pktlens_scan_ports: {ports}")
@@ -188,4 +155,4 @@ class Threats(base.E2E):
 
 
 if __name__ == "__main__":
-    base.main()  # argument handling of test_e2e.py; runs the tests of this module
+    main()

@@ -1,11 +1,22 @@
 # SPDX-License-Identifier: Apache-2.0
-"""Support for the pktlensd end-to-end tests (tests/e2e/test_e2e.py).
+"""The harness of the pktlensd end-to-end tests (tests/e2e/test_*.py): the
+one module every e2e test module imports; test modules never import each
+other.
+
+It holds the test network (two namespaces joined by a veth pair), frame
+senders and traffic generators shared by several scenarios, sd_notify,
+the pktlensd process, scrapes and their parsing, the cleanup registry, the
+configuration every scenario starts from (config()), the base class of
+every scenario (E2E) and the entry point of every test module (main()).
 
 Everything here creates only what it also removes: network namespaces named
-pkle2e-{a,b}-<pid>-<n>, BPF pin directories /sys/fs/bpf/pktlens-e2e-<pid>-<n>,
-processes started by the tests (killed by their PID), one temporary directory.
-The cleanup registry runs on normal exit, on an exception (the tests call it
-from tearDown), at interpreter exit (atexit) and on SIGTERM/SIGINT/SIGHUP.
+pkle2e-{a,b}-<pid>-<n>, one BPF filesystem instance per pin directory
+(mounted on a temporary directory of its own, unmounted afterwards: the
+tests never touch the host's /sys/fs/bpf, and give the same result whether
+or not it is mounted), processes started by the tests (killed by their
+PID), one temporary directory.
+The cleanup registry runs on normal exit, on an exception (the tests call
+it from tearDown), at interpreter exit (atexit) and on SIGTERM/SIGINT/SIGHUP.
 
 Traffic stays between two namespaces joined by one veth pair: addresses from
 198.18.0.0/15 and fd00::/8, no default route, so nothing can leave.
@@ -22,9 +33,11 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import threading
 import time
+import unittest
 from contextlib import contextmanager
 from typing import Callable, Iterable
 
@@ -370,10 +383,62 @@ class NotifySocket:
 # pktlensd
 
 
-def new_pin_dir() -> str:
-    d = f"/sys/fs/bpf/pktlens-e2e-{PID}-{unique()}"
-    CLEANUP.add(f"remove {d}", lambda: shutil.rmtree(d, ignore_errors=True))
-    return d
+BPF_FS_MAGIC = 0xCAFE4A11
+
+
+def is_bpffs(path: str) -> bool:
+    """Whether `path` is on a BPF filesystem (statfs f_type, as pktlensd checks)."""
+    return _statfs_type(path) == BPF_FS_MAGIC
+
+
+class _Statfs(ctypes.Structure):
+    # struct statfs on 64-bit Linux: f_type first, the rest is not read.
+    _fields_ = [("f_type", ctypes.c_long), ("_rest", ctypes.c_byte * 256)]
+
+
+def _statfs_type(path: str) -> int:
+    st = _Statfs()
+    if _libc.statfs(os.fsencode(path), ctypes.byref(st)) != 0:
+        e = ctypes.get_errno()
+        raise OSError(e, f"statfs {path}: {os.strerror(e)}")
+    return st.f_type & 0xFFFFFFFF
+
+
+class BpfFs:
+    """A BPF filesystem instance of its own, mounted on a fresh temporary
+    directory in this (the host's) mount namespace, so pktlensd entered
+    into a network namespace with `nsenter --net` sees it; `pin_dir` is
+    the --bpf-pin-dir inside it (pktlensd requires its parent to be a
+    bpffs). close() unmounts it (the pinned maps go with the instance) and
+    removes the directory; registered in CLEANUP, so it happens on
+    failure and at exit too."""
+
+    def __init__(self) -> None:
+        self.mountpoint = tmp_path(f"bpffs-{unique()}")
+        os.mkdir(self.mountpoint)
+        os.chmod(self.mountpoint, 0o755)
+        self._token = CLEANUP.add(f"unmount {self.mountpoint}", self._unmount)
+        run(["mount", "-t", "bpf", "bpf", self.mountpoint])
+        if not is_bpffs(self.mountpoint):
+            raise AssertionError(f"mount -t bpf on {self.mountpoint} gave no BPF filesystem")
+        self.pin_dir = os.path.join(self.mountpoint, "pktlens")
+
+    def _unmount(self) -> None:
+        if os.path.ismount(self.mountpoint):
+            p = run(["umount", self.mountpoint], check=False)
+            if p.returncode != 0:
+                # Busy (a pktlensd still holds the pin dir open): detach it;
+                # the instance goes when its last user does.
+                run(["umount", "--lazy", self.mountpoint])
+        os.rmdir(self.mountpoint)
+
+    def close(self) -> None:
+        CLEANUP.run(self._token)
+
+
+def new_pin_dir() -> BpfFs:
+    """A --bpf-pin-dir on a bpffs instance of its own (BpfFs.pin_dir)."""
+    return BpfFs()
 
 
 def write_config(text: str) -> str:
@@ -456,13 +521,12 @@ def in_ns_cmd(ns: str) -> list[str]:
     """The prefix that runs pktlensd inside network namespace `ns`.
 
     Not `ip netns exec`: that also mounts a fresh sysfs of the namespace on
-    /sys in a private mount namespace, and the bpffs mounted at /sys/fs/bpf
-    is not there (an empty directory of sysfs instead), so the pin dir under
-    /sys/fs/bpf could not be created; a bpffs mounted there anew would be a
-    separate, private instance that dies with the process, defeating the
-    pinned-counter tests. `nsenter --net` changes the network namespace only:
-    pktlensd sees A's interfaces (it lists them over netlink) and A's
-    loopback, and the host's /sys/fs/bpf."""
+    /sys in a private mount namespace of its own, and a private mount
+    namespace is what the pin dirs must not be in. `nsenter --net` changes
+    the network namespace only: pktlensd sees A's interfaces (it lists them
+    over netlink) and A's loopback, and the mounts of the test's own mount
+    namespace, among them the bpffs of its pin dir (BpfFs), which stays
+    when pktlensd exits, so pinned counters survive a restart."""
     return ["nsenter", f"--net=/run/netns/{ns}", "--"]
 
 
@@ -609,3 +673,334 @@ class FlowWatcher:
 def promtool_check(text: str) -> subprocess.CompletedProcess:
     return subprocess.run(["promtool", "check", "metrics"], input=text, capture_output=True, text=True,
                           timeout=60)
+
+
+# ---------------------------------------------------------------------------
+# The daemon under test, its configuration, shared traffic
+
+
+PKTLENSD = ""  # the pktlensd under test: set by main() from argv (or $PKTLENSD)
+PORT = 19586  # in A's own network namespace: no clash with anything outside it
+TCP_PORT = 5555
+IF = Net.IF_A
+
+# Exit status of main() when every selected test was skipped (the kernel
+# lacks what they need): CTest's SKIP_RETURN_CODE for the e2e tests.
+SKIP_EXIT = 77
+
+
+def pktlensd() -> str:
+    """The pktlensd under test (an absolute path, set by main())."""
+    return PKTLENSD
+
+
+def config(interfaces=(IF,), attach="tc", interval="1s", flows: bool = True, extra: str = "") -> str:
+    """A config file for pktlensd in A: `interfaces`, listening on
+    127.0.0.1:PORT, the flow settings the scenarios count on (unless
+    flows=False: the product's), then `extra` (YAML sections)."""
+    return write_config(
+        f"interfaces: [{', '.join(interfaces)}]\n"
+        f"attach: {attach}\n"
+        f'listen: "127.0.0.1:{PORT}"\n'
+        f"interval: {interval}\n"
+        + ("flows:\n"
+           "  max_entries: 4096\n"
+           "  top_k: 100\n"
+           "  idle_timeout: 60s\n" if flows else "")
+        + extra +
+        "log_level: info\n")
+
+
+# An in-daemon alert on a SYN flood against one destination (tcp_half_open).
+SYN_FLOOD_ALERT = """alerts:
+  - name: SynFlood
+    signal: tcp_half_open
+    by: [dst, dport]
+    above: 100
+    for: 2s
+    clear_after: 2s
+    severity: critical
+    summary: "SYN flood against {{dst}}:{{dport}}"
+"""
+FLOOD_PORT = TCP_PORT
+
+
+def tcp_exchange(net: Net, request: int = 700, response: int = 1200) -> int:
+    """One real kernel TCP connection B -> A:TCP_PORT: B sends `request`
+    bytes, A answers `response` bytes and closes, B reads to EOF and closes.
+    Returns B's (ephemeral) source port."""
+    with in_netns(net.a):
+        srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        srv.bind((net.A4, TCP_PORT))
+        srv.listen(1)
+    srv.settimeout(20)
+    errors: list[str] = []
+
+    def serve():
+        try:
+            conn, _ = srv.accept()
+            with conn:
+                conn.settimeout(20)
+                got = b""
+                while len(got) < request:
+                    chunk = conn.recv(65536)
+                    if not chunk:
+                        break
+                    got += chunk
+                if len(got) != request:
+                    errors.append(f"server got {len(got)} of {request} bytes")
+                conn.sendall(b"R" * response)
+        except Exception as e:
+            errors.append(f"server: {e}")
+
+    t = threading.Thread(target=serve)
+    t.start()
+    try:
+        with in_netns(net.b):
+            cli = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        with cli:
+            cli.settimeout(20)
+            cli.connect((net.A4, TCP_PORT))
+            port = cli.getsockname()[1]
+            cli.sendall(b"Q" * request)
+            got = b""
+            while True:
+                chunk = cli.recv(65536)
+                if not chunk:
+                    break
+                got += chunk
+            if len(got) != response:
+                errors.append(f"client got {len(got)} of {response} bytes")
+    finally:
+        t.join(30)
+        srv.close()
+    if errors:
+        raise AssertionError("TCP exchange failed: " + "; ".join(errors))
+    return port
+
+
+def listener(net: Net, port: int = FLOOD_PORT) -> socket.socket:
+    """A listening TCP socket on A:port (the caller closes it)."""
+    with in_netns(net.a):
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind((net.A4, port))
+        s.listen(16)
+    return s
+
+
+# Frames are built with scapy, imported where first needed: the module
+# itself (and CTest's configure step) needs no scapy.
+
+TRUNCATED = 25
+
+
+def truncated_frames(net: type[Net] | Net) -> list[bytes]:
+    """TRUNCATED frames B -> A whose IPv4 header is cut at 19 bytes:
+    anomaly kind truncated (one of test_e2e.py's mix)."""
+    from scapy.layers.inet import IP, UDP
+    from scapy.layers.l2 import Ether
+    frame = (bytes(Ether(src=net.MAC_B, dst=net.MAC_A, type=0x0800))
+             + bytes(IP(src=net.B4, dst=net.OTHER4) / UDP())[:19])
+    return [frame] * TRUNCATED
+
+
+def spoofed_syns(n: int, dport: int) -> list[bytes]:
+    """n SYNs from B's link to A:dport, each from its own source address and
+    port in 198.19.0.0/16 (A has no route there: its SYN-ACKs are never
+    sent, nothing leaves the namespaces)."""
+    from scapy.layers.inet import IP, TCP
+    from scapy.layers.l2 import Ether
+    frames = []
+    for i in range(n):
+        src = f"198.19.{(i >> 8) & 0xff}.{i & 0xff}"
+        frames.append(bytes(Ether(src=Net.MAC_B, dst=Net.MAC_A) /
+                            IP(src=src, dst=Net.A4) /
+                            TCP(sport=1024 + i % 60000, dport=dport, flags="S", seq=i)))
+    return frames
+
+
+class Flood:
+    """Sends `frames` from B in bursts, `per_second` a second, on its own
+    thread; stops by itself when they are all sent."""
+
+    def __init__(self, net: Net, frames: list[bytes], per_second: int) -> None:
+        self.sent = 0
+        self.error: Exception | None = None
+        self._sender = Sender(net.b, Net.IF_B)
+        self._frames = frames
+        self._burst = max(1, per_second // 20)
+        self._thread = threading.Thread(target=self._run)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            start = time.monotonic()
+            for i in range(0, len(self._frames), self._burst):
+                self.sent += self._sender.send(self._frames[i:i + self._burst])
+                # Bursts 50 ms apart, on a fixed schedule.
+                time.sleep(max(0.0, start + (i // self._burst + 1) * 0.05 - time.monotonic()))
+        except Exception as e:  # reported by join()
+            self.error = e
+
+    def join(self) -> int:
+        self._thread.join(120)
+        self._sender.close()
+        if self.error:
+            raise self.error
+        return self.sent
+
+
+# ---------------------------------------------------------------------------
+# Kernel features the scenarios need
+
+_btf_tracing_refused: str | None = None
+_btf_tracing_probed = False
+
+
+def btf_tracing_refused() -> str | None:
+    """Why this kernel cannot run pktlensd's BTF tracepoint programs
+    (tp_btf), which it loads by default; None when it can, or when there is
+    no probe to tell (then the tests run and fail if it cannot).
+
+    The probe is tests/e2e/probe_tp_btf.bpf.c, built into the object named
+    by $PKTLENS_E2E_PROBE (CTest sets it), loaded with `bpftool prog
+    loadall` into a bpffs of its own. Only a refusal (EPERM: lockdown, or a
+    kernel without BPF tracing) is a reason to skip; any other failure of
+    the probe is an error."""
+    global _btf_tracing_refused, _btf_tracing_probed
+    if _btf_tracing_probed:
+        return _btf_tracing_refused
+    probe = os.environ.get("PKTLENS_E2E_PROBE", "")
+    if probe:
+        if not os.path.exists(probe):
+            raise AssertionError(f"PKTLENS_E2E_PROBE={probe} does not exist (build the tests first)")
+        fs = BpfFs()
+        try:
+            p = run(["bpftool", "prog", "loadall", probe, os.path.join(fs.mountpoint, "probe")],
+                    check=False)
+        finally:
+            fs.close()
+        if p.returncode != 0:
+            out = (p.stdout + p.stderr).strip()
+            if "Operation not permitted" not in out:
+                raise AssertionError(f"the tp_btf probe {probe} failed to load:\n{out}")
+            lockdown = ""
+            try:
+                with open("/sys/kernel/security/lockdown") as f:
+                    lockdown = f" (lockdown: {f.read().strip()})"
+            except OSError:
+                pass
+            said = next(line for line in out.splitlines() if "Operation not permitted" in line)
+            _btf_tracing_refused = ("this kernel refuses BTF tracepoint (tp_btf) programs, which "
+                                    f"pktlensd loads by default{lockdown}: {said}")
+    _btf_tracing_probed = True
+    return _btf_tracing_refused
+
+
+# ---------------------------------------------------------------------------
+# The base class of every scenario, and the entry point of every test module
+
+
+class E2E(unittest.TestCase):
+    """A fresh Net per test (self.net), and helpers to run pktlensd in A
+    on pin dirs of the test's own, wait for its collections and scrape it.
+    Everything started is stopped and removed when the test ends."""
+
+    maxDiff = None
+
+    def setUp(self) -> None:
+        # pktlensd loads its tp_btf programs by default: every scenario
+        # starts one (or needs one to get past that to what it checks).
+        reason = btf_tracing_refused()
+        if reason:
+            self.skipTest(reason)
+        self.net = Net()
+        self.addCleanup(self.net.teardown)
+        self.net.setup()
+
+    def pin(self) -> str:
+        """A fresh --bpf-pin-dir on a bpffs instance of its own (BpfFs),
+        unmounted when the test ends (and at exit)."""
+        fs = new_pin_dir()
+        self.addCleanup(fs.close)
+        return fs.pin_dir
+
+    def start(self, cfg: str, pin: str, **kw) -> Pktlensd:
+        """pktlensd in A on `cfg` and `pin`; stopped when the test ends."""
+        d = Pktlensd(PKTLENSD, self.net.a, cfg, pin, **kw)
+        self.addCleanup(d.close)
+        return d
+
+    def ready(self, d: Pktlensd) -> str:
+        """Waits for READY=1; returns that notify message."""
+        try:
+            return d.wait_ready()
+        except AssertionError as e:
+            raise AssertionError(f"{e}\npktlensd log:\n{d.log()}") from None
+
+    def run_pktlensd(self, args: list[str], prefix: Iterable[str] = ()) -> subprocess.CompletedProcess:
+        """A pktlensd in A that is expected to exit by itself."""
+        return run_pktlensd(PKTLENSD, self.net.a, args, prefix=prefix)
+
+    def collections(self, d: Pktlensd, n: int = 2, timeout: float = 30) -> None:
+        """Waits until pktlensd reported (sd_notify STATUS=) n more completed
+        collections: everything sent before this call is in its maps' reads."""
+        start = len(d.notify.snapshot())
+        wait_until(lambda: sum(1 for m in d.notify.snapshot()[start:] if m.startswith("STATUS=")) >= n
+                   or not d.alive(), timeout, what=f"{n} collections")
+        self.assertTrue(d.alive(), f"pktlensd exited; log:\n{d.log()}")
+
+    def scrape_text(self) -> str:
+        """GET /metrics of the pktlensd in A, as text."""
+        return scrape(self.net.a, PORT)
+
+    def scrape(self) -> Metrics:
+        return Metrics(self.scrape_text())
+
+    def assert_nothing_attached(self, dev: str = IF, clsact_too: bool = True) -> None:
+        for direction in ("ingress", "egress"):
+            self.assertEqual(pktlens_filters(self.net.a, dev, direction), [],
+                             f"a TC {direction} filter is left on {dev}")
+        if clsact_too:
+            self.assertFalse(has_clsact(self.net.a, dev),
+                             f"clsact qdisc left on {dev}: "
+                             + run(["ip", "netns", "exec", self.net.a, "tc", "qdisc", "show", "dev", dev]).stdout)
+        self.assertEqual(xdp_attached(self.net.a, dev), "", f"an XDP program is left on {dev}")
+
+    def assert_one_filter_each(self, dev: str = IF) -> None:
+        for direction in ("ingress", "egress"):
+            lines = pktlens_filters(self.net.a, dev, direction)
+            self.assertEqual(len(lines), 1, f"{dev} {direction}: expected exactly one filter, got {lines}")
+            self.assertIn("handle 0x706b", lines[0], f"{dev} {direction}: not pktlens's filter")
+
+
+def main() -> None:
+    """The entry point of every test module:
+
+        test_X.py PATH/TO/pktlensd [unittest arguments: Class.test_name, -k PATTERN, ...]
+
+    Runs the tests of the calling module (__main__); fails when none ran.
+    Exits SKIP_EXIT when every test it ran was skipped, with the reasons
+    printed (CTest reports that as a skip, neither a pass nor a failure)."""
+    global PKTLENSD
+    args = sys.argv[1:]
+    if not args or args[0].startswith("-"):
+        PKTLENSD = os.environ.get("PKTLENSD", "")
+    else:
+        PKTLENSD = args.pop(0)
+    if not PKTLENSD or not os.access(PKTLENSD, os.X_OK):
+        sys.exit(f"usage: {sys.argv[0]} PATH/TO/pktlensd [unittest options, e.g. Class.test_name or -k PATTERN]")
+    PKTLENSD = os.path.abspath(PKTLENSD)
+    if os.geteuid() != 0:
+        sys.exit("the end-to-end tests need root (network namespaces, BPF)")
+    prog = unittest.main(module="__main__", argv=[sys.argv[0]] + args, verbosity=2, exit=False)
+    result = prog.result
+    if result.testsRun == 0:
+        sys.exit(f"no test matched {args}")
+    if len(result.skipped) == result.testsRun and result.wasSuccessful():
+        for test, reason in result.skipped:
+            print(f"SKIP {test.id()}: {reason}", flush=True)
+        sys.exit(SKIP_EXIT)
+    sys.exit(0 if result.wasSuccessful() else 1)
