@@ -103,6 +103,28 @@ std::unique_ptr<bpf::FlowIterator> open_flow_iterator(const bpf::Object& object,
   }
 }
 
+std::string join(const std::vector<std::string>& v);
+
+// The tracepoint object when any of its signals is on. A kernel that
+// refuses its BTF tracepoint programs (tp_btf) costs those signals only:
+// pktlensd runs on, says which families it cannot export, and why.
+std::unique_ptr<bpf::TcpEvents> open_tcp_events(const config::Config& c,
+                                                const std::string& pin_dir) {
+  if (!c.loss.drops && !c.loss.retransmits && !c.latency.srtt) return nullptr;
+  try {
+    auto events = std::make_unique<bpf::TcpEvents>(events_options(c, pin_dir));
+    spdlog::info("tracepoints attached: {}", join(events->attached()));
+    return events;
+  } catch (const std::exception& e) {
+    spdlog::warn(
+        "tracepoints not loaded ({}): pktlens_drops_total, pktlens_tcp_retransmits_total and "
+        "pktlens_tcp_srtt_seconds are not exported; every other metric is. Switch loss.drops, "
+        "loss.retransmits and latency.srtt off to silence this; see pktlensd doctor",
+        e.what());
+    return nullptr;
+  }
+}
+
 std::string join(const std::vector<std::string>& v) {
   std::string s;
   for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
@@ -128,17 +150,14 @@ Daemon::Daemon(const config::Config& cfg, const DaemonOptions& o)
       opts_(o),
       lock_(o.pin_dir),
       object_(object_options(cfg, o.pin_dir)),
-      events_(cfg.loss.drops || cfg.loss.retransmits || cfg.latency.srtt
-                  ? std::make_optional<bpf::TcpEvents>(events_options(cfg, o.pin_dir))
-                  : std::nullopt),
+      events_(open_tcp_events(cfg, o.pin_dir)),
       flow_iterator_(open_flow_iterator(object_, cfg.flows.enabled)),
       registry_(object_.skel()),
       collectable_(std::make_shared<exporter::SnapshotCollectable>(o.version)),
-      collector_(object_.skel(), events_ ? &*events_ : nullptr,
+      collector_(object_.skel(), events_.get(),
                  collector_options(cfg, object_.network_names(), flow_iterator_.get())),
       loader_(object_.skel(), registry_, loader_options(cfg)),
       alerts_(cfg.alerts) {
-  if (events_) spdlog::info("tracepoints attached: {}", join(events_->attached()));
   auto recreated = object_.recreated_maps();
   if (events_)
     recreated.insert(recreated.end(), events_->recreated_maps().begin(),

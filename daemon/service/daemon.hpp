@@ -62,8 +62,9 @@ class Daemon {
   DaemonOptions opts_;
   InstanceLock lock_;
   bpf::Object object_;
-  // Tracepoints (drops, retransmits, srtt); empty when all are switched off.
-  std::optional<bpf::TcpEvents> events_;
+  // Tracepoints (drops, retransmits, srtt); null when all are switched off
+  // or the kernel refused them.
+  std::unique_ptr<bpf::TcpEvents> events_;
   // The flow-table iterator, where the kernel accepts it; null otherwise.
   std::unique_ptr<bpf::FlowIterator> flow_iterator_;
   bpf::IfaceRegistry registry_;

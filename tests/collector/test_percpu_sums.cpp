@@ -243,7 +243,7 @@ TEST_CASE("per-CPU sums: pktlens_syn, SYNs and completed handshakes", "[collecto
   k.dport = 443;
   std::memcpy(k.dst, kAddr.data(), 16);
   write_counters<pktlens_syn_val>(dp.skel()->maps.pktlens_syn, k);
-  ThreatCollector tc(dp.skel(), ThreatOptions{.handshakes_counted = true});
+  ThreatCollector tc(dp.skel(), ThreatOptions{.tc_hooks = true});
   Snapshot s;
   tc.collect(s);
   REQUIRE(s.threats.top_syn.size() == 1);

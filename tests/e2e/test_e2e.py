@@ -481,6 +481,7 @@ class Basics(E2E):
         """UDP datagrams and TCP SYNs to closed ports of A raise
         pktlens_drops_total{reason="NO_SOCKET"} by exactly the number sent;
         the same drops in B and in the host's namespace do not count."""
+        self.require_btf_tracing()
         net = self.net
         d = self.start(config(), self.pin())
         self.ready(d)
@@ -586,6 +587,7 @@ class Basics(E2E):
         nftables in B: A's kernel retransmits them, pktlens_tcp_retransmits_total{vethA} and
         the flow's pktlens_flow_retransmits_total rise by at least K; a clean
         connection adds exactly 0."""
+        self.require_btf_tracing()
         net = self.net
         # One retransmitted segment per lost one: no collapsing of small
         # segments on retransmission, no corking of small writes.
@@ -647,6 +649,7 @@ class Basics(E2E):
         bucket for a veth pair (at most 16 ms), at most one per 100 ms; with
         latency.srtt off the program is not attached and the family is
         absent."""
+        self.require_btf_tracing()
         net = self.net
         d = self.start(config(), self.pin())
         self.ready(d)
