@@ -17,7 +17,7 @@ packages=(
   prometheus-cpp-dev libyaml-cpp-dev libspdlog-dev libfmt-dev
   libsystemd-dev libcli11-dev
   # tests
-  catch2 iproute2 nftables curl python3-scapy prometheus prometheus-alertmanager
+  catch2 iproute2 ethtool nftables curl python3-scapy prometheus prometheus-alertmanager
 )
 
 export DEBIAN_FRONTEND=noninteractive
