@@ -27,12 +27,16 @@ struct MirrorEntry {
   uint64_t bytes;
   uint64_t first_seen_ns;
   uint64_t last_seen_ns;
+  // Its bytes at the last three steps of the ranking window (newest
+  // first; 0 before the flow existed): bytes - step_bytes[2] is what it
+  // moved in the window (flow_table.cpp, "The window").
+  uint64_t step_bytes[3];
   uint32_t pass;  // the last pass that reported it
   uint8_t tcp_flags;
 };
-static_assert(sizeof(MirrorEntry) == 88);
+static_assert(sizeof(MirrorEntry) == 112);
 
-// The counters of an MirrorEntry or a pktlens_flow_rec (same field names), key
+// The counters of a MirrorEntry or a pktlens_flow_rec (same field names), key
 // left empty: what interval_of() compares.
 template <typename T>
 FlowRecord counters_of(const T& x) {
@@ -79,6 +83,8 @@ class FlowMirror {
   MirrorEntry& at(uint32_t i) { return entries_[i]; }
   const MirrorEntry& at(uint32_t i) const { return entries_[i]; }
   const std::vector<MirrorEntry>& entries() const { return entries_; }
+  // The entries' counters may change; their keys must not.
+  std::vector<MirrorEntry>& mutable_entries() { return entries_; }
 
   uint32_t find(const pktlens_flow_key& k) const {
     const uint64_t h = pktlens_flow_key_hash(&k);

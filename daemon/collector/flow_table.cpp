@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include <algorithm>
+#include <iterator>
 #include <string>
 #include <thread>
 #include <vector>
@@ -61,7 +62,9 @@ struct FlowTable::Impl {
   // have evicted flows unseen. Following the log needs it.
   bool mirror_exact = false;
   size_t last_visited = 0;  // elements the previous walk saw
+  uint64_t next_step_ns = 0;  // when the ranking window steps next; 0: not started
   std::vector<FlowDelta> changes;
+  std::vector<FlowDelta> ranked;  // this cycle's ranking, kept for its buffer
   std::vector<pktlens_flow_key> idle;
   std::vector<pktlens_flow_key> logged;  // the touch log's keys of this cycle
   std::vector<pktlens_flow_key> gone;    // logged, but no longer in the kernel
@@ -87,14 +90,22 @@ struct FlowTable::Impl {
     }
     const uint32_t idx = mirror.find(r.key);
     if (idx == FlowMirror::kNone) {
-      const uint32_t at = mirror.insert(
-          MirrorEntry{r.key, r.packets, r.bytes, r.first_seen_ns, r.last_seen_ns, pass, r.tcp_flags});
+      const uint32_t at = mirror.insert(MirrorEntry{.key = r.key,
+                                                    .packets = r.packets,
+                                                    .bytes = r.bytes,
+                                                    .first_seen_ns = r.first_seen_ns,
+                                                    .last_seen_ns = r.last_seen_ns,
+                                                    .step_bytes = {},
+                                                    .pass = pass,
+                                                    .tcp_flags = r.tcp_flags});
       changes.push_back(FlowDelta{at, r.bytes, r.packets});
       return;
     }
     MirrorEntry& e = mirror.at(idx);
     const FlowRecord before = counters_of(e);
     const RankedFlow d = interval_of(counters_of(r), &before);
+    // A new flow under an old key: all of its bytes are in the window.
+    if (recreated(counters_of(r), before)) std::fill(std::begin(e.step_bytes), std::end(e.step_bytes), 0);
     if (e.pass != pass) {
       changes.push_back(FlowDelta{idx, d.bytes_delta, d.packets_delta});
     } else {
@@ -132,6 +143,65 @@ struct FlowTable::Impl {
     batch_ops = false;
     st.path = FlowReadPath::key_walk;
     return scan.keys(range, sink);
+  }
+
+  // The top-K of this cycle into s.top_flows: by the window's bytes, or by
+  // the interval's when there is no window.
+  void rank(Snapshot& s, uint64_t expire_before) {
+    const auto by_key = [&](uint32_t a, uint32_t b) {
+      return key_less(mirror.at(a).key, mirror.at(b).key);
+    };
+    s.top_flows.clear();
+    if (o.top_k_window.count() == 0) {
+      ranked = changes;
+    } else {
+      // The window: every flow that moved since the oldest step, except
+      // those about to expire (their last bytes are older than the
+      // idle timeout, however the steps fell).
+      ranked.clear();
+      const auto& entries = mirror.entries();
+      for (uint32_t i = 0; i < entries.size(); i++) {
+        const MirrorEntry& e = entries[i];
+        if (e.bytes > e.step_bytes[2] && e.last_seen_ns >= expire_before)
+          ranked.push_back(FlowDelta{i, e.bytes - e.step_bytes[2], 0});
+      }
+    }
+    keep_top_k(ranked, o.top_k, by_key);
+    // The interval's deltas of the ranked flows that changed in it.
+    std::sort(changes.begin(), changes.end(),
+              [](const FlowDelta& a, const FlowDelta& b) { return a.idx < b.idx; });
+    s.top_flows.reserve(ranked.size());
+    for (const FlowDelta& r : ranked) {
+      const MirrorEntry& e = mirror.at(r.idx);
+      FlowRecord f = counters_of(e);
+      f.key = decode_flow_key(e.key);
+      RankedFlow out{f, 0, 0, r.bytes_delta};
+      const auto c = std::lower_bound(
+          changes.begin(), changes.end(), r.idx,
+          [](const FlowDelta& d, uint32_t idx) { return d.idx < idx; });
+      if (c != changes.end() && c->idx == r.idx) {
+        out.bytes_delta = c->bytes_delta;
+        out.packets_delta = c->packets_delta;
+      }
+      s.top_flows.push_back(out);
+    }
+  }
+
+  // The window moves in steps of half its length: at each step every
+  // flow's bytes now become its newest step, and the oldest is dropped. A
+  // flow's bytes count in the ranking until the step that recorded them
+  // is two steps old: between one and one and a half windows.
+  void step_window(uint64_t now_ns) {
+    const auto step = static_cast<uint64_t>(o.top_k_window.count()) / 2;
+    if (next_step_ns == 0) next_step_ns = now_ns + step;
+    if (now_ns < next_step_ns) return;
+    for (MirrorEntry& e : mirror.mutable_entries()) {
+      e.step_bytes[2] = e.step_bytes[1];
+      e.step_bytes[1] = e.step_bytes[0];
+      e.step_bytes[0] = e.bytes;
+    }
+    next_step_ns += step;
+    if (next_step_ns <= now_ns) next_step_ns = now_ns + step;
   }
 
   FlowCollectStats collect(uint64_t now_ns, Snapshot& s) {
@@ -182,16 +252,8 @@ struct FlowTable::Impl {
     std::erase_if(changes, [](const FlowDelta& c) { return c.packets_delta == 0; });
     st.changed = changes.size();
     s.flows_active = changes.size();
-    keep_top_k(changes, o.top_k,
-               [&](uint32_t a, uint32_t b) { return key_less(mirror.at(a).key, mirror.at(b).key); });
-    s.top_flows.clear();
-    s.top_flows.reserve(changes.size());
-    for (const FlowDelta& c : changes) {
-      const MirrorEntry& e = mirror.at(c.idx);
-      FlowRecord f = counters_of(e);
-      f.key = decode_flow_key(e.key);
-      s.top_flows.push_back(RankedFlow{f, c.bytes_delta, c.packets_delta});
-    }
+    rank(s, expire_before);
+    if (o.top_k_window.count() > 0) step_window(now_ns);
 
     // Expiry: idle flows out of the kernel map, then out of the mirror.
     st.expired_deleted =
@@ -230,6 +292,7 @@ struct FlowTable::Impl {
     if (near_full) mirror_exact = false;
     if (log_on && !mirror_exact && !near_full) full_next = true;
     if (changes.capacity() > 4 * std::max<size_t>(changes.size(), 4096)) changes.shrink_to_fit();
+    if (ranked.capacity() > 4 * std::max<size_t>(ranked.size(), 4096)) ranked.shrink_to_fit();
     if (idle.capacity() > 4 * std::max<size_t>(idle.size(), 4096)) idle.shrink_to_fit();
     return st;
   }

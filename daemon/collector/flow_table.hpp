@@ -36,6 +36,13 @@ struct FlowTableOptions {
   // Flows with no packet for this long are deleted (kernel and mirror).
   std::chrono::nanoseconds idle_timeout{120'000'000'000};
   size_t top_k = 100;
+  // Flows are ranked by the bytes they moved in a window of this length
+  // (at most idle_timeout): a burst stays in the top-K for at least the
+  // window, at most 1.5 times it, so scrapes less frequent than the
+  // interval still see it. The window moves in steps of half its length;
+  // each flow keeps its bytes at the last three steps. 0: ranked by the
+  // last interval alone.
+  std::chrono::nanoseconds top_k_window{0};
   // Flows the kernel LRU evicts stay in the mirror until they are idle, or
   // until a full pass drops them: one runs when the mirror holds this many
   // flows or more beyond the kernel's count. 0: 1% of the map's capacity.
@@ -93,8 +100,9 @@ class FlowTable {
   FlowTable& operator=(const FlowTable&) = delete;
 
   // One cycle: reads the changes, expires idle flows (kernel and mirror),
-  // fills s.top_flows (ranked by bytes_delta desc, then key; flows without
-  // packets in the interval are not listed), s.flows_active,
+  // fills s.top_flows (ranked by window_bytes desc, then key; flows
+  // without bytes in the window are not listed), s.flows_active (flows
+  // with packets in the interval),
   // s.flow_table_entries and s.flow_table_capacity. now_ns: CLOCK_MONOTONIC,
   // the clock of the flows' last_seen_ns. Throws std::system_error on map
   // and read errors.

@@ -54,8 +54,11 @@ struct FlowRecord {
 // A flow with what it added in the last interval (top-K ranking).
 struct RankedFlow {
   FlowRecord flow;  // cumulative counters as read
-  uint64_t bytes_delta = 0;
+  uint64_t bytes_delta = 0;  // in the last interval
   uint64_t packets_delta = 0;
+  // Bytes in the ranking window (FlowTableOptions::top_k_window), what
+  // the flow was ranked by; bytes_delta when ranked by the interval.
+  uint64_t window_bytes = 0;
 
   bool operator==(const RankedFlow&) const = default;
 };

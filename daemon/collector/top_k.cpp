@@ -7,12 +7,14 @@
 
 namespace pktlens::collector {
 
+bool recreated(const FlowRecord& cur, const FlowRecord& prev) {
+  return cur.bytes < prev.bytes || cur.packets < prev.packets ||
+         (prev.first_seen_ns && cur.first_seen_ns > prev.first_seen_ns);
+}
+
 RankedFlow interval_of(const FlowRecord& cur, const FlowRecord* prev) {
   RankedFlow r{cur, cur.bytes, cur.packets};
-  if (!prev) return r;
-  const bool recreated = cur.bytes < prev->bytes || cur.packets < prev->packets ||
-                         (prev->first_seen_ns && cur.first_seen_ns > prev->first_seen_ns);
-  if (recreated) return r;
+  if (!prev || recreated(cur, *prev)) return r;
   r.bytes_delta = cur.bytes - prev->bytes;
   r.packets_delta = cur.packets - prev->packets;
   return r;
@@ -38,7 +40,7 @@ std::vector<RankedFlow> top_k(const std::vector<FlowRecord>& cur,
   std::vector<RankedFlow> ranked;
   ranked.reserve(deltas.size());
   for (const FlowDelta& d : deltas)
-    ranked.push_back(RankedFlow{cur[d.idx], d.bytes_delta, d.packets_delta});
+    ranked.push_back(RankedFlow{cur[d.idx], d.bytes_delta, d.packets_delta, d.bytes_delta});
   return ranked;
 }
 

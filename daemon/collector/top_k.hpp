@@ -15,6 +15,9 @@ namespace pktlens::collector {
 // from `prev` counts fully; a flow that was evicted and re-created (a
 // counter went down, or a later first_seen_ns) counts its current values.
 RankedFlow interval_of(const FlowRecord& cur, const FlowRecord* prev);
+// The same flow key, but a new flow: a counter went down, or first_seen_ns
+// moved later (the old one was evicted or expired and the key came back).
+bool recreated(const FlowRecord& cur, const FlowRecord& prev);
 
 // Every flow of `cur` ranked by bytes_delta, descending, then by key
 // ascending; the first min(k, cur.size()). Flows of `prev` alone (expired)

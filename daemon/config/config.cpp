@@ -26,6 +26,7 @@ Config parse_document(const detail::Source& src, const YAML::Node& root) {
                               detail::mapping_expected(fields) + ")");
   }
   detail::read_mapping(src, root, "", fields, detail::section_homes());
+  detail::follow_defaults(config, given);
   detail::check_relations(src, config, given);
   return config;
 }

@@ -46,7 +46,8 @@ struct ListenAddress {
 struct FlowsConfig {
   bool enabled = true;                             // cfg_flows
   std::uint32_t max_entries = 262144;              // pktlens_flows max_entries
-  std::uint32_t top_k = 100;                       // flows exported per interval
+  std::uint32_t top_k = 100;                       // flows exported at a time
+  std::chrono::milliseconds top_k_window{60000};   // flows ranked by bytes in this window
   std::chrono::milliseconds idle_timeout{120000};  // idle flows deleted by the collector
   std::uint32_t max_new_per_second = 25000;        // per CPU; 0 = unlimited
 

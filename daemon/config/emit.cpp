@@ -66,6 +66,7 @@ std::string to_yaml(const Config& config) {
   out << YAML::Key << "enabled" << YAML::Value << f.enabled;
   out << YAML::Key << "max_entries" << YAML::Value << f.max_entries;
   out << YAML::Key << "top_k" << YAML::Value << f.top_k;
+  out << YAML::Key << "top_k_window" << YAML::Value << detail::format_duration(f.top_k_window);
   out << YAML::Key << "idle_timeout" << YAML::Value << detail::format_duration(f.idle_timeout);
   out << YAML::Key << "max_new_per_second" << YAML::Value << f.max_new_per_second;
   out << YAML::EndMap;

@@ -21,6 +21,11 @@ using namespace std::chrono_literals;
 constexpr DurationLimits kInterval{.min = 100ms, .max = 1h, .example = "5s"};
 constexpr DurationLimits kIdleTimeout{
     .min = kInterval.min, .max = 24h, .example = "2m", .min_key = "interval"};
+constexpr DurationLimits kTopKWindow{.min = kInterval.min,
+                                     .max = 24h,
+                                     .example = "1m",
+                                     .min_key = "interval",
+                                     .also = "at most flows.idle_timeout"};
 constexpr IntegerLimits kFlowEntries{.min = 1024, .max = 16777216};
 constexpr IntegerLimits kFlowTopK{.min = 1, .max = 100000, .also = "at most flows.max_entries"};
 // Below 10/s the per-100ms budget would round to 0, which means unlimited.
@@ -73,6 +78,7 @@ std::vector<KeySpec> make_config_keys() {
       KEY(BoolKey, flows.enabled),
       KEY(IntegerKey, flows.max_entries, kFlowEntries),
       KEY(IntegerKey, flows.top_k, kFlowTopK),
+      KEY(DurationKey, flows.top_k_window, kTopKWindow),
       KEY(DurationKey, flows.idle_timeout, kIdleTimeout),
       KEY(IntegerKey, flows.max_new_per_second, kNewPerSecond),
       KEY(BoolKey, vlans.enabled),

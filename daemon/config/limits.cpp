@@ -16,7 +16,8 @@ std::string expected(const IntegerLimits& limits) {
 std::string expected(const DurationLimits& limits) {
   const std::string min =
       limits.min_key.empty() ? format_duration(limits.min) : std::string(limits.min_key);
-  return "a duration from " + min + " to " + format_duration(limits.max) + ", e.g. " +
+  return "a duration from " + min + " to " + format_duration(limits.max) +
+         (limits.also.empty() ? "" : ", " + std::string(limits.also)) + ", e.g. " +
          std::string(limits.example);
 }
 

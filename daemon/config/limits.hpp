@@ -34,6 +34,9 @@ struct DurationLimits {
   // The lower limit as messages name it when it is another key: checked
   // once the whole file is read (relations.hpp); `min` still applies here.
   std::string_view min_key = {};
+  // An upper limit that involves another key, for the message only (as
+  // IntegerLimits::also).
+  std::string_view also = {};
 };
 
 // "an integer from 1024 to 16777216", "0 for no limit, or an integer from

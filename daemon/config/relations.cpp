@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "relations.hpp"
 
+#include <algorithm>
 #include <string>
 
 #include "duration.hpp"
@@ -8,6 +9,17 @@
 #include "quote.hpp"
 
 namespace pktlens::config::detail {
+
+void follow_defaults(Config& config, const GivenNodes& given) {
+  // The window's default, 60s, moves into [interval, idle_timeout] when the
+  // file sets those and not the window: a long interval or a short
+  // idle timeout alone is no mistake.
+  if (!given.contains("flows.top_k_window")) {
+    config.flows.top_k_window =
+        std::clamp(config.flows.top_k_window, config.interval,
+                   std::max(config.interval, config.flows.idle_timeout));
+  }
+}
 
 void check_relations(const Source& src, const Config& config, const GivenNodes& given) {
   const auto interval = given.find("interval");
@@ -27,6 +39,21 @@ void check_relations(const Source& src, const Config& config, const GivenNodes& 
                    format_duration(config.flows.idle_timeout) + " by default",
                "at most flows.idle_timeout; raise flows.idle_timeout too");
     }
+  }
+  // The window: at least one interval (a flow's bytes of one interval
+  // must fit), at most idle_timeout (its flows must still be in the table).
+  const auto window = given.find("flows.top_k_window");
+  if (window != given.end() && config.flows.top_k_window < config.interval) {
+    src.fail(window->second.Mark(), "flows.top_k_window",
+             quote(window->second.Scalar()) + " is shorter than interval " +
+                 format_duration(config.interval),
+             expected(config_key("flows.top_k_window")));
+  }
+  if (window != given.end() && config.flows.top_k_window > config.flows.idle_timeout) {
+    src.fail(window->second.Mark(), "flows.top_k_window",
+             quote(window->second.Scalar()) + " is longer than flows.idle_timeout " +
+                 format_duration(config.flows.idle_timeout),
+             "at most flows.idle_timeout; raise flows.idle_timeout too");
   }
   // Only a top_k the file sets can get here (see the static_assert in keys.cpp).
   if (config.flows.top_k > config.flows.max_entries && top_k != given.end()) {

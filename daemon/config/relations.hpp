@@ -9,6 +9,10 @@
 
 namespace pktlens::config::detail {
 
+// Defaults that follow other keys the file sets: flows.top_k_window stays
+// within [interval, flows.idle_timeout] unless the file sets it.
+void follow_defaults(Config& config, const GivenNodes& given);
+
 // Each failure points at a key the file sets (in `given`).
 void check_relations(const Source& src, const Config& config, const GivenNodes& given);
 

@@ -80,6 +80,7 @@ collector::CollectorOptions collector_options(const config::Config& c,
   o.flows = c.flows.enabled;
   o.flow_table.idle_timeout = c.flows.idle_timeout;
   o.flow_table.top_k = c.flows.top_k;
+  o.flow_table.top_k_window = c.flows.top_k_window;
   o.flow_table.iterator = iterator;
   o.threats.syn_top_k = c.threats.syn_flood.top_k;
   o.threats.tc_hooks = c.attach == config::AttachMode::tc;

@@ -440,3 +440,55 @@ TEST_CASE("FlowTable: presence filter rebuilt from the mirror", "[flow_table]") 
   CHECK(got == want);
   CHECK(std::count_if(got.begin(), got.end(), [](uint64_t w) { return w != 0; }) > 0);
 }
+
+TEST_CASE("FlowTable: a burst stays ranked for one to one and a half ranking windows",
+          "[flow_table][window]") {
+  // Cycles every second of a made-up clock (now_ns), a 10 s window moving
+  // in 5 s steps: a flow's bytes leave the ranking when the step that
+  // recorded them is two steps old.
+  Dataplane dp;
+  dp.register_iface(1, 3, 1500);
+  FlowTable t(dp.skel(), {.idle_timeout = kNeverIdle, .top_k = 2, .top_k_window = 10s});
+  const uint64_t t0 = mono_ns();
+  const auto at = [&](int s) { return t0 + uint64_t(s) * 1'000'000'000ULL; };
+  const size_t len = udp_frame(1, 100).size();
+  const auto listed = [](const Snapshot& s, uint16_t sport) -> const RankedFlow* {
+    for (const RankedFlow& r : s.top_flows)
+      if (r.flow.key == udp_key(sport)) return &r;
+    return nullptr;
+  };
+
+  for (int i = 0; i < 3; i++) dp.run(Hook::TcIngress, udp_frame(1, 100));  // the burst
+  for (int k = 0; k <= 20; k++) {
+    INFO("cycle at t0 + " << k << " s");
+    if (k == 1) dp.run(Hook::TcIngress, udp_frame(2, 100));
+    if (k == 12)
+      for (int i = 0; i < 5; i++) dp.run(Hook::TcIngress, udp_frame(3, 100));
+    Snapshot s;
+    t.collect(at(k), s);
+    const RankedFlow* burst = listed(s, 1);
+    if (k <= 15) {
+      // Listed with its cumulative counters for at least the window and
+      // until the second step after the one that recorded it.
+      REQUIRE(burst != nullptr);
+      CHECK(burst->flow.packets == 3);
+      CHECK(burst->flow.bytes == 3 * len);
+      CHECK(burst->window_bytes == 3 * len);
+      CHECK(burst->packets_delta == (k == 0 ? 3u : 0u));  // the interval's
+    } else {
+      CHECK(burst == nullptr);
+    }
+    // The 5-packet flow outranks the burst, which outranks the 1-packet
+    // one: with top_k 2, flow 2 drops out while both others are ranked.
+    if (k >= 12 && k <= 15) {
+      REQUIRE(s.top_flows.size() == 2);
+      CHECK(s.top_flows[0].flow.key == udp_key(3));
+      CHECK(s.top_flows[1].flow.key == udp_key(1));
+    } else if (k >= 1 && k <= 15) {
+      REQUIRE(s.top_flows.size() == 2);
+      CHECK(s.top_flows[0].flow.key == udp_key(1));
+      CHECK(s.top_flows[1].flow.key == udp_key(2));
+    }
+    CHECK(s.flows_active == (k == 0 ? 1u : k == 1 || k == 12 ? 1u : 0u));
+  }
+}

@@ -64,10 +64,11 @@ class _Process:
 
 class PromStack:
     """Alertmanager, then Prometheus scraping 127.0.0.1:`pktlens_port` every
-    second, evaluating `rules_file` every second and sending to that
-    Alertmanager with a 1 s resend delay."""
+    `scrape_interval` (1s unless said), evaluating `rules_file` every
+    second and sending to that Alertmanager with a 1 s resend delay."""
 
-    def __init__(self, ns: str, pktlens_port: int, rules_file: str) -> None:
+    def __init__(self, ns: str, pktlens_port: int, rules_file: str,
+                 scrape_interval: str = "1s") -> None:
         self.ns = ns
         self.dir = tmp_path(f"promstack-{unique()}")
         os.makedirs(self.dir)
@@ -93,7 +94,7 @@ class PromStack:
         prom_cfg = os.path.join(self.dir, "prometheus.yml")
         with open(prom_cfg, "w") as f:
             f.write(f"""global:
-  scrape_interval: 1s
+  scrape_interval: {scrape_interval}
   evaluation_interval: 1s
 rule_files: [{rules}]
 alerting:

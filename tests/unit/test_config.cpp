@@ -67,6 +67,7 @@ Config everything_changed() {
   c.flows = {.enabled = false,
              .max_entries = 1024,
              .top_k = 1024,
+             .top_k_window = 5min,
              .idle_timeout = 90min,
              .max_new_per_second = 0};
   c.vlans = {.enabled = false, .max_entries = 64};
@@ -223,7 +224,7 @@ TEST_CASE("the shipped file sets every key, each with a comment", "[config]") {
   CHECK(keys ==
         std::vector<std::string>{
             "interfaces", "attach",      "listen",      "interval",     "flows",
-            "enabled",    "max_entries", "top_k",       "idle_timeout", "max_new_per_second",
+            "enabled",    "max_entries", "top_k",       "top_k_window", "idle_timeout", "max_new_per_second",
             "vlans",      "enabled",     "max_entries", "latency",      "handshake",
             "rtt",        "srtt",        "loss",        "retransmits",  "drops",
             "threats",    "syn_flood",   "enabled",     "max_entries",  "top_k",
@@ -253,6 +254,7 @@ flows:
   enabled: false
   max_entries: 1024
   top_k: 1024
+  top_k_window: 5m
   idle_timeout: 90m
   max_new_per_second: 0
 vlans:
@@ -320,6 +322,7 @@ flows:
   enabled: true
   max_entries: 262144
   top_k: 100
+  top_k_window: 1m
   idle_timeout: 2m
   max_new_per_second: 25000
 vlans:
@@ -400,6 +403,7 @@ TEST_CASE("to_yaml round-trips through load", "[config][to_yaml]") {
     Config c;
     c.interval = interval;
     c.flows.idle_timeout = std::max<std::chrono::milliseconds>(interval, c.flows.idle_timeout);
+    c.flows.top_k_window = std::max<std::chrono::milliseconds>(interval, c.flows.top_k_window);
     configs.push_back(c);
   }
   for (const Config& c : configs) {
