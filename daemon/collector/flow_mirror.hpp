@@ -181,5 +181,4 @@ class FlowMirror {
   size_t mask_ = 0;
 };
 
-
 }  // namespace pktlens::collector

@@ -98,8 +98,8 @@ void scan_shard(Shard& sh, const MapShape& m, BatchBuffers& b, const ScanRange& 
 
 }  // namespace
 
-bool FlowScan::batch(size_t threads, const ScanRange& range, size_t expected,
-                     const FlowSink& sink, ScanResult& out) {
+bool FlowScan::batch(size_t threads, const ScanRange& range, size_t expected, const FlowSink& sink,
+                     ScanResult& out) {
   out = {};
   uint32_t buckets = 1;
   while (buckets < m_.max_entries) buckets <<= 1;  // the kernel's roundup_pow_of_two
@@ -219,8 +219,7 @@ bool FlowScan::batch(size_t threads, const ScanRange& range, size_t expected,
   return true;
 }
 
-ScanResult FlowScan::iterator(bpf::FlowIterator& it, const ScanRange& range,
-                              const FlowSink& sink) {
+ScanResult FlowScan::iterator(bpf::FlowIterator& it, const ScanRange& range, const FlowSink& sink) {
   ScanResult out;
   const Fd fd(it.start(range.since, range.expire_before));
   read_buf_.resize(1 << 20);

@@ -36,10 +36,14 @@ constexpr uint64_t kSinceMarginNs = 20'000'000;
 
 std::string_view to_string(FlowReadPath p) {
   switch (p) {
-    case FlowReadPath::touch_log: return "touch log";
-    case FlowReadPath::batch_scan: return "batch scan";
-    case FlowReadPath::iterator: return "iterator";
-    case FlowReadPath::key_walk: return "key walk";
+    case FlowReadPath::touch_log:
+      return "touch log";
+    case FlowReadPath::batch_scan:
+      return "batch scan";
+    case FlowReadPath::iterator:
+      return "iterator";
+    case FlowReadPath::key_walk:
+      return "key walk";
   }
   return "?";
 }
@@ -53,7 +57,7 @@ struct FlowTable::Impl {
   FlowLog log;
   FlowMirror mirror;
   size_t scan_threads;
-  bool batch_ops;         // false once the kernel refused them
+  bool batch_ops;  // false once the kernel refused them
   uint32_t pass = 0;
   uint64_t since_ns = 0;  // the next walk reports last_seen_ns >= this
   bool full_next = true;  // the next walk re-reads everything
@@ -61,7 +65,7 @@ struct FlowTable::Impl {
   // false once the table came near enough to full that the kernel LRU may
   // have evicted flows unseen. Following the log needs it.
   bool mirror_exact = false;
-  size_t last_visited = 0;  // elements the previous walk saw
+  size_t last_visited = 0;    // elements the previous walk saw
   uint64_t next_step_ns = 0;  // when the ranking window steps next; 0: not started
   std::vector<FlowDelta> changes;
   std::vector<FlowDelta> ranked;  // this cycle's ranking, kept for its buffer
@@ -105,7 +109,8 @@ struct FlowTable::Impl {
     const FlowRecord before = counters_of(e);
     const RankedFlow d = interval_of(counters_of(r), &before);
     // A new flow under an old key: all of its bytes are in the window.
-    if (recreated(counters_of(r), before)) std::fill(std::begin(e.step_bytes), std::end(e.step_bytes), 0);
+    if (recreated(counters_of(r), before))
+      std::fill(std::begin(e.step_bytes), std::end(e.step_bytes), 0);
     if (e.pass != pass) {
       changes.push_back(FlowDelta{idx, d.bytes_delta, d.packets_delta});
     } else {
@@ -176,9 +181,8 @@ struct FlowTable::Impl {
       FlowRecord f = counters_of(e);
       f.key = decode_flow_key(e.key);
       RankedFlow out{f, 0, 0, r.bytes_delta};
-      const auto c = std::lower_bound(
-          changes.begin(), changes.end(), r.idx,
-          [](const FlowDelta& d, uint32_t idx) { return d.idx < idx; });
+      const auto c = std::lower_bound(changes.begin(), changes.end(), r.idx,
+                                      [](const FlowDelta& d, uint32_t idx) { return d.idx < idx; });
       if (c != changes.end() && c->idx == r.idx) {
         out.bytes_delta = c->bytes_delta;
         out.packets_delta = c->packets_delta;
@@ -231,8 +235,9 @@ struct FlowTable::Impl {
     ScanResult res;
     if (follow_log) {
       st.path = FlowReadPath::touch_log;
-      res = read_logged_flows(shape, logged, scan_threads, expire_before,
-                              [this](const pktlens_flow_rec& r) { apply(r); }, gone);
+      res = read_logged_flows(
+          shape, logged, scan_threads, expire_before,
+          [this](const pktlens_flow_rec& r) { apply(r); }, gone);
       // Idle flows are the mirror's: nothing logged means no packet.
       for (const MirrorEntry& e : mirror.entries())
         if (e.last_seen_ns < expire_before && e.pass != pass) idle.push_back(e.key);
@@ -273,7 +278,7 @@ struct FlowTable::Impl {
     });
 
     // Following the log, the mirror is the kernel's table (mirror_exact).
-    const size_t entries = st.from_log()                ? mirror.size()
+    const size_t entries = st.from_log()                  ? mirror.size()
                            : visited > st.expired_deleted ? visited - st.expired_deleted
                                                           : 0;
     st.entries = entries;

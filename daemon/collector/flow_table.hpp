@@ -77,17 +77,17 @@ std::string_view to_string(FlowReadPath p);
 
 struct FlowCollectStats {
   FlowReadPath path = FlowReadPath::batch_scan;
-  bool full_pass = false;       // every flow re-read: first cycle, re-sync, eviction sweep
-  size_t changed = 0;           // flows new or with packets since the previous cycle
-  size_t expired_deleted = 0;   // idle flows deleted from the kernel map
-  size_t entries = 0;           // flows in the kernel map after expiry
-  size_t visited = 0;           // kernel map elements visited or looked up (before expiry)
-  size_t reported = 0;          // records user space applied (changed candidates + idle)
-  size_t mirror_dropped = 0;    // flows dropped from the mirror only (LRU-evicted)
-  size_t read_calls = 0;        // batch calls, read() calls or lookups
-  size_t scan_threads = 0;      // threads of the batch scan; 0: it did not run
-  size_t logged = 0;            // touch-log keys drained this cycle (repeats included)
-  bool log_overflow = false;    // a ring overflowed (this cycle walked instead)
+  bool full_pass = false;      // every flow re-read: first cycle, re-sync, eviction sweep
+  size_t changed = 0;          // flows new or with packets since the previous cycle
+  size_t expired_deleted = 0;  // idle flows deleted from the kernel map
+  size_t entries = 0;          // flows in the kernel map after expiry
+  size_t visited = 0;          // kernel map elements visited or looked up (before expiry)
+  size_t reported = 0;         // records user space applied (changed candidates + idle)
+  size_t mirror_dropped = 0;   // flows dropped from the mirror only (LRU-evicted)
+  size_t read_calls = 0;       // batch calls, read() calls or lookups
+  size_t scan_threads = 0;     // threads of the batch scan; 0: it did not run
+  size_t logged = 0;           // touch-log keys drained this cycle (repeats included)
+  bool log_overflow = false;   // a ring overflowed (this cycle walked instead)
   bool from_log() const { return path == FlowReadPath::touch_log; }
 };
 

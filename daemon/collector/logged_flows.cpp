@@ -36,8 +36,8 @@ ScanResult read_logged_flows(const MapShape& m, std::vector<pktlens_flow_key>& l
         errs[t] = errno;
         return;
       }
-      recs[i] = sum_flow(reinterpret_cast<const uint8_t*>(&logged[i]), values.data(), m.stride(),
-                         m.cpus);
+      recs[i] =
+          sum_flow(reinterpret_cast<const uint8_t*>(&logged[i]), values.data(), m.stride(), m.cpus);
       recs[i].idle = recs[i].last_seen_ns < expire_before;
       found[i] = 1;
     }
@@ -45,8 +45,7 @@ ScanResult read_logged_flows(const MapShape& m, std::vector<pktlens_flow_key>& l
   {
     std::vector<std::jthread> pool;
     for (size_t t = 1; t < threads; t++)
-      pool.emplace_back(lookup, t, logged.size() * t / threads,
-                        logged.size() * (t + 1) / threads);
+      pool.emplace_back(lookup, t, logged.size() * t / threads, logged.size() * (t + 1) / threads);
     lookup(0, 0, logged.size() / threads);
   }
   for (const int e : errs)

@@ -39,7 +39,8 @@ bool BatchCursor::next(uint32_t want) {
   if (end_) return true;
   uint32_t chunk = std::max<uint32_t>({1, want, grow_to_});
   for (;;) {
-    if (buf_.keys.size() < size_t{chunk} * m_.key_size) buf_.keys.resize(size_t{chunk} * m_.key_size);
+    if (buf_.keys.size() < size_t{chunk} * m_.key_size)
+      buf_.keys.resize(size_t{chunk} * m_.key_size);
     if (buf_.values.size() < size_t{chunk} * m_.element())
       buf_.values.resize(size_t{chunk} * m_.element());
     __u32 count = chunk;

@@ -15,9 +15,8 @@ void follow_defaults(Config& config, const GivenNodes& given) {
   // file sets those and not the window: a long interval or a short
   // idle timeout alone is no mistake.
   if (!given.contains("flows.top_k_window")) {
-    config.flows.top_k_window =
-        std::clamp(config.flows.top_k_window, config.interval,
-                   std::max(config.interval, config.flows.idle_timeout));
+    config.flows.top_k_window = std::clamp(config.flows.top_k_window, config.interval,
+                                           std::max(config.interval, config.flows.idle_timeout));
   }
 }
 

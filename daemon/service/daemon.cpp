@@ -271,8 +271,10 @@ void Daemon::log_cycle(const collector::CycleStats& st) {
       "flows: {} in the table, {} changed, {} idle deleted, {} dropped from the mirror; read "
       "by {}{} ({} elements); presence filter {:.0f}% full{}",
       f.entries, f.changed, f.expired_deleted, f.mirror_dropped, collector::to_string(f.path),
-      f.full_pass ? ", a full pass" : f.log_overflow ? " (touch log overflowed)" : "", f.visited,
-      st.presence.ratio() * 100, st.presence.rebuilt ? ", rebuilt" : "");
+      f.full_pass      ? ", a full pass"
+      : f.log_overflow ? " (touch log overflowed)"
+                       : "",
+      f.visited, st.presence.ratio() * 100, st.presence.rebuilt ? ", rebuilt" : "");
 }
 
 void Daemon::evaluate_alerts(const collector::Snapshot& before, const collector::Snapshot& now) {

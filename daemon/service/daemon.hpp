@@ -16,10 +16,10 @@
 #include <vector>
 
 #include "alerts/engine.hpp"
+#include "bpf/flow_iterator.hpp"
 #include "bpf/iface_registry.hpp"
 #include "bpf/loader.hpp"
 #include "bpf/object.hpp"
-#include "bpf/flow_iterator.hpp"
 #include "bpf/tcp_events.hpp"
 #include "collector/collector.hpp"
 #include "config/config.hpp"

@@ -223,7 +223,8 @@ TEST_CASE("a GSO/GRO aggregate at TC counts as its wire segments", "[protocols][
     else
       b.ipv6();
     const size_t hdr = family == 4 ? 66 : 86;
-    const auto frame = b.tcp({.flags = PKTLENS_TCP_ACK, .options = ts}).payload(2 * 1448 + 100).build();
+    const auto frame =
+        b.tcp({.flags = PKTLENS_TCP_ACK, .options = ts}).payload(2 * 1448 + 100).build();
     REQUIRE(frame.size() == hdr + 2 * 1448 + 100);
     for (const Hook h : {Hook::TcIngress, Hook::TcEgress}) {
       INFO("hook " << hook_name(h));

@@ -50,8 +50,7 @@ std::unique_ptr<bpf::FlowIterator> flow_iterator(pktlens_bpf* skel) {
   try {
     return std::make_unique<bpf::FlowIterator>(skel);
   } catch (const std::exception& e) {
-    WARN("the kernel refuses the flow iterator (" << e.what()
-                                                   << "): its path is not tested here");
+    WARN("the kernel refuses the flow iterator (" << e.what() << "): its path is not tested here");
     return nullptr;
   }
 }
@@ -367,7 +366,9 @@ TEST_CASE("FlowTable: 20,000 flows with distinct per-CPU values, every read path
     CHECK(st1.reported == kFlows);
     // Many read() calls of the iterator, a call per shard or more of the
     // scan, a lookup per flow of the key walk.
-    CHECK(st1.read_calls > (st1.path == FlowReadPath::batch_scan ? 7 : 20));  // 32 KiB per read(), or a call per shard
+    CHECK(
+        st1.read_calls >
+        (st1.path == FlowReadPath::batch_scan ? 7 : 20));  // 32 KiB per read(), or a call per shard
     CHECK(s1.flows_active == kFlows);
     size_t mismatches = 0;
     for (const FlowRecord& f : full1.flows) {
