@@ -181,6 +181,25 @@ struct pktlens_vlan_val {
  * ICMPv6 sport = type, dport = code; 0 where the L4 header is absent
  * (non-first fragments, other protocols).
  */
+/*
+ * The fields a flow is keyed by (cfg_flow_key, flows.key in the config):
+ * interface and direction always; a field left out is 0 in every key, so
+ * the flows that differ only in it share one entry. SERVICE_PORT keeps the
+ * lower of the two TCP/UDP ports (a server's port: clients pick theirs
+ * from the high, ephemeral range) and zeroes the other; it replaces SPORT
+ * and DPORT.
+ */
+#define PKTLENS_FK_VLAN (1u << 0)
+#define PKTLENS_FK_PROTO (1u << 1)
+#define PKTLENS_FK_SRC (1u << 2)
+#define PKTLENS_FK_DST (1u << 3)
+#define PKTLENS_FK_SPORT (1u << 4)
+#define PKTLENS_FK_DPORT (1u << 5)
+#define PKTLENS_FK_SERVICE_PORT (1u << 6)
+#define PKTLENS_FK_ALL                                                         \
+	(PKTLENS_FK_VLAN | PKTLENS_FK_PROTO | PKTLENS_FK_SRC | PKTLENS_FK_DST |   \
+	 PKTLENS_FK_SPORT | PKTLENS_FK_DPORT)
+
 struct pktlens_flow_key {
 	__u32 ifindex;
 	__u16 vlan;

@@ -22,6 +22,9 @@ const volatile __u8 cfg_vlans = 1;
 const volatile __u64 cfg_flow_window_ns = 100000000ULL;	 /* 100 ms */
 const volatile __u32 cfg_flow_inserts_per_window = 2500; /* 25k/s per CPU */
 
+/* The fields flows are keyed by: PKTLENS_FK_* (pktlens_abi.h). */
+const volatile __u32 cfg_flow_key = PKTLENS_FK_ALL;
+
 /* Word mask of pktlens_flow_seen (its max_entries - 1, a power of two
  * minus one); 0 switches the presence filter off. */
 const volatile __u32 cfg_flow_seen_mask = PKTLENS_DEFAULT_MAX_FLOWS / 8 - 1;

@@ -24,6 +24,7 @@
 #include "config.h"
 #include "flow_hash.h"
 #include "meta.h"
+#include "proto.h"
 
 #ifndef EEXIST
 #define EEXIST 17
@@ -116,9 +117,48 @@ static __always_inline void seen_mark(__u64 *word, __u64 bits)
 		__sync_fetch_and_or(word, bits);
 }
 
+/* The fields of `k` that cfg_flow_key leaves out, zeroed. */
+static __always_inline void flow_key_mask(struct pktlens_flow_key *k)
+{
+	if (!(cfg_flow_key & PKTLENS_FK_VLAN)) {
+		k->vlan = 0;
+		k->vlan_inner = 0;
+	}
+	if (!(cfg_flow_key & PKTLENS_FK_PROTO))
+		k->proto = 0;
+	if (!(cfg_flow_key & PKTLENS_FK_SRC))
+		__builtin_memset(k->src, 0, sizeof(k->src));
+	if (!(cfg_flow_key & PKTLENS_FK_DST))
+		__builtin_memset(k->dst, 0, sizeof(k->dst));
+	if (cfg_flow_key & PKTLENS_FK_SERVICE_PORT) {
+		/* ICMP type and code stay: they are no ports. */
+		if (k->proto == IPPROTO_TCP_ || k->proto == IPPROTO_UDP_) {
+			if (k->sport < k->dport)
+				k->dport = 0;
+			else
+				k->sport = 0;
+		}
+		return;
+	}
+	if (!(cfg_flow_key & PKTLENS_FK_SPORT))
+		k->sport = 0;
+	if (!(cfg_flow_key & PKTLENS_FK_DPORT))
+		k->dport = 0;
+}
+
 static __always_inline void account_flow(struct pktlens_if_stats *s,
 					 const struct pkt_meta *m)
 {
+	/* The key as configured; a copy only when some field is left out
+	 * (cfg_flow_key is a constant: the default pays nothing). */
+	struct pktlens_flow_key masked __attribute__((aligned(8)));
+	const struct pktlens_flow_key *key = &m->key;
+
+	if (cfg_flow_key != PKTLENS_FK_ALL) {
+		masked = m->key;
+		flow_key_mask(&masked);
+		key = &masked;
+	}
 	struct pktlens_flow_budget *b;
 	struct pktlens_flow_val *v;
 	__u64 *word = 0, bits = 0;
@@ -128,7 +168,7 @@ static __always_inline void account_flow(struct pktlens_if_stats *s,
 	long err;
 
 	if (cfg_flow_seen_mask) {
-		__u64 h = pktlens_flow_key_hash(&m->key);
+		__u64 h = pktlens_flow_key_hash(key);
 		__u32 idx = pktlens_flow_seen_word(h, cfg_flow_seen_mask);
 
 		bits = pktlens_flow_seen_bits(h);
@@ -138,10 +178,10 @@ static __always_inline void account_flow(struct pktlens_if_stats *s,
 	if (word && (*word & bits) != bits && budget_spent(b))
 		goto unadmitted; /* certainly new, and no budget to insert it */
 
-	v = bpf_map_lookup_elem(&pktlens_flows, &m->key);
+	v = bpf_map_lookup_elem(&pktlens_flows, key);
 	if (v) {
 		flow_bump(v, m, now);
-		flow_log_touch(v, &m->key, flow_log_epoch());
+		flow_log_touch(v, key, flow_log_epoch());
 		seen_mark(word, bits);
 		return;
 	}
@@ -159,22 +199,22 @@ static __always_inline void account_flow(struct pktlens_if_stats *s,
 
 		if (b)
 			b->inserted++;
-		err = bpf_map_update_elem(&pktlens_flows, &m->key, &init,
+		err = bpf_map_update_elem(&pktlens_flows, key, &init,
 					  BPF_NOEXIST);
 		if (!err) {
 			s->flow_inserts++;
 			if (init.log_epoch)
-				flow_log_append(&m->key);
+				flow_log_append(key);
 			seen_mark(word, bits);
 			return;
 		}
 		/* Another CPU inserted the same flow between our lookup and
 		 * update: count this packet in the entry it created. */
 		if (err == -EEXIST) {
-			v = bpf_map_lookup_elem(&pktlens_flows, &m->key);
+			v = bpf_map_lookup_elem(&pktlens_flows, key);
 			if (v) {
 				flow_bump(v, m, now);
-				flow_log_touch(v, &m->key, flow_log_epoch());
+				flow_log_touch(v, key, flow_log_epoch());
 				seen_mark(word, bits);
 				return;
 			}

@@ -53,6 +53,7 @@ Object::Object(const ObjectOptions& o) : skel_(pktlens_bpf::open()) {
   if (o.max_slots < 2) throw std::invalid_argument("max_slots must leave room beside slot 0");
   auto* s = skel_.get();
   s->rodata->cfg_flows = o.flows;
+  s->rodata->cfg_flow_key = o.flow_key;
   s->rodata->cfg_vlans = o.vlans;
   s->rodata->cfg_flow_window_ns = o.flow_window_ns;
   s->rodata->cfg_flow_inserts_per_window = o.flow_inserts_per_window;

@@ -24,6 +24,8 @@ struct ObjectOptions {
   uint32_t max_vlans = PKTLENS_DEFAULT_MAX_VLANS;
   bool flows = true;
   bool vlans = true;
+  // The fields flows are keyed by (PKTLENS_FK_*).
+  uint32_t flow_key = PKTLENS_FK_ALL;
   // Flow admission: new flows per CPU per window (0 = no limit); the
   // config's per-second figure is converted by the config module.
   uint32_t flow_inserts_per_window = 2500;

@@ -143,6 +143,7 @@ Snapshot read_snapshot(pktlens_bpf* skel, const ReadOptions& o, ReadInfo* info_o
   }
   // .rodata is mapped read-only after the load: the switches as loaded.
   s.handshake_on = skel->rodata->cfg_handshake != 0;
+  s.flow_key_fields = skel->rodata->cfg_flow_key;
   s.rtt_on = skel->rodata->cfg_rtt != 0;
   if (o.counters && (s.handshake_on || s.rtt_on)) {
     const MapShape m = shape_of(skel->maps.pktlens_tcp_lat, cpus);

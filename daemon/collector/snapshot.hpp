@@ -211,6 +211,9 @@ struct Snapshot {
   // many flows had packets in the interval; filled by the flow collection.
   std::vector<RankedFlow> top_flows;
   size_t flows_active = 0;
+  // The fields flows are keyed by (PKTLENS_FK_*, .rodata cfg_flow_key as
+  // loaded); a field left out is 0 in every key.
+  uint32_t flow_key_fields = PKTLENS_FK_ALL;
   size_t flow_table_entries = 0;
   size_t flow_table_capacity = 0;
   size_t vlan_table_capacity = 0;

@@ -43,6 +43,10 @@ struct ListenAddress {
   bool operator==(const ListenAddress&) const = default;
 };
 
+// A field flows can be keyed by, beside interface and direction (always).
+// service_port: the lower of the two TCP/UDP ports, the other one dropped.
+enum class FlowKeyField { vlan, proto, src, dst, sport, dport, service_port };
+
 struct FlowsConfig {
   bool enabled = true;                             // cfg_flows
   std::uint32_t max_entries = 262144;              // pktlens_flows max_entries
@@ -50,6 +54,9 @@ struct FlowsConfig {
   std::chrono::milliseconds top_k_window{60000};   // flows ranked by bytes in this window
   std::chrono::milliseconds idle_timeout{120000};  // idle flows deleted by the collector
   std::uint32_t max_new_per_second = 25000;        // per CPU; 0 = unlimited
+  // The fields flows are keyed by: one map entry per distinct key.
+  std::vector<FlowKeyField> key = {FlowKeyField::vlan, FlowKeyField::proto, FlowKeyField::src,
+                                   FlowKeyField::dst,  FlowKeyField::sport, FlowKeyField::dport};
 
   bool operator==(const FlowsConfig&) const = default;
 };
@@ -235,6 +242,7 @@ std::string_view default_config_yaml();
 Config default_config();
 
 std::string_view to_string(AttachMode mode);
+std::string_view to_string(FlowKeyField field);
 std::string_view to_string(LogLevel level);
 std::string_view to_string(Severity severity);
 // A threshold as files and PromQL write it: shortest exact fixed notation.

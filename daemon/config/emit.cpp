@@ -24,6 +24,7 @@ std::string_view name_of(Enum value,
 }  // namespace
 
 std::string_view to_string(AttachMode mode) { return name_of(mode, detail::kAttachModes); }
+std::string_view to_string(FlowKeyField field) { return name_of(field, detail::kFlowKeyFields); }
 std::string_view to_string(LogLevel level) { return name_of(level, detail::kLogLevels); }
 std::string_view to_string(Severity severity) { return name_of(severity, detail::kSeverities); }
 
@@ -69,6 +70,9 @@ std::string to_yaml(const Config& config) {
   out << YAML::Key << "top_k_window" << YAML::Value << detail::format_duration(f.top_k_window);
   out << YAML::Key << "idle_timeout" << YAML::Value << detail::format_duration(f.idle_timeout);
   out << YAML::Key << "max_new_per_second" << YAML::Value << f.max_new_per_second;
+  out << YAML::Key << "key" << YAML::Value << YAML::Flow << YAML::BeginSeq;
+  for (const FlowKeyField field : f.key) out << std::string(to_string(field));
+  out << YAML::EndSeq;
   out << YAML::EndMap;
 
   out << YAML::Key << "vlans" << YAML::Value << YAML::BeginMap;

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "alerts_schema.hpp"
+#include "flow_key.hpp"
 #include "interfaces.hpp"
 #include "listen.hpp"
 #include "names.hpp"
@@ -81,6 +82,9 @@ std::vector<KeySpec> make_config_keys() {
       KEY(DurationKey, flows.top_k_window, kTopKWindow),
       KEY(DurationKey, flows.idle_timeout, kIdleTimeout),
       KEY(IntegerKey, flows.max_new_per_second, kNewPerSecond),
+      {"flows.key",
+       CustomKey{kExpectFlowKey, [](const Source& src, Node v, Text path, Text expected,
+                                    Config& c) { c.flows.key = read_flow_key(src, v, path, expected); }}},
       KEY(BoolKey, vlans.enabled),
       KEY(IntegerKey, vlans.max_entries, kVlanEntries),
       KEY(BoolKey, latency.handshake),

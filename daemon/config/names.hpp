@@ -16,6 +16,16 @@ inline constexpr std::array<std::pair<AttachMode, std::string_view>, 2> kAttachM
     {AttachMode::xdp, "xdp"},
 }};
 
+inline constexpr std::array<std::pair<FlowKeyField, std::string_view>, 7> kFlowKeyFields{{
+    {FlowKeyField::vlan, "vlan"},
+    {FlowKeyField::proto, "proto"},
+    {FlowKeyField::src, "src"},
+    {FlowKeyField::dst, "dst"},
+    {FlowKeyField::sport, "sport"},
+    {FlowKeyField::dport, "dport"},
+    {FlowKeyField::service_port, "service_port"},
+}};
+
 inline constexpr std::array<std::pair<NetworkAction, std::string_view>, 2> kNetworkActions{{
     {NetworkAction::count, "count"},
     {NetworkAction::drop, "drop"},

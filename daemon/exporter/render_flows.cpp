@@ -56,32 +56,49 @@ std::string flow_vlan_label(uint16_t vlan, uint16_t vlan_inner) {
 
 std::vector<MetricFamily> render_flows(const collector::Snapshot& s) {
   auto packets = make_family("pktlens_flow_packets_total",
-                             "Frames of the flow (top-K flows of the last interval only).",
+                             "Packets of the flow (the top-K flows by bytes in the last "
+                             "flows.top_k_window only).",
                              MetricType::Counter);
   auto bytes = make_family("pktlens_flow_bytes_total",
-                           "Bytes of the frames of the flow, Ethernet header included (top-K "
-                           "flows of the last interval only).",
+                           "Bytes of the packets of the flow, Ethernet header included (the "
+                           "top-K flows by bytes in the last flows.top_k_window only).",
                            MetricType::Counter);
   auto retx = make_family("pktlens_flow_retransmits_total",
                           "TCP segments of the connection the kernel retransmitted (top-K TCP "
-                          "egress flows of the last interval only).",
+                          "egress flows, keyed by every field, only).",
                           MetricType::Counter);
 
-  const auto* retransmits = s.tcp_events.retransmits_on ? &s.tcp_events.flow_retransmits : nullptr;
+  // Retransmits are counted per connection: a flow keyed by fewer fields
+  // is several connections, and has none of its own.
+  const auto* retransmits = s.tcp_events.retransmits_on && s.flow_key_fields == PKTLENS_FK_ALL
+                                ? &s.tcp_events.flow_retransmits
+                                : nullptr;
+  // A field flows are not keyed by is an empty label (no label, to PromQL).
+  const uint32_t fk = s.flow_key_fields;
+  const auto port = [](bool keyed, uint16_t p) {
+    return keyed ? std::to_string(p) : std::string();
+  };
+  const bool sport_keyed = (fk & (PKTLENS_FK_SPORT | PKTLENS_FK_SERVICE_PORT)) != 0;
+  const bool dport_keyed = (fk & (PKTLENS_FK_DPORT | PKTLENS_FK_SERVICE_PORT)) != 0;
   for (const auto& ranked : s.top_flows) {
     const auto& k = ranked.flow.key;
     const std::string* name = collector::interface_of_ifindex(s, k.ifindex);
     if (name == nullptr || k.dir >= PKTLENS_DIR_MAX) continue;
     std::string src, dst;
     if (!address_label(k.family, k.src, src) || !address_label(k.family, k.dst, dst)) continue;
-    const Labels labels{{"interface", *name},
-                        {"dir", std::string(collector::kDirNames[k.dir])},
-                        {"proto", flow_proto_label(k.proto)},
-                        {"src", std::move(src)},
-                        {"dst", std::move(dst)},
-                        {"sport", std::to_string(k.sport)},
-                        {"dport", std::to_string(k.dport)},
-                        {"vlan", flow_vlan_label(k.vlan, k.vlan_inner)}};
+    if (!(fk & PKTLENS_FK_SRC)) src.clear();
+    if (!(fk & PKTLENS_FK_DST)) dst.clear();
+    // With the service port kept, the other one is 0: no label either.
+    const bool service = fk & PKTLENS_FK_SERVICE_PORT;
+    const Labels labels{
+        {"interface", *name},
+        {"dir", std::string(collector::kDirNames[k.dir])},
+        {"proto", fk & PKTLENS_FK_PROTO ? flow_proto_label(k.proto) : std::string()},
+        {"src", std::move(src)},
+        {"dst", std::move(dst)},
+        {"sport", port(sport_keyed && !(service && k.sport == 0 && k.dport != 0), k.sport)},
+        {"dport", port(dport_keyed && !(service && k.dport == 0 && k.sport != 0), k.dport)},
+        {"vlan", fk & PKTLENS_FK_VLAN ? flow_vlan_label(k.vlan, k.vlan_inner) : std::string()}};
     add_counter(packets, labels, ranked.flow.packets);
     add_counter(bytes, labels, ranked.flow.bytes);
     if (retransmits)

@@ -30,11 +30,26 @@ std::vector<bpf::NetworkSpec> network_specs(const std::vector<config::Network>& 
   return out;
 }
 
+uint32_t flow_key_fields(const std::vector<config::FlowKeyField>& key) {
+  uint32_t bits = 0;
+  for (const auto f : key) switch (f) {
+      case config::FlowKeyField::vlan: bits |= PKTLENS_FK_VLAN; break;
+      case config::FlowKeyField::proto: bits |= PKTLENS_FK_PROTO; break;
+      case config::FlowKeyField::src: bits |= PKTLENS_FK_SRC; break;
+      case config::FlowKeyField::dst: bits |= PKTLENS_FK_DST; break;
+      case config::FlowKeyField::sport: bits |= PKTLENS_FK_SPORT; break;
+      case config::FlowKeyField::dport: bits |= PKTLENS_FK_DPORT; break;
+      case config::FlowKeyField::service_port: bits |= PKTLENS_FK_SERVICE_PORT; break;
+    }
+  return bits;
+}
+
 bpf::ObjectOptions object_options(const config::Config& c, const std::string& pin_dir) {
   bpf::ObjectOptions o;
   o.max_flows = c.flows.max_entries;
   o.max_vlans = c.vlans.max_entries;
   o.flows = c.flows.enabled;
+  o.flow_key = flow_key_fields(c.flows.key);
   o.vlans = c.vlans.enabled;
   o.handshake = c.latency.handshake;
   o.rtt = c.latency.rtt;

@@ -32,6 +32,7 @@ bpf::ObjectOptions object_options(const DataplaneOptions& o) {
   b.max_flows = o.max_flows;
   b.max_vlans = o.max_vlans;
   b.flows = o.flows;
+  b.flow_key = o.flow_key;
   b.vlans = o.vlans;
   b.flow_window_ns = o.flow_window_ns;
   b.flow_inserts_per_window = o.flow_inserts_per_window;

@@ -48,6 +48,7 @@ struct DataplaneOptions {
   uint32_t max_flows = 4096;
   uint32_t max_vlans = 256;
   bool flows = true;
+  uint32_t flow_key = PKTLENS_FK_ALL;
   bool vlans = true;
   uint64_t flow_window_ns = 100'000'000;
   uint32_t flow_inserts_per_window = 2500;  // the product default

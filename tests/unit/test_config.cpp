@@ -69,7 +69,8 @@ Config everything_changed() {
              .top_k = 1024,
              .top_k_window = 5min,
              .idle_timeout = 90min,
-             .max_new_per_second = 0};
+             .max_new_per_second = 0,
+             .key = {FlowKeyField::proto, FlowKeyField::dst, FlowKeyField::service_port}};
   c.vlans = {.enabled = false, .max_entries = 64};
   c.latency = {.handshake = false, .rtt = false, .srtt = false};
   c.loss = {.retransmits = false, .drops = false};
@@ -224,7 +225,7 @@ TEST_CASE("the shipped file sets every key, each with a comment", "[config]") {
   CHECK(keys ==
         std::vector<std::string>{
             "interfaces", "attach",      "listen",      "interval",     "flows",
-            "enabled",    "max_entries", "top_k",       "top_k_window", "idle_timeout", "max_new_per_second",
+            "enabled",    "max_entries", "top_k",       "top_k_window", "idle_timeout", "max_new_per_second", "key",
             "vlans",      "enabled",     "max_entries", "latency",      "handshake",
             "rtt",        "srtt",        "loss",        "retransmits",  "drops",
             "threats",    "syn_flood",   "enabled",     "max_entries",  "top_k",
@@ -257,6 +258,7 @@ flows:
   top_k_window: 5m
   idle_timeout: 90m
   max_new_per_second: 0
+  key: [proto, dst, service_port]
 vlans:
   enabled: false
   max_entries: 64
@@ -325,6 +327,7 @@ flows:
   top_k_window: 1m
   idle_timeout: 2m
   max_new_per_second: 25000
+  key: [vlan, proto, src, dst, sport, dport]
 vlans:
   enabled: true
   max_entries: 4096

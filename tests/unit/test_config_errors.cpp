@@ -29,10 +29,10 @@ const std::string kRootKeys =
     "(expected one of: interfaces, attach, listen, interval, flows, vlans, latency, loss, "
     "networks, threats, log_level, alerts)";
 const std::string kFlowKeys =
-    "(expected one of: enabled, max_entries, top_k, top_k_window, idle_timeout, max_new_per_second)";
+    "(expected one of: enabled, max_entries, top_k, top_k_window, idle_timeout, max_new_per_second, key)";
 const std::string kFlowsMapping =
     "(expected a mapping with the keys enabled, max_entries, top_k, top_k_window, "
-    "idle_timeout, max_new_per_second)";
+    "idle_timeout, max_new_per_second, key)";
 const std::string kInterfaces = "(expected a list of interface names, e.g. [eth0, eth1], or all)";
 const std::string kName =
     "(expected an interface name of 1 to 15 bytes without '/', ':' or whitespace)";

@@ -62,14 +62,14 @@ RankedFlow flow(uint32_t ifindex, uint8_t dir, uint8_t proto, const char* src, c
 }  // namespace
 
 const std::string kGolden =
-    R"golden(# HELP pktlens_flow_packets_total Frames of the flow (top-K flows of the last interval only).
+    R"golden(# HELP pktlens_flow_packets_total Packets of the flow (the top-K flows by bytes in the last flows.top_k_window only).
 # TYPE pktlens_flow_packets_total counter
 pktlens_flow_packets_total{interface="eth0",dir="ingress",proto="tcp",src="10.0.0.1",dst="192.168.1.20",sport="43210",dport="443",vlan="0"} 10
 pktlens_flow_packets_total{interface="eth1",dir="egress",proto="udp",src="2001:db8::1",dst="fe80::1",sport="5353",dport="53",vlan="100"} 9
 pktlens_flow_packets_total{interface="eth0",dir="ingress",proto="icmp",src="10.0.0.2",dst="10.0.0.3",sport="8",dport="0",vlan="0"} 8
 pktlens_flow_packets_total{interface="eth0",dir="egress",proto="icmpv6",src="::1",dst="ff02::1",sport="135",dport="0",vlan="100.200"} 7
 pktlens_flow_packets_total{interface="eth1",dir="ingress",proto="47",src="10.1.1.1",dst="10.2.2.2",sport="0",dport="0",vlan="4095.1"} 6
-# HELP pktlens_flow_bytes_total Bytes of the frames of the flow, Ethernet header included (top-K flows of the last interval only).
+# HELP pktlens_flow_bytes_total Bytes of the packets of the flow, Ethernet header included (the top-K flows by bytes in the last flows.top_k_window only).
 # TYPE pktlens_flow_bytes_total counter
 pktlens_flow_bytes_total{interface="eth0",dir="ingress",proto="tcp",src="10.0.0.1",dst="192.168.1.20",sport="43210",dport="443",vlan="0"} 1000
 pktlens_flow_bytes_total{interface="eth1",dir="egress",proto="udp",src="2001:db8::1",dst="fe80::1",sport="5353",dport="53",vlan="100"} 900
@@ -129,4 +129,24 @@ TEST_CASE("render_flows: label value helpers") {
   CHECK(exporter::flow_vlan_label(0, 0) == "0");
   CHECK(exporter::flow_vlan_label(10, 0) == "10");
   CHECK(exporter::flow_vlan_label(10, 20) == "10.20");
+}
+
+TEST_CASE("render_flows: fields flows are not keyed by are empty labels") {
+  // flows.key: [proto, dst, service_port]: src and vlan dropped, and of the
+  // two ports the lower (the server's) kept.
+  auto s = ranked({flow(1, PKTLENS_DIR_INGRESS, 6, "0.0.0.0", "198.18.0.2", 0, 443, 0, 0, 20, 3000),
+                   flow(1, PKTLENS_DIR_EGRESS, 6, "0.0.0.0", "0.0.0.0", 443, 0, 0, 0, 10, 900)},
+                  {{1, "eth0"}});
+  s.flow_key_fields = PKTLENS_FK_PROTO | PKTLENS_FK_DST | PKTLENS_FK_SERVICE_PORT;
+  s.tcp_events.retransmits_on = true;
+  s.tcp_events.flow_retransmits[s.top_flows[1].flow.key] = 3;
+  const std::string text = serialize(exporter::render_flows(s));
+  CHECK(text.find("pktlens_flow_packets_total{interface=\"eth0\",dir=\"ingress\",proto=\"tcp\","
+                  "src=\"\",dst=\"198.18.0.2\",sport=\"\",dport=\"443\",vlan=\"\"} 20") !=
+        std::string::npos);
+  CHECK(text.find("pktlens_flow_bytes_total{interface=\"eth0\",dir=\"egress\",proto=\"tcp\","
+                  "src=\"\",dst=\"0.0.0.0\",sport=\"443\",dport=\"\",vlan=\"\"} 900") !=
+        std::string::npos);
+  // Per connection only: not for flows keyed by fewer fields.
+  CHECK(text.find("pktlens_flow_retransmits_total{") == std::string::npos);
 }

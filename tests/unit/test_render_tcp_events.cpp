@@ -151,7 +151,7 @@ TEST_CASE("render_flows: pktlens_flow_retransmits_total for the flows it is give
   const std::string text = serialize(exporter::render_flows(s));
   CHECK(
       text.find(
-          R"(# HELP pktlens_flow_retransmits_total TCP segments of the connection the kernel retransmitted (top-K TCP egress flows of the last interval only).
+          R"(# HELP pktlens_flow_retransmits_total TCP segments of the connection the kernel retransmitted (top-K TCP egress flows, keyed by every field, only).
 # TYPE pktlens_flow_retransmits_total counter
 pktlens_flow_retransmits_total{interface="eth0",dir="egress",proto="tcp",src="198.18.0.1",dst="198.18.0.2",sport="40000",dport="5201",vlan="0"} 6
 )") != std::string::npos);
