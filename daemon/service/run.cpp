@@ -12,6 +12,7 @@
 #include <system_error>
 #include <thread>
 
+#include "bpf/pinning.hpp"
 #include "service/daemon.hpp"
 #include "service/logging.hpp"
 #include "service/notify.hpp"
@@ -55,6 +56,15 @@ config::Config load(const RunOptions& o) {
   return cfg;
 }
 
+// Before anything is pinned (the instance lock lives in the pin dir): a
+// fresh machine whose /sys/fs/bpf is not mounted gets one, as Cilium's
+// agent does, so the first start works without a manual step.
+void prepare_pin_dir(const RunOptions& o) {
+  if (bpf::ensure_bpffs(o.pin_dir))
+    spdlog::info("mounted a BPF filesystem at {} (none was mounted; the maps are pinned in {})",
+                 bpf::kBpffsRoot, o.pin_dir);
+}
+
 // HUP: re-read the same source; a bad file keeps the running config.
 void reload(Daemon& d, const RunOptions& o) {
   std::string source;
@@ -89,6 +99,7 @@ config::Config resolve_config(const std::optional<std::string>& path, std::strin
 int run_daemon(const RunOptions& o) {
   const config::Config cfg = load(o);
   preflight();
+  prepare_pin_dir(o);
   const sigset_t signals = block_signals();
   const Notifier notifier;
 
@@ -129,6 +140,7 @@ int run_daemon(const RunOptions& o) {
 int run_dump(const RunOptions& o, std::ostream& out) {
   const config::Config cfg = load(o);
   preflight();
+  prepare_pin_dir(o);
   const sigset_t signals = block_signals();
   Daemon d(cfg, DaemonOptions{o.pin_dir, false, o.version});
   if (d.sync_interfaces() == 0) {
