@@ -12,6 +12,7 @@
 #include <system_error>
 #include <thread>
 
+#include "bpf/kernel_features.hpp"
 #include "bpf/pinning.hpp"
 #include "service/daemon.hpp"
 #include "service/logging.hpp"
@@ -65,6 +66,23 @@ void prepare_pin_dir(const RunOptions& o) {
                  bpf::kBpffsRoot, o.pin_dir);
 }
 
+// What the kernel offers, probed once: one line per path the collector can
+// take, so a fallback is explained in the log rather than found in a
+// benchmark.
+bpf::KernelFeatures probe_kernel(const RunOptions& o) {
+  bpf::KernelFeatures f = bpf::probe_kernel_features(o.pin_dir);
+  for (auto name : {bpf::kCheckTracing, bpf::kCheckMmap, bpf::kCheckBatch}) {
+    const bpf::FeatureCheck* c = bpf::find_check(f, name);
+    if (!c) continue;
+    if (c->ok)
+      spdlog::info("kernel: {} work: {}", c->name, c->meaning);
+    else
+      spdlog::info("kernel: {} unavailable: {}; {}", c->name, c->detail, c->meaning);
+  }
+  spdlog::debug("kernel: {}", f.summary_line());
+  return f;
+}
+
 // HUP: re-read the same source; a bad file keeps the running config.
 void reload(Daemon& d, const RunOptions& o) {
   std::string source;
@@ -100,6 +118,7 @@ int run_daemon(const RunOptions& o) {
   const config::Config cfg = load(o);
   preflight();
   prepare_pin_dir(o);
+  probe_kernel(o);
   const sigset_t signals = block_signals();
   const Notifier notifier;
 
@@ -141,6 +160,7 @@ int run_dump(const RunOptions& o, std::ostream& out) {
   const config::Config cfg = load(o);
   preflight();
   prepare_pin_dir(o);
+  probe_kernel(o);
   const sigset_t signals = block_signals();
   Daemon d(cfg, DaemonOptions{o.pin_dir, false, o.version});
   if (d.sync_interfaces() == 0) {
