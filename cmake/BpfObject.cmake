@@ -67,10 +67,14 @@ function(pktlens_bpf_object NAME)
   set(_obj ${_out}/${NAME}.bpf.o)
   set(_skel ${_out}/${NAME}.skel.h)
   get_filename_component(_src ${ARG_SOURCE} ABSOLUTE)
+  set(_werror)
+  if(PKTLENS_WERROR)
+    set(_werror -Werror)
+  endif()
   add_custom_command(
     OUTPUT ${_obj}
     COMMAND ${CLANG_EXE} -g -O2 -target bpf -D__TARGET_ARCH_${PKTLENS_BPF_ARCH}
-            -Wall -Wextra -Werror
+            -Wall -Wextra ${_werror}
             -I${PKTLENS_VMLINUX_DIR} -I${PROJECT_SOURCE_DIR}/bpf
             -idirafter /usr/include/${_multiarch}
             -c ${_src} -o ${_obj}

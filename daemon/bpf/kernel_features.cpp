@@ -438,7 +438,8 @@ std::string KernelFeatures::summary_line() const {
     const FeatureCheck* c = find_check(*this, name);
     if (!c) continue;
     std::string& list = c->ok ? has : lacks;
-    list += (list.empty() ? "" : " ") + std::string(name);
+    if (!list.empty()) list += ' ';
+    list += name;
   }
   s += "; caps " + (has.empty() ? std::string("none") : has);
   if (!lacks.empty()) s += ", not " + lacks;
