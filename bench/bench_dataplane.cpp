@@ -332,7 +332,7 @@ int main(int argc, char** argv) try {
       return p;
     };
     for (uint8_t i = 0; i < 64; i++) {
-      pktlens::bpf::NetworkSpec n{"n" + std::to_string(i), false, {}};
+      pktlens::bpf::NetworkSpec n{std::string("n").append(std::to_string(i)), false, {}};
       for (uint8_t j = 0; j < 16; j++) {
         n.prefixes.push_back(v4(10, i, j, 24));
         pktlens::bpf::NetPrefix p6;

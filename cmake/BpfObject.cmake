@@ -5,6 +5,11 @@
 #   pktlens_bpf_object(NAME SOURCE src [DEPENDS files...])
 #       -> ${NAME}.bpf.o, ${NAME}.skel.h and INTERFACE target ${NAME}_skel
 #
+# The headers an object includes are found by clang itself (-MD -MF, a
+# depfile given to add_custom_command's DEPFILE): a change to any of them
+# rebuilds the object, without a list to keep up to date. DEPENDS is for
+# anything else the object depends on.
+#
 # vmlinux.h is generated from the running kernel's BTF, not vendored: the
 # build host is the host pktlens runs on (scripts/deps.sh builds in place),
 # and the programs use kernel types only through CO-RE-safe uapi structs.
@@ -67,14 +72,20 @@ function(pktlens_bpf_object NAME)
   set(_obj ${_out}/${NAME}.bpf.o)
   set(_skel ${_out}/${NAME}.skel.h)
   get_filename_component(_src ${ARG_SOURCE} ABSOLUTE)
+  set(_werror)
+  if(PKTLENS_WERROR)
+    set(_werror -Werror)
+  endif()
   add_custom_command(
     OUTPUT ${_obj}
     COMMAND ${CLANG_EXE} -g -O2 -target bpf -D__TARGET_ARCH_${PKTLENS_BPF_ARCH}
-            -Wall -Wextra -Werror
+            -Wall -Wextra ${_werror}
             -I${PKTLENS_VMLINUX_DIR} -I${PROJECT_SOURCE_DIR}/bpf
             -idirafter /usr/include/${_multiarch}
+            -MD -MF ${_obj}.d
             -c ${_src} -o ${_obj}
     DEPENDS ${_src} ${ARG_DEPENDS} ${PKTLENS_VMLINUX_DIR}/vmlinux.h
+    DEPFILE ${_obj}.d
     COMMENT "BPF ${NAME}.bpf.o"
     VERBATIM)
   add_custom_command(

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 # Installs every Debian 12 package pktlens needs to build, run and test.
-# Idempotent: apt-get skips what is already installed.
+# Run as root (as another user: sudo scripts/deps.sh). Idempotent: apt-get
+# skips what is already installed.
 set -euo pipefail
 
 if [ "$(id -u)" -ne 0 ]; then
-  echo "scripts/deps.sh: needs root to install packages (run with sudo)" >&2
+  echo "scripts/deps.sh: run as root: it installs Debian packages with apt-get" \
+       "(as another user: sudo scripts/deps.sh)" >&2
   exit 1
 fi
 

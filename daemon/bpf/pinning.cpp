@@ -4,11 +4,13 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <linux/magic.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <stdexcept>
 #include <system_error>
@@ -37,13 +39,58 @@ bool unpin_if_incompatible(bpf_map* m, const std::string& path) {
 
 }  // namespace
 
+BpffsState bpffs_state(const std::string& dir) {
+  std::filesystem::path p = std::filesystem::path(dir).lexically_normal();
+  for (;;) {
+    struct statfs st {};
+    if (statfs(p.c_str(), &st) == 0)
+      return BpffsState{p.string(), static_cast<unsigned long>(st.f_type) == BPF_FS_MAGIC};
+    if (errno != ENOENT && errno != ENOTDIR) return BpffsState{p.string(), false};
+    if (!p.has_relative_path()) return BpffsState{};  // "/" itself failed
+    p = p.parent_path();
+  }
+}
+
+bool under_bpffs_root(const std::string& dir) {
+  const auto p = std::filesystem::path(dir).lexically_normal();
+  const auto rel = p.lexically_relative(kBpffsRoot);
+  return p.is_absolute() && !rel.empty() && *rel.begin() != "..";
+}
+
+bool ensure_bpffs(const std::string& dir) {
+  const BpffsState now = bpffs_state(dir);
+  if (now.mounted) return false;
+  const std::string root = kBpffsRoot;
+  // Under /sys/fs/bpf but on another filesystem mounted below it: a bpffs
+  // at /sys/fs/bpf would not be where the maps go.
+  const bool below_root = now.existing.size() > std::string(kBpffsRoot).size() &&
+                          under_bpffs_root(now.existing);
+  if (!under_bpffs_root(dir) || below_root)
+    throw std::runtime_error(
+        dir + " is not on a BPF filesystem (" + (now.existing.empty() ? dir : now.existing) +
+        " is not a BPF filesystem), so maps cannot be pinned there; pktlensd mounts one only at " +
+        root + ": give a --bpf-pin-dir under " + root + ", or mount one at the directory first (`mkdir -p " +
+        dir + " && mount -t bpf bpf " + dir + "`)");
+  const std::string fix = "; mount it as root with `mount -t bpf bpf " + root +
+                          "` (systemd does at boot), then start pktlensd again";
+  struct stat st {};
+  if (stat(root.c_str(), &st) != 0 && mkdir(root.c_str(), 0700) != 0 && errno != EEXIST)
+    throw std::runtime_error("no BPF filesystem is mounted at " + root + " and the mount point " +
+                             "cannot be created: " + std::strerror(errno) + fix);
+  if (mount("bpffs", root.c_str(), "bpf", 0, "mode=0700") != 0) {
+    const int err = errno;
+    throw std::runtime_error(
+        "no BPF filesystem is mounted at " + root + " and pktlensd cannot mount one: " +
+        std::strerror(err) +
+        (err == EPERM ? " (mounting needs CAP_SYS_ADMIN)"
+                      : err == EROFS ? " (/sys is read-only here)" : "") +
+        fix);
+  }
+  return true;
+}
+
 void require_bpffs(const std::string& dir) {
-  const std::string parent = std::filesystem::path(dir).parent_path();
-  struct statfs st {};
-  if (statfs(parent.c_str(), &st) != 0 || st.f_type != BPF_FS_MAGIC)
-    throw std::runtime_error(parent +
-                             " is not a BPF filesystem, so maps cannot be pinned there; "
-                             "mount one with `mount -t bpf bpf /sys/fs/bpf`");
+  ensure_bpffs(dir);
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) throw std::system_error(ec, "creating " + dir);

@@ -10,8 +10,29 @@ struct bpf_object;
 
 namespace pktlens::bpf {
 
-// Requires `dir`'s parent to be a bpffs and creates `dir`; throws a message
-// a user can act on otherwise.
+inline constexpr const char* kBpffsRoot = "/sys/fs/bpf";
+
+// The nearest existing directory of `dir` (itself, or its closest existing
+// parent), and whether it is on a BPF filesystem (statfs f_type ==
+// BPF_FS_MAGIC): where pinning under `dir` would happen.
+struct BpffsState {
+  std::string existing;  // "" when not even "/" could be examined
+  bool mounted = false;
+};
+BpffsState bpffs_state(const std::string& dir);
+
+// True when `dir` is /sys/fs/bpf or below it: the one place pktlensd mounts
+// a BPF filesystem itself.
+bool under_bpffs_root(const std::string& dir);
+
+// Makes sure `dir` lies on a BPF filesystem. When it does not and `dir` is
+// under /sys/fs/bpf, mounts one at /sys/fs/bpf (creating the mount point if
+// needed), as systemd does at boot; returns true when it mounted. Throws a
+// message a user can act on when it cannot (no CAP_SYS_ADMIN, a read-only
+// /sys), or when `dir` is elsewhere and not on a BPF filesystem.
+bool ensure_bpffs(const std::string& dir);
+
+// ensure_bpffs(dir), then creates `dir`.
 void require_bpffs(const std::string& dir);
 
 // Sets the pin path of every map of `obj` (not .rodata and the like) to

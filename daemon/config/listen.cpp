@@ -62,8 +62,9 @@ Parsed<ListenAddress> parse_listen(std::string_view text) {
     host = text.substr(0, colon);
     port = text.substr(colon + 1);
     if (host.find(':') != std::string_view::npos) {
-      return R::fail("IPv6 address " + quote(host) + " needs brackets, e.g. " +
-                     quote("[" + std::string(host) + "]:" + std::string(port)));
+      std::string bracketed = "[";  // appended: GCC 12's false -Wrestrict (PR 105651)
+      bracketed.append(host).append("]:").append(port);
+      return R::fail("IPv6 address " + quote(host) + " needs brackets, e.g. " + quote(bracketed));
     }
   }
 

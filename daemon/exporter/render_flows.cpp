@@ -50,7 +50,10 @@ std::string flow_proto_label(uint8_t proto) {
 
 std::string flow_vlan_label(uint16_t vlan, uint16_t vlan_inner) {
   std::string out = std::to_string(vlan);
-  if (vlan_inner != 0) out += "." + std::to_string(vlan_inner);
+  if (vlan_inner != 0) {
+    out += '.';
+    out += std::to_string(vlan_inner);
+  }
   return out;
 }
 

@@ -44,7 +44,7 @@ uint32_t flow_key_fields(const std::vector<config::FlowKeyField>& key) {
   return bits;
 }
 
-bpf::ObjectOptions object_options(const config::Config& c, const std::string& pin_dir) {
+bpf::ObjectOptions object_options(const config::Config& c, const DaemonOptions& d) {
   bpf::ObjectOptions o;
   o.max_flows = c.flows.max_entries;
   o.max_vlans = c.vlans.max_entries;
@@ -67,7 +67,10 @@ bpf::ObjectOptions object_options(const config::Config& c, const std::string& pi
   o.scan_window_ns =
       std::chrono::duration_cast<std::chrono::nanoseconds>(c.threats.port_scan.window).count();
   o.scan_inserts_per_window = config::scan_inserts_per_window(c.threats.port_scan);
-  o.pin_dir = pin_dir;
+  o.pin_dir = d.pin_dir;
+  // The touch log is read through mmap: without it the data plane need not
+  // write one.
+  o.flow_log = d.mmapable_maps;
   return o;
 }
 
@@ -88,7 +91,7 @@ bpf::LoaderOptions loader_options(const config::Config& c) {
   return o;
 }
 
-collector::CollectorOptions collector_options(const config::Config& c,
+collector::CollectorOptions collector_options(const config::Config& c, const DaemonOptions& d,
                                               const std::vector<std::string>& network_names,
                                               bpf::FlowIterator* iterator) {
   collector::CollectorOptions o;
@@ -97,6 +100,8 @@ collector::CollectorOptions collector_options(const config::Config& c,
   o.flow_table.top_k = c.flows.top_k;
   o.flow_table.top_k_window = c.flows.top_k_window;
   o.flow_table.iterator = iterator;
+  o.flow_table.touch_log = d.mmapable_maps;
+  o.flow_table.batch_ops = d.batch_ops;
   o.threats.syn_top_k = c.threats.syn_flood.top_k;
   o.threats.tc_hooks = c.attach == config::AttachMode::tc;
   o.threats.icmp_echo_top_k = c.threats.icmp_echo.top_k;
@@ -109,8 +114,9 @@ collector::CollectorOptions collector_options(const config::Config& c,
 
 // The iterator where the kernel accepts it (it refuses BTF tracing
 // programs under lockdown); null, with the reason logged, where not.
-std::unique_ptr<bpf::FlowIterator> open_flow_iterator(const bpf::Object& object, bool flows) {
-  if (!flows) return nullptr;
+std::unique_ptr<bpf::FlowIterator> open_flow_iterator(const bpf::Object& object, bool flows,
+                                                      bool map_iterators) {
+  if (!flows || !map_iterators) return nullptr;
   try {
     return std::make_unique<bpf::FlowIterator>(object.skel());
   } catch (const std::exception& e) {
@@ -165,13 +171,13 @@ Daemon::Daemon(const config::Config& cfg, const DaemonOptions& o)
     : cfg_(cfg),
       opts_(o),
       lock_(o.pin_dir),
-      object_(object_options(cfg, o.pin_dir)),
+      object_(object_options(cfg, o)),
       events_(open_tcp_events(cfg, o.pin_dir)),
-      flow_iterator_(open_flow_iterator(object_, cfg.flows.enabled)),
+      flow_iterator_(open_flow_iterator(object_, cfg.flows.enabled, o.map_iterators)),
       registry_(object_.skel()),
       collectable_(std::make_shared<exporter::SnapshotCollectable>(o.version)),
       collector_(object_.skel(), events_.get(),
-                 collector_options(cfg, object_.network_names(), flow_iterator_.get())),
+                 collector_options(cfg, o, object_.network_names(), flow_iterator_.get())),
       loader_(object_.skel(), registry_, loader_options(cfg)),
       alerts_(cfg.alerts) {
   auto recreated = object_.recreated_maps();

@@ -33,6 +33,11 @@ struct DaemonOptions {
   std::string pin_dir;     // where the maps are pinned (and the instance lock)
   bool serve_http = true;  // false for `dump`
   std::string version;
+  // The optional kernel features the collector may use
+  // (bpf::probe_kernel_features): each off takes its fallback path.
+  bool map_iterators = true;
+  bool mmapable_maps = true;
+  bool batch_ops = true;
 };
 
 class Daemon {

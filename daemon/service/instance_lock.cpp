@@ -22,7 +22,9 @@ std::string holder_of(int fd) {
   if (fstat(fd, &st) != 0) return "";
   std::ifstream locks("/proc/locks");
   std::string line;
-  const std::string inode = ":" + std::to_string(st.st_ino) + " ";
+  std::string inode = ":";  // appended: GCC 12's false -Wrestrict (PR 105651)
+  inode += std::to_string(st.st_ino);
+  inode += ' ';
   while (std::getline(locks, line)) {
     if (line.find("FLOCK") == std::string::npos || line.find(inode) == std::string::npos) continue;
     // fields: N: FLOCK ADVISORY WRITE PID DEV:INODE START END

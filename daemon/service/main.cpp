@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // pktlensd's command line: the daemon by default, `dump` for one look
 // without Prometheus, `check-config` to validate a file before using it,
-// `rules` for the Prometheus alerting rules of its alerts.
+// `rules` for the Prometheus alerting rules of its alerts, `doctor` for what
+// this machine offers pktlens.
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
@@ -12,9 +13,11 @@
 #include <string>
 #include <vector>
 
+#include "bpf/kernel_features.hpp"
 #include "bpf/object.hpp"
 #include "config/names.hpp"
 #include "service/check_config.hpp"
+#include "service/doctor.hpp"
 #include "service/logging.hpp"
 #include "service/rules_command.hpp"
 #include "service/run.hpp"
@@ -68,6 +71,13 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   rules->fallthrough();  // `pktlensd rules --config FILE`
 
+  bool doctor_brief = false;
+  auto* doctor = app.add_subcommand(
+      "doctor",
+      "check what this kernel and process offer pktlens; exit 0 when pktlensd can run here");
+  doctor->add_flag("--brief", doctor_brief, "one line: \"kernel capabilities: ...\"");
+  doctor->fallthrough();  // `pktlensd doctor --bpf-pin-dir DIR`
+
   CLI11_PARSE(app, argc, argv);
   if (*check) return pktlens::service::check_config(check_file, std::cout, std::cerr);
   if (*rules) {
@@ -84,6 +94,14 @@ int main(int argc, char** argv) {
   }
 
   pktlens::service::setup_logging();
+  if (*doctor) {
+    // libbpf's messages of the probes (a refused iterator's verifier log)
+    // stay at debug level; the checklist says what they mean.
+    if (level_opt->count()) pktlens::service::set_log_level(levels.at(level_name));
+    const auto features = pktlens::bpf::probe_kernel_features(run.pin_dir);
+    return doctor_brief ? pktlens::service::print_doctor_brief(features, std::cout)
+                        : pktlens::service::print_doctor(features, run.pin_dir, std::cout);
+  }
   if (!config_path.empty()) run.config_path = config_path;
   if (level_opt->count()) {
     run.log_level = levels.at(level_name);

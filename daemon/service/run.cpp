@@ -12,6 +12,8 @@
 #include <system_error>
 #include <thread>
 
+#include "bpf/kernel_features.hpp"
+#include "bpf/pinning.hpp"
 #include "service/daemon.hpp"
 #include "service/logging.hpp"
 #include "service/notify.hpp"
@@ -55,6 +57,41 @@ config::Config load(const RunOptions& o) {
   return cfg;
 }
 
+// Before anything is pinned (the instance lock lives in the pin dir): a
+// fresh machine whose /sys/fs/bpf is not mounted gets one, as Cilium's
+// agent does, so the first start works without a manual step.
+void prepare_pin_dir(const RunOptions& o) {
+  if (bpf::ensure_bpffs(o.pin_dir))
+    spdlog::info("mounted a BPF filesystem at {} (none was mounted; the maps are pinned in {})",
+                 bpf::kBpffsRoot, o.pin_dir);
+}
+
+// What the kernel offers, probed once: one line per path the collector can
+// take, so a fallback is explained in the log rather than found in a
+// benchmark.
+bpf::KernelFeatures probe_kernel(const RunOptions& o) {
+  bpf::KernelFeatures f = bpf::probe_kernel_features(o.pin_dir);
+  for (auto name : {bpf::kCheckTracing, bpf::kCheckMmap, bpf::kCheckBatch}) {
+    const bpf::FeatureCheck* c = bpf::find_check(f, name);
+    if (!c) continue;
+    if (c->ok)
+      spdlog::info("kernel: {} work: {}", c->name, c->meaning);
+    else
+      spdlog::info("kernel: {} unavailable: {}; {}", c->name, c->detail, c->meaning);
+  }
+  spdlog::debug("kernel: {}", f.summary_line());
+  return f;
+}
+
+DaemonOptions daemon_options(const RunOptions& o, const bpf::KernelFeatures& f, bool serve_http) {
+  return DaemonOptions{.pin_dir = o.pin_dir,
+                       .serve_http = serve_http,
+                       .version = o.version,
+                       .map_iterators = f.tracing,
+                       .mmapable_maps = f.mmapable,
+                       .batch_ops = f.batch_ops};
+}
+
 // HUP: re-read the same source; a bad file keeps the running config.
 void reload(Daemon& d, const RunOptions& o) {
   std::string source;
@@ -89,10 +126,12 @@ config::Config resolve_config(const std::optional<std::string>& path, std::strin
 int run_daemon(const RunOptions& o) {
   const config::Config cfg = load(o);
   preflight();
+  prepare_pin_dir(o);
+  const bpf::KernelFeatures features = probe_kernel(o);
   const sigset_t signals = block_signals();
   const Notifier notifier;
 
-  Daemon d(cfg, DaemonOptions{o.pin_dir, true, o.version});
+  Daemon d(cfg, daemon_options(o, features, true));
   d.sync_interfaces();
   d.collect();
   notifier.ready(d.status());
@@ -129,8 +168,10 @@ int run_daemon(const RunOptions& o) {
 int run_dump(const RunOptions& o, std::ostream& out) {
   const config::Config cfg = load(o);
   preflight();
+  prepare_pin_dir(o);
+  const bpf::KernelFeatures features = probe_kernel(o);
   const sigset_t signals = block_signals();
-  Daemon d(cfg, DaemonOptions{o.pin_dir, false, o.version});
+  Daemon d(cfg, daemon_options(o, features, false));
   if (d.sync_interfaces() == 0) {
     spdlog::error("dump: no interface could be attached (see above); nothing to measure");
     return 1;

@@ -57,8 +57,8 @@ inline std::string stats_diff(const pktlens_if_stats& got, const pktlens_if_stat
   };
   for (int l3 = 0; l3 < PKTLENS_L3_MAX; l3++)
     for (int l4 = 0; l4 < PKTLENS_L4_MAX; l4++) {
-      const std::string cell =
-          "[" + std::string(kL3Names[l3]) + "][" + std::string(kL4Names[l4]) + "]";
+      std::string cell = "[";  // appended: GCC 12's false -Wrestrict (PR 105651)
+      cell.append(kL3Names[l3]).append("][").append(kL4Names[l4]).append("]");
       cmp("packets" + cell, got.packets[l3][l4], want.packets[l3][l4]);
       cmp("bytes" + cell, got.bytes[l3][l4], want.bytes[l3][l4]);
     }

@@ -110,7 +110,7 @@ TEST_CASE("a pinned map whose shape changed is recreated, the others keep counti
 TEST_CASE("pinning outside a BPF filesystem is refused with the fix", "[object]") {
   CHECK_THROWS_WITH(bpf::Object({.pin_dir = "/tmp/pktlens-not-bpffs/maps"}),
                     Catch::Contains("is not a BPF filesystem") &&
-                        Catch::Contains("mount -t bpf bpf /sys/fs/bpf"));
+                        Catch::Contains("--bpf-pin-dir under /sys/fs/bpf"));
 }
 
 TEST_CASE("interface slots: array and hash entries, and running out", "[object]") {

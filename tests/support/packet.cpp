@@ -20,6 +20,10 @@ template <class... Ts>
 struct overloaded : Ts... {
   using Ts::operator()...;
 };
+// Deduction guide: C++20 deduces aggregates without it, but clang < 17 does
+// not implement that (P1816).
+template <class... Ts>
+overloaded(Ts...) -> overloaded<Ts...>;
 
 }  // namespace
 
