@@ -103,9 +103,9 @@ std::vector<MetricFamily> render_interfaces(const collector::Snapshot& s) {
                   "IP packets by DSCP code point (only code points seen).", MetricType::Counter);
   auto ecn_ce = make_family("pktlens_ecn_ce_packets_total",
                             "IP packets marked ECN Congestion Experienced.", MetricType::Counter);
-  auto ttl = make_family("pktlens_packet_ttl",
-                         "IPv4 TTL / IPv6 hop limit of IP packets (hops, unitless).",
-                         MetricType::Histogram);
+  auto ttl =
+      make_family("pktlens_packet_ttl", "IPv4 TTL / IPv6 hop limit of IP packets (hops, unitless).",
+                  MetricType::Histogram);
   auto anomalies = make_family("pktlens_anomalies_total",
                                "Frames showing the anomaly (a frame counts once per kind it "
                                "shows; see docs/architecture.md).",
@@ -210,13 +210,26 @@ std::vector<MetricFamily> render_interfaces(const collector::Snapshot& s) {
   add_gauge(table_entries, {}, static_cast<double>(s.flow_table_entries));
   add_gauge(table_capacity, {}, static_cast<double>(s.flow_table_capacity));
 
-  std::vector<MetricFamily> out;
-  for (auto* f :
-       {&packets, &bytes, &skbs, &size, &tcp_flags, &dscp, &ecn_ce, &ttl, &anomalies, &untracked_packets,
-        &untracked_bytes, &unadmitted_packets, &unadmitted_bytes, &inserts, &vlan_overflow_packets,
-        &vlan_overflow_bytes, &vlan_packets, &vlan_bytes, &table_entries, &table_capacity})
-    if (!f->metric.empty()) out.push_back(std::move(*f));
-  return out;
+  return detail::families({&packets,
+                           &bytes,
+                           &skbs,
+                           &size,
+                           &tcp_flags,
+                           &dscp,
+                           &ecn_ce,
+                           &ttl,
+                           &anomalies,
+                           &untracked_packets,
+                           &untracked_bytes,
+                           &unadmitted_packets,
+                           &unadmitted_bytes,
+                           &inserts,
+                           &vlan_overflow_packets,
+                           &vlan_overflow_bytes,
+                           &vlan_packets,
+                           &vlan_bytes,
+                           &table_entries,
+                           &table_capacity});
 }
 
 }  // namespace pktlens::exporter

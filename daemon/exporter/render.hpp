@@ -32,7 +32,7 @@ namespace pktlens::exporter {
 // other slots without a name are skipped. s.vlans are named by ifindex (a
 // VLAN record is keyed by ifindex, not slot); records of an ifindex without
 // a name are skipped (their frames are still in the slot-0 / slot totals).
-// Families with no sample are left out.
+// Every family is returned, also one without a series (detail::families).
 std::vector<prometheus::MetricFamily> render_interfaces(const collector::Snapshot& s);
 
 }  // namespace pktlens::exporter

@@ -44,10 +44,7 @@ std::vector<MetricFamily> render_networks(const std::vector<collector::NetworkCo
       add_counter(blocked_bytes, {{"network", n.name}}, n.blocked.bytes);
     }
   }
-  std::vector<MetricFamily> out;
-  for (auto* f : {&packets, &bytes, &blocked_packets, &blocked_bytes})
-    if (!f->metric.empty()) out.push_back(std::move(*f));
-  return out;
+  return detail::families({&packets, &bytes, &blocked_packets, &blocked_bytes});
 }
 
 }  // namespace pktlens::exporter

@@ -16,7 +16,8 @@ namespace pktlens::exporter {
 //     directions and sides, zeros included;
 //   pktlens_blocked_packets_total{network}, pktlens_blocked_bytes_total{network}:
 //     every network with action drop, zeros included.
-// Networks in Snapshot order (the config's). Nothing when none are configured.
+// Networks in Snapshot order (the config's). With none configured the
+// families are declared without a series.
 std::vector<prometheus::MetricFamily> render_networks(
     const std::vector<collector::NetworkCounters>& networks);
 

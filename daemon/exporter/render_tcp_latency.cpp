@@ -86,10 +86,7 @@ std::vector<MetricFamily> render_tcp_latency(const collector::Snapshot& s) {
                 c.stats.tcp_flags[PKTLENS_TCPF_RST]);
   }
 
-  std::vector<MetricFamily> out;
-  for (auto* f : {&handshake, &timeouts, &syn_retx, &rtt, &unsampled, &resets})
-    if (!f->metric.empty()) out.push_back(std::move(*f));
-  return out;
+  return detail::families({&handshake, &timeouts, &syn_retx, &rtt, &unsampled, &resets});
 }
 
 }  // namespace pktlens::exporter

@@ -24,7 +24,8 @@ namespace pktlens::exporter {
 // Slots are named as in render_interfaces (collector/labels.hpp): their
 // name, or "unregistered" for slot 0 when it has anything to show; other
 // unnamed slots are skipped. role is client|server; zeros included for
-// every named slot.
+// every named slot. A family whose switch is off is declared without a
+// series.
 std::vector<prometheus::MetricFamily> render_tcp_latency(const collector::Snapshot& s);
 
 }  // namespace pktlens::exporter

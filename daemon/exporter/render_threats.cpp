@@ -81,10 +81,7 @@ std::vector<MetricFamily> render_threats(const collector::ThreatSignals& t) {
     }
     add_gauge(suspects, {}, static_cast<double>(t.scan_suspects));
   }
-  std::vector<MetricFamily> out;
-  for (auto* f : {&syns, &done, &half_open, &echo, &udp, &scan_ports, &suspects})
-    if (!f->metric.empty()) out.push_back(std::move(*f));
-  return out;
+  return detail::families({&syns, &done, &half_open, &echo, &udp, &scan_ports, &suspects});
 }
 
 }  // namespace pktlens::exporter

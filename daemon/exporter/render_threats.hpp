@@ -25,8 +25,8 @@ namespace pktlens::exporter {
 // When port-scan counting is on:
 //   pktlens_scan_ports{src} gauge for each source of t.top_scan
 //   pktlens_scan_suspects gauge: t.scan_suspects (also when 0)
-// dst and src are inet_ntop text, dport decimal. Families with no sample are left
-// out.
+// dst and src are inet_ntop text, dport decimal. Every family is returned,
+// also without a series: a switched-off signal's family is declared empty.
 std::vector<prometheus::MetricFamily> render_threats(const collector::ThreatSignals& t);
 
 }  // namespace pktlens::exporter

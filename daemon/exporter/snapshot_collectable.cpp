@@ -21,6 +21,29 @@ void append(std::vector<prometheus::MetricFamily>& out,
   out.insert(out.end(), std::make_move_iterator(more.begin()), std::make_move_iterator(more.end()));
 }
 
+// Every family rendered from a Snapshot, in scrape order.
+std::vector<prometheus::MetricFamily> render_state(
+    const collector::Snapshot& s, const std::vector<alerts::SeriesStatus>& alerts) {
+  auto out = render_interfaces(s);
+  append(out, render_flow_gauges(s));
+  append(out, render_flows(s));
+  append(out, render_tcp_events(s));
+  append(out, render_tcp_latency(s));
+  append(out, render_alerts(alerts));
+  append(out, render_networks(s.networks));
+  append(out, render_threats(s.threats));
+  return out;
+}
+
+// The same families without a series: what a scrape declares while there
+// is no data (no collection yet, or a failed one), so the set of families
+// never depends on whether a collection succeeded.
+std::vector<prometheus::MetricFamily> declared_only() {
+  auto out = render_state(collector::Snapshot{}, {});
+  for (auto& f : out) f.metric.clear();
+  return out;
+}
+
 }  // namespace
 
 SnapshotCollectable::SnapshotCollectable(std::string version) : version_(std::move(version)) {}
@@ -41,22 +64,12 @@ std::vector<prometheus::MetricFamily> SnapshotCollectable::Collect() const {
     const std::lock_guard lock(mutex_);
     state = state_;
   }
-  std::vector<prometheus::MetricFamily> out;
   if (!state) {
+    auto out = declared_only();
     append(out, render_self(SelfStats{}, version_));
     return out;
   }
-  if (state->snapshot) {
-    const auto& s = *state->snapshot;
-    out = render_interfaces(s);
-    append(out, render_flow_gauges(s));
-    append(out, render_flows(s));
-    append(out, render_tcp_events(s));
-    append(out, render_tcp_latency(s));
-    append(out, render_alerts(state->alerts));
-    append(out, render_networks(s.networks));
-    append(out, render_threats(s.threats));
-  }
+  auto out = state->snapshot ? render_state(*state->snapshot, state->alerts) : declared_only();
   append(out, render_self(state->self, version_));
   return out;
 }

@@ -24,7 +24,7 @@ namespace pktlens::exporter {
 // One collector cycle's output, never modified once published.
 struct Published {
   // May be null (no successful read yet, or the collector chose to drop
-  // the data of a failed cycle): only the self metrics are rendered then.
+  // the data of a failed cycle): only the self metrics have series then.
   // It carries its interface names (Snapshot::interfaces).
   std::shared_ptr<const collector::Snapshot> snapshot;
   SelfStats self;
@@ -42,8 +42,10 @@ class SnapshotCollectable : public prometheus::Collectable {
 
   // Called by the HTTP server's threads, concurrently with publish():
   // render_interfaces + render_flow_gauges + render_flows + render_tcp_events
-  // + render_tcp_latency + render_alerts of the latest state, then render_self. Before the first
-  // publish only the self metrics, with pktlens_up 0.
+  // + render_tcp_latency + render_alerts + render_networks + render_threats
+  // of the latest state, then render_self. Before the first publish, or
+  // when the latest state has no Snapshot, the same families are declared
+  // without a series, and pktlens_up says why (0 before the first publish).
   std::vector<prometheus::MetricFamily> Collect() const override;
 
  private:

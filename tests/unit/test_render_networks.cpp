@@ -63,12 +63,21 @@ pktlens_blocked_bytes_total{network="blocklist"} 420
   CHECK(status == 0);
 }
 
-TEST_CASE("render_networks: no networks, no families; no drop network, no blocked families") {
-  CHECK(exporter::render_networks({}).empty());
+TEST_CASE("render_networks: no networks, or no drop network: families without series") {
+  const std::string none = serialize(exporter::render_networks({}));
+  for (const char* name : {"pktlens_network_packets_total", "pktlens_network_bytes_total",
+                           "pktlens_blocked_packets_total", "pktlens_blocked_bytes_total"}) {
+    INFO(name);
+    CHECK(test::declared_without_series(none, name));
+  }
   auto only_count = sample();
   only_count.pop_back();
   const auto families = exporter::render_networks(only_count);
-  REQUIRE(families.size() == 2);
-  CHECK(families[0].name == "pktlens_network_packets_total");
-  CHECK(families[1].name == "pktlens_network_bytes_total");
+  REQUIRE(families.size() == 4);
+  CHECK(families[0].metric.size() == 4);
+  CHECK(families[1].metric.size() == 4);
+  CHECK(families[2].name == "pktlens_blocked_packets_total");
+  CHECK(families[2].metric.empty());
+  CHECK(families[3].name == "pktlens_blocked_bytes_total");
+  CHECK(families[3].metric.empty());
 }

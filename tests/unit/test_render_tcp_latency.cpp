@@ -2,7 +2,8 @@
 // TCP latency at TC -> pktlens_tcp_handshake_seconds, _timeouts_total,
 // pktlens_tcp_syn_retransmits_total, pktlens_tcp_rtt_seconds,
 // pktlens_tcp_rtt_unsampled_packets_total and pktlens_tcp_resets_total:
-// exact exposition text, switched-off signals absent, promtool clean.
+// exact exposition text, switched-off signals declared without a series,
+// promtool clean.
 #include <catch2/catch.hpp>
 #include <cstdint>
 #include <string>
@@ -148,7 +149,7 @@ TEST_CASE("render_tcp_latency: handshake, RTT, timeouts, retransmits, resets") {
   CHECK(out == "");
 }
 
-TEST_CASE("render_tcp_latency: zeros for a named slot, switched-off signals absent") {
+TEST_CASE("render_tcp_latency: zeros for a named slot, switched-off signals without series") {
   collector::Snapshot s;
   s.tcp_latency[2] = {};
   s.ifaces[{2, PKTLENS_DIR_INGRESS}] = {};
@@ -166,13 +167,18 @@ TEST_CASE("render_tcp_latency: zeros for a named slot, switched-off signals abse
 
   s.handshake_on = false;
   text = serialize(exporter::render_tcp_latency(s));
-  CHECK(text.find("pktlens_tcp_handshake") == std::string::npos);
-  CHECK(text.find("pktlens_tcp_syn_retransmits") == std::string::npos);
+  for (const char* name : {"pktlens_tcp_handshake_seconds", "pktlens_tcp_handshake_timeouts_total",
+                           "pktlens_tcp_syn_retransmits_total"}) {
+    INFO(name);
+    CHECK(test::declared_without_series(text, name));
+  }
   CHECK(text.find("pktlens_tcp_rtt_seconds_count") != std::string::npos);
 
   s.rtt_on = false;
   text = serialize(exporter::render_tcp_latency(s));
-  CHECK(text.find("pktlens_tcp_rtt") == std::string::npos);
+  CHECK(test::declared_without_series(text, "pktlens_tcp_rtt_seconds"));
+  CHECK(test::declared_without_series(text, "pktlens_tcp_rtt_unsampled_packets_total"));
+  CHECK(test::promtool_check(text) == std::pair<int, std::string>{0, ""});
   // Resets come from the interface counters: not behind a switch.
   CHECK(text.find("pktlens_tcp_resets_total{interface=\"eth1\",dir=\"ingress\"} 0\n") !=
         std::string::npos);
