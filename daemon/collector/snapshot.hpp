@@ -211,6 +211,10 @@ struct Snapshot {
   size_t flow_table_entries = 0;
   size_t flow_table_capacity = 0;
   size_t vlan_table_capacity = 0;
+  // The data plane's switches (.rodata cfg_flows / cfg_vlans): whether
+  // flows and VLANs are counted at all.
+  bool flows_on = false;
+  bool vlans_on = false;
   TcpEventCounters tcp_events;
   // The data plane's switches (.rodata cfg_handshake / cfg_rtt) and, when
   // either is on, every slot of pktlens_tcp_lat.

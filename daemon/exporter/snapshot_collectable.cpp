@@ -6,6 +6,7 @@
 
 #include "exporter/render.hpp"
 #include "exporter/render_alerts.hpp"
+#include "exporter/render_features.hpp"
 #include "exporter/render_flows.hpp"
 #include "exporter/render_networks.hpp"
 #include "exporter/render_tcp_events.hpp"
@@ -32,6 +33,7 @@ std::vector<prometheus::MetricFamily> render_state(
   append(out, render_alerts(alerts));
   append(out, render_networks(s.networks));
   append(out, render_threats(s.threats));
+  append(out, render_features(s));
   return out;
 }
 

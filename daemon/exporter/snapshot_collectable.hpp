@@ -43,7 +43,7 @@ class SnapshotCollectable : public prometheus::Collectable {
   // Called by the HTTP server's threads, concurrently with publish():
   // render_interfaces + render_flow_gauges + render_flows + render_tcp_events
   // + render_tcp_latency + render_alerts + render_networks + render_threats
-  // of the latest state, then render_self. Before the first publish, or
+  // + render_features of the latest state, then render_self. Before the first publish, or
   // when the latest state has no Snapshot, the same families are declared
   // without a series, and pktlens_up says why (0 before the first publish).
   std::vector<prometheus::MetricFamily> Collect() const override;

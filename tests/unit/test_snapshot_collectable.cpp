@@ -95,6 +95,8 @@ const std::vector<std::string> kAllFamilies{
     "pktlens_tcp_syn_received_total", "pktlens_tcp_handshakes_completed_total",
     "pktlens_syn_half_open", "pktlens_icmp_echo_requests_total", "pktlens_udp_dport_packets_total",
     "pktlens_scan_ports", "pktlens_scan_suspects",
+    // render_features
+    "pktlens_feature_enabled",
     // render_self
     "pktlens_build_info", "pktlens_collect_duration_seconds", "pktlens_up",
     "pktlens_collect_errors_total"};
