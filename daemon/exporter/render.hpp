@@ -13,7 +13,8 @@
 namespace pktlens::exporter {
 
 // The interface families of `s`:
-//   pktlens_packets_total / pktlens_bytes_total {interface,dir,l3,l4}
+//   pktlens_packets_total / pktlens_bytes_total {interface,dir,l3,l4}: the
+//     10 (l3, l4) pairs a frame can have (collector::exported_l4)
 //   pktlens_packet_size_bytes histogram {interface,dir}
 //   pktlens_tcp_flags_total {interface,dir,flag}
 //   pktlens_dscp_packets_total {interface,dir,dscp}
