@@ -60,6 +60,13 @@ inline constexpr bool l4_exported(size_t l3, size_t l4) { return exported_l4(l3,
 inline constexpr std::array<unsigned, PKTLENS_SIZE_BUCKETS> kSizeBounds = PKTLENS_SIZE_BOUNDS_INIT;
 inline constexpr std::array<unsigned, PKTLENS_TTL_BUCKETS> kTtlBounds = PKTLENS_TTL_BOUNDS_INIT;
 
+// Whether series of direction `dir` (enum pktlens_dir) are exported: a
+// known direction that a hook counts (no dir="egress" with attach: xdp,
+// whose egress counters can only be 0).
+inline bool direction_exported(const Snapshot& s, size_t dir) {
+  return dir < PKTLENS_DIR_MAX && (dir != PKTLENS_DIR_EGRESS || s.egress_hooked);
+}
+
 // The interface label of slot 0 (PKTLENS_SLOT_UNREGISTERED, the frames of
 // interfaces pktlens did not register) when no name is registered for it.
 inline constexpr std::string_view kUnregisteredInterface = "unregistered";

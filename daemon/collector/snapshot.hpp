@@ -215,6 +215,9 @@ struct Snapshot {
   // flows and VLANs are counted at all.
   bool flows_on = false;
   bool vlans_on = false;
+  // Whether anything counts direction egress: TC hooks both directions,
+  // XDP ingress only (attach: xdp), where every egress counter stays 0.
+  bool egress_hooked = true;
   TcpEventCounters tcp_events;
   // The data plane's switches (.rodata cfg_handshake / cfg_rtt) and, when
   // either is on, every slot of pktlens_tcp_lat.

@@ -160,7 +160,7 @@ std::vector<MetricFamily> render_interfaces(const collector::Snapshot& s) {
 
   for (const auto& [key, c] : s.ifaces) {
     const auto [slot, dir] = key;
-    if (dir >= PKTLENS_DIR_MAX) continue;
+    if (!collector::direction_exported(s, dir)) continue;
     const std::string* name = collector::interface_of_slot(s, slot, unregistered_seen);
     if (name == nullptr) continue;
 

@@ -14,7 +14,8 @@ using detail::make_family;
 using prometheus::MetricFamily;
 using prometheus::MetricType;
 
-std::vector<MetricFamily> render_networks(const std::vector<collector::NetworkCounters>& networks) {
+std::vector<MetricFamily> render_networks(const std::vector<collector::NetworkCounters>& networks,
+                                          bool egress_hooked) {
   auto packets = make_family("pktlens_network_packets_total",
                              "Packets whose source (side=src) or destination (side=dst) address "
                              "is in the configured network, longest prefix match.",
@@ -31,7 +32,8 @@ std::vector<MetricFamily> render_networks(const std::vector<collector::NetworkCo
                                    "Bytes of the packets counted in pktlens_blocked_packets_total.",
                                    MetricType::Counter);
   for (const auto& n : networks) {
-    for (size_t dir = 0; dir < PKTLENS_DIR_MAX; dir++)
+    for (size_t dir = 0; dir < PKTLENS_DIR_MAX; dir++) {
+      if (dir == PKTLENS_DIR_EGRESS && !egress_hooked) continue;
       for (size_t side = 0; side < PKTLENS_SIDE_MAX; side++) {
         const detail::Labels labels{{"network", n.name},
                                     {"dir", std::string(collector::kDirNames[dir])},
@@ -39,6 +41,7 @@ std::vector<MetricFamily> render_networks(const std::vector<collector::NetworkCo
         add_counter(packets, labels, n.counts[dir][side].packets);
         add_counter(bytes, labels, n.counts[dir][side].bytes);
       }
+    }
     if (n.drop) {
       add_counter(blocked_packets, {{"network", n.name}}, n.blocked.packets);
       add_counter(blocked_bytes, {{"network", n.name}}, n.blocked.bytes);

@@ -79,7 +79,7 @@ std::vector<MetricFamily> render_tcp_latency(const collector::Snapshot& s) {
       unregistered_rst += c.stats.tcp_flags[PKTLENS_TCPF_RST];
   for (const auto& [key, c] : s.ifaces) {
     const auto [slot, dir] = key;
-    if (dir >= PKTLENS_DIR_MAX) continue;
+    if (!collector::direction_exported(s, dir)) continue;
     const std::string* name = collector::interface_of_slot(s, slot, unregistered_rst != 0);
     if (name == nullptr) continue;
     add_counter(resets, {{"interface", *name}, {"dir", std::string(collector::kDirNames[dir])}},

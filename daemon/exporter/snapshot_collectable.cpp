@@ -31,7 +31,7 @@ std::vector<prometheus::MetricFamily> render_state(
   append(out, render_tcp_events(s));
   append(out, render_tcp_latency(s));
   append(out, render_alerts(alerts));
-  append(out, render_networks(s.networks));
+  append(out, render_networks(s.networks, s.egress_hooked));
   append(out, render_threats(s.threats));
   append(out, render_features(s));
   return out;

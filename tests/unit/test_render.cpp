@@ -359,6 +359,25 @@ TEST_CASE("render: which slots are rendered and under which name") {
   }
 }
 
+TEST_CASE("render: with XDP (no egress hook) no dir=egress series") {
+  Snapshot s;
+  stats(s, 1, PKTLENS_DIR_INGRESS).packets[PKTLENS_L3_IPV4][PKTLENS_L4_UDP] = 5;
+  // Pinned counters of an earlier run with attach: tc stay in the map.
+  stats(s, 1, PKTLENS_DIR_EGRESS).packets[PKTLENS_L3_IPV4][PKTLENS_L4_UDP] = 3;
+  s.interfaces.by_slot = {{1, "eth0"}};
+  s.egress_hooked = false;
+  const std::string text = serialize(exporter::render_interfaces(s));
+  CHECK(lines_starting(text, "pktlens_ecn_ce_packets_total{") ==
+        std::vector<std::string>{
+            "pktlens_ecn_ce_packets_total{interface=\"eth0\",dir=\"ingress\"} 0"});
+  CHECK(lines_starting(text, "pktlens_packets_total{").size() == 10);
+  CHECK(text.find("dir=\"egress\"") == std::string::npos);
+  s.egress_hooked = true;
+  CHECK(
+      lines_starting(serialize(exporter::render_interfaces(s)), "pktlens_packets_total{").size() ==
+      2 * 10);
+}
+
 TEST_CASE("render: vlan label forms and interface names by ifindex") {
   Snapshot s;
   s.vlans = {vlan(2, PKTLENS_DIR_INGRESS, 100, 0, 1, 5, 500),

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // Networks -> pktlens_network_packets_total / _bytes_total {network,dir,side}
 // and pktlens_blocked_packets_total / _bytes_total {network}: exact
-// exposition text, zeros present, blocked only for drop networks, nothing
-// without networks, promtool clean.
+// exposition text, zeros present, blocked only for drop networks, no
+// series without networks, no egress with XDP, promtool clean.
 #include <catch2/catch.hpp>
 #include <string>
 #include <vector>
@@ -28,7 +28,7 @@ std::vector<NetworkCounters> sample() {
 }  // namespace
 
 TEST_CASE("render_networks: every network, dir and side; blocked for drop networks") {
-  const std::string text = serialize(exporter::render_networks(sample()));
+  const std::string text = serialize(exporter::render_networks(sample(), true));
   const std::string golden =
       R"golden(# HELP pktlens_network_packets_total Packets whose source (side=src) or destination (side=dst) address is in the configured network, longest prefix match.
 # TYPE pktlens_network_packets_total counter
@@ -64,7 +64,7 @@ pktlens_blocked_bytes_total{network="blocklist"} 420
 }
 
 TEST_CASE("render_networks: no networks, or no drop network: families without series") {
-  const std::string none = serialize(exporter::render_networks({}));
+  const std::string none = serialize(exporter::render_networks({}, true));
   for (const char* name : {"pktlens_network_packets_total", "pktlens_network_bytes_total",
                            "pktlens_blocked_packets_total", "pktlens_blocked_bytes_total"}) {
     INFO(name);
@@ -72,7 +72,7 @@ TEST_CASE("render_networks: no networks, or no drop network: families without se
   }
   auto only_count = sample();
   only_count.pop_back();
-  const auto families = exporter::render_networks(only_count);
+  const auto families = exporter::render_networks(only_count, true);
   REQUIRE(families.size() == 4);
   CHECK(families[0].metric.size() == 4);
   CHECK(families[1].metric.size() == 4);
@@ -80,4 +80,18 @@ TEST_CASE("render_networks: no networks, or no drop network: families without se
   CHECK(families[2].metric.empty());
   CHECK(families[3].name == "pktlens_blocked_bytes_total");
   CHECK(families[3].metric.empty());
+}
+
+TEST_CASE("render_networks: with XDP (no egress hook) only dir=ingress") {
+  const std::string text = serialize(exporter::render_networks(sample(), false));
+  CHECK(test::samples_of(text, "pktlens_network_packets_total") ==
+        std::vector<std::string>{
+            "pktlens_network_packets_total{network=\"office\",dir=\"ingress\",side=\"src\"} 10",
+            "pktlens_network_packets_total{network=\"office\",dir=\"ingress\",side=\"dst\"} 0",
+            "pktlens_network_packets_total{network=\"blocklist\",dir=\"ingress\",side=\"src\"} 7",
+            "pktlens_network_packets_total{network=\"blocklist\",dir=\"ingress\",side=\"dst\"} "
+            "0"});
+  CHECK(text.find("egress") == std::string::npos);
+  CHECK(test::samples_of(text, "pktlens_blocked_packets_total") ==
+        std::vector<std::string>{"pktlens_blocked_packets_total{network=\"blocklist\"} 7"});
 }

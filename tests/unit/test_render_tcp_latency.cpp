@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "collector/latency_buckets.hpp"
 #include "exporter/render_tcp_latency.hpp"
@@ -182,4 +183,14 @@ TEST_CASE("render_tcp_latency: zeros for a named slot, switched-off signals with
   // Resets come from the interface counters: not behind a switch.
   CHECK(text.find("pktlens_tcp_resets_total{interface=\"eth1\",dir=\"ingress\"} 0\n") !=
         std::string::npos);
+}
+
+TEST_CASE("render_tcp_latency: with XDP (no egress hook) resets only for dir=ingress") {
+  collector::Snapshot s;
+  s.ifaces[{2, PKTLENS_DIR_INGRESS}].stats.tcp_flags[PKTLENS_TCPF_RST] = 4;
+  s.ifaces[{2, PKTLENS_DIR_EGRESS}];
+  s.interfaces.by_slot = {{2, "eth1"}};
+  s.egress_hooked = false;
+  CHECK(test::samples_of(serialize(exporter::render_tcp_latency(s)), "pktlens_tcp_resets_total") ==
+        std::vector<std::string>{"pktlens_tcp_resets_total{interface=\"eth1\",dir=\"ingress\"} 4"});
 }
