@@ -17,7 +17,8 @@ namespace pktlens::exporter {
 // and, when completed handshakes are counted (t.handshakes_on):
 //   pktlens_tcp_handshakes_completed_total{dst,dport} counter
 //   pktlens_syn_half_open{dst,dport} gauge: SYNs minus completed
-//     handshakes in the last interval, floor 0
+//     handshakes in the last interval, floor 0 (the interval's view; the
+//     alert rules rate() the two counters instead, alerts/promql.hpp)
 // When ICMP echo counting is on, for each address of t.top_icmp_echo:
 //   pktlens_icmp_echo_requests_total{dst} counter
 // When UDP port counting is on, for each port of t.top_udp_ports:

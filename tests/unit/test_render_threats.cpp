@@ -53,7 +53,7 @@ pktlens_tcp_syn_received_total{dst="fd00::1",dport="22"} 7
 # TYPE pktlens_tcp_handshakes_completed_total counter
 pktlens_tcp_handshakes_completed_total{dst="198.18.0.1",dport="443"} 12
 pktlens_tcp_handshakes_completed_total{dst="fd00::1",dport="22"} 7
-# HELP pktlens_syn_half_open SYNs received minus handshakes completed in the last interval (floor 0), per destination address and port.
+# HELP pktlens_syn_half_open SYNs received minus handshakes completed in the last collection interval (floor 0), per destination address and port: one interval's view; rates come from the two counters above.
 # TYPE pktlens_syn_half_open gauge
 pktlens_syn_half_open{dst="198.18.0.1",dport="443"} 4998
 pktlens_syn_half_open{dst="fd00::1",dport="22"} 0
@@ -65,7 +65,7 @@ const std::string kSynDeclared = R"(# HELP pktlens_tcp_syn_received_total TCP SY
 )";
 const std::string kHandshakesDeclared = R"(# HELP pktlens_tcp_handshakes_completed_total TCP handshakes completed as server: the peer acked our SYN-ACK (TC, with handshake tracking); same destinations as pktlens_tcp_syn_received_total.
 # TYPE pktlens_tcp_handshakes_completed_total counter
-# HELP pktlens_syn_half_open SYNs received minus handshakes completed in the last interval (floor 0), per destination address and port.
+# HELP pktlens_syn_half_open SYNs received minus handshakes completed in the last collection interval (floor 0), per destination address and port: one interval's view; rates come from the two counters above.
 # TYPE pktlens_syn_half_open gauge
 )";
 const std::string kEchoDeclared = R"(# HELP pktlens_icmp_echo_requests_total ICMP echo requests (ICMPv6 type 128 for IPv6) received, per destination address; the top-K by requests in the last interval.
