@@ -48,7 +48,8 @@ std::vector<prometheus::MetricFamily> declared_only() {
 
 }  // namespace
 
-SnapshotCollectable::SnapshotCollectable(std::string version) : version_(std::move(version)) {}
+SnapshotCollectable::SnapshotCollectable(std::string version, ProcessReader process)
+    : version_(std::move(version)), process_(std::move(process)) {}
 
 void SnapshotCollectable::publish(std::shared_ptr<const Published> state) {
   if (!state) return;
@@ -66,13 +67,10 @@ std::vector<prometheus::MetricFamily> SnapshotCollectable::Collect() const {
     const std::lock_guard lock(mutex_);
     state = state_;
   }
-  if (!state) {
-    auto out = declared_only();
-    append(out, render_self(SelfStats{}, version_));
-    return out;
-  }
-  auto out = state->snapshot ? render_state(*state->snapshot, state->alerts) : declared_only();
-  append(out, render_self(state->self, version_));
+  auto out =
+      state && state->snapshot ? render_state(*state->snapshot, state->alerts) : declared_only();
+  append(out, render_process(process_()));
+  append(out, render_self(state ? state->self : SelfStats{}, version_));
   return out;
 }
 

@@ -49,6 +49,17 @@ collector::RankedFlow tcp_flow(const char* src, uint16_t sport, uint64_t bytes) 
   return r;
 }
 
+// A process as /proc might show it; fixed, so that two scrapes of the same
+// state give the same text.
+exporter::ProcessStats fixed_process() {
+  return {.cpu_seconds = 2.5,
+          .open_fds = 9,
+          .max_fds = 1024,
+          .virtual_bytes = 1 << 30,
+          .resident_bytes = 1 << 24,
+          .start_time_seconds = 1700000000};
+}
+
 std::shared_ptr<const Published> state(std::vector<collector::RankedFlow> top, bool ok = true) {
   auto s = std::make_shared<collector::Snapshot>();
   s->ifaces[{1, PKTLENS_DIR_INGRESS}].stats.packets[PKTLENS_L3_IPV4][PKTLENS_L4_TCP] = 5;
@@ -97,6 +108,9 @@ const std::vector<std::string> kAllFamilies{
     "pktlens_scan_ports", "pktlens_scan_suspects",
     // render_features
     "pktlens_feature_enabled",
+    // render_process
+    "process_cpu_seconds_total", "process_open_fds", "process_max_fds",
+    "process_virtual_memory_bytes", "process_resident_memory_bytes", "process_start_time_seconds",
     // render_self
     "pktlens_build_info", "pktlens_collect_duration_seconds", "pktlens_up",
     "pktlens_collect_errors_total"};
@@ -109,12 +123,20 @@ std::vector<std::string> families_with_series(const SnapshotCollectable& c) {
   return names;
 }
 
-const std::vector<std::string> kSelfFamilies{"pktlens_build_info",
-                                             "pktlens_collect_duration_seconds", "pktlens_up",
+// What has series without a Snapshot: the process and pktlensd itself.
+const std::vector<std::string> kSelfFamilies{"process_cpu_seconds_total",
+                                             "process_open_fds",
+                                             "process_max_fds",
+                                             "process_virtual_memory_bytes",
+                                             "process_resident_memory_bytes",
+                                             "process_start_time_seconds",
+                                             "pktlens_build_info",
+                                             "pktlens_collect_duration_seconds",
+                                             "pktlens_up",
                                              "pktlens_collect_errors_total"};
 
-TEST_CASE("collectable: before the first publish every family declared, series only of self") {
-  const SnapshotCollectable c("9.9.9");
+TEST_CASE("collectable: before the first publish every family declared, series of self only") {
+  const SnapshotCollectable c("9.9.9", fixed_process);
   CHECK(family_names(c) == kAllFamilies);
   CHECK(families_with_series(c) == kSelfFamilies);
   const std::string text = scrape(c);
@@ -126,7 +148,7 @@ TEST_CASE("collectable: before the first publish every family declared, series o
 }
 
 TEST_CASE("collectable: after a publish every family, in order") {
-  SnapshotCollectable c("9.9.9");
+  SnapshotCollectable c("9.9.9", fixed_process);
   c.publish(state({tcp_flow("10.0.0.1", 1000, 64)}));
   CHECK(family_names(c) == kAllFamilies);
   const std::string text = scrape(c);
@@ -148,8 +170,23 @@ TEST_CASE("collectable: after a publish every family, in order") {
   }
 }
 
+TEST_CASE("collectable: process_* are read at every scrape") {
+  int reads = 0;
+  SnapshotCollectable c("dev", [&reads] {
+    ++reads;
+    exporter::ProcessStats p;
+    p.open_fds = 10 + reads;
+    return p;
+  });
+  c.publish(state({}));
+  CHECK(reads == 0);
+  CHECK(scrape(c).find("\nprocess_open_fds 11\n") != std::string::npos);
+  CHECK(scrape(c).find("\nprocess_open_fds 12\n") != std::string::npos);
+  CHECK(reads == 2);
+}
+
 TEST_CASE("collectable: a flow that left the top-K is gone at the next scrape") {
-  SnapshotCollectable c("dev");
+  SnapshotCollectable c("dev", fixed_process);
   const std::string a = "src=\"10.0.0.1\",dst=\"10.0.0.254\",sport=\"1000\"";
   const std::string b = "src=\"10.0.0.2\",dst=\"10.0.0.254\",sport=\"2000\"";
   c.publish(state({tcp_flow("10.0.0.1", 1000, 64), tcp_flow("10.0.0.2", 2000, 128)}));
@@ -170,7 +207,7 @@ TEST_CASE("collectable: a flow that left the top-K is gone at the next scrape") 
 }
 
 TEST_CASE("collectable: scrapes race publishes safely") {
-  SnapshotCollectable c("dev");
+  SnapshotCollectable c("dev", fixed_process);
   std::atomic<bool> stop{false};
   std::atomic<int> scrapes{0};
   std::atomic<int> torn{0};  // Catch2 v2 assertions are not thread-safe
