@@ -223,6 +223,11 @@ struct Snapshot {
   // either is on, every slot of pktlens_tcp_lat.
   bool handshake_on = false;
   bool rtt_on = false;
+  // What is measured: TCP latency needs the egress hook too (our SYN and
+  // our TSvals leave by it), so with attach: xdp a switch may be on while
+  // nothing is measured.
+  bool handshake_measured() const { return handshake_on && egress_hooked; }
+  bool rtt_measured() const { return rtt_on && egress_hooked; }
   std::map<uint32_t, TcpLatency> tcp_latency;
   // Every configured network, in config order; empty when none are.
   std::vector<NetworkCounters> networks;

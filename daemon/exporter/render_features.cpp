@@ -23,8 +23,8 @@ std::vector<prometheus::MetricFamily> render_features(const collector::Snapshot&
   const std::pair<std::string_view, bool> features[] = {
       {"flows", s.flows_on},
       {"vlans", s.vlans_on},
-      {"tcp_handshake", s.handshake_on},
-      {"tcp_rtt", s.rtt_on},
+      {"tcp_handshake", s.handshake_measured()},
+      {"tcp_rtt", s.rtt_measured()},
       {"tcp_srtt", s.tcp_events.srtt_on},
       {"drops", s.tcp_events.drops_on},
       {"retransmits", s.tcp_events.retransmits_on},

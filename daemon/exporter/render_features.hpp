@@ -17,8 +17,8 @@ namespace pktlens::exporter {
 // always all of them, in this order (the switch each one reads):
 //   flows                 s.flows_on (flows.enabled)
 //   vlans                 s.vlans_on (vlans.enabled)
-//   tcp_handshake         s.handshake_on (latency.handshake)
-//   tcp_rtt               s.rtt_on (latency.rtt)
+//   tcp_handshake         s.handshake_measured() (latency.handshake, attach: tc)
+//   tcp_rtt               s.rtt_measured() (latency.rtt, attach: tc)
 //   tcp_srtt              s.tcp_events.srtt_on (latency.srtt)
 //   drops                 s.tcp_events.drops_on (loss.drops)
 //   retransmits           s.tcp_events.retransmits_on (loss.retransmits)

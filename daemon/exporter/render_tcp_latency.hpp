@@ -12,11 +12,12 @@
 
 namespace pktlens::exporter {
 
-// When handshake tracking is on (s.handshake_on):
+// When handshakes are measured (s.handshake_measured(): the switch is on and
+// the TC hooks are attached):
 //   pktlens_tcp_handshake_seconds histogram {interface,role}
 //   pktlens_tcp_handshake_timeouts_total {interface,role}
 //   pktlens_tcp_syn_retransmits_total {interface}
-// When RTT tracking is on (s.rtt_on):
+// When RTT is measured (s.rtt_measured()):
 //   pktlens_tcp_rtt_seconds histogram {interface}
 //   pktlens_tcp_rtt_unsampled_packets_total {interface}
 // Always, from the interface counters (tcp_flags[rst] of s.ifaces):

@@ -66,3 +66,12 @@ TEST_CASE("features: each switch moves its own series only", "[render][features]
     }
   }
 }
+
+TEST_CASE("features: TCP latency is off with XDP, whatever its switches", "[render][features]") {
+  collector::Snapshot s;
+  s.handshake_on = s.rtt_on = true;
+  s.egress_hooked = false;  // attach: xdp
+  const std::string text = serialize(exporter::render_features(s));
+  CHECK(text.find("pktlens_feature_enabled{feature=\"tcp_handshake\"} 0\n") != std::string::npos);
+  CHECK(text.find("pktlens_feature_enabled{feature=\"tcp_rtt\"} 0\n") != std::string::npos);
+}

@@ -194,3 +194,20 @@ TEST_CASE("render_tcp_latency: with XDP (no egress hook) resets only for dir=ing
   CHECK(test::samples_of(serialize(exporter::render_tcp_latency(s)), "pktlens_tcp_resets_total") ==
         std::vector<std::string>{"pktlens_tcp_resets_total{interface=\"eth1\",dir=\"ingress\"} 4"});
 }
+
+TEST_CASE("render_tcp_latency: with XDP nothing is measured, whatever the switches") {
+  collector::Snapshot s;
+  s.tcp_latency[2] = {};
+  s.ifaces[{2, PKTLENS_DIR_INGRESS}] = {};
+  s.interfaces.by_slot = {{2, "eth1"}};
+  s.handshake_on = s.rtt_on = true;
+  s.egress_hooked = false;
+  const std::string text = serialize(exporter::render_tcp_latency(s));
+  for (const char* name : {"pktlens_tcp_handshake_seconds", "pktlens_tcp_handshake_timeouts_total",
+                           "pktlens_tcp_syn_retransmits_total", "pktlens_tcp_rtt_seconds",
+                           "pktlens_tcp_rtt_unsampled_packets_total"}) {
+    INFO(name);
+    CHECK(test::declared_without_series(text, name));
+  }
+  CHECK(test::samples_of(text, "pktlens_tcp_resets_total").size() == 1);
+}
