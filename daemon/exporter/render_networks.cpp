@@ -21,8 +21,8 @@ std::vector<MetricFamily> render_networks(const std::vector<collector::NetworkCo
                              "is in the configured network, longest prefix match.",
                              MetricType::Counter);
   auto bytes = make_family("pktlens_network_bytes_total",
-                           "Bytes (frame length seen by the hook) of the packets counted in "
-                           "pktlens_network_packets_total.",
+                           "Bytes of the packets counted in pktlens_network_packets_total, "
+                           "counted as in pktlens_bytes_total.",
                            MetricType::Counter);
   auto blocked_packets = make_family("pktlens_blocked_packets_total",
                                      "Packets dropped at ingress because their source address "

@@ -40,7 +40,7 @@ pktlens_network_packets_total{network="blocklist",dir="ingress",side="src"} 7
 pktlens_network_packets_total{network="blocklist",dir="ingress",side="dst"} 0
 pktlens_network_packets_total{network="blocklist",dir="egress",side="src"} 0
 pktlens_network_packets_total{network="blocklist",dir="egress",side="dst"} 0
-# HELP pktlens_network_bytes_total Bytes (frame length seen by the hook) of the packets counted in pktlens_network_packets_total.
+# HELP pktlens_network_bytes_total Bytes of the packets counted in pktlens_network_packets_total, counted as in pktlens_bytes_total.
 # TYPE pktlens_network_bytes_total counter
 pktlens_network_bytes_total{network="office",dir="ingress",side="src"} 1000
 pktlens_network_bytes_total{network="office",dir="ingress",side="dst"} 0
