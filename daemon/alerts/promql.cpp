@@ -3,8 +3,6 @@
 
 #include <cstdio>
 
-#include "config/config.hpp"
-
 namespace pktlens::alerts {
 
 using signals::Aggregation;
@@ -38,37 +36,42 @@ std::string promql_string(std::string_view s) {
 std::string signal_promql(const SignalInfo& signal, const std::vector<std::string>& by,
                           const std::map<std::string, std::string>& match,
                           const PromqlOptions& options) {
-  std::string selector(signal.metric);
+  std::string matchers;
   if (!match.empty()) {
-    selector += "{";
+    matchers += "{";
     bool first = true;
     for (const auto& [label, value] : match) {
-      selector += (first ? "" : ", ") + label + "=" + promql_string(value);
+      matchers += (first ? "" : ", ") + label + "=" + promql_string(value);
       first = false;
     }
-    selector += "}";
+    matchers += "}";
   }
+  const auto rate = [&](std::string_view metric) {
+    return "rate(" + std::string(metric) + matchers + "[" + promql_duration(options.rate_window) +
+           "])";
+  };
   std::string inner;
   switch (signal.kind) {
     case SignalKind::counter_rate:
-      inner = "rate(" + selector + "[" + promql_duration(options.rate_window) + "])";
+      inner = rate(signal.metric);
       break;
-    case SignalKind::interval_gauge_rate:
+    case SignalKind::counter_rate_difference:
+      // Per series, before the sum, as the daemon floors each series.
+      inner = "clamp_min(" + rate(signal.metric) + " - " + rate(signal.other_metric) + ", 0)";
+      break;
     case SignalKind::gauge:
-      inner = selector;
+      inner = std::string(signal.metric) + matchers;
       break;
     case SignalKind::ratio:
       // No value while the denominator is 0 (flows switched off), as in the daemon.
-      inner = selector + " / (" + std::string(signal.denominator) + " > 0)";
+      inner = std::string(signal.metric) + matchers + " / (" + std::string(signal.other_metric) +
+              " > 0)";
       break;
   }
   std::string grouping = "instance";
   for (const auto& b : by) grouping += ", " + b;
   const char* agg = signal.aggregation == Aggregation::max ? "max" : "sum";
-  std::string expr = std::string(agg) + " by (" + grouping + ") (" + inner + ")";
-  if (signal.kind == SignalKind::interval_gauge_rate)
-    expr += " / " + config::format_number(std::chrono::duration<double>(options.interval).count());
-  return expr;
+  return std::string(agg) + " by (" + grouping + ") (" + inner + ")";
 }
 
 }  // namespace pktlens::alerts

@@ -16,9 +16,6 @@ namespace pktlens::alerts {
 struct PromqlOptions {
   // rate() window for counter signals; at least 2 scrape intervals, 4 is safer.
   std::chrono::milliseconds rate_window{60000};
-  // pktlensd's collection interval: interval_gauge_rate signals count one
-  // interval's events, divided by it to be per second.
-  std::chrono::milliseconds interval{5000};
 };
 
 // The signal's value per series: e.g. for packet_rate by [interface],

@@ -30,6 +30,7 @@ Cycle Collector::collect(Snapshot::InterfaceNames names) {
   if (events_) events_->read(s);
   threats_.collect(s);
   s.interfaces = std::move(names);
+  s.egress_hooked = opts_.egress_hooked;
   return c;
 }
 

@@ -26,7 +26,8 @@ class TcpEvents;
 namespace pktlens::collector {
 
 struct CollectorOptions {
-  bool flows = true;  // the flow table is read (flows switched on)
+  bool flows = true;          // the flow table is read (flows switched on)
+  bool egress_hooked = true;  // attach: tc (Snapshot::egress_hooked)
   FlowTableOptions flow_table;
   ThreatOptions threats;
   std::vector<NetworkId> networks;  // the configured networks, in config order

@@ -142,6 +142,8 @@ Snapshot read_snapshot(pktlens_bpf* skel, const ReadOptions& o, ReadInfo* info_o
     });
   }
   // .rodata is mapped read-only after the load: the switches as loaded.
+  s.flows_on = skel->rodata->cfg_flows != 0;
+  s.vlans_on = skel->rodata->cfg_vlans != 0;
   s.handshake_on = skel->rodata->cfg_handshake != 0;
   s.flow_key_fields = skel->rodata->cfg_flow_key;
   s.rtt_on = skel->rodata->cfg_rtt != 0;

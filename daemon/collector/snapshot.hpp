@@ -217,11 +217,23 @@ struct Snapshot {
   size_t flow_table_entries = 0;
   size_t flow_table_capacity = 0;
   size_t vlan_table_capacity = 0;
+  // The data plane's switches (.rodata cfg_flows / cfg_vlans): whether
+  // flows and VLANs are counted at all.
+  bool flows_on = false;
+  bool vlans_on = false;
+  // Whether anything counts direction egress: TC hooks both directions,
+  // XDP ingress only (attach: xdp), where every egress counter stays 0.
+  bool egress_hooked = true;
   TcpEventCounters tcp_events;
   // The data plane's switches (.rodata cfg_handshake / cfg_rtt) and, when
   // either is on, every slot of pktlens_tcp_lat.
   bool handshake_on = false;
   bool rtt_on = false;
+  // What is measured: TCP latency needs the egress hook too (our SYN and
+  // our TSvals leave by it), so with attach: xdp a switch may be on while
+  // nothing is measured.
+  bool handshake_measured() const { return handshake_on && egress_hooked; }
+  bool rtt_measured() const { return rtt_on && egress_hooked; }
   std::map<uint32_t, TcpLatency> tcp_latency;
   // Every configured network, in config order; empty when none are.
   std::vector<NetworkCounters> networks;

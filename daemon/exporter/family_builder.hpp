@@ -10,6 +10,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <limits>
 #include <string>
 #include <string_view>
@@ -31,6 +32,19 @@ inline prometheus::MetricFamily make_family(std::string name, std::string help,
   f.help = std::move(help);
   f.type = type;
   return f;
+}
+
+// The renderer's families, in the given order, each one whether or not it
+// has a series: a family is always declared (HELP and TYPE), so that a
+// dashboard tells a switched-off or quiet family from a missing exporter,
+// and the text of /metrics names every family the product has
+// (docs/metrics.md, "Families without series").
+inline std::vector<prometheus::MetricFamily> families(
+    std::initializer_list<prometheus::MetricFamily*> fs) {
+  std::vector<prometheus::MetricFamily> out;
+  out.reserve(fs.size());
+  for (auto* f : fs) out.push_back(std::move(*f));
+  return out;
 }
 
 inline Labels with(Labels base, std::string_view name, std::string value) {

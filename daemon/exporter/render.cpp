@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 // Decisions (see also render.hpp):
 // - packets/bytes by l3 x l4, tcp flags and anomaly kinds are emitted for
-//   every combination, zeros included, for each rendered (interface, dir):
-//   a series that exists from the start lets rate()/increase() see its
-//   first increment, and the set is bounded (20 + 20 + 8 + 14 per
-//   interface and direction). DSCP is emitted only for code points with a
+//   every possible combination, zeros included, for each rendered
+//   (interface, dir): a series that exists from the start lets
+//   rate()/increase() see its first increment, and the set is bounded
+//   (10 + 10 + 8 + 14 per interface and direction). Pairs no frame can
+//   have (arp/tcp, ipv4/icmpv6, ...) are not series: collector/labels.hpp,
+//   exported_l4. DSCP is emitted only for code points with a
 //   non-zero count (64 mostly-empty series per interface would dominate);
 //   a counter never goes back to zero, so such a series does not vanish.
 // - Histograms: the map holds non-cumulative buckets; they are summed into
@@ -103,9 +105,9 @@ std::vector<MetricFamily> render_interfaces(const collector::Snapshot& s) {
                   "IP packets by DSCP code point (only code points seen).", MetricType::Counter);
   auto ecn_ce = make_family("pktlens_ecn_ce_packets_total",
                             "IP packets marked ECN Congestion Experienced.", MetricType::Counter);
-  auto ttl = make_family("pktlens_packet_ttl",
-                         "IPv4 TTL / IPv6 hop limit of IP packets (hops, unitless).",
-                         MetricType::Histogram);
+  auto ttl =
+      make_family("pktlens_packet_ttl", "IPv4 TTL / IPv6 hop limit of IP packets (hops, unitless).",
+                  MetricType::Histogram);
   auto anomalies = make_family("pktlens_anomalies_total",
                                "Frames showing the anomaly (a frame counts once per kind it "
                                "shows; see docs/architecture.md).",
@@ -158,21 +160,32 @@ std::vector<MetricFamily> render_interfaces(const collector::Snapshot& s) {
 
   for (const auto& [key, c] : s.ifaces) {
     const auto [slot, dir] = key;
-    if (dir >= PKTLENS_DIR_MAX) continue;
+    if (!collector::direction_exported(s, dir)) continue;
     const std::string* name = collector::interface_of_slot(s, slot, unregistered_seen);
     if (name == nullptr) continue;
 
     const pktlens_if_stats& st = c.stats;
     const Labels base{{"interface", *name}, {"dir", std::string(collector::kDirNames[dir])}};
 
+    // Cells of impossible pairs fold into the exported ones
+    // (collector::exported_l4), so the label sets sum to every count.
+    uint64_t pk[PKTLENS_L3_MAX][PKTLENS_L4_MAX] = {};
+    uint64_t by[PKTLENS_L3_MAX][PKTLENS_L4_MAX] = {};
     uint64_t total_bytes = 0;
     for (size_t l3 = 0; l3 < PKTLENS_L3_MAX; ++l3) {
       for (size_t l4 = 0; l4 < PKTLENS_L4_MAX; ++l4) {
+        pk[l3][collector::exported_l4(l3, l4)] += st.packets[l3][l4];
+        by[l3][collector::exported_l4(l3, l4)] += st.bytes[l3][l4];
+        total_bytes += st.bytes[l3][l4];
+      }
+    }
+    for (size_t l3 = 0; l3 < PKTLENS_L3_MAX; ++l3) {
+      for (size_t l4 = 0; l4 < PKTLENS_L4_MAX; ++l4) {
+        if (!collector::l4_exported(l3, l4)) continue;
         auto labels = with(with(base, "l3", std::string(collector::kL3Names[l3])), "l4",
                            std::string(collector::kL4Names[l4]));
-        add_counter(packets, labels, st.packets[l3][l4]);
-        add_counter(bytes, std::move(labels), st.bytes[l3][l4]);
-        total_bytes += st.bytes[l3][l4];
+        add_counter(packets, labels, pk[l3][l4]);
+        add_counter(bytes, std::move(labels), by[l3][l4]);
       }
     }
     add_counter(skbs, base, st.skbs);
@@ -210,13 +223,26 @@ std::vector<MetricFamily> render_interfaces(const collector::Snapshot& s) {
   add_gauge(table_entries, {}, static_cast<double>(s.flow_table_entries));
   add_gauge(table_capacity, {}, static_cast<double>(s.flow_table_capacity));
 
-  std::vector<MetricFamily> out;
-  for (auto* f :
-       {&packets, &bytes, &skbs, &size, &tcp_flags, &dscp, &ecn_ce, &ttl, &anomalies, &untracked_packets,
-        &untracked_bytes, &unadmitted_packets, &unadmitted_bytes, &inserts, &vlan_overflow_packets,
-        &vlan_overflow_bytes, &vlan_packets, &vlan_bytes, &table_entries, &table_capacity})
-    if (!f->metric.empty()) out.push_back(std::move(*f));
-  return out;
+  return detail::families({&packets,
+                           &bytes,
+                           &skbs,
+                           &size,
+                           &tcp_flags,
+                           &dscp,
+                           &ecn_ce,
+                           &ttl,
+                           &anomalies,
+                           &untracked_packets,
+                           &untracked_bytes,
+                           &unadmitted_packets,
+                           &unadmitted_bytes,
+                           &inserts,
+                           &vlan_overflow_packets,
+                           &vlan_overflow_bytes,
+                           &vlan_packets,
+                           &vlan_bytes,
+                           &table_entries,
+                           &table_capacity});
 }
 
 }  // namespace pktlens::exporter

@@ -13,7 +13,8 @@
 namespace pktlens::exporter {
 
 // The interface families of `s`:
-//   pktlens_packets_total / pktlens_bytes_total {interface,dir,l3,l4}
+//   pktlens_packets_total / pktlens_bytes_total {interface,dir,l3,l4}: the
+//     10 (l3, l4) pairs a frame can have (collector::exported_l4)
 //   pktlens_packet_size_bytes histogram {interface,dir}
 //   pktlens_tcp_flags_total {interface,dir,flag}
 //   pktlens_dscp_packets_total {interface,dir,dscp}
@@ -32,7 +33,7 @@ namespace pktlens::exporter {
 // other slots without a name are skipped. s.vlans are named by ifindex (a
 // VLAN record is keyed by ifindex, not slot); records of an ifindex without
 // a name are skipped (their frames are still in the slot-0 / slot totals).
-// Families with no sample are left out.
+// Every family is returned, also one without a series (detail::families).
 std::vector<prometheus::MetricFamily> render_interfaces(const collector::Snapshot& s);
 
 }  // namespace pktlens::exporter

@@ -26,10 +26,7 @@ std::vector<prometheus::MetricFamily> render_alerts(const std::vector<alerts::Se
     add_gauge(firing, labels, a.firing ? 1 : 0);
     add_gauge(value, std::move(labels), a.value);
   }
-  std::vector<prometheus::MetricFamily> out;
-  out.push_back(std::move(firing));
-  out.push_back(std::move(value));
-  return out;
+  return detail::families({&firing, &value});
 }
 
 }  // namespace pktlens::exporter

@@ -109,10 +109,7 @@ std::vector<MetricFamily> render_flows(const collector::Snapshot& s) {
         add_counter(retx, labels, it->second);
   }
 
-  std::vector<MetricFamily> out;
-  for (auto* f : {&packets, &bytes, &retx})
-    if (!f->metric.empty()) out.push_back(std::move(*f));
-  return out;
+  return detail::families({&packets, &bytes, &retx});
 }
 
 std::vector<MetricFamily> render_flow_gauges(const collector::Snapshot& s) {
@@ -120,9 +117,7 @@ std::vector<MetricFamily> render_flow_gauges(const collector::Snapshot& s) {
                             "Flows that saw at least one frame in the last collection interval.",
                             MetricType::Gauge);
   add_gauge(active, {}, static_cast<double>(s.flows_active));
-  std::vector<MetricFamily> out;
-  out.push_back(std::move(active));
-  return out;
+  return detail::families({&active});
 }
 
 }  // namespace pktlens::exporter

@@ -28,7 +28,8 @@ namespace pktlens::exporter {
 //     with inner id 0 shows as its outer id alone.
 // interface is the name of the flow's ifindex (collector/labels.hpp);
 // flows whose ifindex has no name, whose dir or family is out of range are
-// skipped. Families with no sample are left out (as in render_interfaces).
+// skipped. Every family is returned, also without a series (as in
+// render_interfaces).
 // When retransmits are on (s.tcp_events.retransmits_on), also
 // pktlens_flow_retransmits_total{same labels} for each flow found in
 // s.tcp_events.flow_retransmits (the TCP egress flows).

@@ -14,14 +14,15 @@ using detail::make_family;
 using prometheus::MetricFamily;
 using prometheus::MetricType;
 
-std::vector<MetricFamily> render_networks(const std::vector<collector::NetworkCounters>& networks) {
+std::vector<MetricFamily> render_networks(const std::vector<collector::NetworkCounters>& networks,
+                                          bool egress_hooked) {
   auto packets = make_family("pktlens_network_packets_total",
                              "Packets whose source (side=src) or destination (side=dst) address "
                              "is in the configured network, longest prefix match.",
                              MetricType::Counter);
   auto bytes = make_family("pktlens_network_bytes_total",
-                           "Bytes (frame length seen by the hook) of the packets counted in "
-                           "pktlens_network_packets_total.",
+                           "Bytes of the packets counted in pktlens_network_packets_total, "
+                           "counted as in pktlens_bytes_total.",
                            MetricType::Counter);
   auto blocked_packets = make_family("pktlens_blocked_packets_total",
                                      "Packets dropped at ingress because their source address "
@@ -31,7 +32,8 @@ std::vector<MetricFamily> render_networks(const std::vector<collector::NetworkCo
                                    "Bytes of the packets counted in pktlens_blocked_packets_total.",
                                    MetricType::Counter);
   for (const auto& n : networks) {
-    for (size_t dir = 0; dir < PKTLENS_DIR_MAX; dir++)
+    for (size_t dir = 0; dir < PKTLENS_DIR_MAX; dir++) {
+      if (dir == PKTLENS_DIR_EGRESS && !egress_hooked) continue;
       for (size_t side = 0; side < PKTLENS_SIDE_MAX; side++) {
         const detail::Labels labels{{"network", n.name},
                                     {"dir", std::string(collector::kDirNames[dir])},
@@ -39,15 +41,13 @@ std::vector<MetricFamily> render_networks(const std::vector<collector::NetworkCo
         add_counter(packets, labels, n.counts[dir][side].packets);
         add_counter(bytes, labels, n.counts[dir][side].bytes);
       }
+    }
     if (n.drop) {
       add_counter(blocked_packets, {{"network", n.name}}, n.blocked.packets);
       add_counter(blocked_bytes, {{"network", n.name}}, n.blocked.bytes);
     }
   }
-  std::vector<MetricFamily> out;
-  for (auto* f : {&packets, &bytes, &blocked_packets, &blocked_bytes})
-    if (!f->metric.empty()) out.push_back(std::move(*f));
-  return out;
+  return detail::families({&packets, &bytes, &blocked_packets, &blocked_bytes});
 }
 
 }  // namespace pktlens::exporter

@@ -43,10 +43,7 @@ std::vector<MetricFamily> render_tcp_events(const collector::Snapshot& s) {
 
   if (t.srtt_on) detail::add_latency_histogram(srtt, {}, t.srtt);
 
-  std::vector<MetricFamily> out;
-  for (auto* f : {&drops, &retransmits, &srtt})
-    if (!f->metric.empty()) out.push_back(std::move(*f));
-  return out;
+  return detail::families({&drops, &retransmits, &srtt});
 }
 
 }  // namespace pktlens::exporter

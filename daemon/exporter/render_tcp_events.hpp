@@ -21,7 +21,8 @@ namespace pktlens::exporter {
 //     s.interfaces.by_ifindex and "unknown" are present, zeros included;
 //     when retransmits are on.
 //   pktlens_tcp_srtt_seconds histogram (no labels): when srtt is on.
-// The per-flow retransmits are rendered with the flows (render_flows).
+// The per-flow retransmits are rendered with the flows (render_flows). A
+// family whose signal is off is declared without a series.
 std::vector<prometheus::MetricFamily> render_tcp_events(const collector::Snapshot& s);
 
 }  // namespace pktlens::exporter

@@ -58,7 +58,7 @@ std::vector<MetricFamily> render_tcp_latency(const collector::Snapshot& s) {
     const std::string* name = collector::interface_of_slot(s, slot, any(t));
     if (name == nullptr) continue;
     const Labels base{{"interface", *name}};
-    if (s.handshake_on) {
+    if (s.handshake_measured()) {
       for (size_t r = 0; r < PKTLENS_HS_ROLES; r++) {
         const auto labels = with(base, "role", std::string(collector::kRoleNames[r]));
         add_latency_histogram(handshake, labels, t.handshake[r]);
@@ -66,7 +66,7 @@ std::vector<MetricFamily> render_tcp_latency(const collector::Snapshot& s) {
       }
       add_counter(syn_retx, base, t.syn_retransmits);
     }
-    if (s.rtt_on) {
+    if (s.rtt_measured()) {
       add_latency_histogram(rtt, base, t.rtt);
       add_counter(unsampled, base, t.rtt_unsampled_packets);
     }
@@ -79,17 +79,14 @@ std::vector<MetricFamily> render_tcp_latency(const collector::Snapshot& s) {
       unregistered_rst += c.stats.tcp_flags[PKTLENS_TCPF_RST];
   for (const auto& [key, c] : s.ifaces) {
     const auto [slot, dir] = key;
-    if (dir >= PKTLENS_DIR_MAX) continue;
+    if (!collector::direction_exported(s, dir)) continue;
     const std::string* name = collector::interface_of_slot(s, slot, unregistered_rst != 0);
     if (name == nullptr) continue;
     add_counter(resets, {{"interface", *name}, {"dir", std::string(collector::kDirNames[dir])}},
                 c.stats.tcp_flags[PKTLENS_TCPF_RST]);
   }
 
-  std::vector<MetricFamily> out;
-  for (auto* f : {&handshake, &timeouts, &syn_retx, &rtt, &unsampled, &resets})
-    if (!f->metric.empty()) out.push_back(std::move(*f));
-  return out;
+  return detail::families({&handshake, &timeouts, &syn_retx, &rtt, &unsampled, &resets});
 }
 
 }  // namespace pktlens::exporter

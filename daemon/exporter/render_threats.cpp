@@ -30,10 +30,12 @@ std::vector<MetricFamily> render_threats(const collector::ThreatSignals& t) {
                           "with handshake tracking); same destinations as "
                           "pktlens_tcp_syn_received_total.",
                           MetricType::Counter);
-  auto half_open = make_family("pktlens_syn_half_open",
-                               "SYNs received minus handshakes completed in the last interval "
-                               "(floor 0), per destination address and port.",
-                               MetricType::Gauge);
+  auto half_open =
+      make_family("pktlens_syn_half_open",
+                  "SYNs received minus handshakes completed in the last collection interval "
+                  "(floor 0), per destination address and port: one interval's view; rates "
+                  "come from the two counters above.",
+                  MetricType::Gauge);
   if (t.syn_on) {
     for (const auto& d : t.top_syn) {
       std::string dst;
@@ -81,10 +83,7 @@ std::vector<MetricFamily> render_threats(const collector::ThreatSignals& t) {
     }
     add_gauge(suspects, {}, static_cast<double>(t.scan_suspects));
   }
-  std::vector<MetricFamily> out;
-  for (auto* f : {&syns, &done, &half_open, &echo, &udp, &scan_ports, &suspects})
-    if (!f->metric.empty()) out.push_back(std::move(*f));
-  return out;
+  return detail::families({&syns, &done, &half_open, &echo, &udp, &scan_ports, &suspects});
 }
 
 }  // namespace pktlens::exporter

@@ -34,9 +34,7 @@ std::vector<MetricFamily> render_self(const SelfStats& self, std::string_view ve
                             MetricType::Counter);
   add_counter(errors, {}, self.collect_errors);
 
-  std::vector<MetricFamily> out;
-  for (auto* f : {&build_info, &duration, &up, &errors}) out.push_back(std::move(*f));
-  return out;
+  return detail::families({&build_info, &duration, &up, &errors});
 }
 
 }  // namespace pktlens::exporter

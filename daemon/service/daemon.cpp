@@ -96,6 +96,7 @@ collector::CollectorOptions collector_options(const config::Config& c, const Dae
                                               bpf::FlowIterator* iterator) {
   collector::CollectorOptions o;
   o.flows = c.flows.enabled;
+  o.egress_hooked = c.attach == config::AttachMode::tc;
   o.flow_table.idle_timeout = c.flows.idle_timeout;
   o.flow_table.top_k = c.flows.top_k;
   o.flow_table.top_k_window = c.flows.top_k_window;

@@ -17,8 +17,7 @@ int print_rules(const config::Config& cfg, const std::string& rate_window, std::
         << " (expected a duration of at least 1s, e.g. 1m)\n";
     return 1;
   }
-  out << alerts::prometheus_rules(cfg.alerts,
-                                  {.rate_window = *window.value, .interval = cfg.interval});
+  out << alerts::prometheus_rules(cfg.alerts, {.rate_window = *window.value});
   return 0;
 }
 

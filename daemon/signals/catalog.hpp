@@ -19,12 +19,15 @@ enum class SignalKind {
   // A counter, as a per-second rate: (now - before) / seconds between the
   // two snapshots in the daemon, rate(metric[window]) in Prometheus.
   counter_rate,
-  // A gauge counting events of the last collection interval, as per second:
-  // gauge / interval.
-  interval_gauge_rate,
+  // Two counters with the same labels, the rate of other_metric taken from
+  // the rate of metric, floor 0: (increase of metric - increase of
+  // other_metric) / seconds in the daemon, clamp_min(rate(metric[window]) -
+  // rate(other_metric[window]), 0) in Prometheus. Counters, not a gauge of
+  // the interval, so the PromQL does not depend on pktlensd's `interval`.
+  counter_rate_difference,
   // A gauge taken as it is.
   gauge,
-  // metric / denominator (both gauges without labels); no value when the
+  // metric / other_metric (both gauges without labels); no value when the
   // denominator is 0.
   ratio,
 };
@@ -39,8 +42,10 @@ struct SignalInfo {
   std::string_view description;
   SignalKind kind;
   Aggregation aggregation;
-  std::string_view metric;       // the pktlens metric it is computed from
-  std::string_view denominator;  // ratio only
+  std::string_view metric;  // the pktlens metric it is computed from
+  // ratio: the denominator; counter_rate_difference: the counter whose
+  // rate is subtracted; empty otherwise.
+  std::string_view other_metric;
 };
 
 // Every signal, in documentation order.

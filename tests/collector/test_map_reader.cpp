@@ -296,3 +296,16 @@ TEST_CASE("read_snapshot: every field of every CPU's value is summed", "[collect
     }
   }
 }
+
+TEST_CASE("read_snapshot: the data plane's switches as loaded", "[collector]") {
+  // pktlens_feature_enabled (exporter/render_features.hpp) shows these.
+  for (const bool on : {false, true}) {
+    INFO("flows and vlans " << on << ", handshake and rtt " << !on);
+    Dataplane dp({.flows = on, .vlans = on, .handshake = !on, .rtt = !on});
+    const Snapshot s = read_snapshot(dp.skel());
+    CHECK(s.flows_on == on);
+    CHECK(s.vlans_on == on);
+    CHECK(s.handshake_on == !on);
+    CHECK(s.rtt_on == !on);
+  }
+}

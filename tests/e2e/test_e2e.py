@@ -647,8 +647,8 @@ class Basics(E2E):
     def test_srtt(self) -> None:
         """A bulk transfer gives kernel srtt samples, every one in a plausible
         bucket for a veth pair (at most 16 ms), at most one per 100 ms; with
-        latency.srtt off the program is not attached and the family is
-        absent."""
+        latency.srtt off the program is not attached, the family has no
+        series and pktlens_feature_enabled says it is off."""
         self.require_btf_tracing()
         net = self.net
         d = self.start(config(), self.pin())
@@ -685,6 +685,12 @@ class Basics(E2E):
         self.assertFalse(m2.has("pktlens_tcp_srtt_seconds_count"), "srtt family with latency.srtt off")
         self.assertFalse(m2.has("pktlens_drops_total"), "drops family with loss.drops off")
         self.assertTrue(m2.has("pktlens_tcp_retransmits_total"), "retransmits stay on")
+        # Declared all the same, and the feature gauge tells off from quiet.
+        self.assertIn("\n# TYPE pktlens_tcp_srtt_seconds histogram\n", m2.text)
+        self.assertIn("\n# TYPE pktlens_drops_total counter\n", m2.text)
+        self.assertEqual(m2.get("pktlens_feature_enabled", feature="tcp_srtt"), 0)
+        self.assertEqual(m2.get("pktlens_feature_enabled", feature="drops"), 0)
+        self.assertEqual(m2.get("pktlens_feature_enabled", feature="retransmits"), 1)
         progs = run(["bpftool", "prog", "show"]).stdout
         self.assertNotIn("tp_tcp_probe", progs, "a switched-off program is loaded")
 

@@ -11,6 +11,8 @@
 #include <fstream>
 #include <iterator>
 #include <sstream>
+#include <string>
+#include <vector>
 
 namespace pktlens::test {
 
@@ -18,6 +20,28 @@ std::string serialize(const std::vector<prometheus::MetricFamily>& families) {
   std::ostringstream out;
   prometheus::TextSerializer{}.Serialize(out, families);
   return out.str();
+}
+
+std::vector<std::string> samples_of(const std::string& text, const std::string& name) {
+  std::vector<std::string> out;
+  std::istringstream in(text);
+  for (std::string l; std::getline(in, l);) {
+    if (l.rfind(name, 0) != 0) continue;
+    const std::string rest = l.substr(name.size());
+    for (const char* suffix : {"{", " ", "_bucket{", "_sum{", "_sum ", "_count{", "_count "})
+      if (rest.rfind(suffix, 0) == 0) {
+        out.push_back(l);
+        break;
+      }
+  }
+  return out;
+}
+
+bool declared_without_series(const std::string& text, const std::string& name) {
+  const bool help = text.rfind("# HELP " + name + " ", 0) == 0 ||
+                    text.find("\n# HELP " + name + " ") != std::string::npos;
+  const bool type = text.find("# TYPE " + name + " ") != std::string::npos;
+  return help && type && samples_of(text, name).empty();
 }
 
 std::pair<int, std::string> promtool_check(const std::string& text) {

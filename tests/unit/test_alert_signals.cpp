@@ -59,10 +59,14 @@ TEST_CASE("catalog entries are well formed", "[alerts][signals]") {
     CHECK_FALSE(s.unit.empty());
     CHECK_FALSE(s.description.empty());
     CHECK(s.metric.rfind("pktlens_", 0) == 0);
-    // Counters (and only they) are rated; names say which is which.
+    // Counters (and only they) are rated; names say which is which. No
+    // signal reads a gauge of the interval: its PromQL would depend on
+    // pktlensd's `interval`.
     const bool counter = s.metric.ends_with("_total");
-    CHECK(counter == (s.kind == SignalKind::counter_rate));
-    CHECK((s.kind == SignalKind::ratio) == !s.denominator.empty());
+    const bool difference = s.kind == SignalKind::counter_rate_difference;
+    CHECK(counter == (s.kind == SignalKind::counter_rate || difference));
+    CHECK((s.kind == SignalKind::ratio || difference) == !s.other_metric.empty());
+    if (difference) CHECK(s.other_metric.ends_with("_total"));
   }
 }
 
@@ -71,7 +75,8 @@ TEST_CASE("each signal's PromQL over pktlens metrics", "[alerts][signals][promql
         "sum by (instance, interface, dir) (rate(pktlens_packets_total[1m]))");
   CHECK(promql("byte_rate") == "sum by (instance) (rate(pktlens_bytes_total[1m]))");
   CHECK(promql("tcp_half_open", {"dst", "dport"}) ==
-        "sum by (instance, dst, dport) (pktlens_syn_half_open) / 5");
+        "sum by (instance, dst, dport) (clamp_min(rate(pktlens_tcp_syn_received_total[1m]) - "
+        "rate(pktlens_tcp_handshakes_completed_total[1m]), 0))");
   CHECK(promql("syn_rate", {"dst"}) ==
         "sum by (instance, dst) (rate(pktlens_tcp_syn_received_total[1m]))");
   CHECK(promql("scan_ports", {"src"}) == "max by (instance, src) (pktlens_scan_ports)");
@@ -95,12 +100,14 @@ TEST_CASE("each signal's PromQL over pktlens metrics", "[alerts][signals][promql
 }
 
 TEST_CASE("PromQL options and quoting", "[alerts][promql]") {
+  // Both counters of a difference get the window and the matchers.
   const SignalInfo& half_open = *find_signal("tcp_half_open");
-  CHECK(signal_promql(half_open, {}, {}, {.rate_window = 2min, .interval = 1500ms}) ==
-        "sum by (instance) (pktlens_syn_half_open) / 1.5");
-  CHECK(signal_promql(*find_signal("drop_rate"), {}, {{"reason", "a\"b\\c"}},
-                      {.rate_window = 30s, .interval = 5s}) ==
-        "sum by (instance) (rate(pktlens_drops_total{reason=\"a\\\"b\\\\c\"}[30s]))");
+  CHECK(signal_promql(half_open, {}, {{"dport", "80"}}, {.rate_window = 2min}) ==
+        "sum by (instance) (clamp_min(rate(pktlens_tcp_syn_received_total{dport=\"80\"}[2m]) - "
+        "rate(pktlens_tcp_handshakes_completed_total{dport=\"80\"}[2m]), 0))");
+  CHECK(
+      signal_promql(*find_signal("drop_rate"), {}, {{"reason", "a\"b\\c"}}, {.rate_window = 30s}) ==
+      "sum by (instance) (rate(pktlens_drops_total{reason=\"a\\\"b\\\\c\"}[30s]))");
   CHECK(promql_duration(0ms) == "0s");
   CHECK(promql_duration(90s) == "90s");
   CHECK(promql_duration(2h) == "2h");

@@ -76,6 +76,8 @@ pktlens_flow_bytes_total{interface="eth1",dir="egress",proto="udp",src="2001:db8
 pktlens_flow_bytes_total{interface="eth0",dir="ingress",proto="icmp",src="10.0.0.2",dst="10.0.0.3",sport="8",dport="0",vlan="0"} 800
 pktlens_flow_bytes_total{interface="eth0",dir="egress",proto="icmpv6",src="::1",dst="ff02::1",sport="135",dport="0",vlan="100.200"} 700
 pktlens_flow_bytes_total{interface="eth1",dir="ingress",proto="47",src="10.1.1.1",dst="10.2.2.2",sport="0",dport="0",vlan="4095.1"} 600
+# HELP pktlens_flow_retransmits_total TCP segments of the connection the kernel retransmitted (top-K TCP egress flows, keyed by every field, only).
+# TYPE pktlens_flow_retransmits_total counter
 )golden";
 
 TEST_CASE("render_flows: golden text, label forms, skipped flows and order") {
@@ -96,17 +98,28 @@ TEST_CASE("render_flows: order is the ranking, not the key order") {
       flow(2, PKTLENS_DIR_INGRESS, 17, "10.0.0.9", "10.0.0.1", 1, 1, 0, 0, 1, 10),
       flow(2, PKTLENS_DIR_INGRESS, 17, "10.0.0.1", "10.0.0.1", 1, 1, 0, 0, 2, 20)};
   const auto families = exporter::render_flows(ranked(top, {{2, "eth0"}}));
-  REQUIRE(families.size() == 2);
+  REQUIRE(families.size() == 3);
   REQUIRE(families[0].metric.size() == 2);
   CHECK(families[0].metric[0].label.at(3).value == "10.0.0.9");
   CHECK(families[0].metric[1].label.at(3).value == "10.0.0.1");
 }
 
-TEST_CASE("render_flows: no flow, or only unnamed ones, gives no family") {
-  CHECK(exporter::render_flows(ranked({}, {{2, "eth0"}})).empty());
+TEST_CASE("render_flows: no flow, or only unnamed ones: the families without a series") {
+  // Declared all the same (HELP and TYPE), so a dashboard sees the family.
+  const std::string declared =
+      "# HELP pktlens_flow_packets_total Packets of the flow (the top-K flows by bytes in the "
+      "last flows.top_k_window only).\n"
+      "# TYPE pktlens_flow_packets_total counter\n"
+      "# HELP pktlens_flow_bytes_total Bytes of the packets of the flow, Ethernet header included "
+      "(the top-K flows by bytes in the last flows.top_k_window only).\n"
+      "# TYPE pktlens_flow_bytes_total counter\n"
+      "# HELP pktlens_flow_retransmits_total TCP segments of the connection the kernel "
+      "retransmitted (top-K TCP egress flows, keyed by every field, only).\n"
+      "# TYPE pktlens_flow_retransmits_total counter\n";
+  CHECK(serialize(exporter::render_flows(ranked({}, {{2, "eth0"}}))) == declared);
   const std::vector<RankedFlow> top{
       flow(5, PKTLENS_DIR_INGRESS, 6, "10.0.0.1", "10.0.0.2", 1, 2, 0, 0, 1, 60)};
-  CHECK(exporter::render_flows(ranked(top, {{2, "eth0"}})).empty());
+  CHECK(serialize(exporter::render_flows(ranked(top, {{2, "eth0"}}))) == declared);
 }
 
 TEST_CASE("render_flows: pktlens_flows_active gauge") {

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // Networks -> pktlens_network_packets_total / _bytes_total {network,dir,side}
 // and pktlens_blocked_packets_total / _bytes_total {network}: exact
-// exposition text, zeros present, blocked only for drop networks, nothing
-// without networks, promtool clean.
+// exposition text, zeros present, blocked only for drop networks, no
+// series without networks, no egress with XDP, promtool clean.
 #include <catch2/catch.hpp>
 #include <string>
 #include <vector>
@@ -28,7 +28,7 @@ std::vector<NetworkCounters> sample() {
 }  // namespace
 
 TEST_CASE("render_networks: every network, dir and side; blocked for drop networks") {
-  const std::string text = serialize(exporter::render_networks(sample()));
+  const std::string text = serialize(exporter::render_networks(sample(), true));
   const std::string golden =
       R"golden(# HELP pktlens_network_packets_total Packets whose source (side=src) or destination (side=dst) address is in the configured network, longest prefix match.
 # TYPE pktlens_network_packets_total counter
@@ -40,7 +40,7 @@ pktlens_network_packets_total{network="blocklist",dir="ingress",side="src"} 7
 pktlens_network_packets_total{network="blocklist",dir="ingress",side="dst"} 0
 pktlens_network_packets_total{network="blocklist",dir="egress",side="src"} 0
 pktlens_network_packets_total{network="blocklist",dir="egress",side="dst"} 0
-# HELP pktlens_network_bytes_total Bytes (frame length seen by the hook) of the packets counted in pktlens_network_packets_total.
+# HELP pktlens_network_bytes_total Bytes of the packets counted in pktlens_network_packets_total, counted as in pktlens_bytes_total.
 # TYPE pktlens_network_bytes_total counter
 pktlens_network_bytes_total{network="office",dir="ingress",side="src"} 1000
 pktlens_network_bytes_total{network="office",dir="ingress",side="dst"} 0
@@ -63,12 +63,35 @@ pktlens_blocked_bytes_total{network="blocklist"} 420
   CHECK(status == 0);
 }
 
-TEST_CASE("render_networks: no networks, no families; no drop network, no blocked families") {
-  CHECK(exporter::render_networks({}).empty());
+TEST_CASE("render_networks: no networks, or no drop network: families without series") {
+  const std::string none = serialize(exporter::render_networks({}, true));
+  for (const char* name : {"pktlens_network_packets_total", "pktlens_network_bytes_total",
+                           "pktlens_blocked_packets_total", "pktlens_blocked_bytes_total"}) {
+    INFO(name);
+    CHECK(test::declared_without_series(none, name));
+  }
   auto only_count = sample();
   only_count.pop_back();
-  const auto families = exporter::render_networks(only_count);
-  REQUIRE(families.size() == 2);
-  CHECK(families[0].name == "pktlens_network_packets_total");
-  CHECK(families[1].name == "pktlens_network_bytes_total");
+  const auto families = exporter::render_networks(only_count, true);
+  REQUIRE(families.size() == 4);
+  CHECK(families[0].metric.size() == 4);
+  CHECK(families[1].metric.size() == 4);
+  CHECK(families[2].name == "pktlens_blocked_packets_total");
+  CHECK(families[2].metric.empty());
+  CHECK(families[3].name == "pktlens_blocked_bytes_total");
+  CHECK(families[3].metric.empty());
+}
+
+TEST_CASE("render_networks: with XDP (no egress hook) only dir=ingress") {
+  const std::string text = serialize(exporter::render_networks(sample(), false));
+  CHECK(test::samples_of(text, "pktlens_network_packets_total") ==
+        std::vector<std::string>{
+            "pktlens_network_packets_total{network=\"office\",dir=\"ingress\",side=\"src\"} 10",
+            "pktlens_network_packets_total{network=\"office\",dir=\"ingress\",side=\"dst\"} 0",
+            "pktlens_network_packets_total{network=\"blocklist\",dir=\"ingress\",side=\"src\"} 7",
+            "pktlens_network_packets_total{network=\"blocklist\",dir=\"ingress\",side=\"dst\"} "
+            "0"});
+  CHECK(text.find("egress") == std::string::npos);
+  CHECK(test::samples_of(text, "pktlens_blocked_packets_total") ==
+        std::vector<std::string>{"pktlens_blocked_packets_total{network=\"blocklist\"} 7"});
 }

@@ -2,10 +2,12 @@
 // TCP latency at TC -> pktlens_tcp_handshake_seconds, _timeouts_total,
 // pktlens_tcp_syn_retransmits_total, pktlens_tcp_rtt_seconds,
 // pktlens_tcp_rtt_unsampled_packets_total and pktlens_tcp_resets_total:
-// exact exposition text, switched-off signals absent, promtool clean.
+// exact exposition text, switched-off signals declared without a series,
+// promtool clean.
 #include <catch2/catch.hpp>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "collector/latency_buckets.hpp"
 #include "exporter/render_tcp_latency.hpp"
@@ -148,7 +150,7 @@ TEST_CASE("render_tcp_latency: handshake, RTT, timeouts, retransmits, resets") {
   CHECK(out == "");
 }
 
-TEST_CASE("render_tcp_latency: zeros for a named slot, switched-off signals absent") {
+TEST_CASE("render_tcp_latency: zeros for a named slot, switched-off signals without series") {
   collector::Snapshot s;
   s.tcp_latency[2] = {};
   s.ifaces[{2, PKTLENS_DIR_INGRESS}] = {};
@@ -166,14 +168,46 @@ TEST_CASE("render_tcp_latency: zeros for a named slot, switched-off signals abse
 
   s.handshake_on = false;
   text = serialize(exporter::render_tcp_latency(s));
-  CHECK(text.find("pktlens_tcp_handshake") == std::string::npos);
-  CHECK(text.find("pktlens_tcp_syn_retransmits") == std::string::npos);
+  for (const char* name : {"pktlens_tcp_handshake_seconds", "pktlens_tcp_handshake_timeouts_total",
+                           "pktlens_tcp_syn_retransmits_total"}) {
+    INFO(name);
+    CHECK(test::declared_without_series(text, name));
+  }
   CHECK(text.find("pktlens_tcp_rtt_seconds_count") != std::string::npos);
 
   s.rtt_on = false;
   text = serialize(exporter::render_tcp_latency(s));
-  CHECK(text.find("pktlens_tcp_rtt") == std::string::npos);
+  CHECK(test::declared_without_series(text, "pktlens_tcp_rtt_seconds"));
+  CHECK(test::declared_without_series(text, "pktlens_tcp_rtt_unsampled_packets_total"));
+  CHECK(test::promtool_check(text) == std::pair<int, std::string>{0, ""});
   // Resets come from the interface counters: not behind a switch.
   CHECK(text.find("pktlens_tcp_resets_total{interface=\"eth1\",dir=\"ingress\"} 0\n") !=
         std::string::npos);
+}
+
+TEST_CASE("render_tcp_latency: with XDP (no egress hook) resets only for dir=ingress") {
+  collector::Snapshot s;
+  s.ifaces[{2, PKTLENS_DIR_INGRESS}].stats.tcp_flags[PKTLENS_TCPF_RST] = 4;
+  s.ifaces[{2, PKTLENS_DIR_EGRESS}];
+  s.interfaces.by_slot = {{2, "eth1"}};
+  s.egress_hooked = false;
+  CHECK(test::samples_of(serialize(exporter::render_tcp_latency(s)), "pktlens_tcp_resets_total") ==
+        std::vector<std::string>{"pktlens_tcp_resets_total{interface=\"eth1\",dir=\"ingress\"} 4"});
+}
+
+TEST_CASE("render_tcp_latency: with XDP nothing is measured, whatever the switches") {
+  collector::Snapshot s;
+  s.tcp_latency[2] = {};
+  s.ifaces[{2, PKTLENS_DIR_INGRESS}] = {};
+  s.interfaces.by_slot = {{2, "eth1"}};
+  s.handshake_on = s.rtt_on = true;
+  s.egress_hooked = false;
+  const std::string text = serialize(exporter::render_tcp_latency(s));
+  for (const char* name : {"pktlens_tcp_handshake_seconds", "pktlens_tcp_handshake_timeouts_total",
+                           "pktlens_tcp_syn_retransmits_total", "pktlens_tcp_rtt_seconds",
+                           "pktlens_tcp_rtt_unsampled_packets_total"}) {
+    INFO(name);
+    CHECK(test::declared_without_series(text, name));
+  }
+  CHECK(test::samples_of(text, "pktlens_tcp_resets_total").size() == 1);
 }

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // Threat signals -> pktlens_tcp_syn_received_total,
 // pktlens_tcp_handshakes_completed_total, pktlens_syn_half_open: exact
-// exposition text, switched-off signals absent, promtool clean; and the
-// collector's pure ranking (rank_syn).
+// exposition text, switched-off signals declared without a series,
+// promtool clean; and the collector's pure ranking (rank_syn).
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <cstdint>
@@ -53,10 +53,31 @@ pktlens_tcp_syn_received_total{dst="fd00::1",dport="22"} 7
 # TYPE pktlens_tcp_handshakes_completed_total counter
 pktlens_tcp_handshakes_completed_total{dst="198.18.0.1",dport="443"} 12
 pktlens_tcp_handshakes_completed_total{dst="fd00::1",dport="22"} 7
-# HELP pktlens_syn_half_open SYNs received minus handshakes completed in the last interval (floor 0), per destination address and port.
+# HELP pktlens_syn_half_open SYNs received minus handshakes completed in the last collection interval (floor 0), per destination address and port: one interval's view; rates come from the two counters above.
 # TYPE pktlens_syn_half_open gauge
 pktlens_syn_half_open{dst="198.18.0.1",dport="443"} 4998
 pktlens_syn_half_open{dst="fd00::1",dport="22"} 0
+)";
+
+// Each group of families as declared when its signal has no series.
+const std::string kSynDeclared = R"(# HELP pktlens_tcp_syn_received_total TCP SYNs without ACK received (ingress), per destination address and port; the top-K destinations by SYNs in the last interval.
+# TYPE pktlens_tcp_syn_received_total counter
+)";
+const std::string kHandshakesDeclared = R"(# HELP pktlens_tcp_handshakes_completed_total TCP handshakes completed as server: the peer acked our SYN-ACK (TC, with handshake tracking); same destinations as pktlens_tcp_syn_received_total.
+# TYPE pktlens_tcp_handshakes_completed_total counter
+# HELP pktlens_syn_half_open SYNs received minus handshakes completed in the last collection interval (floor 0), per destination address and port: one interval's view; rates come from the two counters above.
+# TYPE pktlens_syn_half_open gauge
+)";
+const std::string kEchoDeclared = R"(# HELP pktlens_icmp_echo_requests_total ICMP echo requests (ICMPv6 type 128 for IPv6) received, per destination address; the top-K by requests in the last interval.
+# TYPE pktlens_icmp_echo_requests_total counter
+)";
+const std::string kUdpDeclared = R"(# HELP pktlens_udp_dport_packets_total UDP datagrams received, per destination port; the top-K by datagrams in the last interval.
+# TYPE pktlens_udp_dport_packets_total counter
+)";
+const std::string kScanDeclared = R"(# HELP pktlens_scan_ports Distinct destination ports a source sent TCP SYNs to in the current scan window (estimated, see docs/metrics.md); the top-K sources at or over the suspect threshold.
+# TYPE pktlens_scan_ports gauge
+# HELP pktlens_scan_suspects Sources whose distinct destination ports in the current scan window reach the suspect threshold.
+# TYPE pktlens_scan_suspects gauge
 )";
 // clang-format on
 
@@ -64,23 +85,26 @@ pktlens_syn_half_open{dst="fd00::1",dport="22"} 0
 
 TEST_CASE("threats: SYN families, exact text", "[render][threats]") {
   const std::string text = serialize(exporter::render_threats(sample()));
-  CHECK(text == kGolden);
+  CHECK(text == kGolden + kEchoDeclared + kUdpDeclared + kScanDeclared);
   const auto [rc, out] = test::promtool_check(text);
   CHECK(rc == 0);
   CHECK(out.empty());
 }
 
-TEST_CASE("threats: without handshake counting only SYNs; switched off nothing",
+TEST_CASE("threats: without handshake counting only SYNs; switched off no series",
           "[render][threats]") {
   auto t = sample();
   t.handshakes_on = false;
   const std::string text = serialize(exporter::render_threats(t));
   CHECK(text.find("pktlens_tcp_syn_received_total{") != std::string::npos);
-  CHECK(text.find("pktlens_tcp_handshakes_completed_total") == std::string::npos);
-  CHECK(text.find("pktlens_syn_half_open") == std::string::npos);
+  CHECK(test::declared_without_series(text, "pktlens_tcp_handshakes_completed_total"));
+  CHECK(test::declared_without_series(text, "pktlens_syn_half_open"));
   t.syn_on = false;
-  CHECK(exporter::render_threats(t).empty());
-  CHECK(exporter::render_threats(collector::ThreatSignals{}).empty());
+  const std::string all_off =
+      kSynDeclared + kHandshakesDeclared + kEchoDeclared + kUdpDeclared + kScanDeclared;
+  CHECK(serialize(exporter::render_threats(t)) == all_off);
+  CHECK(serialize(exporter::render_threats(collector::ThreatSignals{})) == all_off);
+  CHECK(test::promtool_check(all_off) == std::pair<int, std::string>{0, ""});
 }
 
 TEST_CASE("threats: SYN ranking by the interval, then total, then key", "[threats]") {
@@ -131,21 +155,25 @@ TEST_CASE("threats: ICMP echo and UDP port families, exact text", "[render][thre
                      {.port = 0, .packets = 1, .packets_delta = 1}};
   const std::string text = serialize(exporter::render_threats(t));
   CHECK(text ==
-        "# HELP pktlens_icmp_echo_requests_total ICMP echo requests (ICMPv6 type 128 for IPv6) "
-        "received, per destination address; the top-K by requests in the last interval.\n"
-        "# TYPE pktlens_icmp_echo_requests_total counter\n"
-        "pktlens_icmp_echo_requests_total{dst=\"198.18.0.1\"} 900\n"
-        "pktlens_icmp_echo_requests_total{dst=\"fd00::2\"} 3\n"
-        "# HELP pktlens_udp_dport_packets_total UDP datagrams received, per destination port; the "
-        "top-K by datagrams in the last interval.\n"
-        "# TYPE pktlens_udp_dport_packets_total counter\n"
-        "pktlens_udp_dport_packets_total{dport=\"53\"} 70\n"
-        "pktlens_udp_dport_packets_total{dport=\"0\"} 1\n");
+        kSynDeclared + kHandshakesDeclared +
+            "# HELP pktlens_icmp_echo_requests_total ICMP echo requests (ICMPv6 type 128 for IPv6) "
+            "received, per destination address; the top-K by requests in the last interval.\n"
+            "# TYPE pktlens_icmp_echo_requests_total counter\n"
+            "pktlens_icmp_echo_requests_total{dst=\"198.18.0.1\"} 900\n"
+            "pktlens_icmp_echo_requests_total{dst=\"fd00::2\"} 3\n"
+            "# HELP pktlens_udp_dport_packets_total UDP datagrams received, per destination port; "
+            "the "
+            "top-K by datagrams in the last interval.\n"
+            "# TYPE pktlens_udp_dport_packets_total counter\n"
+            "pktlens_udp_dport_packets_total{dport=\"53\"} 70\n"
+            "pktlens_udp_dport_packets_total{dport=\"0\"} 1\n" +
+            kScanDeclared);
   const auto [rc, out] = test::promtool_check(text);
   CHECK(rc == 0);
   CHECK(out.empty());
   t.icmp_echo_on = t.udp_ports_on = false;
-  CHECK(exporter::render_threats(t).empty());
+  CHECK(serialize(exporter::render_threats(t)) ==
+        kSynDeclared + kHandshakesDeclared + kEchoDeclared + kUdpDeclared + kScanDeclared);
 }
 
 TEST_CASE("threats: ICMP and UDP ranking skips zeros, counts new keys in full", "[threats]") {
@@ -175,17 +203,19 @@ TEST_CASE("threats: port-scan families, exact text", "[render][threats]") {
   t.top_scan = {{.family = 4, .src = addr4(198, 18, 0, 66), .ports = 201},
                 {.family = 4, .src = addr4(198, 18, 0, 67), .ports = 30}};
   const std::string text = serialize(exporter::render_threats(t));
-  CHECK(text ==
-        "# HELP pktlens_scan_ports Distinct destination ports a source sent TCP SYNs to in the "
-        "current scan window (estimated, see docs/metrics.md); the top-K sources at or over the "
-        "suspect threshold.\n"
-        "# TYPE pktlens_scan_ports gauge\n"
-        "pktlens_scan_ports{src=\"198.18.0.66\"} 201\n"
-        "pktlens_scan_ports{src=\"198.18.0.67\"} 30\n"
-        "# HELP pktlens_scan_suspects Sources whose distinct destination ports in the current "
-        "scan window reach the suspect threshold.\n"
-        "# TYPE pktlens_scan_suspects gauge\n"
-        "pktlens_scan_suspects 3\n");
+  CHECK(
+      text ==
+      kSynDeclared + kHandshakesDeclared + kEchoDeclared + kUdpDeclared +
+          "# HELP pktlens_scan_ports Distinct destination ports a source sent TCP SYNs to in the "
+          "current scan window (estimated, see docs/metrics.md); the top-K sources at or over the "
+          "suspect threshold.\n"
+          "# TYPE pktlens_scan_ports gauge\n"
+          "pktlens_scan_ports{src=\"198.18.0.66\"} 201\n"
+          "pktlens_scan_ports{src=\"198.18.0.67\"} 30\n"
+          "# HELP pktlens_scan_suspects Sources whose distinct destination ports in the current "
+          "scan window reach the suspect threshold.\n"
+          "# TYPE pktlens_scan_suspects gauge\n"
+          "pktlens_scan_suspects 3\n");
   const auto [rc, out] = test::promtool_check(text);
   CHECK(rc == 0);
   CHECK(out.empty());
@@ -195,7 +225,8 @@ TEST_CASE("threats: port-scan families, exact text", "[render][threats]") {
   CHECK(serialize(exporter::render_threats(t)).find("pktlens_scan_suspects 0\n") !=
         std::string::npos);
   t.scan_on = false;
-  CHECK(exporter::render_threats(t).empty());
+  CHECK(test::declared_without_series(serialize(exporter::render_threats(t)),
+                                      "pktlens_scan_suspects"));
 }
 
 TEST_CASE("threats: linear counting of ports and the suspects' ranking", "[threats]") {

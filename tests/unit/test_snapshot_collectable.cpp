@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-// SnapshotCollectable: what a scrape returns before and after a publish,
-// flows leaving the top-K, and scrapes racing publishes.
+// SnapshotCollectable: what a scrape returns before and after a publish
+// (every family, always), flows leaving the top-K, and scrapes racing
+// publishes.
 #include <arpa/inet.h>
 #include <prometheus/text_serializer.h>
 
@@ -13,6 +14,7 @@
 #include <vector>
 
 #include "exporter/snapshot_collectable.hpp"
+#include "exposition.hpp"
 
 using namespace pktlens;
 using exporter::Published;
@@ -47,6 +49,17 @@ collector::RankedFlow tcp_flow(const char* src, uint16_t sport, uint64_t bytes) 
   return r;
 }
 
+// A process as /proc might show it; fixed, so that two scrapes of the same
+// state give the same text.
+exporter::ProcessStats fixed_process() {
+  return {.cpu_seconds = 2.5,
+          .open_fds = 9,
+          .max_fds = 1024,
+          .virtual_bytes = 1 << 30,
+          .resident_bytes = 1 << 24,
+          .start_time_seconds = 1700000000};
+}
+
 std::shared_ptr<const Published> state(std::vector<collector::RankedFlow> top, bool ok = true) {
   auto s = std::make_shared<collector::Snapshot>();
   s->ifaces[{1, PKTLENS_DIR_INGRESS}].stats.packets[PKTLENS_L3_IPV4][PKTLENS_L4_TCP] = 5;
@@ -63,51 +76,117 @@ std::shared_ptr<const Published> state(std::vector<collector::RankedFlow> top, b
 
 }  // namespace
 
-TEST_CASE("collectable: before the first publish only self metrics, pktlens_up 0") {
-  const SnapshotCollectable c("9.9.9");
-  CHECK(family_names(c) == std::vector<std::string>{"pktlens_build_info",
-                                                    "pktlens_collect_duration_seconds",
-                                                    "pktlens_up", "pktlens_collect_errors_total"});
+// Every family pktlensd exports, in scrape order: the same list whether or
+// not there is data (docs/metrics.md, "Families without series").
+const std::vector<std::string> kAllFamilies{
+    // render_interfaces
+    "pktlens_packets_total", "pktlens_bytes_total", "pktlens_skbs_total",
+    "pktlens_packet_size_bytes", "pktlens_tcp_flags_total", "pktlens_dscp_packets_total",
+    "pktlens_ecn_ce_packets_total", "pktlens_packet_ttl", "pktlens_anomalies_total",
+    "pktlens_flow_untracked_packets_total", "pktlens_flow_untracked_bytes_total",
+    "pktlens_flow_unadmitted_packets_total", "pktlens_flow_unadmitted_bytes_total",
+    "pktlens_flow_inserts_total", "pktlens_vlan_overflow_packets_total",
+    "pktlens_vlan_overflow_bytes_total", "pktlens_vlan_packets_total", "pktlens_vlan_bytes_total",
+    "pktlens_flow_table_entries", "pktlens_flow_table_capacity",
+    // render_flow_gauges, render_flows
+    "pktlens_flows_active", "pktlens_flow_packets_total", "pktlens_flow_bytes_total",
+    "pktlens_flow_retransmits_total",
+    // render_tcp_events
+    "pktlens_drops_total", "pktlens_tcp_retransmits_total", "pktlens_tcp_srtt_seconds",
+    // render_tcp_latency
+    "pktlens_tcp_handshake_seconds", "pktlens_tcp_handshake_timeouts_total",
+    "pktlens_tcp_syn_retransmits_total", "pktlens_tcp_rtt_seconds",
+    "pktlens_tcp_rtt_unsampled_packets_total", "pktlens_tcp_resets_total",
+    // render_alerts
+    "pktlens_alert_firing", "pktlens_alert_value",
+    // render_networks
+    "pktlens_network_packets_total", "pktlens_network_bytes_total", "pktlens_blocked_packets_total",
+    "pktlens_blocked_bytes_total",
+    // render_threats
+    "pktlens_tcp_syn_received_total", "pktlens_tcp_handshakes_completed_total",
+    "pktlens_syn_half_open", "pktlens_icmp_echo_requests_total", "pktlens_udp_dport_packets_total",
+    "pktlens_scan_ports", "pktlens_scan_suspects",
+    // render_features
+    "pktlens_feature_enabled",
+    // render_process
+    "process_cpu_seconds_total", "process_open_fds", "process_max_fds",
+    "process_virtual_memory_bytes", "process_resident_memory_bytes", "process_start_time_seconds",
+    // render_self
+    "pktlens_build_info", "pktlens_collect_duration_seconds", "pktlens_up",
+    "pktlens_collect_errors_total"};
+
+// The families of `c` that have at least one series.
+std::vector<std::string> families_with_series(const SnapshotCollectable& c) {
+  std::vector<std::string> names;
+  for (const auto& f : c.Collect())
+    if (!f.metric.empty()) names.push_back(f.name);
+  return names;
+}
+
+// What has series without a Snapshot: the process and pktlensd itself.
+const std::vector<std::string> kSelfFamilies{"process_cpu_seconds_total",
+                                             "process_open_fds",
+                                             "process_max_fds",
+                                             "process_virtual_memory_bytes",
+                                             "process_resident_memory_bytes",
+                                             "process_start_time_seconds",
+                                             "pktlens_build_info",
+                                             "pktlens_collect_duration_seconds",
+                                             "pktlens_up",
+                                             "pktlens_collect_errors_total"};
+
+TEST_CASE("collectable: before the first publish every family declared, series of self only") {
+  const SnapshotCollectable c("9.9.9", fixed_process);
+  CHECK(family_names(c) == kAllFamilies);
+  CHECK(families_with_series(c) == kSelfFamilies);
   const std::string text = scrape(c);
   CHECK(text.find("\npktlens_up 0\n") != std::string::npos);
   CHECK(text.find("pktlens_build_info{version=\"9.9.9\",") != std::string::npos);
+  CHECK(text.find("\n# TYPE pktlens_packets_total counter\n") != std::string::npos);
+  CHECK(text.find("\npktlens_flow_table_capacity ") == std::string::npos);
+  CHECK(test::promtool_check(text) == std::pair<int, std::string>{0, ""});
 }
 
 TEST_CASE("collectable: after a publish every family, in order") {
-  SnapshotCollectable c("9.9.9");
+  SnapshotCollectable c("9.9.9", fixed_process);
   c.publish(state({tcp_flow("10.0.0.1", 1000, 64)}));
-  const auto names = family_names(c);
-  REQUIRE(names.size() >= 11);
-  CHECK(names.front() == "pktlens_packets_total");
-  // Flow table gauges (render_interfaces), then flows, then the resets
-  // (render_tcp_latency; the latency switches are off in this Snapshot),
-  // then the alerts, then self metrics.
-  const std::vector<std::string> tail(names.end() - 11, names.end());
-  CHECK(tail == std::vector<std::string>{"pktlens_flow_table_capacity", "pktlens_flows_active",
-                                         "pktlens_flow_packets_total", "pktlens_flow_bytes_total",
-                                         "pktlens_tcp_resets_total", "pktlens_alert_firing",
-                                         "pktlens_alert_value", "pktlens_build_info",
-                                         "pktlens_collect_duration_seconds", "pktlens_up",
-                                         "pktlens_collect_errors_total"});
+  CHECK(family_names(c) == kAllFamilies);
   const std::string text = scrape(c);
   CHECK(text.find("\npktlens_up 1\n") != std::string::npos);
   CHECK(text.find("\npktlens_flows_active 1\n") != std::string::npos);
+  CHECK(test::promtool_check(text) == std::pair<int, std::string>{0, ""});
 
   SECTION("a null publish is ignored") {
     c.publish(nullptr);
     CHECK(scrape(c) == text);
   }
-  SECTION("a state without a Snapshot renders only the self metrics") {
+  SECTION("a state without a Snapshot: every family declared, series only of self") {
     auto failed = std::make_shared<Published>();
     failed->self.collect_errors = 1;
     c.publish(failed);
-    CHECK(family_names(c).size() == 4);
+    CHECK(family_names(c) == kAllFamilies);
+    CHECK(families_with_series(c) == kSelfFamilies);
     CHECK(scrape(c).find("\npktlens_collect_errors_total 1\n") != std::string::npos);
   }
 }
 
+TEST_CASE("collectable: process_* are read at every scrape") {
+  int reads = 0;
+  SnapshotCollectable c("dev", [&reads] {
+    ++reads;
+    exporter::ProcessStats p;
+    p.open_fds = 10 + reads;
+    return p;
+  });
+  c.publish(state({}));
+  CHECK(reads == 0);
+  CHECK(scrape(c).find("\nprocess_open_fds 11\n") != std::string::npos);
+  CHECK(scrape(c).find("\nprocess_open_fds 12\n") != std::string::npos);
+  CHECK(reads == 2);
+}
+
 TEST_CASE("collectable: a flow that left the top-K is gone at the next scrape") {
-  SnapshotCollectable c("dev");
+  SnapshotCollectable c("dev", fixed_process);
   const std::string a = "src=\"10.0.0.1\",dst=\"10.0.0.254\",sport=\"1000\"";
   const std::string b = "src=\"10.0.0.2\",dst=\"10.0.0.254\",sport=\"2000\"";
   c.publish(state({tcp_flow("10.0.0.1", 1000, 64), tcp_flow("10.0.0.2", 2000, 128)}));
@@ -123,12 +202,12 @@ TEST_CASE("collectable: a flow that left the top-K is gone at the next scrape") 
 
   c.publish(state({}));
   text = scrape(c);
-  CHECK(text.find("pktlens_flow_packets_total") == std::string::npos);
+  CHECK(test::declared_without_series(text, "pktlens_flow_packets_total"));
   CHECK(text.find("\npktlens_flows_active 0\n") != std::string::npos);
 }
 
 TEST_CASE("collectable: scrapes race publishes safely") {
-  SnapshotCollectable c("dev");
+  SnapshotCollectable c("dev", fixed_process);
   std::atomic<bool> stop{false};
   std::atomic<int> scrapes{0};
   std::atomic<int> torn{0};  // Catch2 v2 assertions are not thread-safe
