@@ -146,9 +146,12 @@ Daemon::Daemon(const config::Config& cfg, const DaemonOptions& o)
     spdlog::info("maps created in {} (new, or their shape changed; their counters start at 0): {}",
                  o.pin_dir, join(recreated));
   if (o.serve_http) {
-    http_ = std::make_unique<exporter::HttpServer>(cfg.listen, collectable_);
+    http_ = std::make_unique<exporter::HttpServer>(std::vector{cfg.listen}, collectable_,
+                                                   exporter::WebSettings{},
+                                                   exporter::ServeOptions{.version = o.version});
     spdlog::info("serving /metrics on {}{}", config::to_string(cfg.listen),
-                 http_->ipv4_only() ? " (IPv4 only: this civetweb has no IPv6)" : "");
+                 http_->ipv4_fallbacks().front() ? " (IPv4 only: IPv6 is disabled in this kernel)"
+                                                 : "");
   }
   if (const auto* ft = collector_.flow_table(); ft && !ft->touch_log_off_reason().empty())
     spdlog::info("flow table: touch log not followed ({}); every cycle walks the table",
