@@ -69,6 +69,8 @@ const std::string kExpectThreatEntries = "an integer from 64 to 1048576";
 const std::string kExpectThreatTopK = "an integer from 1 to 1000";
 const std::string kExpectScanWindow = "a duration from 1s to 1h, e.g. 60s";
 const std::string kExpectScanThreshold = "an integer from 2 to 7000";
+const std::string kExpectWebConfigFile =
+    "the file name of an exporter-toolkit web config, or \"\" for none";
 
 // Values the file sets, for messages about two keys at once. Stored with
 // emplace: assigning to an existing YAML::Node would overwrite the node it
@@ -340,6 +342,10 @@ Config parse_document(const Source& src, const YAML::Node& root) {
       {"log_level", expect_log_level,
        [&](const YAML::Node& v, const std::string& p) {
          cfg.log_level = read_enum(src, v, p, "level", expect_log_level, detail::kLogLevels);
+       }},
+      {"web_config_file", kExpectWebConfigFile,
+       [&](const YAML::Node& v, const std::string& p) {
+         cfg.web_config_file = detail::read_string(src, v, p, kExpectWebConfigFile);
        }},
       {"alerts", detail::kExpectAlerts,
        [&](const YAML::Node& v, const std::string& p) {

@@ -146,12 +146,17 @@ Daemon::Daemon(const config::Config& cfg, const DaemonOptions& o)
     spdlog::info("maps created in {} (new, or their shape changed; their counters start at 0): {}",
                  o.pin_dir, join(recreated));
   if (o.serve_http) {
-    http_ = std::make_unique<exporter::HttpServer>(std::vector{cfg.listen}, collectable_,
-                                                   exporter::WebSettings{},
-                                                   exporter::ServeOptions{.version = o.version});
-    spdlog::info("serving /metrics on {}{}", config::to_string(cfg.listen),
-                 http_->ipv4_fallbacks().front() ? " (IPv4 only: IPv6 is disabled in this kernel)"
-                                                 : "");
+    const auto addresses = o.listen.empty() ? std::vector{cfg.listen} : o.listen;
+    http_ = std::make_unique<exporter::HttpServer>(
+        addresses, collectable_, o.web,
+        exporter::ServeOptions{.telemetry_path = o.telemetry_path, .version = o.version});
+    const auto fallbacks = http_->ipv4_fallbacks();
+    std::vector<std::string> where;
+    for (std::size_t i = 0; i < addresses.size(); ++i)
+      where.push_back(config::to_string(addresses[i]) +
+                      (fallbacks[i] ? " (IPv4 only: IPv6 is disabled in this kernel)" : ""));
+    spdlog::info("serving {} on {}: {}", o.telemetry_path, join(where), o.web.summary);
+    opts_.web = {};  // the server has it; a reload replaces it there
   }
   if (const auto* ft = collector_.flow_table(); ft && !ft->touch_log_off_reason().empty())
     spdlog::info("flow table: touch log not followed ({}); every cycle walks the table",
@@ -285,7 +290,8 @@ void Daemon::apply(const config::Config& next) {
   std::vector<std::string> restart;
   if (next.interfaces != cfg_.interfaces) restart.push_back("interfaces");
   if (next.attach != cfg_.attach) restart.push_back("attach");
-  if (next.listen != cfg_.listen) restart.push_back("listen");
+  // --web.listen-address overrides `listen`: then a changed key changes nothing.
+  if (next.listen != cfg_.listen && opts_.listen.empty()) restart.push_back("listen");
   if (next.vlans != cfg_.vlans) restart.push_back("vlans");
   if (next.flows != cfg_.flows) restart.push_back("flows");
   if (next.latency != cfg_.latency) restart.push_back("latency");
@@ -304,6 +310,14 @@ void Daemon::apply(const config::Config& next) {
     cfg_.alerts = next.alerts;
     spdlog::info("reload: {} alerts now (unchanged ones keep their state)", cfg_.alerts.size());
   }
+}
+
+void Daemon::apply_web(exporter::WebSettings web) {
+  if (http_) http_->reload(std::move(web));
+}
+
+std::optional<std::string> Daemon::http_stalled() const {
+  return http_ ? http_->stalled() : std::nullopt;
 }
 
 }  // namespace pktlens::service

@@ -3,10 +3,13 @@
 // reads it, relative file names taken from the file's directory, and each
 // error as FILE:LINE:COL at the value concerned.
 #include <catch2/catch.hpp>
+#include <sstream>
 #include <string>
 
 #include "config/config.hpp"
 #include "config/web_config.hpp"
+#include "service/check_config.hpp"
+#include "web_test_util.hpp"
 
 using namespace pktlens::config;
 
@@ -209,4 +212,27 @@ TEST_CASE("web config: a file, its relative names from its directory", "[web]") 
   CHECK(path_relative_to("", "/etc/pktlens/pktlens.yaml").empty());
   CHECK_THROWS_WITH(load_web_config_file("/nonexistent/web.yml"),
                     "/nonexistent/web.yml: cannot open: No such file or directory");
+}
+
+TEST_CASE("web_config_file in pktlens.yaml", "[web][config]") {
+  CHECK(load_config_string("web_config_file: web.yml\n", "p.yaml").web_config_file == "web.yml");
+  CHECK(load_config_string("", "p.yaml").web_config_file.empty());
+  // The effective config names it, and reads back the same.
+  Config c;
+  c.web_config_file = "/etc/pktlens/web.yml";
+  CHECK(load_config_string(to_yaml(c), "effective").web_config_file == "/etc/pktlens/web.yml");
+}
+
+TEST_CASE("check-config checks the web config it names", "[web][check-config]") {
+  pktlens::test::TempDir dir;
+  dir.write("pktlens.yaml", "web_config_file: web.yml\n");
+  dir.write("web.yml", "basic_auth_users:\n  prom: " + kHash + "\n");
+  std::ostringstream out, err;
+  CHECK(pktlens::service::check_config(dir.file("pktlens.yaml"), out, err) == 0);
+  CHECK_THAT(out.str(), Catch::Contains("# web config " + dir.file("web.yml") + ": valid\n"));
+  dir.write("web.yml", "basic_auth_users:\n  prom: plaintext\n");
+  std::ostringstream out2, err2;
+  CHECK(pktlens::service::check_config(dir.file("pktlens.yaml"), out2, err2) == 1);
+  CHECK_THAT(err2.str(), Catch::StartsWith(dir.file("web.yml") + ":2:9: basic_auth_users.prom: "
+                                                                 "not a bcrypt hash"));
 }
