@@ -25,6 +25,7 @@ struct RunOptions {
   std::vector<config::ListenAddress> listen;   // --web.listen-address: over `listen`
   std::optional<std::string> web_config_file;  // --web.config.file: over `web_config_file`
   std::string telemetry_path = "/metrics";     // --web.telemetry-path
+  std::string log_format;                      // --log.format: "", "logfmt" or "json"
 };
 
 // --config FILE if given, else /etc/pktlens/pktlens.yaml if it exists, else
