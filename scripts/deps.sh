@@ -15,11 +15,12 @@ packages=(
   # build
   build-essential cmake pkg-config clang llvm
   libbpf-dev bpftool linux-libc-dev libelf-dev zlib1g-dev
-  # daemon libraries
+  # daemon libraries (/metrics: Boost.Beast, OpenSSL, libxcrypt's bcrypt, zlib)
   prometheus-cpp-dev libyaml-cpp-dev libspdlog-dev libfmt-dev
-  libsystemd-dev libcli11-dev
-  # tests
+  libsystemd-dev libcli11-dev libboost-dev libssl-dev libcrypt-dev
+  # tests (openssl and htpasswd make certificates and bcrypt hashes)
   catch2 iproute2 ethtool nftables curl python3-scapy prometheus prometheus-alertmanager
+  openssl apache2-utils
 )
 
 export DEBIAN_FRONTEND=noninteractive

@@ -204,6 +204,9 @@ struct Config {
   std::vector<Network> networks;  // none by default: nothing looked up, nothing dropped
   ThreatsConfig threats;
   LogLevel log_level = LogLevel::info;
+  // exporter-toolkit web config for /metrics (TLS, basic auth; web_config.hpp),
+  // as written: relative to this file's directory. "" = plain HTTP, no auth.
+  std::string web_config_file;
   // Absent from the file: these defaults; `alerts: []`: none.
   std::vector<AlertRule> alerts = default_alert_rules();
 

@@ -140,6 +140,8 @@ std::string to_yaml(const Config& config) {
   out << YAML::EndMap;
 
   out << YAML::Key << "log_level" << YAML::Value << std::string(to_string(config.log_level));
+  out << YAML::Key << "web_config_file" << YAML::Value << YAML::DoubleQuoted
+      << config.web_config_file;
 
   out << YAML::Key << "alerts" << YAML::Value;
   if (config.alerts.empty()) out << YAML::Flow;

@@ -114,6 +114,11 @@ std::vector<KeySpec> make_config_keys() {
                                 c.log_level =
                                     read_enum(src, v, path, "level", expected, kLogLevels);
                               }}},
+      {"web_config_file",
+       CustomKey{"the file name of an exporter-toolkit web config, or \"\" for none",
+                 [](const Source& src, Node v, Text path, Text expected, Config& c) {
+                   c.web_config_file = read_string(src, v, path, expected);
+                 }}},
       {"alerts", CustomKey{kExpectAlerts, [](const Source& src, Node v, Text path, Text,
                                              Config& c) { c.alerts = read_alerts(src, v, path); }}},
   };

@@ -7,8 +7,9 @@ std::vector<std::string> sections_needing_restart(const Config& running, const C
   // Names every member of Config: one added later fails to compile here
   // until it is sorted into one group or the other.
   [[maybe_unused]] const auto& [interfaces, attach, listen, interval, flows, vlans, latency, loss,
-                                networks, threats, log_level, alerts] = next;
-  // interval, log_level and alerts apply at once (Daemon::apply).
+                                networks, threats, log_level, web_config_file, alerts] = next;
+  // interval, log_level, web_config_file (the web config is re-read) and
+  // alerts apply at once (Daemon::apply, service/run.cpp).
   std::vector<std::string> restart;
   if (next.interfaces != running.interfaces) restart.push_back("interfaces");
   if (next.attach != running.attach) restart.push_back("attach");

@@ -1,62 +1,67 @@
 // SPDX-License-Identifier: Apache-2.0
-// The /metrics endpoint: a prometheus::Exposer (civetweb) bound to the
-// configured `listen` address, serving one Collectable.
+// The /metrics endpoint: HTTP/1.1 (plain or TLS, with basic auth from the
+// web config) on one or more listen addresses, serving one Collectable in
+// the Prometheus text format, "/" as a landing page. Built on Boost.Beast
+// and OpenSSL; why: docs/running.md, "Securing /metrics".
+//
+// Threads, three in all whatever the load: one I/O thread runs every
+// connection (accept, TLS, parsing, writing; waits cost no thread), one
+// renders scrapes (Collect, serialise, gzip) and one runs bcrypt, so a slow
+// scrape or a flood of wrong passwords never holds up the I/O. Limits:
+// HttpLimits.
 #pragma once
 
 #include <prometheus/collectable.h>
 
-#include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "config/config.hpp"
-
-namespace prometheus {
-class Exposer;
-}
+#include "exporter/http_limits.hpp"
+#include "exporter/web_settings.hpp"
 
 namespace pktlens::exporter {
 
-// Whether the civetweb library pktlensd runs with can listen on IPv6.
-// Debian's libcivetweb1 1.15 is built without USE_IPV6: false there.
-bool civetweb_has_ipv6();
-
-// civetweb's "listening_ports" value for `address`:
-//   host ""       -> "+PORT" (IPv4 and IPv6) with IPv6 support, else "PORT"
-//                    (every IPv4 address only);
-//   IPv4 literal  -> "A.B.C.D:PORT";
-//   IPv6 literal  -> "[ADDR]:PORT"; without IPv6 support throws
-//                    std::runtime_error saying so (one line, with a fix).
-std::string listening_ports_option(const config::ListenAddress& address, bool ipv6_supported);
+struct ServeOptions {
+  std::string telemetry_path = "/metrics";  // --web.telemetry-path
+  std::string version;                      // for the landing page
+  HttpLimits limits;
+};
 
 class HttpServer {
  public:
-  // Starts serving `metrics` (kept alive by the server) at /metrics on `address` (port 0: the
-  // kernel picks one, see bound_port()). Throws std::runtime_error with one line naming the
-  // address, the cause and a fix when it cannot listen, e.g.
-  //   cannot listen on 127.0.0.1:9586: address already in use (another
-  //   pktlensd or exporter on that port?); change "listen:" in the config
-  HttpServer(const config::ListenAddress& address,
-             const std::shared_ptr<prometheus::Collectable>& metrics, std::size_t threads = 2);
+  // Listens on every address (port 0: the kernel picks one, see
+  // bound_ports()) and serves `metrics` (kept alive by the server). Throws
+  // std::runtime_error with one line naming the address, the cause and a
+  // fix when it cannot listen on one of them (ListenSocket).
+  HttpServer(const std::vector<config::ListenAddress>& addresses,
+             std::shared_ptr<prometheus::Collectable> metrics, WebSettings web,
+             ServeOptions options = {});
   ~HttpServer();
 
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
 
-  // The port actually listened on (differs from the configured one only
-  // when that was 0).
-  uint16_t bound_port() const;
-  // True when a host "" address serves IPv4 only (civetweb without IPv6),
-  // so the caller can warn that IPv6 scrapers will not reach it.
-  bool ipv4_only() const { return ipv4_only_; }
+  // The port each address listens on, in the order given.
+  std::vector<std::uint16_t> bound_ports() const;
+  // For each address: "" or "::" on a kernel without IPv6, so only IPv4.
+  std::vector<bool> ipv4_fallbacks() const;
+
+  // New TLS context, users and headers; connections accepted after the
+  // call use them. Thread-safe; returns once they are in force (or after
+  // 5 s when the I/O thread is stuck; they apply when it runs again).
+  void reload(WebSettings web);
+
+  // Why the server is stuck (a thread that made no progress for
+  // HttpLimits::stall_after), or nothing while it is healthy.
+  std::optional<std::string> stalled() const;
 
  private:
-  // Declared before exposer_ so it outlives the civetweb threads that
-  // call it (members are destroyed in reverse order).
-  std::shared_ptr<prometheus::Collectable> metrics_;
-  std::unique_ptr<prometheus::Exposer> exposer_;
-  bool ipv4_only_ = false;
+  class Impl;
+  std::unique_ptr<Impl> impl_;
 };
 
 }  // namespace pktlens::exporter

@@ -189,9 +189,17 @@ Daemon::Daemon(const config::Config& cfg, const DaemonOptions& o)
     spdlog::info("maps created in {} (new, or their shape changed; their counters start at 0): {}",
                  o.pin_dir, join(recreated));
   if (o.serve_http) {
-    http_ = std::make_unique<exporter::HttpServer>(cfg.listen, collectable_);
-    spdlog::info("serving /metrics on {}{}", config::to_string(cfg.listen),
-                 http_->ipv4_only() ? " (IPv4 only: this civetweb has no IPv6)" : "");
+    const auto addresses = o.listen.empty() ? std::vector{cfg.listen} : o.listen;
+    http_ = std::make_unique<exporter::HttpServer>(
+        addresses, collectable_, o.web,
+        exporter::ServeOptions{.telemetry_path = o.telemetry_path, .version = o.version});
+    const auto fallbacks = http_->ipv4_fallbacks();
+    std::vector<std::string> where;
+    for (std::size_t i = 0; i < addresses.size(); ++i)
+      where.push_back(config::to_string(addresses[i]) +
+                      (fallbacks[i] ? " (IPv4 only: IPv6 is disabled in this kernel)" : ""));
+    spdlog::info("serving {} on {}: {}", o.telemetry_path, join(where), o.web.summary);
+    opts_.web = {};  // the server has it; a reload replaces it there
   }
   if (const auto* ft = collector_.flow_table(); ft && !ft->touch_log_off_reason().empty())
     spdlog::info("flow table: touch log not followed ({}); every cycle walks the table",
@@ -324,7 +332,9 @@ std::string Daemon::metrics_text() const {
 }
 
 void Daemon::apply(const config::Config& next) {
-  const std::vector<std::string> restart = config::sections_needing_restart(cfg_, next);
+  std::vector<std::string> restart = config::sections_needing_restart(cfg_, next);
+  // --web.listen-address overrides `listen`: then a changed key changes nothing.
+  if (!opts_.listen.empty()) std::erase(restart, "listen");
   if (!restart.empty())
     spdlog::warn(
         "reload: {} changed; that takes effect after a restart (systemctl restart "
@@ -337,6 +347,14 @@ void Daemon::apply(const config::Config& next) {
     cfg_.alerts = next.alerts;
     spdlog::info("reload: {} alerts now (unchanged ones keep their state)", cfg_.alerts.size());
   }
+}
+
+void Daemon::apply_web(exporter::WebSettings web) {
+  if (http_) http_->reload(std::move(web));
+}
+
+std::optional<std::string> Daemon::http_stalled() const {
+  return http_ ? http_->stalled() : std::nullopt;
 }
 
 }  // namespace pktlens::service

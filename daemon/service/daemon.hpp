@@ -25,6 +25,7 @@
 #include "config/config.hpp"
 #include "exporter/http_server.hpp"
 #include "exporter/snapshot_collectable.hpp"
+#include "exporter/web_settings.hpp"
 #include "service/instance_lock.hpp"
 
 namespace pktlens::service {
@@ -38,6 +39,11 @@ struct DaemonOptions {
   bool map_iterators = true;
   bool mmapable_maps = true;
   bool batch_ops = true;
+  // Where and how /metrics is served: the addresses of --web.listen-address
+  // (none: the config's `listen`), the web config's TLS and users, the path.
+  std::vector<config::ListenAddress> listen;
+  exporter::WebSettings web;
+  std::string telemetry_path = "/metrics";
 };
 
 class Daemon {
@@ -58,6 +64,12 @@ class Daemon {
   // Settings that apply without reloading the BPF object (HUP): interval,
   // log_level and alerts (unchanged alerts keep their state).
   void apply(const config::Config& cfg);
+  // A web config read again (HUP): new connections use its certificate,
+  // users and headers.
+  void apply_web(exporter::WebSettings web);
+  // Why the HTTP server is stuck, for the watchdog; nothing when it is
+  // healthy or not serving.
+  std::optional<std::string> http_stalled() const;
 
   size_t attached_count() const { return loader_.attached_count(); }
   const config::Config& config() const { return cfg_; }

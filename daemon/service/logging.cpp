@@ -13,6 +13,8 @@
 #include <memory>
 #include <string>
 
+#include "service/log_format.hpp"
+
 namespace pktlens::service {
 namespace {
 
@@ -40,7 +42,7 @@ bool stderr_is_journal() {
   return st.st_dev == dev && st.st_ino == ino;
 }
 
-void setup_logging() {
+void setup_logging(std::string_view format) {
   std::shared_ptr<spdlog::logger> logger;
   if (stderr_is_journal()) {
     // The journal stamps time, unit and priority itself.
@@ -49,7 +51,11 @@ void setup_logging() {
   } else {
     auto sink = std::make_shared<spdlog::sinks::stderr_color_sink_mt>();
     logger = std::make_shared<spdlog::logger>("pktlensd", sink);
-    logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %^%l%$ %v");
+    if (auto formatter = make_log_formatter(format)) {
+      logger->set_formatter(std::move(formatter));
+    } else {
+      logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %^%l%$ %v");
+    }
   }
   logger->flush_on(spdlog::level::trace);
   spdlog::set_default_logger(logger);

@@ -9,12 +9,16 @@
 
 #include <spdlog/spdlog.h>
 
+#include <string_view>
+
 #include "config/config.hpp"
 
 namespace pktlens::service {
 
 // Installs the default logger; call once, first thing in main().
-void setup_logging();
+// `format`: "" for pktlensd's own lines, or --log.format's logfmt / json
+// (log_format.hpp); the journal takes fields, not lines, and ignores it.
+void setup_logging(std::string_view format = "");
 void set_log_level(config::LogLevel level);
 spdlog::level::level_enum to_spdlog(config::LogLevel level);
 // True when stderr is the journal stream systemd set up for us.

@@ -18,9 +18,11 @@
 #include "config/names.hpp"
 #include "service/check_config.hpp"
 #include "service/doctor.hpp"
+#include "service/exporter_flags.hpp"
 #include "service/logging.hpp"
 #include "service/rules_command.hpp"
 #include "service/run.hpp"
+#include "service/version.hpp"
 
 #ifndef PKTLENS_VERSION
 #error "PKTLENS_VERSION must be defined by the build"
@@ -29,7 +31,7 @@
 int main(int argc, char** argv) {
   using pktlens::config::LogLevel;
   CLI::App app{"pktlensd: exact per-packet network metrics from eBPF", "pktlensd"};
-  app.set_version_flag("--version", std::string("pktlensd ") + PKTLENS_VERSION);
+  app.set_version_flag("--version", pktlens::service::version_text(PKTLENS_VERSION));
   app.require_subcommand(0, 1);
 
   pktlens::service::RunOptions run;
@@ -47,12 +49,14 @@ int main(int argc, char** argv) {
   app.add_option("-c,--config", config_path,
                  std::string("config file (default: ") + pktlens::service::kSystemConfigPath +
                      " if it exists, else the embedded default)");
-  auto* level_opt = app.add_option("--log-level", level_name, "overrides log_level of the config")
-                        ->check(CLI::IsMember(level_names));
+  auto* level_opt =
+      app.add_option("--log-level,--log.level", level_name, "overrides log_level of the config")
+          ->check(CLI::IsMember(level_names));
   app.add_option("--bpf-pin-dir", run.pin_dir,
                  "where the maps are pinned and counters persist across restarts; one pktlensd "
                  "per directory")
       ->capture_default_str();
+  pktlens::service::add_exporter_flags(app, run);
 
   std::string check_file;
   auto* check = app.add_subcommand("check-config",
@@ -93,7 +97,7 @@ int main(int argc, char** argv) {
     }
   }
 
-  pktlens::service::setup_logging();
+  pktlens::service::setup_logging(run.log_format);
   if (*doctor) {
     // libbpf's messages of the probes (a refused iterator's verifier log)
     // stay at debug level; the checklist says what they mean.

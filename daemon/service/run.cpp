@@ -14,6 +14,8 @@
 
 #include "bpf/kernel_features.hpp"
 #include "bpf/pinning.hpp"
+#include "config/web_config.hpp"
+#include "exporter/web_settings.hpp"
 #include "service/daemon.hpp"
 #include "service/logging.hpp"
 #include "service/notify.hpp"
@@ -49,8 +51,7 @@ int wait_signal(const sigset_t& set, Clock::duration timeout) {
   throw std::system_error(errno, std::generic_category(), "waiting for signals");
 }
 
-config::Config load(const RunOptions& o) {
-  std::string source;
+config::Config load(const RunOptions& o, std::string& source) {
   config::Config cfg = resolve_config(o.config_path, source);
   set_log_level(o.log_level.value_or(cfg.log_level));
   spdlog::info("pktlensd {} starting; configuration: {}", o.version, source);
@@ -92,19 +93,50 @@ DaemonOptions daemon_options(const RunOptions& o, const bpf::KernelFeatures& f, 
                        .batch_ops = f.batch_ops};
 }
 
-// HUP: re-read the same source; a bad file keeps the running config.
+// The web config in force: --web.config.file, else the config's
+// web_config_file (relative to the config file), else none (plain HTTP).
+// Certificates are loaded here, so a bad one fails the start or the reload.
+exporter::WebSettings load_web(const RunOptions& o, const config::Config& cfg,
+                               const std::string& config_source) {
+  const std::string path = o.web_config_file
+                               ? *o.web_config_file
+                               : config::path_relative_to(cfg.web_config_file, config_source);
+  if (path.empty()) return {};
+  return exporter::make_web_settings(config::load_web_config_file(path));
+}
+
+// HUP: re-read the same sources; a bad file (config or web config) keeps
+// everything running as it is.
 void reload(Daemon& d, const RunOptions& o) {
   std::string source;
   config::Config next;
+  exporter::WebSettings web;
   try {
     next = resolve_config(o.config_path, source);
+    web = load_web(o, next, source);
   } catch (const std::exception& e) {
     spdlog::error("reload failed, keeping the running configuration: {}", e.what());
     return;
   }
   d.apply(next);
+  const std::string summary = web.summary;
+  d.apply_web(std::move(web));
   set_log_level(o.log_level.value_or(next.log_level));
-  spdlog::info("configuration reloaded from {}", source);
+  spdlog::info("configuration reloaded from {}; /metrics: {}", source, summary);
+}
+
+// The watchdog is petted only while the HTTP server makes progress too:
+// a stuck /metrics is as dead to Prometheus as a stuck collection.
+void pet_watchdog(const Notifier& notifier, const Daemon& d, bool& http_stuck) {
+  if (const auto stuck = d.http_stalled()) {
+    if (!http_stuck)
+      spdlog::error("{}; not petting the systemd watchdog, so systemd restarts pktlensd", *stuck);
+    http_stuck = true;
+    return;
+  }
+  if (http_stuck) spdlog::info("the HTTP server makes progress again");
+  http_stuck = false;
+  notifier.watchdog();
 }
 
 }  // namespace
@@ -124,20 +156,27 @@ config::Config resolve_config(const std::optional<std::string>& path, std::strin
 }
 
 int run_daemon(const RunOptions& o) {
-  const config::Config cfg = load(o);
+  std::string source;
+  const config::Config cfg = load(o, source);
+  exporter::WebSettings web = load_web(o, cfg, source);
   preflight();
   prepare_pin_dir(o);
   const bpf::KernelFeatures features = probe_kernel(o);
   const sigset_t signals = block_signals();
   const Notifier notifier;
 
-  Daemon d(cfg, daemon_options(o, features, true));
+  DaemonOptions options = daemon_options(o, features, true);
+  options.listen = o.listen;
+  options.web = std::move(web);
+  options.telemetry_path = o.telemetry_path;
+  Daemon d(cfg, std::move(options));
   d.sync_interfaces();
   d.collect();
   notifier.ready(d.status());
   spdlog::info("ready: {}", d.status());
 
   auto next = Clock::now() + d.config().interval;
+  bool http_stuck = false;
   for (;;) {
     auto wait = next - Clock::now();
     if (notifier.watchdog_every().count() > 0)
@@ -151,7 +190,7 @@ int run_daemon(const RunOptions& o) {
       reload(d, o);
       notifier.status(d.status());
     }
-    notifier.watchdog();
+    pet_watchdog(notifier, d, http_stuck);
     if (Clock::now() < next) continue;
     d.sync_interfaces();
     d.collect();
@@ -166,7 +205,8 @@ int run_daemon(const RunOptions& o) {
 }
 
 int run_dump(const RunOptions& o, std::ostream& out) {
-  const config::Config cfg = load(o);
+  std::string source;
+  const config::Config cfg = load(o, source);
   preflight();
   prepare_pin_dir(o);
   const bpf::KernelFeatures features = probe_kernel(o);

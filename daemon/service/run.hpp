@@ -8,6 +8,7 @@
 #include <optional>
 #include <ostream>
 #include <string>
+#include <vector>
 
 #include "config/config.hpp"
 
@@ -20,6 +21,11 @@ struct RunOptions {
   std::optional<config::LogLevel> log_level;  // --log-level, over the config's
   std::string pin_dir;                        // --bpf-pin-dir
   std::string version;
+  // The node_exporter flags (exporter_flags.hpp).
+  std::vector<config::ListenAddress> listen;   // --web.listen-address: over `listen`
+  std::optional<std::string> web_config_file;  // --web.config.file: over `web_config_file`
+  std::string telemetry_path = "/metrics";     // --web.telemetry-path
+  std::string log_format;                      // --log.format: "", "logfmt" or "json"
 };
 
 // --config FILE if given, else /etc/pktlens/pktlens.yaml if it exists, else

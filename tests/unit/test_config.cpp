@@ -92,6 +92,7 @@ Config everything_changed() {
                          .top_k = 3,
                          .max_new_per_second = 0};
   c.log_level = LogLevel::off;
+  c.web_config_file = "/etc/pktlens/web.yml";
   c.alerts = {AlertRule{.name = "Truncated",
                         .signal = "anomaly_rate",
                         .by = {"interface", "kind"},
@@ -296,6 +297,7 @@ threats:
     top_k: 3
     max_new_per_second: 0
 log_level: off
+web_config_file: "/etc/pktlens/web.yml"
 alerts:
   - name: Truncated
     signal: anomaly_rate
@@ -358,6 +360,7 @@ threats:
     top_k: 20
     max_new_per_second: 10000
 log_level: info
+web_config_file: ""
 alerts: []
 )");
   CHECK(to_yaml(everything_changed()) == kEverythingChangedYaml);

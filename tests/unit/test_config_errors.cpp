@@ -27,7 +27,7 @@ void check(std::initializer_list<Case> cases) {
 // The "(expected ...)" of each key, spelt out once.
 const std::string kRootKeys =
     "(expected one of: interfaces, attach, listen, interval, flows, vlans, latency, loss, "
-    "networks, threats, log_level, alerts)";
+    "networks, threats, log_level, web_config_file, alerts)";
 const std::string kFlowKeys =
     "(expected one of: enabled, max_entries, top_k, top_k_window, idle_timeout, max_new_per_second, key)";
 const std::string kFlowsMapping =
@@ -71,7 +71,7 @@ TEST_CASE("YAML syntax errors carry yaml-cpp's position and words", "[config][er
 TEST_CASE("the document must be one mapping", "[config][errors]") {
   const std::string keys =
       "(expected a mapping with the keys interfaces, attach, listen, interval, flows, vlans, "
-      "latency, loss, networks, threats, log_level, alerts)";
+      "latency, loss, networks, threats, log_level, web_config_file, alerts)";
   check({
       {"- eth0\n- eth1\n", "1:1: the document is a list " + keys},
       {"eth0\n", "1:1: the document is 'eth0' " + keys},
