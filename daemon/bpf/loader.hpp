@@ -4,8 +4,11 @@
 // where something is missing, lets go of interfaces that disappeared, and
 // reports only what changed, so a caller can run it every interval (that is
 // how a configured interface that appears later gets attached) without
-// repeating log lines. Each attachment is RAII (tc_attachment, xdp_attachment):
-// destroying the Loader, or unwinding through it, leaves nothing attached.
+// repeating log lines. What it attaches is written to the
+// AttachRecord first, so that its successor recognises it. Each attachment is
+// RAII (tc_attachment, xdp_attachment): destroying the Loader, or unwinding
+// through it, leaves nothing attached - unless keep_attached() handed the
+// programs over to the next pktlensd.
 #pragma once
 
 #include <cstdint>
@@ -21,6 +24,7 @@ struct pktlens_bpf;
 
 namespace pktlens::bpf {
 
+class AttachRecord;
 class IfaceRegistry;
 
 enum class Hook {
@@ -52,7 +56,9 @@ struct SyncEvents {
     uint32_t slot;
     AttachedAs as = AttachedAs::tc;
     std::string generic_reason;  // why native XDP was refused (xdp_generic)
-    bool replaced_stale;         // programs of a killed pktlensd were replaced
+    // Programs a previous pktlensd of this pin directory left (a crash, or
+    // a restart that handed them over) were replaced in place.
+    bool replaced_stale;
   };
   struct Problem {
     std::string name;
@@ -63,14 +69,18 @@ struct SyncEvents {
   std::vector<std::string> missing;  // configured names that are not there (newly)
   std::vector<Problem> failed;       // attaching failed (newly, or a new error)
   std::vector<Problem> renamed;      // name: the metrics name kept; what: the new name
+  // What a previous pktlensd of this pin directory left at places this
+  // configuration does not use was removed; what: the places.
+  std::vector<Problem> cleaned;
   bool empty() const {
-    return attached.empty() && gone.empty() && missing.empty() && failed.empty() && renamed.empty();
+    return attached.empty() && gone.empty() && missing.empty() && failed.empty() &&
+           renamed.empty() && cleaned.empty();
   }
 };
 
 class Loader {
  public:
-  Loader(pktlens_bpf* skel, IfaceRegistry& registry, LoaderOptions o);
+  Loader(pktlens_bpf* skel, IfaceRegistry& registry, AttachRecord& record, LoaderOptions o);
   ~Loader();
   Loader(const Loader&) = delete;
   Loader& operator=(const Loader&) = delete;
@@ -93,13 +103,20 @@ class Loader {
   // Configured names that are not attached right now (missing or failing).
   std::vector<std::string> pending_names() const;
 
+  // At destruction, leaves every program (and clsact) attached, and the
+  // record saying so: the next pktlensd of this pin directory replaces
+  // them in place, and they count into the pinned maps until it does.
+  void keep_attached();
+
  private:
   struct Attachment;
   bool wanted(const Link& l) const;
   std::unique_ptr<Attachment> attach(const Link& l, SyncEvents::Attached& ev);
+  void remove_leftovers(const std::map<uint32_t, const Link*>& present, SyncEvents& ev);
 
   pktlens_bpf* skel_;
   IfaceRegistry& registry_;
+  AttachRecord& record_;
   LoaderOptions opts_;
   std::map<uint32_t, std::unique_ptr<Attachment>> attached_;  // by ifindex
   std::map<uint32_t, std::string> slot_names_;

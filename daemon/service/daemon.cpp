@@ -153,10 +153,11 @@ Daemon::Daemon(const config::Config& cfg, const DaemonOptions& o)
       events_(open_tcp_events(cfg, o.pin_dir)),
       flow_iterator_(open_flow_iterator(object_, cfg.flows.enabled)),
       registry_(object_.skel()),
+      record_(o.pin_dir),
       collectable_(std::make_shared<exporter::SnapshotCollectable>(o.version)),
       collector_(object_.skel(), events_.get(),
                  collector_options(cfg, object_.network_names(), flow_iterator_.get())),
-      loader_(object_.skel(), registry_, loader_options(cfg)),
+      loader_(object_.skel(), registry_, record_, loader_options(cfg)),
       alerts_(cfg.alerts) {
   auto recreated = object_.recreated_maps();
   if (events_)
@@ -191,9 +192,10 @@ size_t Daemon::sync_interfaces() {
     return loader_.attached_count();
   }
   for (const auto& a : ev.attached)
-    spdlog::info("attached to {} (ifindex {}, slot {}) with {}{}", a.name, a.ifindex, a.slot,
-                 bpf::to_string(a.as),
-                 a.replaced_stale ? "; replaced the programs a previous pktlensd left" : "");
+    spdlog::info(
+        "attached to {} (ifindex {}, slot {}) with {}{}", a.name, a.ifindex, a.slot,
+        bpf::to_string(a.as),
+        a.replaced_stale ? "; replaced the programs a previous pktlensd left, in place" : "");
   for (const auto& a : ev.attached)
     if (a.as == bpf::AttachedAs::xdp_generic)
       spdlog::warn("{}: native XDP refused ({}), using generic XDP (slower); see troubleshooting",
@@ -216,6 +218,10 @@ size_t Daemon::sync_interfaces() {
   for (const auto& p : ev.renamed)
     spdlog::info("{} was renamed to {}; its metrics keep the label interface=\"{}\"", p.name,
                  p.what, p.name);
+  for (const auto& p : ev.cleaned)
+    spdlog::info(
+        "removed what a previous pktlensd left on {} ({}): this configuration does not use it",
+        p.name, p.what);
   return loader_.attached_count();
 }
 

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "alerts/engine.hpp"
+#include "bpf/attach_record.hpp"
 #include "bpf/iface_registry.hpp"
 #include "bpf/loader.hpp"
 #include "bpf/object.hpp"
@@ -68,6 +69,9 @@ class Daemon {
   // The flow-table iterator, where the kernel accepts it; null otherwise.
   std::unique_ptr<bpf::FlowIterator> flow_iterator_;
   bpf::IfaceRegistry registry_;
+  // What is attached where, for the next pktlensd of this pin directory;
+  // outlives the loader, which writes it until its last detach.
+  bpf::AttachRecord record_;
   std::shared_ptr<exporter::SnapshotCollectable> collectable_;
   std::unique_ptr<exporter::HttpServer> http_;
   collector::Collector collector_;

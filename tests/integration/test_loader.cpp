@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 
+#include "bpf/attach_record.hpp"
 #include "bpf/iface_registry.hpp"
 #include "bpf/loader.hpp"
 #include "bpf/object.hpp"
@@ -19,6 +20,7 @@
 
 using namespace pktlens::test;
 using pktlens::bpf::AttachedAs;
+using pktlens::bpf::AttachRecord;
 using pktlens::bpf::Hook;
 using pktlens::bpf::IfaceRegistry;
 using pktlens::bpf::Loader;
@@ -61,8 +63,9 @@ TEST_CASE("loader: `all` attaches every up, non-loopback interface, and detaches
   sh("ip link set lo up");                        // loopback: never taken by `all`
   Object obj({});
   IfaceRegistry reg(obj.skel());
+  AttachRecord record("");
   {
-    Loader loader(obj.skel(), reg, LoaderOptions{Hook::tc, true, {}});
+    Loader loader(obj.skel(), reg, record, LoaderOptions{Hook::tc, true, {}});
     const auto ev = loader.sync();
     CHECK(names_of(ev.attached) == std::vector<std::string>{"pk0", "pk1"});
     CHECK(ev.failed.empty());
@@ -101,7 +104,8 @@ TEST_CASE("loader: a configured interface missing, appearing, vanishing and comi
   PrivateNetwork net;
   Object obj({});
   IfaceRegistry reg(obj.skel());
-  Loader loader(obj.skel(), reg, LoaderOptions{Hook::tc, false, {"pk1", "late0"}});
+  AttachRecord record("");
+  Loader loader(obj.skel(), reg, record, LoaderOptions{Hook::tc, false, {"pk1", "late0"}});
 
   auto ev = loader.sync();
   REQUIRE(ev.attached.size() == 1);
@@ -144,7 +148,8 @@ TEST_CASE("loader: a renamed interface keeps its attachment and its metrics name
   PrivateNetwork net;
   Object obj({});
   IfaceRegistry reg(obj.skel());
-  Loader loader(obj.skel(), reg, LoaderOptions{Hook::tc, true, {}});
+  AttachRecord record("");
+  Loader loader(obj.skel(), reg, record, LoaderOptions{Hook::tc, true, {}});
   REQUIRE(loader.sync().attached.size() == 2);
   REQUIRE(has_tc("pk0"));
   sh("ip link set pk0 down && ip link set pk0 name wan0 && ip link set wan0 up");
@@ -179,7 +184,8 @@ TEST_CASE("loader: an attachment that fails is reported once, retried, and other
   o.priority = pktlens::bpf::kTcPriority;
   REQUIRE(bpf_tc_attach(&hook, &o) == 0);
 
-  Loader loader(obj.skel(), reg, LoaderOptions{Hook::tc, false, {"pk0", "pk1"}});
+  AttachRecord record("");
+  Loader loader(obj.skel(), reg, record, LoaderOptions{Hook::tc, false, {"pk0", "pk1"}});
   auto ev = loader.sync();
   REQUIRE(ev.attached.size() == 1);
   CHECK(ev.attached[0].name == "pk1");
