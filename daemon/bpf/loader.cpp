@@ -47,6 +47,10 @@ struct Loader::Attachment {
   uint32_t ifindex = 0;
   std::string name;  // as attached; the metrics keep it
   uint32_t slot = 0;
+  AttachedAs as = AttachedAs::tc;
+  // Why the interface is not monitored although attached ("" while it is):
+  // somebody else's program took pktlens's place, or verifying failed.
+  std::string displaced;
   bool released = false;
   std::unique_ptr<ClsactQdisc> clsact;
   std::unique_ptr<TcFilter> ingress;
@@ -165,7 +169,7 @@ std::unique_ptr<Loader::Attachment> Loader::attach(const Link& l, SyncEvents::At
       ours = {{idx, Place::xdp, prog_id_of_fd(fd)}};
       record_.add(ours[0]);
       a->xdp = std::make_unique<XdpAttachment>(ifindex, fd, recorded(Place::xdp));
-      ev.as = as_of(*a->xdp);
+      a->as = ev.as = as_of(*a->xdp);
       ev.generic_reason = a->xdp->fallback_reason();
       ev.replaced_stale = a->xdp->replaced() != 0;
     }
@@ -179,6 +183,67 @@ std::unique_ptr<Loader::Attachment> Loader::attach(const Link& l, SyncEvents::At
   for (const Held& h : record_.entries())
     if (h.ifindex == idx && a->uses(h.place) && !a->holds(h)) record_.remove(h);
   return a;
+}
+
+void Loader::verify(Attachment& a, SyncEvents& ev) {
+  try {
+    std::vector<std::string> missing;
+    std::optional<uint32_t> foreign;
+    std::string where;
+    auto look = [&](uint32_t now, uint32_t mine, const char* place) {
+      if (now == 0) {
+        missing.push_back(place);
+      } else if (now != mine) {
+        foreign = now;
+        where = place;
+      }
+    };
+    if (a.xdp) {
+      look(a.xdp->occupant(), a.xdp->prog_id(), "XDP");
+    } else {
+      look(a.ingress->occupant(), a.ingress->prog_id(), "tc ingress");
+      look(a.egress->occupant(), a.egress->prog_id(), "tc egress");
+    }
+    if (foreign) {
+      // Not fought over: taking it back would only start a tug of war with
+      // another pktlensd or tool, each blind half the time.
+      const std::string what = where + " of " + a.name + " now runs " + describe_prog(*foreign) +
+                               ", which this pktlensd did not attach (another pktlensd, or "
+                               "another tool, took pktlens's place)";
+      if (a.displaced != what) {
+        a.displaced = what;
+        ev.displaced.push_back({a.name, what});
+      }
+      return;
+    }
+    if (!missing.empty()) {
+      if (a.xdp) {
+        a.xdp->reattach();
+        a.as = as_of(*a.xdp);
+      } else {
+        // Both gone: the clsact itself may have been deleted.
+        if (missing.size() == 2) {
+          a.clsact->recreate();
+          if (a.clsact->created())
+            record_.add({a.ifindex, Place::clsact, 0});
+          else
+            record_.remove({a.ifindex, Place::clsact, 0});
+        }
+        if (a.ingress->occupant() == 0) a.ingress->reattach();
+        if (a.egress->occupant() == 0) a.egress->reattach();
+      }
+      ev.reattached.push_back({a.name, join(missing)});
+    }
+    if (!a.displaced.empty()) reported_.erase(a.name);
+    a.displaced.clear();
+  } catch (const std::exception& e) {
+    const std::string what =
+        std::string("verifying pktlens's programs on ") + a.name + " failed: " + e.what();
+    if (a.displaced != what) {
+      a.displaced = what;
+      ev.failed.push_back({a.name, what});
+    }
+  }
 }
 
 void Loader::remove_leftovers(const std::map<uint32_t, const Link*>& present, SyncEvents& ev) {
@@ -248,6 +313,7 @@ SyncEvents Loader::sync(const std::vector<Link>& links) {
   }
 
   std::set<std::string> seen;
+  unattached_wanted_.clear();
   for (const auto& l : links) {
     seen.insert(l.name);
     if (auto it = attached_.find(l.ifindex); it != attached_.end()) {
@@ -255,6 +321,7 @@ SyncEvents Loader::sync(const std::vector<Link>& links) {
         ev.renamed.push_back({it->second->name, l.name});
         reported_[it->second->name] = "renamed " + l.name;
       }
+      verify(*it->second, ev);
       continue;
     }
     if (!wanted(l)) continue;
@@ -270,6 +337,7 @@ SyncEvents Loader::sync(const std::vector<Link>& links) {
       reported_.erase(l.name);
       ev.attached.push_back(std::move(a));
     } catch (const std::exception& e) {
+      unattached_wanted_.insert(l.name);
       if (reported_[l.name] != e.what()) {
         reported_[l.name] = e.what();
         ev.failed.push_back({l.name, e.what()});
@@ -295,13 +363,22 @@ std::vector<std::string> Loader::attached_names() const {
   return v;
 }
 
+std::vector<Monitoring> Loader::monitoring() const {
+  std::map<std::string, std::optional<AttachedAs>> m;
+  for (const auto& [i, a] : attached_)
+    m[a->name] = a->displaced.empty() ? std::optional<AttachedAs>(a->as) : std::nullopt;
+  if (!opts_.all)
+    for (const auto& n : opts_.names) m.try_emplace(n);
+  for (const auto& n : unattached_wanted_) m.try_emplace(n);
+  std::vector<Monitoring> v;
+  for (const auto& [name, as] : m) v.push_back({name, as});
+  return v;
+}
+
 std::vector<std::string> Loader::pending_names() const {
   std::vector<std::string> v;
-  if (opts_.all) return v;
-  std::set<std::string> have;
-  for (const auto& [i, a] : attached_) have.insert(a->name);
-  for (const auto& n : opts_.names)
-    if (!have.count(n)) v.push_back(n);
+  for (const auto& m : monitoring())
+    if (!m.as) v.push_back(m.name);
   return v;
 }
 

@@ -218,6 +218,13 @@ size_t Daemon::sync_interfaces() {
   for (const auto& p : ev.renamed)
     spdlog::info("{} was renamed to {}; its metrics keep the label interface=\"{}\"", p.name,
                  p.what, p.name);
+  for (const auto& p : ev.reattached)
+    spdlog::warn("pktlens's programs were removed from {} ({}); attached again", p.name, p.what);
+  for (const auto& p : ev.displaced)
+    spdlog::error(
+        "{}: {} is not monitored; pktlens does not fight over it, and attaches again once "
+        "the place is free",
+        p.what, p.name);
   for (const auto& p : ev.cleaned)
     spdlog::info(
         "removed what a previous pktlensd left on {} ({}): this configuration does not use it",
@@ -291,7 +298,9 @@ void Daemon::evaluate_alerts(const collector::Snapshot& before, const collector:
 
 std::string Daemon::status() const {
   std::ostringstream s;
-  const auto names = loader_.attached_names();
+  std::vector<std::string> names;
+  for (const auto& m : loader_.monitoring())
+    if (m.as) names.push_back(m.name);
   s << names.size() << (names.size() == 1 ? " interface" : " interfaces");
   if (!names.empty()) s << " (" << join(names) << ")";
   if (cfg_.flows.enabled) s << ", " << last_flows_ << " flows";

@@ -35,6 +35,7 @@ using pktlens::bpf::Held;
 using pktlens::bpf::IfaceRegistry;
 using pktlens::bpf::Loader;
 using pktlens::bpf::LoaderOptions;
+using pktlens::bpf::Monitoring;
 using pktlens::bpf::Object;
 using pktlens::bpf::ObjectOptions;
 using pktlens::bpf::Place;
@@ -295,7 +296,9 @@ TEST_CASE(
     REQUIRE(ev2.failed.size() == 1);
     CHECK_THAT(ev2.failed[0].what, Catch::Contains("'tc_ingress' (id " + std::to_string(in)) &&
                                        Catch::Contains("no pktlensd of this pin directory"));
+    CHECK(second.monitoring() == std::vector<Monitoring>{{"pk0", std::nullopt}});
     CHECK(first.sync().empty());
+    CHECK(first.monitoring() == std::vector<Monitoring>{{"pk0", AttachedAs::tc}});
     send_udp(net.if1, 7);
   }
   // The second one's end leaves the first one's programs.
