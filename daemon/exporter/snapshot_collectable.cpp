@@ -57,6 +57,7 @@ std::vector<prometheus::MetricFamily> SnapshotCollectable::Collect() const {
     append(out, render_networks(s.networks));
     append(out, render_threats(s.threats));
   }
+  append(out, render_monitoring(state->monitoring));
   append(out, render_self(state->self, version_));
   return out;
 }

@@ -17,6 +17,7 @@
 
 #include "alerts/sample.hpp"
 #include "collector/snapshot.hpp"
+#include "exporter/render_monitoring.hpp"
 #include "exporter/self_metrics.hpp"
 
 namespace pktlens::exporter {
@@ -30,6 +31,9 @@ struct Published {
   SelfStats self;
   // Pending and firing alerts (alerts::AlertEngine::status()).
   std::vector<alerts::SeriesStatus> alerts;
+  // Whether each interface to monitor is monitored, rendered even without
+  // a snapshot: being blind is never hidden by a failed read.
+  std::vector<InterfaceMonitoring> monitoring;
 };
 
 class SnapshotCollectable : public prometheus::Collectable {
@@ -42,7 +46,8 @@ class SnapshotCollectable : public prometheus::Collectable {
 
   // Called by the HTTP server's threads, concurrently with publish():
   // render_interfaces + render_flow_gauges + render_flows + render_tcp_events
-  // + render_tcp_latency + render_alerts of the latest state, then render_self. Before the first
+  // + render_tcp_latency + render_alerts of the latest state, then
+  // render_monitoring and render_self. Before the first
   // publish only the self metrics, with pktlens_up 0.
   std::vector<prometheus::MetricFamily> Collect() const override;
 

@@ -105,6 +105,18 @@ std::unique_ptr<bpf::FlowIterator> open_flow_iterator(const bpf::Object& object,
 
 std::string join(const std::vector<std::string>& v);
 
+// The `how` of pktlens_interface_monitored (docs/metrics.md); "" while not
+// monitored.
+std::string how_label(const std::optional<bpf::AttachedAs>& as) {
+  if (!as) return "";
+  switch (*as) {
+    case bpf::AttachedAs::tc: return "tc";
+    case bpf::AttachedAs::xdp_native: return "xdp_native";
+    case bpf::AttachedAs::xdp_generic: return "xdp_generic";
+  }
+  return "";
+}
+
 // The tracepoint object when any of its signals is on. A kernel that
 // refuses its BTF tracepoint programs (tp_btf) costs those signals only:
 // pktlensd runs on, says which families it cannot export, and why.
@@ -260,6 +272,7 @@ bool Daemon::collect() {
   pub->snapshot = last_good_;
   pub->self = self_;
   pub->alerts = alerts_.status();
+  for (const auto& m : loader_.monitoring()) pub->monitoring.push_back({m.name, how_label(m.as)});
   collectable_->publish(std::move(pub));
   return ok;
 }
