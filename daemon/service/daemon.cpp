@@ -192,7 +192,17 @@ Daemon::Daemon(const config::Config& cfg, const DaemonOptions& o)
 }
 
 Daemon::~Daemon() {
-  if (loader_.attached_count()) spdlog::info("detaching from {}", join(loader_.attached_names()));
+  if (!loader_.attached_count()) return;
+  if (handed_over_)
+    spdlog::info("leaving the programs attached to {} for the next pktlensd, counting meanwhile",
+                 join(loader_.attached_names()));
+  else
+    spdlog::info("detaching from {}", join(loader_.attached_names()));
+}
+
+void Daemon::hand_over() {
+  loader_.keep_attached();
+  handed_over_ = true;
 }
 
 size_t Daemon::sync_interfaces() {

@@ -54,6 +54,9 @@ class Daemon {
   // Settings that apply without reloading the BPF object (HUP): interval,
   // log_level and alerts (unchanged alerts keep their state).
   void apply(const config::Config& cfg);
+  // A restart: at destruction the programs stay attached and counting into
+  // the pinned maps, for the next pktlensd to take over in place.
+  void hand_over();
 
   size_t attached_count() const { return loader_.attached_count(); }
   const config::Config& config() const { return cfg_; }
@@ -83,6 +86,7 @@ class Daemon {
   void evaluate_alerts(const collector::Snapshot& before, const collector::Snapshot& now);
   void log_cycle(const collector::CycleStats& st);
   size_t last_flows_ = 0;
+  bool handed_over_ = false;
   std::optional<collector::FlowReadPath> last_walk_path_;
 };
 
