@@ -2,7 +2,8 @@
 // `pktlensd rules`: the config's alerts as a Prometheus rules file, one
 // group of alerting rules over pktlens's own metrics with the same signal,
 // `by`, `match`, threshold, `for`, `clear_after` (keep_firing_for),
-// severity label and summary (docs/alerting.md, "Prometheus rules").
+// severity label and summary (docs/alerting.md, "Prometheus rules"); and a
+// second group, the same for every configuration, on pktlens's own health.
 #pragma once
 
 #include <string>
@@ -13,8 +14,11 @@
 
 namespace pktlens::alerts {
 
-// The group's name.
+// The groups' names.
 inline constexpr const char* kRuleGroup = "pktlens";
+inline constexpr const char* kHealthGroup = "pktlens-health";
+// The health rule: an interface pktlensd should monitor and does not.
+inline constexpr const char* kNotMonitoredAlert = "PktlensInterfaceNotMonitored";
 
 // The alert's expression: signal_promql(...) > above.
 std::string alert_expr(const config::AlertRule& rule, const PromqlOptions& options);

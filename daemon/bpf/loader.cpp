@@ -9,7 +9,9 @@
 #include <optional>
 #include <set>
 
+#include "bpf/attach_record.hpp"
 #include "bpf/iface_registry.hpp"
+#include "bpf/leftovers.hpp"
 #include "bpf/tc_attachment.hpp"
 #include "bpf/xdp_attachment.hpp"
 
@@ -24,23 +26,83 @@ std::string_view to_string(AttachedAs a) {
   return "?";
 }
 
+namespace {
+
+std::string join(const std::vector<std::string>& v) {
+  std::string s;
+  for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
+  return s;
+}
+
+AttachedAs as_of(const XdpAttachment& x) {
+  return x.mode() == XdpMode::Native ? AttachedAs::xdp_native : AttachedAs::xdp_generic;
+}
+
+}  // namespace
+
 // Members in attach order, so destruction detaches the filters before the
-// clsact qdisc they sit on.
+// clsact qdisc they sit on; the record forgets them once they are detached.
 struct Loader::Attachment {
+  AttachRecord* record = nullptr;
+  uint32_t ifindex = 0;
   std::string name;  // as attached; the metrics keep it
   uint32_t slot = 0;
+  AttachedAs as = AttachedAs::tc;
+  // Why the interface is not monitored although attached ("" while it is):
+  // somebody else's program took pktlens's place, or verifying failed.
+  std::string displaced;
+  bool released = false;
   std::unique_ptr<ClsactQdisc> clsact;
   std::unique_ptr<TcFilter> ingress;
   std::unique_ptr<TcFilter> egress;
   std::unique_ptr<XdpAttachment> xdp;
+
+  // The record entries this attachment stands for.
+  std::vector<Held> held() const {
+    std::vector<Held> h;
+    if (clsact && clsact->created()) h.push_back({ifindex, Place::clsact, 0});
+    if (ingress) h.push_back({ifindex, Place::tc_ingress, ingress->prog_id()});
+    if (egress) h.push_back({ifindex, Place::tc_egress, egress->prog_id()});
+    if (xdp) h.push_back({ifindex, Place::xdp, xdp->prog_id()});
+    return h;
+  }
+  bool holds(const Held& h) const {
+    const auto mine = held();
+    return std::find(mine.begin(), mine.end(), h) != mine.end();
+  }
+  // Whether `place` is one this attachment uses (whoever's program is there).
+  bool uses(Place p) const { return p == Place::xdp ? xdp != nullptr : clsact != nullptr; }
+
+  void release() {
+    released = true;
+    if (clsact) clsact->release();
+    if (ingress) ingress->release();
+    if (egress) egress->release();
+    if (xdp) xdp->release();
+  }
+
+  ~Attachment() {
+    if (released) return;  // the record stays for the successor
+    const auto entries = held();
+    xdp.reset();
+    egress.reset();
+    ingress.reset();
+    clsact.reset();
+    if (record)
+      for (const Held& h : entries) record->remove(h);
+  }
 };
 
-Loader::Loader(pktlens_bpf* skel, IfaceRegistry& registry, LoaderOptions o)
-    : skel_(skel), registry_(registry), opts_(std::move(o)) {}
+Loader::Loader(pktlens_bpf* skel, IfaceRegistry& registry, AttachRecord& record, LoaderOptions o)
+    : skel_(skel), registry_(registry), record_(record), opts_(std::move(o)) {}
 
 Loader::~Loader() {
   // Newest first; each Attachment detaches itself.
   while (!attached_.empty()) attached_.erase(std::prev(attached_.end()));
+}
+
+void Loader::keep_attached() {
+  for (auto& [i, a] : attached_) a->release();
 }
 
 bool Loader::wanted(const Link& l) const {
@@ -50,6 +112,8 @@ bool Loader::wanted(const Link& l) const {
 
 std::unique_ptr<Loader::Attachment> Loader::attach(const Link& l, SyncEvents::Attached& ev) {
   auto a = std::make_unique<Attachment>();
+  a->record = &record_;
+  a->ifindex = l.ifindex;
   a->name = l.name;
   // A name seen earlier in this run (the interface was deleted and created
   // again) keeps its slot, so its series go on instead of appearing twice.
@@ -63,28 +127,163 @@ std::unique_ptr<Loader::Attachment> Loader::attach(const Link& l, SyncEvents::At
     a->slot = registry_.assign(l.ifindex, l.mtu);
   }
   const int ifindex = static_cast<int>(l.ifindex);
+  const uint32_t idx = l.ifindex;
+  auto recorded = [this, idx](Place p) {
+    return [this, idx, p](uint32_t id) { return record_.has({idx, p, id}); };
+  };
   ev = SyncEvents::Attached{l.name, l.ifindex, a->slot, AttachedAs::tc, {}, false};
+  std::vector<Held> ours;
   try {
     if (opts_.hook == Hook::tc) {
+      const int in_fd = bpf_program__fd(skel_->progs.tc_ingress);
+      const int out_fd = bpf_program__fd(skel_->progs.tc_egress);
+      // Recorded before attaching: a pktlensd killed right after attaching
+      // leaves programs its successor recognises.
+      ours = {{idx, Place::tc_ingress, prog_id_of_fd(in_fd)},
+              {idx, Place::tc_egress, prog_id_of_fd(out_fd)}};
+      for (const Held& h : ours) record_.add(h);
+      // The clsact a predecessor created is ours to remove only while its
+      // filters are on it: a clsact deleted and created again since is
+      // somebody else's.
+      const bool predecessors_clsact =
+          record_.has({idx, Place::clsact, 0}) &&
+          (record_.has({idx, Place::tc_ingress, tc_query_ours(ifindex, BPF_TC_INGRESS)}) ||
+           record_.has({idx, Place::tc_egress, tc_query_ours(ifindex, BPF_TC_EGRESS)}));
       a->clsact = std::make_unique<ClsactQdisc>(ifindex);
-      a->ingress = std::make_unique<TcFilter>(
-          ifindex, BPF_TC_INGRESS, bpf_program__fd(skel_->progs.tc_ingress), "tc_ingress");
-      a->egress = std::make_unique<TcFilter>(ifindex, BPF_TC_EGRESS,
-                                             bpf_program__fd(skel_->progs.tc_egress), "tc_egress");
-      ev.replaced_stale = a->ingress->replaced_stale() || a->egress->replaced_stale();
+      if (a->clsact->created()) record_.add({idx, Place::clsact, 0});
+      a->ingress =
+          std::make_unique<TcFilter>(ifindex, BPF_TC_INGRESS, in_fd, recorded(Place::tc_ingress));
+      a->egress =
+          std::make_unique<TcFilter>(ifindex, BPF_TC_EGRESS, out_fd, recorded(Place::tc_egress));
+      // Adopted only now: unwinding a failed attach must not delete a clsact
+      // (and whatever else is on it) that this run did not create.
+      if (!a->clsact->created()) {
+        if (predecessors_clsact)
+          a->clsact->adopt();
+        else
+          record_.remove({idx, Place::clsact, 0});
+      }
+      ev.replaced_stale = a->ingress->replaced() || a->egress->replaced();
     } else {
-      a->xdp = std::make_unique<XdpAttachment>(ifindex, bpf_program__fd(skel_->progs.xdp_ingress),
-                                               "xdp_ingress");
-      ev.as = a->xdp->mode() == XdpMode::Native ? AttachedAs::xdp_native : AttachedAs::xdp_generic;
+      const int fd = bpf_program__fd(skel_->progs.xdp_ingress);
+      ours = {{idx, Place::xdp, prog_id_of_fd(fd)}};
+      record_.add(ours[0]);
+      a->xdp = std::make_unique<XdpAttachment>(ifindex, fd, recorded(Place::xdp));
+      a->as = ev.as = as_of(*a->xdp);
       ev.generic_reason = a->xdp->fallback_reason();
-      ev.replaced_stale = a->xdp->replaced_stale();
+      ev.replaced_stale = a->xdp->replaced() != 0;
     }
   } catch (...) {
     a.reset();  // detach whatever half of it got attached
+    for (const Held& h : ours) record_.remove(h);
     registry_.forget(l.ifindex);
     throw;
   }
+  // The predecessor's entries of these places are superseded.
+  for (const Held& h : record_.entries())
+    if (h.ifindex == idx && a->uses(h.place) && !a->holds(h)) record_.remove(h);
   return a;
+}
+
+void Loader::verify(Attachment& a, SyncEvents& ev) {
+  try {
+    std::vector<std::string> missing;
+    std::optional<uint32_t> foreign;
+    std::string where;
+    auto look = [&](uint32_t now, uint32_t mine, const char* place) {
+      if (now == 0) {
+        missing.push_back(place);
+      } else if (now != mine) {
+        foreign = now;
+        where = place;
+      }
+    };
+    if (a.xdp) {
+      look(a.xdp->occupant(), a.xdp->prog_id(), "XDP");
+    } else {
+      look(a.ingress->occupant(), a.ingress->prog_id(), "tc ingress");
+      look(a.egress->occupant(), a.egress->prog_id(), "tc egress");
+    }
+    if (foreign) {
+      // Not fought over: taking it back would only start a tug of war with
+      // another pktlensd or tool, each blind half the time.
+      const std::string what = where + " of " + a.name + " now runs " + describe_prog(*foreign) +
+                               ", which this pktlensd did not attach (another pktlensd, or "
+                               "another tool, took pktlens's place)";
+      if (a.displaced != what) {
+        a.displaced = what;
+        ev.displaced.push_back({a.name, what});
+      }
+      return;
+    }
+    if (!missing.empty()) {
+      if (a.xdp) {
+        a.xdp->reattach();
+        a.as = as_of(*a.xdp);
+      } else {
+        // Both gone: the clsact itself may have been deleted.
+        if (missing.size() == 2) {
+          a.clsact->recreate();
+          if (a.clsact->created())
+            record_.add({a.ifindex, Place::clsact, 0});
+          else
+            record_.remove({a.ifindex, Place::clsact, 0});
+        }
+        if (a.ingress->occupant() == 0) a.ingress->reattach();
+        if (a.egress->occupant() == 0) a.egress->reattach();
+      }
+      ev.reattached.push_back({a.name, join(missing)});
+    }
+    if (!a.displaced.empty()) reported_.erase(a.name);
+    a.displaced.clear();
+  } catch (const std::exception& e) {
+    const std::string what =
+        std::string("verifying pktlens's programs on ") + a.name + " failed: " + e.what();
+    if (a.displaced != what) {
+      a.displaced = what;
+      ev.failed.push_back({a.name, what});
+    }
+  }
+}
+
+void Loader::remove_leftovers(const std::map<uint32_t, const Link*>& present, SyncEvents& ev) {
+  std::vector<Held> entries = record_.entries();
+  // Filters before the clsact they sit on.
+  std::sort(entries.begin(), entries.end(), [](const Held& x, const Held& y) {
+    return std::tie(x.ifindex, x.place, x.prog_id) < std::tie(y.ifindex, y.place, y.prog_id);
+  });
+  std::map<uint32_t, std::vector<std::string>> removed;
+  std::set<uint32_t> proven;  // a recorded filter was still on its clsact
+  for (const Held& h : entries) {
+    const auto link = present.find(h.ifindex);
+    if (link == present.end()) {
+      record_.remove(h);  // the interface is gone, and everything on it
+      continue;
+    }
+    if (const auto it = attached_.find(h.ifindex); it != attached_.end()) {
+      if (it->second->holds(h)) continue;
+      if (it->second->uses(h.place)) {
+        record_.remove(h);  // superseded: this run's own programs are there
+        continue;
+      }
+    } else if (wanted(*link->second)) {
+      // Attaching failed: what the predecessor left counts on meanwhile.
+      continue;
+    }
+    // A place this configuration does not use on this interface.
+    if (h.place == Place::clsact) {
+      if (proven.count(h.ifindex)) {
+        remove_leftover_clsact(h.ifindex);
+        removed[h.ifindex].push_back("clsact");
+      }
+    } else if (remove_leftover_program(h)) {
+      removed[h.ifindex].push_back(std::string(to_string(h.place)));
+      if (h.place != Place::xdp) proven.insert(h.ifindex);
+    }
+    record_.remove(h);
+  }
+  for (const auto& [ifindex, places] : removed)
+    ev.cleaned.push_back({present.at(ifindex)->name, join(places)});
 }
 
 SyncEvents Loader::sync() { return sync(list_links()); }
@@ -108,10 +307,13 @@ SyncEvents Loader::sync(const std::vector<Link>& links) {
       // slot until it is attached, which is only a mislabelled count.
     }
     reported_.erase(it->second->name);
+    const uint32_t ifindex = it->first;
     it = attached_.erase(it);
+    record_.forget(ifindex);
   }
 
   std::set<std::string> seen;
+  unattached_wanted_.clear();
   for (const auto& l : links) {
     seen.insert(l.name);
     if (auto it = attached_.find(l.ifindex); it != attached_.end()) {
@@ -119,6 +321,7 @@ SyncEvents Loader::sync(const std::vector<Link>& links) {
         ev.renamed.push_back({it->second->name, l.name});
         reported_[it->second->name] = "renamed " + l.name;
       }
+      verify(*it->second, ev);
       continue;
     }
     if (!wanted(l)) continue;
@@ -134,6 +337,7 @@ SyncEvents Loader::sync(const std::vector<Link>& links) {
       reported_.erase(l.name);
       ev.attached.push_back(std::move(a));
     } catch (const std::exception& e) {
+      unattached_wanted_.insert(l.name);
       if (reported_[l.name] != e.what()) {
         reported_[l.name] = e.what();
         ev.failed.push_back({l.name, e.what()});
@@ -149,6 +353,7 @@ SyncEvents Loader::sync(const std::vector<Link>& links) {
         ev.missing.push_back(n);
       }
     }
+  remove_leftovers(present, ev);
   return ev;
 }
 
@@ -158,13 +363,22 @@ std::vector<std::string> Loader::attached_names() const {
   return v;
 }
 
+std::vector<Monitoring> Loader::monitoring() const {
+  std::map<std::string, std::optional<AttachedAs>> m;
+  for (const auto& [i, a] : attached_)
+    m[a->name] = a->displaced.empty() ? std::optional<AttachedAs>(a->as) : std::nullopt;
+  if (!opts_.all)
+    for (const auto& n : opts_.names) m.try_emplace(n);
+  for (const auto& n : unattached_wanted_) m.try_emplace(n);
+  std::vector<Monitoring> v;
+  for (const auto& [name, as] : m) v.push_back({name, as});
+  return v;
+}
+
 std::vector<std::string> Loader::pending_names() const {
   std::vector<std::string> v;
-  if (opts_.all) return v;
-  std::set<std::string> have;
-  for (const auto& [i, a] : attached_) have.insert(a->name);
-  for (const auto& n : opts_.names)
-    if (!have.count(n)) v.push_back(n);
+  for (const auto& m : monitoring())
+    if (!m.as) v.push_back(m.name);
   return v;
 }
 

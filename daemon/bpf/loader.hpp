@@ -1,16 +1,22 @@
 // SPDX-License-Identifier: Apache-2.0
 // The loader: which interfaces carry pktlens's programs. It compares the
 // interfaces the kernel has now with what is configured and attached, attaches
-// where something is missing, lets go of interfaces that disappeared, and
-// reports only what changed, so a caller can run it every interval (that is
-// how a configured interface that appears later gets attached) without
-// repeating log lines. Each attachment is RAII (tc_attachment, xdp_attachment):
-// destroying the Loader, or unwinding through it, leaves nothing attached.
+// where something is missing, verifies that its programs are still where it
+// put them (attaching again where they were removed, reporting where somebody
+// else took their place - never fighting over it), lets go of interfaces that
+// disappeared, and reports only what changed, so a caller can run it every
+// interval without repeating log lines. What it attaches is written to the
+// AttachRecord first, so that its successor recognises it. Each attachment is
+// RAII (tc_attachment, xdp_attachment): destroying the Loader, or unwinding
+// through it, leaves nothing attached - unless keep_attached() handed the
+// programs over to the next pktlensd.
 #pragma once
 
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -21,6 +27,7 @@ struct pktlens_bpf;
 
 namespace pktlens::bpf {
 
+class AttachRecord;
 class IfaceRegistry;
 
 enum class Hook {
@@ -52,7 +59,9 @@ struct SyncEvents {
     uint32_t slot;
     AttachedAs as = AttachedAs::tc;
     std::string generic_reason;  // why native XDP was refused (xdp_generic)
-    bool replaced_stale;         // programs of a killed pktlensd were replaced
+    // Programs a previous pktlensd of this pin directory left (a crash, or
+    // a restart that handed them over) were replaced in place.
+    bool replaced_stale;
   };
   struct Problem {
     std::string name;
@@ -63,14 +72,31 @@ struct SyncEvents {
   std::vector<std::string> missing;  // configured names that are not there (newly)
   std::vector<Problem> failed;       // attaching failed (newly, or a new error)
   std::vector<Problem> renamed;      // name: the metrics name kept; what: the new name
+  // pktlens's programs were removed from an attached interface (e.g. `tc
+  // qdisc del dev X clsact`) and attached again; what: the places.
+  std::vector<Problem> reattached;
+  // Another program took pktlens's place on an attached interface; it is
+  // left alone, the interface is not monitored until the place is free.
+  std::vector<Problem> displaced;
+  // What a previous pktlensd of this pin directory left at places this
+  // configuration does not use was removed; what: the places.
+  std::vector<Problem> cleaned;
   bool empty() const {
-    return attached.empty() && gone.empty() && missing.empty() && failed.empty() && renamed.empty();
+    return attached.empty() && gone.empty() && missing.empty() && failed.empty() &&
+           renamed.empty() && reattached.empty() && displaced.empty() && cleaned.empty();
   }
+};
+
+// One interface pktlensd should monitor, and whether it does.
+struct Monitoring {
+  std::string name;              // the metrics name
+  std::optional<AttachedAs> as;  // empty: not monitored (missing, failing, displaced)
+  bool operator==(const Monitoring&) const = default;
 };
 
 class Loader {
  public:
-  Loader(pktlens_bpf* skel, IfaceRegistry& registry, LoaderOptions o);
+  Loader(pktlens_bpf* skel, IfaceRegistry& registry, AttachRecord& record, LoaderOptions o);
   ~Loader();
   Loader(const Loader&) = delete;
   Loader& operator=(const Loader&) = delete;
@@ -90,21 +116,34 @@ class Loader {
   // Names of the interfaces attached right now, in ifindex order.
   std::vector<std::string> attached_names() const;
   size_t attached_count() const { return attached_.size(); }
-  // Configured names that are not attached right now (missing or failing).
+  // Names that should be monitored and are not right now (missing,
+  // failing, displaced), in name order.
   std::vector<std::string> pending_names() const;
+  // Every interface that should be monitored, as of the last sync, in name
+  // order: configured names, and with `all` the interfaces it takes.
+  std::vector<Monitoring> monitoring() const;
+
+  // At destruction, leaves every program (and clsact) attached, and the
+  // record saying so: the next pktlensd of this pin directory replaces
+  // them in place, and they count into the pinned maps until it does.
+  void keep_attached();
 
  private:
   struct Attachment;
   bool wanted(const Link& l) const;
   std::unique_ptr<Attachment> attach(const Link& l, SyncEvents::Attached& ev);
+  void verify(Attachment& a, SyncEvents& ev);
+  void remove_leftovers(const std::map<uint32_t, const Link*>& present, SyncEvents& ev);
 
   pktlens_bpf* skel_;
   IfaceRegistry& registry_;
+  AttachRecord& record_;
   LoaderOptions opts_;
   std::map<uint32_t, std::unique_ptr<Attachment>> attached_;  // by ifindex
   std::map<uint32_t, std::string> slot_names_;
   std::map<uint32_t, std::string> ifindex_names_;
   std::map<std::string, std::string> reported_;  // name -> last problem logged
+  std::set<std::string> unattached_wanted_;      // `all`: taken, but attaching failed
 };
 
 }  // namespace pktlens::bpf

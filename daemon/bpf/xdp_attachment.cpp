@@ -6,9 +6,8 @@
 
 #include <cerrno>
 #include <cstring>
+#include <stdexcept>
 #include <system_error>
-
-#include "bpf/prog_info.hpp"
 
 namespace pktlens::bpf {
 namespace {
@@ -23,43 +22,66 @@ uint32_t mode_flag(XdpMode m) {
   throw std::system_error(err, std::generic_category(), what + hint);
 }
 
-}  // namespace
-
-XdpAttachment::XdpAttachment(int ifindex, int prog_fd, const std::string& expected_name)
-    : ifindex_(ifindex), prog_fd_(prog_fd) {
-  const std::string where = "XDP on " + ifname(ifindex);
+bpf_xdp_query_opts query(int ifindex) {
   bpf_xdp_query_opts q{};
   q.sz = sizeof q;
-  if (int rc = bpf_xdp_query(ifindex, 0, &q); rc != 0) fail(-rc, "querying " + where);
+  if (int rc = bpf_xdp_query(ifindex, 0, &q); rc != 0)
+    fail(-rc, "querying XDP on " + ifname(ifindex));
+  return q;
+}
 
-  if (q.prog_id) {
-    const std::string name = prog_name_by_id(q.prog_id);
-    if (name != expected_name)
-      throw std::runtime_error(where + ": program '" + name + "' (id " + std::to_string(q.prog_id) +
-                               ") is attached already; pktlens does not replace other programs");
-    // A killed pktlensd's program, in whichever mode it was attached:
-    // remove it, then attach ours as below.
-    const uint32_t old_mode = q.drv_prog_id   ? XDP_FLAGS_DRV_MODE
-                              : q.skb_prog_id ? XDP_FLAGS_SKB_MODE
-                                              : XDP_FLAGS_HW_MODE;
-    if (int rc = bpf_xdp_detach(ifindex, old_mode, nullptr); rc != 0)
-      fail(-rc, "removing a stale pktlens program from " + where);
-    replaced_stale_ = true;
+}  // namespace
+
+XdpAttachment::XdpAttachment(int ifindex, int prog_fd, const Recognise& predecessor)
+    : ifindex_(ifindex), prog_fd_(prog_fd), prog_id_(prog_id_of_fd(prog_fd)) {
+  const std::string where = "XDP on " + ifname(ifindex);
+  const auto q = query(ifindex);
+  if (!q.prog_id) {
+    attach_new();
+    return;
   }
+  if (!predecessor(q.prog_id) || !(q.drv_prog_id || q.skb_prog_id))
+    throw std::runtime_error(where + ": " + describe_prog(q.prog_id) +
+                             " is attached, which no pktlensd of this pin directory attached "
+                             "(another pktlensd with its own --bpf-pin-dir, or another tool); "
+                             "pktlens does not displace it: stop that, or remove it with `ip "
+                             "link set dev " +
+                             ifname(ifindex) + " xdp off`");
+  // A predecessor's program: attaching in its mode without
+  // XDP_FLAGS_UPDATE_IF_NOEXIST swaps it for ours in place. The mode stays
+  // (the other one is refused while a program is attached); it was generic
+  // only because the driver refused native XDP.
+  mode_ = q.drv_prog_id ? XdpMode::Native : XdpMode::Generic;
+  if (mode_ == XdpMode::Generic)
+    fallback_reason_ = "the program taken over was in generic mode: native XDP was refused then";
+  if (int rc = bpf_xdp_attach(ifindex, prog_fd, mode_flag(mode_), nullptr); rc != 0)
+    fail(-rc, "replacing the previous pktlens program on " + where);
+  replaced_ = q.prog_id;
+}
 
+void XdpAttachment::attach_new() {
+  const std::string where = "XDP on " + ifname(ifindex_);
+  fallback_reason_.clear();
+  mode_ = XdpMode::Native;
   // UPDATE_IF_NOEXIST: never overwrite a program attached in between.
   int rc =
-      bpf_xdp_attach(ifindex, prog_fd, XDP_FLAGS_UPDATE_IF_NOEXIST | XDP_FLAGS_DRV_MODE, nullptr);
+      bpf_xdp_attach(ifindex_, prog_fd_, XDP_FLAGS_UPDATE_IF_NOEXIST | XDP_FLAGS_DRV_MODE, nullptr);
   if (rc == 0) return;
   if (rc == -EBUSY || rc == -EEXIST)
     fail(-rc, "attaching " + where + ": another program came first");
   fallback_reason_ = std::strerror(-rc);
   mode_ = XdpMode::Generic;
-  rc = bpf_xdp_attach(ifindex, prog_fd, XDP_FLAGS_UPDATE_IF_NOEXIST | XDP_FLAGS_SKB_MODE, nullptr);
+  rc =
+      bpf_xdp_attach(ifindex_, prog_fd_, XDP_FLAGS_UPDATE_IF_NOEXIST | XDP_FLAGS_SKB_MODE, nullptr);
   if (rc != 0) fail(-rc, "attaching " + where + " (native: " + fallback_reason_ + "; generic)");
 }
 
+uint32_t XdpAttachment::occupant() const { return query(ifindex_).prog_id; }
+
+void XdpAttachment::reattach() { attach_new(); }
+
 XdpAttachment::~XdpAttachment() {
+  if (released_) return;
   // REPLACE with old_prog_fd: detach only if the program there is still ours.
   bpf_xdp_attach_opts o{};
   o.sz = sizeof o;

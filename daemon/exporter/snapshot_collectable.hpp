@@ -19,6 +19,7 @@
 #include "alerts/sample.hpp"
 #include "collector/snapshot.hpp"
 #include "exporter/process_metrics.hpp"
+#include "exporter/render_monitoring.hpp"
 #include "exporter/self_metrics.hpp"
 
 namespace pktlens::exporter {
@@ -32,6 +33,9 @@ struct Published {
   SelfStats self;
   // Pending and firing alerts (alerts::AlertEngine::status()).
   std::vector<alerts::SeriesStatus> alerts;
+  // Whether each interface to monitor is monitored, rendered even without
+  // a snapshot: being blind is never hidden by a failed read.
+  std::vector<InterfaceMonitoring> monitoring;
 };
 
 class SnapshotCollectable : public prometheus::Collectable {
@@ -50,10 +54,11 @@ class SnapshotCollectable : public prometheus::Collectable {
   // Called by the HTTP server's threads, concurrently with publish():
   // render_interfaces + render_flow_gauges + render_flows + render_tcp_events
   // + render_tcp_latency + render_alerts + render_networks + render_threats
-  // + render_features of the latest state, then render_process of the
-  // reader's stats at this scrape, then render_self. Before the first publish, or
-  // when the latest state has no Snapshot, the same families are declared
-  // without a series, and pktlens_up says why (0 before the first publish).
+  // + render_features of the latest state, then render_monitoring, then
+  // render_process of the reader's stats at this scrape, then render_self.
+  // Before the first publish, or when the latest state has no Snapshot, the
+  // same families are declared without a series, and pktlens_up says why (0
+  // before the first publish).
   std::vector<prometheus::MetricFamily> Collect() const override;
 
  private:

@@ -128,6 +128,18 @@ std::unique_ptr<bpf::FlowIterator> open_flow_iterator(const bpf::Object& object,
 
 std::string join(const std::vector<std::string>& v);
 
+// The `how` of pktlens_interface_monitored (docs/metrics.md); "" while not
+// monitored.
+std::string how_label(const std::optional<bpf::AttachedAs>& as) {
+  if (!as) return "";
+  switch (*as) {
+    case bpf::AttachedAs::tc: return "tc";
+    case bpf::AttachedAs::xdp_native: return "xdp_native";
+    case bpf::AttachedAs::xdp_generic: return "xdp_generic";
+  }
+  return "";
+}
+
 // The tracepoint object when any of its signals is on. A kernel that
 // refuses its BTF tracepoint programs (tp_btf) costs those signals only:
 // pktlensd runs on, says which families it cannot export, and why.
@@ -176,10 +188,11 @@ Daemon::Daemon(const config::Config& cfg, const DaemonOptions& o)
       events_(open_tcp_events(cfg, o.pin_dir)),
       flow_iterator_(open_flow_iterator(object_, cfg.flows.enabled, o.map_iterators)),
       registry_(object_.skel()),
+      record_(o.pin_dir),
       collectable_(std::make_shared<exporter::SnapshotCollectable>(o.version)),
       collector_(object_.skel(), events_.get(),
                  collector_options(cfg, o, object_.network_names(), flow_iterator_.get())),
-      loader_(object_.skel(), registry_, loader_options(cfg)),
+      loader_(object_.skel(), registry_, record_, loader_options(cfg)),
       alerts_(cfg.alerts) {
   auto recreated = object_.recreated_maps();
   if (events_)
@@ -210,7 +223,17 @@ Daemon::Daemon(const config::Config& cfg, const DaemonOptions& o)
 }
 
 Daemon::~Daemon() {
-  if (loader_.attached_count()) spdlog::info("detaching from {}", join(loader_.attached_names()));
+  if (!loader_.attached_count()) return;
+  if (handed_over_)
+    spdlog::info("leaving the programs attached to {} for the next pktlensd, counting meanwhile",
+                 join(loader_.attached_names()));
+  else
+    spdlog::info("detaching from {}", join(loader_.attached_names()));
+}
+
+void Daemon::hand_over() {
+  loader_.keep_attached();
+  handed_over_ = true;
 }
 
 size_t Daemon::sync_interfaces() {
@@ -222,9 +245,10 @@ size_t Daemon::sync_interfaces() {
     return loader_.attached_count();
   }
   for (const auto& a : ev.attached)
-    spdlog::info("attached to {} (ifindex {}, slot {}) with {}{}", a.name, a.ifindex, a.slot,
-                 bpf::to_string(a.as),
-                 a.replaced_stale ? "; replaced the programs a previous pktlensd left" : "");
+    spdlog::info(
+        "attached to {} (ifindex {}, slot {}) with {}{}", a.name, a.ifindex, a.slot,
+        bpf::to_string(a.as),
+        a.replaced_stale ? "; replaced the programs a previous pktlensd left, in place" : "");
   for (const auto& a : ev.attached)
     if (a.as == bpf::AttachedAs::xdp_generic)
       spdlog::warn("{}: native XDP refused ({}), using generic XDP (slower); see troubleshooting",
@@ -247,6 +271,17 @@ size_t Daemon::sync_interfaces() {
   for (const auto& p : ev.renamed)
     spdlog::info("{} was renamed to {}; its metrics keep the label interface=\"{}\"", p.name,
                  p.what, p.name);
+  for (const auto& p : ev.reattached)
+    spdlog::warn("pktlens's programs were removed from {} ({}); attached again", p.name, p.what);
+  for (const auto& p : ev.displaced)
+    spdlog::error(
+        "{}: {} is not monitored; pktlens does not fight over it, and attaches again once "
+        "the place is free",
+        p.what, p.name);
+  for (const auto& p : ev.cleaned)
+    spdlog::info(
+        "removed what a previous pktlensd left on {} ({}): this configuration does not use it",
+        p.name, p.what);
   return loader_.attached_count();
 }
 
@@ -278,6 +313,7 @@ bool Daemon::collect() {
   pub->snapshot = last_good_;
   pub->self = self_;
   pub->alerts = alerts_.status();
+  for (const auto& m : loader_.monitoring()) pub->monitoring.push_back({m.name, how_label(m.as)});
   collectable_->publish(std::move(pub));
   return ok;
 }
@@ -318,7 +354,9 @@ void Daemon::evaluate_alerts(const collector::Snapshot& before, const collector:
 
 std::string Daemon::status() const {
   std::ostringstream s;
-  const auto names = loader_.attached_names();
+  std::vector<std::string> names;
+  for (const auto& m : loader_.monitoring())
+    if (m.as) names.push_back(m.name);
   s << names.size() << (names.size() == 1 ? " interface" : " interfaces");
   if (!names.empty()) s << " (" << join(names) << ")";
   if (cfg_.flows.enabled) s << ", " << last_flows_ << " flows";

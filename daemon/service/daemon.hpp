@@ -17,6 +17,7 @@
 
 #include "alerts/engine.hpp"
 #include "bpf/flow_iterator.hpp"
+#include "bpf/attach_record.hpp"
 #include "bpf/iface_registry.hpp"
 #include "bpf/loader.hpp"
 #include "bpf/object.hpp"
@@ -70,6 +71,9 @@ class Daemon {
   // Why the HTTP server is stuck, for the watchdog; nothing when it is
   // healthy or not serving.
   std::optional<std::string> http_stalled() const;
+  // A restart: at destruction the programs stay attached and counting into
+  // the pinned maps, for the next pktlensd to take over in place.
+  void hand_over();
 
   size_t attached_count() const { return loader_.attached_count(); }
   const config::Config& config() const { return cfg_; }
@@ -85,6 +89,9 @@ class Daemon {
   // The flow-table iterator, where the kernel accepts it; null otherwise.
   std::unique_ptr<bpf::FlowIterator> flow_iterator_;
   bpf::IfaceRegistry registry_;
+  // What is attached where, for the next pktlensd of this pin directory;
+  // outlives the loader, which writes it until its last detach.
+  bpf::AttachRecord record_;
   std::shared_ptr<exporter::SnapshotCollectable> collectable_;
   std::unique_ptr<exporter::HttpServer> http_;
   collector::Collector collector_;
@@ -96,6 +103,7 @@ class Daemon {
   void evaluate_alerts(const collector::Snapshot& before, const collector::Snapshot& now);
   void log_cycle(const collector::CycleStats& st);
   size_t last_flows_ = 0;
+  bool handed_over_ = false;
   std::optional<collector::FlowReadPath> last_walk_path_;
 };
 

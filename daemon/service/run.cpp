@@ -26,6 +26,13 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// A stop that is a restart (pktlens.service: RestartKillSignal=SIGUSR2):
+// the programs stay attached and counting, and the next pktlensd replaces
+// them in place, so no frame goes uncounted across it. SIGTERM (systemctl
+// stop) detaches everything: systemd sends the same SIGTERM for a stop and
+// a restart unless told otherwise, and nothing else tells the two apart.
+constexpr int kHandOverSignal = SIGUSR2;
+
 // Blocked in every thread (the HTTP server's threads are started later and
 // inherit the mask) and taken synchronously with sigtimedwait in the main
 // loop: no handler, no flag, no race with the collection.
@@ -35,6 +42,7 @@ sigset_t block_signals() {
   sigaddset(&set, SIGTERM);
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGHUP);
+  sigaddset(&set, kHandOverSignal);
   if (int rc = pthread_sigmask(SIG_BLOCK, &set, nullptr); rc != 0)
     throw std::system_error(rc, std::generic_category(), "blocking signals");
   return set;
@@ -186,6 +194,11 @@ int run_daemon(const RunOptions& o) {
       spdlog::info("{}: stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
       break;
     }
+    if (sig == kHandOverSignal) {
+      spdlog::info("SIGUSR2: stopping for a restart; the programs stay attached");
+      d.hand_over();
+      break;
+    }
     if (sig == SIGHUP) {
       reload(d, o);
       notifier.status(d.status());
@@ -201,7 +214,7 @@ int run_daemon(const RunOptions& o) {
     if (next < Clock::now()) next = Clock::now() + d.config().interval;
   }
   notifier.stopping();
-  return 0;  // ~Daemon detaches everything
+  return 0;  // ~Daemon detaches everything, unless handed over
 }
 
 int run_dump(const RunOptions& o, std::ostream& out) {

@@ -320,9 +320,9 @@ class Basics(E2E):
         after = self.scrape().get("pktlens_packets_total", interface=IF)
         self.assertGreaterEqual(after, before, "counters went back after the restart (maps are pinned)")
         self.assertEqual(d3.terminate(), 0, f"exit status on SIGTERM; log:\n{d3.log()}")
-        # Filters only: the clsact qdisc the SIGKILLed run created stays, since
-        # the third run found it existing and so does not own it.
-        self.assert_nothing_attached(clsact_too=False)
+        # The clsact qdisc the SIGKILLed run created goes too: the pin dir
+        # recorded that it created it, and its filters were still on it.
+        self.assert_nothing_attached(clsact_too=True)
 
     # -- 3. XDP -----------------------------------------------------------------
 

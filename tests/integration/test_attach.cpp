@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // Attaching the data plane to real interfaces (a veth pair in the test's
 // own network namespace): what is attached, what is left behind, what is
-// replaced, and that real frames are counted exactly.
+// replaced (only what the record says a predecessor attached), and that
+// real frames are counted exactly.
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <linux/if_link.h>
@@ -64,6 +65,21 @@ void raw_tc_attach(int ifindex, bpf_tc_attach_point point, int fd, uint32_t hand
   REQUIRE(bpf_tc_attach(&hook, &o) == 0);
 }
 
+// `tc filter replace` at pktlens's handle and priority with `fd`.
+void raw_tc_replace(int ifindex, bpf_tc_attach_point point, int fd) {
+  bpf_tc_hook hook{};
+  hook.sz = sizeof hook;
+  hook.ifindex = ifindex;
+  hook.attach_point = point;
+  bpf_tc_opts o{};
+  o.sz = sizeof o;
+  o.prog_fd = fd;
+  o.handle = kTcHandle;
+  o.priority = kTcPriority;
+  o.flags = BPF_TC_F_REPLACE;
+  REQUIRE(bpf_tc_attach(&hook, &o) == 0);
+}
+
 uint32_t tc_query(int ifindex, bpf_tc_attach_point point, uint32_t handle, uint32_t prio) {
   bpf_tc_hook hook{};
   hook.sz = sizeof hook;
@@ -92,6 +108,12 @@ uint32_t xdp_prog(int ifindex) {
   return id;
 }
 
+// What the attachment record would say: nothing, or exactly this program.
+const pktlens::bpf::Recognise nobody = [](uint32_t) { return false; };
+pktlens::bpf::Recognise only(uint32_t id) {
+  return [id](uint32_t found) { return found == id; };
+}
+
 }  // namespace
 
 TEST_CASE("TC filters attach in both directions and leave nothing behind", "[attach]") {
@@ -100,10 +122,11 @@ TEST_CASE("TC filters attach in both directions and leave nothing behind", "[att
   const int in_fd = dp.prog_fd(Hook::TcIngress), out_fd = dp.prog_fd(Hook::TcEgress);
   {
     ClsactQdisc q(net.if0);
-    TcFilter in(net.if0, BPF_TC_INGRESS, in_fd, "tc_ingress");
-    TcFilter out(net.if0, BPF_TC_EGRESS, out_fd, "tc_egress");
+    TcFilter in(net.if0, BPF_TC_INGRESS, in_fd, nobody);
+    TcFilter out(net.if0, BPF_TC_EGRESS, out_fd, nobody);
     CHECK(q.created());
-    CHECK_FALSE(in.replaced_stale());
+    CHECK(in.replaced() == 0);
+    CHECK(in.occupant() == prog_id(in_fd));
     CHECK(tc_query_ours(net.if0, BPF_TC_INGRESS) == prog_id(in_fd));
     CHECK(tc_query_ours(net.if0, BPF_TC_EGRESS) == prog_id(out_fd));
     CHECK(has_clsact("pk0"));
@@ -120,7 +143,7 @@ TEST_CASE("a clsact and filters that were there before pktlens stay", "[attach]"
   raw_tc_attach(net.if0, BPF_TC_INGRESS, foreign_fd, 1, 5);
   {
     ClsactQdisc q(net.if0);
-    TcFilter in(net.if0, BPF_TC_INGRESS, dp.prog_fd(Hook::TcIngress), "tc_ingress");
+    TcFilter in(net.if0, BPF_TC_INGRESS, dp.prog_fd(Hook::TcIngress), nobody);
     CHECK_FALSE(q.created());
     CHECK(tc_query(net.if0, BPF_TC_INGRESS, 1, 5) == prog_id(foreign_fd));
   }
@@ -131,17 +154,19 @@ TEST_CASE("a clsact and filters that were there before pktlens stay", "[attach]"
 
 TEST_CASE("a filter left by a killed pktlensd is replaced, not stacked", "[attach]") {
   PrivateNetwork net;
+  uint32_t old_id = 0;
   {
     // What a SIGKILLed daemon leaves: its filter at our handle, holding its
     // program alive after every fd of the process is gone.
     Dataplane old;
+    old_id = prog_id(old.prog_fd(Hook::TcIngress));
     raw_tc_attach(net.if0, BPF_TC_INGRESS, old.prog_fd(Hook::TcIngress), kTcHandle, kTcPriority);
   }
   Dataplane dp;
   {
     ClsactQdisc q(net.if0);
-    TcFilter in(net.if0, BPF_TC_INGRESS, dp.prog_fd(Hook::TcIngress), "tc_ingress");
-    CHECK(in.replaced_stale());
+    TcFilter in(net.if0, BPF_TC_INGRESS, dp.prog_fd(Hook::TcIngress), only(old_id));
+    CHECK(in.replaced() == old_id);
     CHECK(tc_query_ours(net.if0, BPF_TC_INGRESS) == prog_id(dp.prog_fd(Hook::TcIngress)));
     const std::string filters = sh("tc filter show dev pk0 ingress");
     INFO(filters);
@@ -158,9 +183,79 @@ TEST_CASE("somebody else's filter at pktlens's handle is refused, not replaced",
   const int foreign_fd = bpf_program__fd(foreign->progs.foreign_tc);
   raw_tc_attach(net.if0, BPF_TC_INGRESS, foreign_fd, kTcHandle, kTcPriority);
   ClsactQdisc q(net.if0);
-  CHECK_THROWS_WITH(TcFilter(net.if0, BPF_TC_INGRESS, dp.prog_fd(Hook::TcIngress), "tc_ingress"),
+  CHECK_THROWS_WITH(TcFilter(net.if0, BPF_TC_INGRESS, dp.prog_fd(Hook::TcIngress), nobody),
                     Catch::Contains("'foreign_tc'") && Catch::Contains("pk0"));
   CHECK(tc_query_ours(net.if0, BPF_TC_INGRESS) == prog_id(foreign_fd));
+}
+
+TEST_CASE("a pktlens program that the record does not know is refused too", "[attach]") {
+  // Another pktlensd's (its own pin directory, so its own record): the same
+  // program name, and still not to be displaced.
+  PrivateNetwork net;
+  Dataplane other, dp;
+  const uint32_t other_id = prog_id(other.prog_fd(Hook::TcIngress));
+  raw_tc_attach(net.if0, BPF_TC_INGRESS, other.prog_fd(Hook::TcIngress), kTcHandle, kTcPriority);
+  ClsactQdisc q(net.if0);
+  CHECK_THROWS_WITH(
+      TcFilter(net.if0, BPF_TC_INGRESS, dp.prog_fd(Hook::TcIngress), only(other_id + 1)),
+      Catch::Contains("'tc_ingress' (id " + std::to_string(other_id) + ")") &&
+          Catch::Contains("no pktlensd of this pin directory attached"));
+  CHECK(tc_query_ours(net.if0, BPF_TC_INGRESS) == other_id);
+}
+
+TEST_CASE("a filter reports what occupies its place, attaches again, and detaches only its own",
+          "[attach]") {
+  PrivateNetwork net;
+  Dataplane dp;
+  auto foreign = load_foreign();
+  const int fd = dp.prog_fd(Hook::TcIngress);
+  const int foreign_fd = bpf_program__fd(foreign->progs.foreign_tc);
+  sh("tc qdisc add dev pk0 clsact");  // not pktlens's: it stays, and shows what stays on it
+  {
+    ClsactQdisc q(net.if0);
+    TcFilter in(net.if0, BPF_TC_INGRESS, fd, nobody);
+    REQUIRE_FALSE(q.created());
+    REQUIRE(in.occupant() == prog_id(fd));
+    // Removed (as by `tc filter del`): nothing there; attached again.
+    sh("tc filter del dev pk0 ingress handle 0x706b prio 1 bpf");
+    CHECK(in.occupant() == 0);
+    in.reattach();
+    CHECK(in.occupant() == prog_id(fd));
+    // Replaced in place by another tool: that is the occupant now, and
+    // attaching again does not displace it.
+    raw_tc_replace(net.if0, BPF_TC_INGRESS, foreign_fd);
+    CHECK(in.occupant() == prog_id(foreign_fd));
+    CHECK_THROWS_WITH(in.reattach(), Catch::Contains("another filter came first"));
+  }
+  // The destructor left the filter that took the place.
+  CHECK(tc_query_ours(net.if0, BPF_TC_INGRESS) == prog_id(foreign_fd));
+}
+
+TEST_CASE("released, the filters and the clsact stay, and an owned clsact found is removed",
+          "[attach]") {
+  PrivateNetwork net;
+  Dataplane dp;
+  const int fd = dp.prog_fd(Hook::TcIngress);
+  {
+    ClsactQdisc q(net.if0);
+    TcFilter in(net.if0, BPF_TC_INGRESS, fd, nobody);
+    REQUIRE(q.created());
+    q.release();
+    in.release();
+  }
+  CHECK(has_clsact("pk0"));
+  CHECK(tc_query_ours(net.if0, BPF_TC_INGRESS) == prog_id(fd));
+  {
+    // A successor that the record says owns the clsact, replacing the
+    // filter in place.
+    Dataplane next;
+    ClsactQdisc q(net.if0);
+    CHECK_FALSE(q.created());
+    TcFilter in(net.if0, BPF_TC_INGRESS, next.prog_fd(Hook::TcIngress), only(prog_id(fd)));
+    q.adopt();
+    CHECK(in.replaced() == prog_id(fd));
+  }
+  CHECK_FALSE(has_clsact("pk0"));
 }
 
 TEST_CASE("XDP attaches natively on veth, replaces its own stale program, refuses others",
@@ -169,28 +264,48 @@ TEST_CASE("XDP attaches natively on veth, replaces its own stale program, refuse
   Dataplane dp;
   const int fd = dp.prog_fd(Hook::Xdp);
   {
-    XdpAttachment x(net.if0, fd, "xdp_ingress");
+    XdpAttachment x(net.if0, fd, nobody);
     CHECK(x.mode() == XdpMode::Native);  // veth has native XDP
     CHECK(x.fallback_reason().empty());
     CHECK(xdp_prog(net.if0) == prog_id(fd));
   }
   CHECK(xdp_prog(net.if0) == 0);
 
+  uint32_t old_id = 0;
   {
     Dataplane old;
+    old_id = prog_id(old.prog_fd(Hook::Xdp));
     REQUIRE(bpf_xdp_attach(net.if0, old.prog_fd(Hook::Xdp), XDP_FLAGS_SKB_MODE, nullptr) == 0);
   }
   {
-    XdpAttachment x(net.if0, fd, "xdp_ingress");
-    CHECK(x.replaced_stale());
+    // Replaced in place, in the mode it had (generic), never detached first.
+    XdpAttachment x(net.if0, fd, only(old_id));
+    CHECK(x.replaced() == old_id);
+    CHECK(x.mode() == XdpMode::Generic);
     CHECK(xdp_prog(net.if0) == prog_id(fd));
+    // Removed, then attached again, native first.
+    REQUIRE(bpf_xdp_detach(net.if0, XDP_FLAGS_SKB_MODE, nullptr) == 0);
+    CHECK(x.occupant() == 0);
+    x.reattach();
+    CHECK(x.mode() == XdpMode::Native);
+    CHECK(x.occupant() == prog_id(fd));
   }
   CHECK(xdp_prog(net.if0) == 0);
+
+  {
+    // A pktlens program the record does not know: refused.
+    Dataplane other;
+    REQUIRE(bpf_xdp_attach(net.if0, other.prog_fd(Hook::Xdp), XDP_FLAGS_DRV_MODE, nullptr) == 0);
+    CHECK_THROWS_WITH(XdpAttachment(net.if0, fd, nobody),
+                      Catch::Contains("'xdp_ingress'") && Catch::Contains("pk0"));
+    CHECK(xdp_prog(net.if0) == prog_id(other.prog_fd(Hook::Xdp)));
+    REQUIRE(bpf_xdp_detach(net.if0, XDP_FLAGS_DRV_MODE, nullptr) == 0);
+  }
 
   auto foreign = load_foreign();
   const int foreign_fd = bpf_program__fd(foreign->progs.foreign_xdp);
   REQUIRE(bpf_xdp_attach(net.if1, foreign_fd, XDP_FLAGS_DRV_MODE, nullptr) == 0);
-  CHECK_THROWS_WITH(XdpAttachment(net.if1, fd, "xdp_ingress"),
+  CHECK_THROWS_WITH(XdpAttachment(net.if1, fd, nobody),
                     Catch::Contains("'foreign_xdp'") && Catch::Contains("pk1"));
   CHECK(xdp_prog(net.if1) == prog_id(foreign_fd));
 }
@@ -200,7 +315,7 @@ TEST_CASE("frames crossing a veth are counted exactly at TC ingress", "[attach]"
   Dataplane dp;
   dp.register_iface(static_cast<uint32_t>(net.if0), 1, 1500);
   ClsactQdisc q(net.if0);
-  TcFilter in(net.if0, BPF_TC_INGRESS, dp.prog_fd(Hook::TcIngress), "tc_ingress");
+  TcFilter in(net.if0, BPF_TC_INGRESS, dp.prog_fd(Hook::TcIngress), nobody);
 
   const Bytes udp = PacketBuilder().eth().ipv4().udp().payload(100).build();
   const Bytes tagged = PacketBuilder().eth().vlan(10).ipv4().tcp().build();

@@ -2,6 +2,7 @@
 // The loader against real interfaces of the test's own namespace: which
 // interfaces `all` takes, a configured interface that appears late, one
 // that disappears and comes back, a rename, and a failure reported once.
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include <algorithm>
@@ -9,20 +10,24 @@
 #include <memory>
 #include <string>
 
+#include "bpf/attach_record.hpp"
 #include "bpf/iface_registry.hpp"
 #include "bpf/loader.hpp"
 #include "bpf/object.hpp"
 #include "bpf/tc_attachment.hpp"
 #include "bpf/xdp_attachment.hpp"
+#include "pktlens_bpf.skel.h"
 #include "pktlens_test_foreign.skel.h"
 #include "private_network.hpp"
 
 using namespace pktlens::test;
 using pktlens::bpf::AttachedAs;
+using pktlens::bpf::AttachRecord;
 using pktlens::bpf::Hook;
 using pktlens::bpf::IfaceRegistry;
 using pktlens::bpf::Loader;
 using pktlens::bpf::LoaderOptions;
+using pktlens::bpf::Monitoring;
 using pktlens::bpf::Object;
 using pktlens::bpf::tc_query_ours;
 
@@ -31,6 +36,28 @@ namespace {
 bool has_tc(const std::string& dev) {
   return sh("tc filter show dev " + dev + " ingress").find("tc_ingress") != std::string::npos &&
          sh("tc filter show dev " + dev + " egress").find("tc_egress") != std::string::npos;
+}
+
+uint32_t prog_id(int fd) {
+  bpf_prog_info info{};
+  uint32_t len = sizeof info;
+  REQUIRE(bpf_obj_get_info_by_fd(fd, &info, &len) == 0);
+  return info.id;
+}
+
+// `tc filter replace` at pktlens's handle and priority, as another tool would.
+void replace_tc(int ifindex, bpf_tc_attach_point point, int fd) {
+  bpf_tc_hook hook{};
+  hook.sz = sizeof hook;
+  hook.ifindex = ifindex;
+  hook.attach_point = point;
+  bpf_tc_opts o{};
+  o.sz = sizeof o;
+  o.prog_fd = fd;
+  o.handle = pktlens::bpf::kTcHandle;
+  o.priority = pktlens::bpf::kTcPriority;
+  o.flags = BPF_TC_F_REPLACE;
+  REQUIRE(bpf_tc_attach(&hook, &o) == 0);
 }
 
 // Sorted: a veth's peer often gets the lower ifindex.
@@ -61,8 +88,9 @@ TEST_CASE("loader: `all` attaches every up, non-loopback interface, and detaches
   sh("ip link set lo up");                        // loopback: never taken by `all`
   Object obj({});
   IfaceRegistry reg(obj.skel());
+  AttachRecord record("");
   {
-    Loader loader(obj.skel(), reg, LoaderOptions{Hook::tc, true, {}});
+    Loader loader(obj.skel(), reg, record, LoaderOptions{Hook::tc, true, {}});
     const auto ev = loader.sync();
     CHECK(names_of(ev.attached) == std::vector<std::string>{"pk0", "pk1"});
     CHECK(ev.failed.empty());
@@ -78,6 +106,9 @@ TEST_CASE("loader: `all` attaches every up, non-loopback interface, and detaches
     CHECK(pk0.as == AttachedAs::tc);
     CHECK(loader.slot_names().at(pk0.slot) == "pk0");
     CHECK(loader.ifindex_names().at(net.if1) == "pk1");
+
+    CHECK(loader.monitoring() ==
+          std::vector<Monitoring>{{"pk0", AttachedAs::tc}, {"pk1", AttachedAs::tc}});
 
     // A second sync changes nothing and says nothing.
     CHECK(loader.sync().empty());
@@ -101,7 +132,8 @@ TEST_CASE("loader: a configured interface missing, appearing, vanishing and comi
   PrivateNetwork net;
   Object obj({});
   IfaceRegistry reg(obj.skel());
-  Loader loader(obj.skel(), reg, LoaderOptions{Hook::tc, false, {"pk1", "late0"}});
+  AttachRecord record("");
+  Loader loader(obj.skel(), reg, record, LoaderOptions{Hook::tc, false, {"pk1", "late0"}});
 
   auto ev = loader.sync();
   REQUIRE(ev.attached.size() == 1);
@@ -144,7 +176,8 @@ TEST_CASE("loader: a renamed interface keeps its attachment and its metrics name
   PrivateNetwork net;
   Object obj({});
   IfaceRegistry reg(obj.skel());
-  Loader loader(obj.skel(), reg, LoaderOptions{Hook::tc, true, {}});
+  AttachRecord record("");
+  Loader loader(obj.skel(), reg, record, LoaderOptions{Hook::tc, true, {}});
   REQUIRE(loader.sync().attached.size() == 2);
   REQUIRE(has_tc("pk0"));
   sh("ip link set pk0 down && ip link set pk0 name wan0 && ip link set wan0 up");
@@ -179,7 +212,8 @@ TEST_CASE("loader: an attachment that fails is reported once, retried, and other
   o.priority = pktlens::bpf::kTcPriority;
   REQUIRE(bpf_tc_attach(&hook, &o) == 0);
 
-  Loader loader(obj.skel(), reg, LoaderOptions{Hook::tc, false, {"pk0", "pk1"}});
+  AttachRecord record("");
+  Loader loader(obj.skel(), reg, record, LoaderOptions{Hook::tc, false, {"pk0", "pk1"}});
   auto ev = loader.sync();
   REQUIRE(ev.attached.size() == 1);
   CHECK(ev.attached[0].name == "pk1");
@@ -189,6 +223,8 @@ TEST_CASE("loader: an attachment that fails is reported once, retried, and other
   CHECK_FALSE(reg.read(net.if0).has_value());         // no slot left registered
   CHECK(tc_query_ours(net.if0, BPF_TC_EGRESS) == 0);  // nothing half-attached
   CHECK(loader.pending_names() == std::vector<std::string>{"pk0"});
+  CHECK(loader.monitoring() ==
+        std::vector<Monitoring>{{"pk0", std::nullopt}, {"pk1", AttachedAs::tc}});
   CHECK(loader.sync().empty());  // the same failure is not reported again
 
   // Once the other filter is gone, the retry succeeds.
@@ -200,4 +236,83 @@ TEST_CASE("loader: an attachment that fails is reported once, retried, and other
   REQUIRE(ev.attached.size() == 1);
   CHECK(ev.attached[0].name == "pk0");
   CHECK(has_tc("pk0"));
+}
+
+TEST_CASE("loader: programs removed from under it are attached again at the next sync",
+          "[loader]") {
+  PrivateNetwork net;
+  Object obj({});
+  IfaceRegistry reg(obj.skel());
+  AttachRecord record("");
+  {
+    Loader loader(obj.skel(), reg, record, LoaderOptions{Hook::tc, false, {"pk0"}});
+    REQUIRE(loader.sync().attached.size() == 1);
+    // The whole clsact deleted: both filters go with it.
+    sh("tc qdisc del dev pk0 clsact");
+    REQUIRE_FALSE(has_clsact("pk0"));
+    auto ev = loader.sync();
+    REQUIRE(ev.reattached.size() == 1);
+    CHECK(ev.reattached[0].name == "pk0");
+    CHECK(ev.reattached[0].what == "tc ingress, tc egress");
+    CHECK(has_tc("pk0"));
+    CHECK(loader.monitoring() == std::vector<Monitoring>{{"pk0", AttachedAs::tc}});
+    CHECK(loader.sync().empty());
+    // One filter deleted: that one comes back.
+    sh("tc filter del dev pk0 egress handle 0x706b prio 1 bpf");
+    ev = loader.sync();
+    REQUIRE(ev.reattached.size() == 1);
+    CHECK(ev.reattached[0].what == "tc egress");
+    CHECK(has_tc("pk0"));
+  }
+  // The clsact it created again is its own: removed with it.
+  CHECK_FALSE(has_clsact("pk0"));
+  CHECK(record.entries().empty());
+
+  Loader xdp(obj.skel(), reg, record, LoaderOptions{Hook::xdp, false, {"pk0"}});
+  REQUIRE(xdp.sync().attached.size() == 1);
+  sh("ip link set dev pk0 xdp off");
+  const auto ev = xdp.sync();
+  REQUIRE(ev.reattached.size() == 1);
+  CHECK(ev.reattached[0].what == "XDP");
+  CHECK(sh("ip link show dev pk0").find("prog/xdp") != std::string::npos);
+}
+
+TEST_CASE(
+    "loader: another program in its place is reported once, not fought, and the place "
+    "taken back once free",
+    "[loader]") {
+  PrivateNetwork net;
+  Object obj({});
+  IfaceRegistry reg(obj.skel());
+  AttachRecord record("");
+  std::unique_ptr<pktlens_test_foreign, void (*)(pktlens_test_foreign*)> foreign(
+      pktlens_test_foreign::open_and_load(), pktlens_test_foreign::destroy);
+  REQUIRE(foreign);
+  const int foreign_fd = bpf_program__fd(foreign->progs.foreign_tc);
+  Loader loader(obj.skel(), reg, record, LoaderOptions{Hook::tc, false, {"pk0", "pk1"}});
+  REQUIRE(loader.sync().attached.size() == 2);
+
+  replace_tc(net.if0, BPF_TC_INGRESS, foreign_fd);
+  auto ev = loader.sync();
+  REQUIRE(ev.displaced.size() == 1);
+  CHECK(ev.displaced[0].name == "pk0");
+  CHECK_THAT(ev.displaced[0].what, Catch::Contains("tc ingress of pk0 now runs program "
+                                                   "'foreign_tc'"));
+  CHECK(ev.reattached.empty());
+  CHECK(tc_query_ours(net.if0, BPF_TC_INGRESS) == prog_id(foreign_fd));  // left alone
+  CHECK(loader.monitoring() ==
+        std::vector<Monitoring>{{"pk0", std::nullopt}, {"pk1", AttachedAs::tc}});
+  CHECK(loader.pending_names() == std::vector<std::string>{"pk0"});
+  CHECK(loader.sync().empty());  // reported once
+  CHECK(tc_query_ours(net.if0, BPF_TC_INGRESS) == prog_id(foreign_fd));
+
+  // Its owner removes it: pktlens takes the place back.
+  sh("tc filter del dev pk0 ingress handle 0x706b prio 1 bpf");
+  ev = loader.sync();
+  REQUIRE(ev.reattached.size() == 1);
+  CHECK(ev.reattached[0].what == "tc ingress");
+  CHECK(tc_query_ours(net.if0, BPF_TC_INGRESS) ==
+        prog_id(bpf_program__fd(obj.skel()->progs.tc_ingress)));
+  CHECK(loader.monitoring() ==
+        std::vector<Monitoring>{{"pk0", AttachedAs::tc}, {"pk1", AttachedAs::tc}});
 }

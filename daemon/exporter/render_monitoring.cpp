@@ -1,0 +1,29 @@
+// SPDX-License-Identifier: Apache-2.0
+// One series per interface whose value is the alert condition itself
+// (0: blind on it), so a rule needs no absent() and no knowledge of the
+// configuration; `how` says which hook counts, since tc and XDP count
+// different frames (docs/metrics.md).
+#include "exporter/render_monitoring.hpp"
+
+#include "exporter/family_builder.hpp"
+
+namespace pktlens::exporter {
+
+std::vector<prometheus::MetricFamily> render_monitoring(
+    const std::vector<InterfaceMonitoring>& interfaces) {
+  if (interfaces.empty()) return {};
+  auto f = detail::make_family(
+      "pktlens_interface_monitored",
+      "1 while pktlens's programs count the interface's frames (how: tc, xdp_native, "
+      "xdp_generic), 0 while they do not (how=\"none\"): missing, attaching failed, or another "
+      "program took their place.",
+      prometheus::MetricType::Gauge);
+  for (const auto& i : interfaces)
+    detail::add_gauge(f, {{"interface", i.interface}, {"how", i.how.empty() ? "none" : i.how}},
+                      i.how.empty() ? 0 : 1);
+  std::vector<prometheus::MetricFamily> out;
+  out.push_back(std::move(f));
+  return out;
+}
+
+}  // namespace pktlens::exporter
