@@ -21,6 +21,10 @@ packages=(
   # tests (openssl and htpasswd make certificates and bcrypt hashes)
   catch2 iproute2 ethtool nftables curl python3-scapy prometheus prometheus-alertmanager
   openssl apache2-utils
+  # the Debian package (packaging/deb/): CPack's dpkg-shlibdeps and file,
+  # lintian, man(1) and col for the man page check; the systemd test boots
+  # a debootstrap'd Debian in systemd-nspawn
+  dpkg-dev file lintian man-db bsdextrautils debootstrap systemd-container
 )
 
 export DEBIAN_FRONTEND=noninteractive
