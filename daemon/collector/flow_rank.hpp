@@ -19,13 +19,20 @@ struct FlowDelta {
   uint64_t packets_delta = 0;
 };
 
+// The order: true when `a` ranks before `b`. key_less(idx_a, idx_b): the
+// flows' key order, the tie-break.
+template <typename KeyLess>
+bool ranks_before(const FlowDelta& a, const FlowDelta& b, const KeyLess& key_less) {
+  if (a.bytes_delta != b.bytes_delta) return a.bytes_delta > b.bytes_delta;
+  return key_less(a.idx, b.idx);
+}
+
 // Keeps the first min(k, size) of `deltas` in ranking order and drops the
-// rest. key_less(idx_a, idx_b): the flows' key order, the tie-break.
+// rest.
 template <typename KeyLess>
 void keep_top_k(std::vector<FlowDelta>& deltas, size_t k, KeyLess key_less) {
   const auto order = [&](const FlowDelta& a, const FlowDelta& b) {
-    if (a.bytes_delta != b.bytes_delta) return a.bytes_delta > b.bytes_delta;
-    return key_less(a.idx, b.idx);
+    return ranks_before(a, b, key_less);
   };
   k = std::min(k, deltas.size());
   const auto mid = deltas.begin() + static_cast<std::ptrdiff_t>(k);
@@ -33,5 +40,44 @@ void keep_top_k(std::vector<FlowDelta>& deltas, size_t k, KeyLess key_less) {
   std::sort(deltas.begin(), mid, order);
   deltas.resize(k);
 }
+
+// The same top-K over a stream of candidates, holding k of them at a time
+// (a heap whose front is the worst kept): ranking every flow of a large
+// table costs no memory per flow.
+template <typename KeyLess>
+class TopKStream {
+ public:
+  TopKStream(size_t k, KeyLess key_less, std::vector<FlowDelta>& out)
+      : k_(k), key_less_(key_less), heap_(out) {
+    heap_.clear();
+  }
+
+  void offer(const FlowDelta& d) {
+    if (k_ == 0) return;
+    const auto order = [&](const FlowDelta& a, const FlowDelta& b) {
+      return ranks_before(a, b, key_less_);
+    };
+    if (heap_.size() < k_) {
+      heap_.push_back(d);
+      std::push_heap(heap_.begin(), heap_.end(), order);
+    } else if (order(d, heap_.front())) {
+      std::pop_heap(heap_.begin(), heap_.end(), order);
+      heap_.back() = d;
+      std::push_heap(heap_.begin(), heap_.end(), order);
+    }
+  }
+
+  // The kept candidates, in ranking order, in the vector given.
+  void finish() {
+    std::sort(heap_.begin(), heap_.end(), [&](const FlowDelta& a, const FlowDelta& b) {
+      return ranks_before(a, b, key_less_);
+    });
+  }
+
+ private:
+  size_t k_;
+  KeyLess key_less_;
+  std::vector<FlowDelta>& heap_;
+};
 
 }  // namespace pktlens::collector

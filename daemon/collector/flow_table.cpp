@@ -159,19 +159,20 @@ struct FlowTable::Impl {
     s.top_flows.clear();
     if (o.top_k_window.count() == 0) {
       ranked = changes;
+      keep_top_k(ranked, o.top_k, by_key);
     } else {
       // The window: every flow that moved since the oldest step, except
       // those about to expire (their last bytes are older than the
       // idle timeout, however the steps fell).
-      ranked.clear();
+      TopKStream top(o.top_k, by_key, ranked);
       const auto& entries = mirror.entries();
       for (uint32_t i = 0; i < entries.size(); i++) {
         const MirrorEntry& e = entries[i];
         if (e.bytes > e.step_bytes[2] && e.last_seen_ns >= expire_before)
-          ranked.push_back(FlowDelta{i, e.bytes - e.step_bytes[2], 0});
+          top.offer(FlowDelta{i, e.bytes - e.step_bytes[2], 0});
       }
+      top.finish();
     }
-    keep_top_k(ranked, o.top_k, by_key);
     // The interval's deltas of the ranked flows that changed in it.
     std::sort(changes.begin(), changes.end(),
               [](const FlowDelta& a, const FlowDelta& b) { return a.idx < b.idx; });

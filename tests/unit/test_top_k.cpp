@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "collector/flow_rank.hpp"
 #include "collector/top_k.hpp"
 
 using namespace pktlens::collector;
@@ -118,4 +119,29 @@ TEST_CASE("top-K: many flows, one selection", "[top_k]") {
     for (int i = d; i < 1000 && want.size() < 25; i += 100)
       want.push_back(static_cast<uint16_t>(i));
   CHECK(sports(top) == want);
+}
+
+TEST_CASE("TopKStream keeps what keep_top_k keeps, in the same order", "[top_k]") {
+  // Many ties in bytes, so the key order (here the index) decides often.
+  std::vector<pktlens::collector::FlowDelta> all;
+  uint64_t x = 12345;
+  for (uint32_t i = 0; i < 5000; i++) {
+    x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+    all.push_back({i, (x >> 33) % 97, 0});
+  }
+  const auto by_index = [](uint32_t a, uint32_t b) { return a > b; };  // any strict order
+  for (const size_t k : {size_t{0}, size_t{1}, size_t{10}, size_t{1000}, size_t{9999}}) {
+    INFO("k " << k);
+    auto want = all;
+    pktlens::collector::keep_top_k(want, k, by_index);
+    std::vector<pktlens::collector::FlowDelta> got;
+    pktlens::collector::TopKStream stream(k, by_index, got);
+    for (const auto& d : all) stream.offer(d);
+    stream.finish();
+    REQUIRE(got.size() == want.size());
+    for (size_t i = 0; i < got.size(); i++) {
+      CHECK(got[i].idx == want[i].idx);
+      CHECK(got[i].bytes_delta == want[i].bytes_delta);
+    }
+  }
 }
