@@ -24,7 +24,8 @@ struct IfaceCounters {
 };
 
 // A flow key with its fields decoded. Member order is the ranking
-// tie-break order (ARCHITECTURE.md: deterministic output).
+// tie-break order (collector/flow_rank.hpp: the same maps always rank the
+// same).
 struct FlowKey {
   uint32_t ifindex = 0;
   uint8_t dir = 0;
