@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "bpf/kernel_features.hpp"
 
+#include "bpf/unique_fd.hpp"
+
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <linux/capability.h>
@@ -45,19 +47,7 @@ constexpr const char* kLockdownPath = "/sys/kernel/security/lockdown";
 
 std::string err_text(int err) { return std::strerror(err); }
 
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
+using Fd = UniqueFd;
 
 // capget(2) rather than libcap: two words of one syscall, no dependency.
 uint64_t effective_capabilities() {

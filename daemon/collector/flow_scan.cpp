@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "collector/flow_scan.hpp"
 
+#include "bpf/unique_fd.hpp"
+
 #include <unistd.h>
 
 #include <algorithm>
@@ -27,19 +29,7 @@ bool wanted(pktlens_flow_rec& r, const ScanRange& range) {
   return r.idle || r.last_seen_ns >= range.since;
 }
 
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
+using Fd = bpf::UniqueFd;
 
 // A parallel scan of the flow map splits its hash buckets into shards,
 // each read with BPF_MAP_LOOKUP_BATCH from its first bucket by one of the
