@@ -130,8 +130,8 @@ def run(cmd: list[str], check: bool = True, timeout: float = 60, **kw) -> subpro
     return p
 
 
-def ns_run(ns: str, cmd: list[str], check: bool = True, timeout: float = 60) -> subprocess.CompletedProcess:
-    return run(["ip", "netns", "exec", ns] + cmd, check=check, timeout=timeout)
+def ns_run(ns: str, cmd: list[str], check: bool = True, timeout: float = 60, **kw) -> subprocess.CompletedProcess:
+    return run(["ip", "netns", "exec", ns] + cmd, check=check, timeout=timeout, **kw)
 
 
 _libc = ctypes.CDLL(None, use_errno=True)
@@ -501,6 +501,12 @@ class Pktlensd:
         with open(self.log_path) as f:
             return f.read()
 
+    def rss_kib(self) -> int:
+        return vm_rss_kib(self.pid)
+
+    def threads(self) -> int:
+        return len(os.listdir(f"/proc/{self.pid}/task"))
+
     def _reap(self) -> None:
         if self.proc.poll() is None:
             os.kill(self.pid, signal.SIGTERM)
@@ -515,6 +521,15 @@ class Pktlensd:
 
     def close(self) -> None:
         CLEANUP.run(self._token)
+
+
+def vm_rss_kib(pid: int) -> int:
+    """The resident memory of process `pid`, in KiB."""
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    raise AssertionError(f"no VmRSS for {pid}")
 
 
 def in_ns_cmd(ns: str) -> list[str]:
@@ -694,14 +709,16 @@ def pktlensd() -> str:
     return PKTLENSD
 
 
-def config(interfaces=(IF,), attach="tc", interval="1s", flows: bool = True, extra: str = "") -> str:
+def config(interfaces=(IF,), attach="tc", interval="1s", flows: bool = True, extra: str = "",
+           listen: str = f"127.0.0.1:{PORT}") -> str:
     """A config file for pktlensd in A: `interfaces`, listening on
-    127.0.0.1:PORT, the flow settings the scenarios count on (unless
-    flows=False: the product's), then `extra` (YAML sections)."""
+    `listen` (127.0.0.1:PORT unless said), the flow settings the scenarios
+    count on (unless flows=False: the product's), then `extra` (YAML
+    sections)."""
     return write_config(
         f"interfaces: [{', '.join(interfaces)}]\n"
         f"attach: {attach}\n"
-        f'listen: "127.0.0.1:{PORT}"\n'
+        f'listen: "{listen}"\n'
         f"interval: {interval}\n"
         + ("flows:\n"
            "  max_entries: 4096\n"

@@ -49,14 +49,6 @@ def alert_lines(log: str, alert: str, what: str) -> list[str]:
     return [l for l in log.splitlines() if f"alert {alert} {what}:" in l]
 
 
-def vm_rss_kib(pid: int) -> int:
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    raise AssertionError(f"no VmRSS for {pid}")
-
-
 class FloodAlerts(E2E):
     def firing(self, alert: str, **labels: str) -> float:
         m = self.scrape()
@@ -137,12 +129,12 @@ class FloodAlerts(E2E):
         # (LOCAL_FREE_TARGET), an eighth of so small a table.
         self.assertGreater(m1.get("pktlens_flow_table_entries"), 0.75 * 1024, d.log())
         self.assertLessEqual(m1.get("pktlens_flow_table_entries"), 1024, d.log())
-        rss1 = vm_rss_kib(d.pid)
+        rss1 = d.rss_kib()
         size1 = len(self.scrape_text())
 
         sent += Flood(self.net, udp_frames(20480, first=5120), per_second=8000).join()
         self.collections(d, 2)
-        rss2 = vm_rss_kib(d.pid)
+        rss2 = d.rss_kib()
         size2 = len(self.scrape_text())
         m2 = self.scrape()
         self.assertLessEqual(m2.get("pktlens_flow_table_entries"), 1024)
