@@ -138,7 +138,10 @@ std::string ScrapeClient::fetch() const {
       ctx.use_private_key_file(options_.key_file, asio::ssl::context::pem);
     }
     beast::ssl_stream<beast::tcp_stream> stream(io, ctx);
-    if (!SSL_set_tlsext_host_name(stream.native_handle(), url_.host.c_str()))
+    boost::system::error_code not_ip;
+    asio::ip::make_address(url_.host, not_ip);
+    // SNI names hosts, never addresses (RFC 6066).
+    if (not_ip && !SSL_set_tlsext_host_name(stream.native_handle(), url_.host.c_str()))
       throw ScrapeError("cannot set SNI " + url_.host);
     stream.set_verify_callback(asio::ssl::host_name_verification(url_.host));
     beast::get_lowest_layer(stream).expires_after(options_.timeout);

@@ -4,10 +4,13 @@
 of clearly different rates, `pktlensd top --url http://127.0.0.1:PORT/metrics`
 runs in a tmux session inside namespace A (nsenter --net), and the test
 reads the screen with `tmux capture-pane` and types keys with `send-keys`.
+A second scenario scrapes over HTTPS with a client certificate and basic
+auth (certificates from the openssl tool, a bcrypt hash from htpasswd).
 Same harness and namespaces as the other e2e tests (harness.py); the tmux
 server is one of the test's own (its socket in the test's temporary
 directory), killed at the end.
 
+    sudo /usr/bin/python3 tests/e2e/test_top.py build/daemon/pktlensd            # both
     sudo /usr/bin/python3 tests/e2e/test_top.py build/daemon/pktlensd Top.test_top_ranks_flows
 """
 
@@ -103,6 +106,43 @@ def read_text(path: str) -> str:
         return ""
 
 
+def openssl(*args: str) -> None:
+    run(["openssl", *args])
+
+
+class Pki:
+    """A CA, a server certificate for 127.0.0.1 and a client certificate."""
+
+    def __init__(self) -> None:
+        self.dir = tmp_path(f"pki-{unique()}")
+        os.makedirs(self.dir)
+        openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                "-keyout", self.path("ca.key"), "-out", self.path("ca.pem"), "-days", "2",
+                "-subj", "/CN=pktlens top e2e CA")
+        self._issue("server", "IP:127.0.0.1")
+        self._issue("client", "DNS:prometheus.example")
+
+    def path(self, name: str) -> str:
+        return os.path.join(self.dir, name)
+
+    def _issue(self, name: str, san: str) -> None:
+        ext = self.path(name + ".ext")
+        with open(ext, "w") as f:
+            f.write(f"subjectAltName={san}\n")
+        openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                "-keyout", self.path(name + ".key"), "-out", self.path(name + ".csr"), "-subj", f"/CN={name}")
+        openssl("x509", "-req", "-in", self.path(name + ".csr"), "-CA", self.path("ca.pem"),
+                "-CAkey", self.path("ca.key"), "-CAcreateserial", "-out", self.path(name + ".pem"),
+                "-days", "2", "-extfile", ext)
+
+
+def write_file(name: str, text: str) -> str:
+    path = tmp_path(f"{unique()}-{name}")
+    with open(path, "w") as f:
+        f.write(text)
+    return path
+
+
 class Top(E2E):
     def test_top_ranks_flows(self):
         d = self.start(config(), self.pin())
@@ -147,6 +187,41 @@ class Top(E2E):
         tmux.keys("q")
         status = wait_until(lambda: read_text(rc_file), 10, what="pktlensd top to exit after q")
         self.assertEqual(status, "0", f"pktlensd top exited {status}")
+        self.assertTrue(d.alive(), f"pktlensd exited; log:\n{d.log()}")
+
+    def test_top_https_client_cert_basic_auth(self):
+        """Against /metrics behind TLS with a required client certificate and
+        basic auth: with --ca-file, --cert-file/--key-file, --username and
+        --password-file top shows the interface; with a wrong password it
+        shows the scrape's HTTP 401 and keeps running; q quits with 0."""
+        pki = Pki()
+        bcrypt = run(["htpasswd", "-nbB", "-C", "10", "prom", "s3cret"]).stdout.strip().split(":", 1)[1]
+        web = write_file("web.yml",
+                         f"tls_server_config:\n  cert_file: {pki.path('server.pem')}\n"
+                         f"  key_file: {pki.path('server.key')}\n"
+                         "  client_auth_type: RequireAndVerifyClientCert\n"
+                         f"  client_ca_file: {pki.path('ca.pem')}\n"
+                         f"basic_auth_users:\n  prom: {bcrypt}\n")
+        d = self.start(config(), self.pin(), args=["--web.config.file", web])
+        self.ready(d)
+        tls = (f"--url https://127.0.0.1:{PORT}/metrics --ca-file {pki.path('ca.pem')} "
+               f"--cert-file {pki.path('client.pem')} --key-file {pki.path('client.key')} --username prom")
+        for password, want in (("s3cret", None), ("wrong", "HTTP 401")):
+            rc_file = tmp_path(f"top-{unique()}.rc")
+            tmux = Tmux(f"nsenter --net=/run/netns/{self.net.a} -- {pktlensd()} top {tls} "
+                        f"--password-file {write_file('password', password + chr(10))}; echo $? > {rc_file}")
+            self.addCleanup(tmux.close)
+            if want is None:
+                screen = wait_until(lambda: (lambda s: s if any(l.startswith(IF + " ") for l in s.splitlines())
+                                             else None)(tmux.screen()), 20, what=f"{IF} on the screen")
+                self.assertNotIn("scrape failed", screen)
+            else:
+                screen = wait_until(lambda: (lambda s: s if want in s else None)(tmux.screen()), 20,
+                                    what=f"{want} on the screen")
+                self.assertIn("scrape failed", screen)
+            tmux.keys("q")
+            status = wait_until(lambda: read_text(rc_file), 10, what="pktlensd top to exit after q")
+            self.assertEqual(status, "0", f"pktlensd top exited {status}")
         self.assertTrue(d.alive(), f"pktlensd exited; log:\n{d.log()}")
 
 
