@@ -18,9 +18,13 @@ packages=(
   # daemon libraries (/metrics: Boost.Beast, OpenSSL, libxcrypt's bcrypt, zlib)
   prometheus-cpp-dev libyaml-cpp-dev libspdlog-dev libfmt-dev
   libsystemd-dev libcli11-dev libboost-dev libssl-dev libcrypt-dev
+  # `pktlensd top`: its terminal view
+  libncurses-dev
   # tests (openssl and htpasswd make certificates and bcrypt hashes)
   catch2 iproute2 ethtool nftables curl python3-scapy prometheus prometheus-alertmanager
   openssl apache2-utils
+  # `pktlensd top` is tested on a real terminal: tmux's send-keys and capture-pane
+  tmux
   # the Debian package (packaging/deb/): CPack's dpkg-shlibdeps and file,
   # lintian, man(1) and col for the man page check; the systemd test boots
   # a debootstrap'd Debian in systemd-nspawn

@@ -2,7 +2,7 @@
 // pktlensd's command line: the daemon by default, `dump` for one look
 // without Prometheus, `check-config` to validate a file before using it,
 // `rules` for the Prometheus alerting rules of its alerts, `doctor` for what
-// this machine offers pktlens.
+// this machine offers pktlens, `top` for a live view of a running one.
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
@@ -23,6 +23,7 @@
 #include "service/rules_command.hpp"
 #include "service/run.hpp"
 #include "service/version.hpp"
+#include "top/top_command.hpp"
 
 #ifndef PKTLENS_VERSION
 #error "PKTLENS_VERSION must be defined by the build"
@@ -82,7 +83,11 @@ int main(int argc, char** argv) {
   doctor->add_flag("--brief", doctor_brief, "one line: \"kernel capabilities: ...\"");
   doctor->fallthrough();  // `pktlensd doctor --bpf-pin-dir DIR`
 
+  pktlens::top::TopOptions top_options;
+  auto* top = pktlens::top::add_top_command(app, top_options);
+
   CLI11_PARSE(app, argc, argv);
+  if (*top) return pktlens::top::run_top(top_options);
   if (*check) return pktlens::service::check_config(check_file, std::cout, std::cerr);
   if (*rules) {
     // Nothing to log: the rules go to stdout, a config error to stderr.
