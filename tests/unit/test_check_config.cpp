@@ -1,4 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 #include <cstdio>
 #include <fstream>
@@ -52,4 +55,21 @@ TEST_CASE("check-config reports a bad alert at its position", "[check-config][al
   CHECK(err.str() == f.path +
                          ":4:10: alerts[1].by: signal packet_rate has no label 'dst' (expected "
                          "labels of packet_rate: interface, dir)\n");
+}
+
+TEST_CASE("check-config refuses a FIFO, a directory or a device at once", "[check-config]") {
+  // A FIFO used to hang the reader forever, waiting for a writer.
+  const std::string fifo = std::string(P_tmpdir) + "/pktlens-check-config-fifo-" +
+                           std::to_string(::getpid());
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  for (const auto& [path, what] : {std::pair<std::string, std::string>{fifo, "a FIFO"},
+                                   {std::string(P_tmpdir), "a directory"},
+                                   {"/dev/null", "a character device"}}) {
+    INFO(path);
+    std::ostringstream out, err;
+    CHECK(check_config(path, out, err) == 1);
+    CHECK_THAT(err.str(), Catch::StartsWith(path) &&
+                              Catch::Contains(what + " (expected a regular file)"));
+  }
+  ::unlink(fifo.c_str());
 }
