@@ -18,23 +18,48 @@
 namespace pktlens::config::detail {
 namespace {
 
-// Records where each document starts; ignores everything else.
+// Deeper than any pktlens.yaml needs (alerts[].match is 4 levels); a
+// document nested far deeper is refused at the first level too many, with
+// its position, before yaml-cpp's own recursion limit fails it with none.
+constexpr int kMaxDepth = 32;
+
+// Records where each document starts, and refuses deep nesting; ignores
+// everything else.
 class DocumentStarts : public YAML::EventHandler {
  public:
+  explicit DocumentStarts(const Source& src) : src_(src) {}
   std::vector<YAML::Mark> starts;
 
-  void OnDocumentStart(const YAML::Mark& mark) override { starts.push_back(mark); }
+  void OnDocumentStart(const YAML::Mark& mark) override {
+    starts.push_back(mark);
+    depth_ = 0;
+  }
   void OnDocumentEnd() override {}
   void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
   void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
   void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
                 const std::string&) override {}
-  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
-                       YAML::EmitterStyle::value) override {}
-  void OnSequenceEnd() override {}
-  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
-                  YAML::EmitterStyle::value) override {}
-  void OnMapEnd() override {}
+  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {
+    enter(mark);
+  }
+  void OnSequenceEnd() override { --depth_; }
+  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {
+    enter(mark);
+  }
+  void OnMapEnd() override { --depth_; }
+
+ private:
+  void enter(const YAML::Mark& mark) {
+    if (++depth_ > kMaxDepth) {
+      src_.fail(mark, "nested deeper than " + std::to_string(kMaxDepth) +
+                          " levels (expected the few levels of docs/configuration.md)");
+    }
+  }
+
+  const Source& src_;
+  int depth_ = 0;
 };
 
 }  // namespace
@@ -44,7 +69,7 @@ std::optional<YAML::Node> single_document(const Source& src, std::string_view te
   try {
     std::istringstream in(copy);
     YAML::Parser parser(in);
-    DocumentStarts documents;
+    DocumentStarts documents(src);
     // Three at most: two to see a second document, and a third to tell a
     // real second document from the parser stuck at one place.
     while (documents.starts.size() < 3 && parser.HandleNextDocument(documents)) {

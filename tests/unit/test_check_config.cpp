@@ -59,8 +59,8 @@ TEST_CASE("check-config reports a bad alert at its position", "[check-config][al
 
 TEST_CASE("check-config refuses a FIFO, a directory or a device at once", "[check-config]") {
   // A FIFO used to hang the reader forever, waiting for a writer.
-  const std::string fifo = std::string(P_tmpdir) + "/pktlens-check-config-fifo-" +
-                           std::to_string(::getpid());
+  const std::string fifo =
+      std::string(P_tmpdir) + "/pktlens-check-config-fifo-" + std::to_string(::getpid());
   REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
   for (const auto& [path, what] : {std::pair<std::string, std::string>{fifo, "a FIFO"},
                                    {std::string(P_tmpdir), "a directory"},
@@ -68,8 +68,8 @@ TEST_CASE("check-config refuses a FIFO, a directory or a device at once", "[chec
     INFO(path);
     std::ostringstream out, err;
     CHECK(check_config(path, out, err) == 1);
-    CHECK_THAT(err.str(), Catch::StartsWith(path) &&
-                              Catch::Contains(what + " (expected a regular file)"));
+    CHECK_THAT(err.str(),
+               Catch::StartsWith(path) && Catch::Contains(what + " (expected a regular file)"));
   }
   ::unlink(fifo.c_str());
 }

@@ -540,3 +540,18 @@ TEST_CASE("threat signals: ranges, types, unknown keys", "[config][errors]") {
       {"syn_flood: {}\n", "1:1: unknown key 'syn_flood', it belongs under threats " + kRootKeys},
   });
 }
+
+TEST_CASE("a document nested deeper than 32 levels is refused at the 33rd, with its position",
+          "[config][errors]") {
+  // yaml-cpp's own recursion limit answered "invalid YAML: bad file" at the
+  // end of the file.
+  const std::string flow = "a: " + std::string(3000, '[') + std::string(3000, ']') + "\n";
+  CHECK(error_of(flow) ==
+        "pktlens.yaml:1:35: nested deeper than 32 levels (expected the few levels of "
+        "docs/configuration.md)");
+  std::string block;
+  for (int i = 0; i < 40; i++) block += std::string(2 * i, ' ') + "k" + std::to_string(i) + ":\n";
+  block += std::string(80, ' ') + "v\n";
+  CHECK_THAT(error_of(block), Catch::StartsWith("pktlens.yaml:33:") &&
+                                  Catch::Contains(": nested deeper than 32 levels"));
+}
