@@ -352,7 +352,7 @@ ts("Open file descriptors", "Open descriptors (BPF maps, programs and links incl
 
 def var_query(name, label, q, multi=True):
     return {"name": name, "label": label, "type": "query", "datasource": DS,
-            "definition": q, "query": {"query": q, "refId": "PrometheusVariableQueryEditor-VariableQuery",
+            "query": {"query": q, "refId": "PrometheusVariableQueryEditor-VariableQuery",
                                        "qryType": 1},
             "refresh": 2, "includeAll": True, "multi": multi, "allValue": ".*", "sort": 1, "hide": 0,
             "regex": "", "current": {"selected": True, "text": ["All"], "value": ["$__all"]},
@@ -385,7 +385,8 @@ dash = {
     "templating": {"list": [
         {"name": "datasource", "label": "Data source", "type": "datasource", "query": "prometheus",
          "refresh": 1, "regex": "", "hide": 0, "includeAll": False, "multi": False,
-         "current": {}, "options": [], "skipUrlSync": False},
+         "current": {"selected": False, "text": "default", "value": "default"}, "options": [],
+         "skipUrlSync": False},
         var_query("job", "Job", "label_values(pktlens_up, job)"),
         var_query("instance", "Instance", 'label_values(pktlens_up{job=~"$job"}, instance)'),
         var_query("interface", "Interface",
