@@ -499,7 +499,7 @@ TEST_CASE("a file that cannot be read is an error without a position", "[config]
     CHECK(e.column() == 0);
   }
   // A directory opens but does not read, even for root.
-  CHECK_THROWS_WITH(load_config_file(dir.path()), dir.path() + ": cannot read: Is a directory");
+  CHECK_THROWS_WITH(load_config_file(dir.path()), dir.path() + ": a directory (expected a regular file)");
 
   const std::string big = dir.write("big.yaml", std::string((1 << 20) + 1, '#'));
   CHECK_THROWS_WITH(load_config_file(big),
