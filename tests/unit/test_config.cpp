@@ -223,17 +223,49 @@ TEST_CASE("the shipped file sets every key, each with a comment", "[config]") {
     }
     previous = line;
   }
-  CHECK(keys ==
-        std::vector<std::string>{
-            "interfaces", "attach",      "listen",      "interval",     "flows",
-            "enabled",    "max_entries", "top_k",       "top_k_window", "idle_timeout", "max_new_per_second", "key",
-            "vlans",      "enabled",     "max_entries", "latency",      "handshake",
-            "rtt",        "srtt",        "loss",        "retransmits",  "drops",
-            "threats",    "syn_flood",   "enabled",     "max_entries",  "top_k",
-            "icmp_echo",  "enabled",     "max_entries", "top_k",        "udp_ports",
-            "enabled",    "top_k",       "port_scan",   "enabled",      "max_sources",
-            "window",     "threshold",   "top_k",       "max_new_per_second",
-            "log_level",  "alerts"});
+  CHECK(keys == std::vector<std::string>{"interfaces",
+                                         "attach",
+                                         "listen",
+                                         "interval",
+                                         "flows",
+                                         "enabled",
+                                         "max_entries",
+                                         "top_k",
+                                         "top_k_window",
+                                         "idle_timeout",
+                                         "max_new_per_second",
+                                         "key",
+                                         "vlans",
+                                         "enabled",
+                                         "max_entries",
+                                         "latency",
+                                         "handshake",
+                                         "rtt",
+                                         "srtt",
+                                         "loss",
+                                         "retransmits",
+                                         "drops",
+                                         "threats",
+                                         "syn_flood",
+                                         "enabled",
+                                         "max_entries",
+                                         "top_k",
+                                         "icmp_echo",
+                                         "enabled",
+                                         "max_entries",
+                                         "top_k",
+                                         "udp_ports",
+                                         "enabled",
+                                         "top_k",
+                                         "port_scan",
+                                         "enabled",
+                                         "max_sources",
+                                         "window",
+                                         "threshold",
+                                         "top_k",
+                                         "max_new_per_second",
+                                         "log_level",
+                                         "alerts"});
   CHECK(alerts == static_cast<int>(default_alert_rules().size()));
 }
 
@@ -499,7 +531,8 @@ TEST_CASE("a file that cannot be read is an error without a position", "[config]
     CHECK(e.column() == 0);
   }
   // A directory opens but does not read, even for root.
-  CHECK_THROWS_WITH(load_config_file(dir.path()), dir.path() + ": a directory (expected a regular file)");
+  CHECK_THROWS_WITH(load_config_file(dir.path()),
+                    dir.path() + ": a directory (expected a regular file)");
 
   const std::string big = dir.write("big.yaml", std::string((1 << 20) + 1, '#'));
   CHECK_THROWS_WITH(load_config_file(big),
