@@ -742,10 +742,12 @@ SYN_FLOOD_ALERT = """alerts:
 FLOOD_PORT = TCP_PORT
 
 
-def tcp_exchange(net: Net, request: int = 700, response: int = 1200) -> int:
+def tcp_exchange(net: Net, request: int = 700, response: int = 1200,
+                 client_addr: str | None = None) -> int:
     """One real kernel TCP connection B -> A:TCP_PORT: B sends `request`
     bytes, A answers `response` bytes and closes, B reads to EOF and closes.
-    Returns B's (ephemeral) source port."""
+    `client_addr`: B's source address (else the kernel's choice). Returns
+    B's (ephemeral) source port."""
     with in_netns(net.a):
         srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -778,6 +780,8 @@ def tcp_exchange(net: Net, request: int = 700, response: int = 1200) -> int:
             cli = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         with cli:
             cli.settimeout(20)
+            if client_addr:
+                cli.bind((client_addr, 0))
             cli.connect((net.A4, TCP_PORT))
             port = cli.getsockname()[1]
             cli.sendall(b"Q" * request)

@@ -15,12 +15,11 @@ import os
 import signal
 import socket
 import sys
-import threading
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from harness import (  # noqa: E402
-    E2E, IF, TCP_PORT, Net, by, config, delta, in_netns, main, promtool_check, run, wait_until,
+    E2E, IF, Net, by, config, delta, in_netns, main, promtool_check, run, tcp_exchange, wait_until,
 )
 
 # B's second addresses: the blocked peer. A has static neighbour entries for
@@ -101,56 +100,6 @@ class Networks(E2E):
                 got[peer[0]] = got.get(peer[0], 0) + 1
         return got
 
-    def _handshake(self, src: str) -> None:
-        """A TCP connection from B's `src` to A: connect, 500 bytes each way, close."""
-        net = self.net
-        with in_netns(net.a):
-            srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            srv.bind((net.A4, TCP_PORT))
-            srv.listen(1)
-        srv.settimeout(20)
-        errors: list[str] = []
-
-        def serve():
-            try:
-                conn, _ = srv.accept()
-                with conn:
-                    conn.settimeout(20)
-                    got = b""
-                    while len(got) < 500:
-                        chunk = conn.recv(65536)
-                        if not chunk:
-                            break
-                        got += chunk
-                    conn.sendall(b"R" * 500)
-            except Exception as e:
-                errors.append(f"server: {e}")
-
-        t = threading.Thread(target=serve)
-        t.start()
-        try:
-            with in_netns(net.b):
-                cli = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            with cli:
-                cli.settimeout(20)
-                cli.bind((src, 0))
-                cli.connect((net.A4, TCP_PORT))  # the handshake must succeed
-                cli.sendall(b"Q" * 500)
-                got = b""
-                while len(got) < 500:
-                    chunk = cli.recv(65536)
-                    if not chunk:
-                        break
-                    got += chunk
-                if len(got) != 500:
-                    errors.append(f"client got {len(got)} of 500 bytes")
-        finally:
-            t.join(30)
-            srv.close()
-        if errors:
-            raise AssertionError("TCP exchange failed: " + "; ".join(errors))
-
     def _scenario(self, attach: str) -> None:
         net = self.net
         pin = self.pin()
@@ -164,7 +113,7 @@ class Networks(E2E):
         self._send_udp(BLOCKED4, net.A4, BLOCKED_SENT)
         self._send_udp(BLOCKED6, net.A6, BLOCKED_SENT)
         self._send_udp(net.B4, net.A4, ALLOWED_SENT)
-        self._handshake(net.B4)
+        tcp_exchange(net, request=500, response=500, client_addr=net.B4)  # must connect
         net.wait_quiet(quiet_for=1.0)
         self.collections(d, 2)
         after = self.scrape()
