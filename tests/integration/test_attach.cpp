@@ -17,6 +17,7 @@
 #include "packet.hpp"
 #include "pktlens_bpf.skel.h"
 #include "pktlens_test_foreign.skel.h"
+#include "foreign_tc.hpp"
 #include "private_network.hpp"
 
 using namespace pktlens::test;
@@ -65,20 +66,6 @@ void raw_tc_attach(int ifindex, bpf_tc_attach_point point, int fd, uint32_t hand
   REQUIRE(bpf_tc_attach(&hook, &o) == 0);
 }
 
-// `tc filter replace` at pktlens's handle and priority with `fd`.
-void raw_tc_replace(int ifindex, bpf_tc_attach_point point, int fd) {
-  bpf_tc_hook hook{};
-  hook.sz = sizeof hook;
-  hook.ifindex = ifindex;
-  hook.attach_point = point;
-  bpf_tc_opts o{};
-  o.sz = sizeof o;
-  o.prog_fd = fd;
-  o.handle = kTcHandle;
-  o.priority = kTcPriority;
-  o.flags = BPF_TC_F_REPLACE;
-  REQUIRE(bpf_tc_attach(&hook, &o) == 0);
-}
 
 uint32_t tc_query(int ifindex, bpf_tc_attach_point point, uint32_t handle, uint32_t prio) {
   bpf_tc_hook hook{};
@@ -223,7 +210,7 @@ TEST_CASE("a filter reports what occupies its place, attaches again, and detache
     CHECK(in.occupant() == prog_id(fd));
     // Replaced in place by another tool: that is the occupant now, and
     // attaching again does not displace it.
-    raw_tc_replace(net.if0, BPF_TC_INGRESS, foreign_fd);
+    pktlens::test::foreign_tc_replace(net.if0, BPF_TC_INGRESS, foreign_fd);
     CHECK(in.occupant() == prog_id(foreign_fd));
     CHECK_THROWS_WITH(in.reattach(), Catch::Contains("another filter came first"));
   }

@@ -18,6 +18,7 @@
 #include "bpf/xdp_attachment.hpp"
 #include "pktlens_bpf.skel.h"
 #include "pktlens_test_foreign.skel.h"
+#include "foreign_tc.hpp"
 #include "private_network.hpp"
 
 using namespace pktlens::test;
@@ -45,20 +46,6 @@ uint32_t prog_id(int fd) {
   return info.id;
 }
 
-// `tc filter replace` at pktlens's handle and priority, as another tool would.
-void replace_tc(int ifindex, bpf_tc_attach_point point, int fd) {
-  bpf_tc_hook hook{};
-  hook.sz = sizeof hook;
-  hook.ifindex = ifindex;
-  hook.attach_point = point;
-  bpf_tc_opts o{};
-  o.sz = sizeof o;
-  o.prog_fd = fd;
-  o.handle = pktlens::bpf::kTcHandle;
-  o.priority = pktlens::bpf::kTcPriority;
-  o.flags = BPF_TC_F_REPLACE;
-  REQUIRE(bpf_tc_attach(&hook, &o) == 0);
-}
 
 // Sorted: a veth's peer often gets the lower ifindex.
 std::vector<std::string> names_of(const std::vector<pktlens::bpf::SyncEvents::Attached>& v) {
@@ -292,7 +279,7 @@ TEST_CASE(
   Loader loader(obj.skel(), reg, record, LoaderOptions{Hook::tc, false, {"pk0", "pk1"}});
   REQUIRE(loader.sync().attached.size() == 2);
 
-  replace_tc(net.if0, BPF_TC_INGRESS, foreign_fd);
+  pktlens::test::foreign_tc_replace(net.if0, BPF_TC_INGRESS, foreign_fd);
   auto ev = loader.sync();
   REQUIRE(ev.displaced.size() == 1);
   CHECK(ev.displaced[0].name == "pk0");

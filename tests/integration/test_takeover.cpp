@@ -23,6 +23,7 @@
 #include "bpf/tc_attachment.hpp"
 #include "bpffs.hpp"
 #include "dataplane.hpp"
+#include "foreign_tc.hpp"
 #include "packet.hpp"
 #include "pktlens_bpf.skel.h"
 #include "pktlens_test_foreign.skel.h"
@@ -248,19 +249,8 @@ TEST_CASE("takeover: a takeover that fails leaves the predecessor's clsact and w
       pktlens_test_foreign::open_and_load(), pktlens_test_foreign::destroy);
   REQUIRE(foreign);
   const uint32_t foreign_id = prog_id(foreign->progs.foreign_tc);
-  {
-    bpf_tc_hook hook{};
-    hook.sz = sizeof hook;
-    hook.ifindex = net.if0;
-    hook.attach_point = BPF_TC_INGRESS;
-    bpf_tc_opts o{};
-    o.sz = sizeof o;
-    o.prog_fd = bpf_program__fd(foreign->progs.foreign_tc);
-    o.handle = pktlens::bpf::kTcHandle;
-    o.priority = pktlens::bpf::kTcPriority;
-    o.flags = BPF_TC_F_REPLACE;
-    REQUIRE(bpf_tc_attach(&hook, &o) == 0);
-  }
+  pktlens::test::foreign_tc_replace(net.if0, BPF_TC_INGRESS,
+                                    bpf_program__fd(foreign->progs.foreign_tc));
   {
     Object b(pinned(dir));
     IfaceRegistry reg(b.skel());
