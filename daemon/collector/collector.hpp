@@ -9,6 +9,7 @@
 #include <optional>
 #include <vector>
 
+#include "collector/flow_changes.hpp"
 #include "collector/flow_table.hpp"
 #include "collector/handshake_sweep.hpp"
 #include "collector/network_reader.hpp"
@@ -43,6 +44,9 @@ struct CycleStats {
 struct Cycle {
   std::shared_ptr<Snapshot> snapshot;
   CycleStats stats;
+  // Every changed and every deleted flow of the cycle, when
+  // FlowTableOptions::record_changes is set (flow export); empty otherwise.
+  FlowChanges flow_changes;
 };
 
 class Collector {

@@ -64,6 +64,9 @@ struct FlowTableOptions {
   // kernel) instead of a one-thread batch scan. Null where the kernel
   // refuses BTF tracing programs. Outlives the FlowTable.
   bpf::FlowIterator* iterator = nullptr;
+  // Fill the cycle's FlowChanges (collector/flow_changes.hpp): every
+  // changed flow and every flow deleted, for flow export. Off: none kept.
+  bool record_changes = false;
 };
 
 // How a cycle read the flow table.
