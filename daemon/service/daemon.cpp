@@ -224,9 +224,7 @@ Daemon::Daemon(const config::Config& cfg, const DaemonOptions& o)
                  o.pin_dir, join(recreated));
   if (o.serve_http) {
     const auto addresses = o.listen.empty() ? std::vector{cfg.listen} : o.listen;
-    http_ = std::make_unique<exporter::HttpServer>(
-        addresses, collectable_, o.web,
-        exporter::ServeOptions{.telemetry_path = o.telemetry_path, .version = o.version});
+    http_ = make_server(addresses);
     const auto fallbacks = http_->ipv4_fallbacks();
     std::vector<std::string> where;
     for (std::size_t i = 0; i < addresses.size(); ++i)
@@ -485,16 +483,39 @@ bool Daemon::reload_programs(const config::Config& next, const std::vector<std::
   return true;
 }
 
+std::unique_ptr<exporter::HttpServer> Daemon::make_server(
+    const std::vector<config::ListenAddress>& addresses) const {
+  return std::make_unique<exporter::HttpServer>(
+      addresses, collectable_, opts_.web,
+      exporter::ServeOptions{.telemetry_path = opts_.telemetry_path, .version = opts_.version});
+}
+
 bool Daemon::rebind(const config::ListenAddress& next) {
   if (!http_) return true;
+  std::string refused;
   try {
     // Bound before the old one closes: there is always an endpoint.
-    http_ = std::make_unique<exporter::HttpServer>(
-        std::vector{next}, collectable_, opts_.web,
-        exporter::ServeOptions{.telemetry_path = opts_.telemetry_path, .version = opts_.version});
+    http_ = make_server({next});
   } catch (const std::exception& e) {
+    refused = e.what();
+  }
+  if (!refused.empty() && next.port == cfg_.listen.port) {
+    // The same port on another address (":9586" to "127.0.0.1:9586"): the
+    // old socket holds the port, so it is closed first, and bound again
+    // when the new address fails too. Should even that fail, the exception
+    // ends pktlensd (systemd restarts it) rather than leave no endpoint.
+    http_.reset();
+    try {
+      http_ = make_server({next});
+      refused.clear();
+    } catch (const std::exception& e) {
+      refused = e.what();
+      http_ = make_server({cfg_.listen});
+    }
+  }
+  if (!refused.empty()) {
     spdlog::error("reload: cannot listen on {} ({}); still serving on {}", config::to_string(next),
-                  e.what(), config::to_string(cfg_.listen));
+                  refused, config::to_string(cfg_.listen));
     return false;
   }
   spdlog::info("reload: serving {} on {} (was {})", opts_.telemetry_path, config::to_string(next),

@@ -100,6 +100,8 @@ class Daemon {
   // state stays.
   bool reload_programs(const config::Config& next, const std::vector<std::string>& keys);
   bool rebind(const config::ListenAddress& next);
+  std::unique_ptr<exporter::HttpServer> make_server(
+      const std::vector<config::ListenAddress>& addresses) const;
   std::unique_ptr<collector::Collector> make_collector(const config::Config& c) const;
 
   config::Config cfg_;

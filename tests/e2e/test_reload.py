@@ -113,11 +113,16 @@ class Reload(E2E):
         """A steady 1,000 frames/s from B across a series of SIGHUPs: the
         flows' top_k (the exported flow series follow at once), a new
         network and a .rodata switch (threats.syn_flood.enabled) in one
-        program reload, the listen address, then a listen address that
-        cannot be bound. The new network counts exactly what was sent after
-        its reload, the old one everything; frames sent == frames counted."""
+        program reload, the listen address (another port, then the same
+        port on another address), then addresses that cannot be bound. The
+        new network counts exactly what was sent after its reload, the old
+        one everything; frames sent == frames counted, and the programs
+        were replaced, never removed."""
         net = self.net
-        cfg = config(extra=LIVE)
+        # A reload that took the programs away would leave a gap until the next
+        # cycle attaches them again: a long interval makes it show in the counts,
+        # and the log says so in any case.
+        cfg = config(interval="3s", extra=LIVE)
         with open(cfg) as f:
             text = f.read()
         d = self.start(cfg, self.pin())
@@ -174,12 +179,22 @@ class Reload(E2E):
             with self.assertRaises(AssertionError, msg="the old port should be closed"):
                 scrape(net.a, PORT)
 
-            # 4. An address that cannot be bound keeps the one in use.
-            text = text.replace(f'listen: "127.0.0.1:{PORT2}"', f'listen: "198.18.0.200:{PORT}"')
+            # 4. The same port on another address: the old socket holds the
+            # port, so it is closed first.
+            text = text.replace(f'listen: "127.0.0.1:{PORT2}"', f'listen: "0.0.0.0:{PORT2}"')
             log = self.hup(d, cfg, text)
-            self.assertRegex(log, rf"error reload: cannot listen on 198\.18\.0\.200:{PORT} .*; still serving "
-                                  rf"on 127\.0\.0\.1:{PORT2}")
+            self.assertIn(f"serving /metrics on 0.0.0.0:{PORT2} (was 127.0.0.1:{PORT2})", log)
             self.assertTrue(Metrics(scrape(net.a, PORT2)).has("pktlens_up"))
+
+            # 5. An address that cannot be bound, on the same port (the old
+            # socket is closed, the new address refused, the old one bound
+            # again) and on another port: the address in use stays.
+            for port in (PORT2, PORT):
+                text = re.sub(r'listen: ".*"', f'listen: "198.18.0.200:{port}"', text)
+                log = self.hup(d, cfg, text)
+                self.assertRegex(log, rf"error reload: cannot listen on 198\.18\.0\.200:{port} .*; still "
+                                      rf"serving on 0\.0\.0\.0:{PORT2}")
+                self.assertTrue(Metrics(scrape(net.a, PORT2)).has("pktlens_up"))
         finally:
             sent = flood.stop()
         net.wait_quiet(quiet_for=1.0)
@@ -191,6 +206,7 @@ class Reload(E2E):
               f"counted {counted:.0f}", flush=True)
         self.assertEqual(arrived, sent + sent_extra, "frames into vethA")
         self.assertEqual(counted, sent + sent_extra, "frames counted across the reloads")
+        self.assertNotIn("were removed", d.log(), "the reload should replace the programs, not remove them")
         self.assertEqual(
             m.get("pktlens_network_packets_total", network="peers", dir="ingress", side="src") - peers0,
             sent + 500, "the network configured from the start keeps its counts across the reloads")
