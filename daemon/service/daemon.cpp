@@ -34,27 +34,13 @@ std::vector<bpf::NetworkSpec> network_specs(const std::vector<config::Network>& 
 uint32_t flow_key_fields(const std::vector<config::FlowKeyField>& key) {
   uint32_t bits = 0;
   for (const auto f : key) switch (f) {
-      case config::FlowKeyField::vlan:
-        bits |= PKTLENS_FK_VLAN;
-        break;
-      case config::FlowKeyField::proto:
-        bits |= PKTLENS_FK_PROTO;
-        break;
-      case config::FlowKeyField::src:
-        bits |= PKTLENS_FK_SRC;
-        break;
-      case config::FlowKeyField::dst:
-        bits |= PKTLENS_FK_DST;
-        break;
-      case config::FlowKeyField::sport:
-        bits |= PKTLENS_FK_SPORT;
-        break;
-      case config::FlowKeyField::dport:
-        bits |= PKTLENS_FK_DPORT;
-        break;
-      case config::FlowKeyField::service_port:
-        bits |= PKTLENS_FK_SERVICE_PORT;
-        break;
+      case config::FlowKeyField::vlan: bits |= PKTLENS_FK_VLAN; break;
+      case config::FlowKeyField::proto: bits |= PKTLENS_FK_PROTO; break;
+      case config::FlowKeyField::src: bits |= PKTLENS_FK_SRC; break;
+      case config::FlowKeyField::dst: bits |= PKTLENS_FK_DST; break;
+      case config::FlowKeyField::sport: bits |= PKTLENS_FK_SPORT; break;
+      case config::FlowKeyField::dport: bits |= PKTLENS_FK_DPORT; break;
+      case config::FlowKeyField::service_port: bits |= PKTLENS_FK_SERVICE_PORT; break;
     }
   return bits;
 }
@@ -148,12 +134,9 @@ std::string join(const std::vector<std::string>& v);
 std::string how_label(const std::optional<bpf::AttachedAs>& as) {
   if (!as) return "";
   switch (*as) {
-    case bpf::AttachedAs::tc:
-      return "tc";
-    case bpf::AttachedAs::xdp_native:
-      return "xdp_native";
-    case bpf::AttachedAs::xdp_generic:
-      return "xdp_generic";
+    case bpf::AttachedAs::tc: return "tc";
+    case bpf::AttachedAs::xdp_native: return "xdp_native";
+    case bpf::AttachedAs::xdp_generic: return "xdp_generic";
   }
   return "";
 }
