@@ -19,7 +19,8 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from harness import (  # noqa: E402
-    E2E, IF, PORT, Flood, Metrics, Net, Sender, config, filter_ids, main, scrape, spoofed_syns, wait_until,
+    E2E, IF, PORT, Flood, Metrics, Net, Sender, btf_tracing_refused, config, filter_ids, main, scrape,
+    spoofed_syns, wait_until,
 )
 
 from scapy.layers.inet import IP, UDP  # noqa: E402
@@ -58,6 +59,8 @@ LIVE = f"""networks:
 threats:
   syn_flood:
     enabled: false
+loss:
+  drops: true
 """
 
 
@@ -105,16 +108,21 @@ class Reload(E2E):
         rewrite(cfg, text)
         before = d.log()
         os.kill(d.pid, signal.SIGHUP)
-        wait_until(lambda: d.log().count("configuration reloaded") > before.count("configuration reloaded"),
-                   60, what="the reload")
+        try:
+            wait_until(lambda: d.log().count("configuration reloaded") > before.count("configuration reloaded"),
+                       60, what="the reload")
+        except AssertionError as e:
+            raise AssertionError(f"{e}; pktlensd log:\n{d.log()}") from None
         return d.log()[len(before):]
 
     def test_reload_live(self) -> None:
         """A steady 1,000 frames/s from B across a series of SIGHUPs: the
         flows' top_k (the exported flow series follow at once), a new
         network and a .rodata switch (threats.syn_flood.enabled) in one
-        program reload, the listen address (another port, then the same
-        port on another address), then addresses that cannot be bound. The
+        program reload, flows.max_entries (the flow table created anew) with
+        loss.drops (the tracepoint object re-created), the listen address
+        (another port, then the same port on another address), then
+        addresses that cannot be bound. The
         new network counts exactly what was sent after its reload, the old
         one everything; frames sent == frames counted, and the programs
         were replaced, never removed."""
@@ -171,7 +179,18 @@ class Reload(E2E):
             self.assertEqual(m.get("pktlens_network_packets_total", network="fresh", dir="ingress", side="dst"),
                              300, "the new network counts exactly from its reload on")
 
-            # 3. listen: the new port answers, the old one does not.
+            # 3. A map size (the flow table created anew, everything else
+            # continues) and a tracepoint switch (that object re-created).
+            text = text.replace("max_entries: 4096", "max_entries: 8192").replace("drops: true", "drops: false")
+            log = self.hup(d, cfg, text)
+            self.assertRegex(log, rf"reload: flows\.max_entries changed; programs loaded anew and replaced in "
+                                  rf"place on {IF}; maps created anew \(their counters start at 0\): pktlens_flows")
+            self.assertIn("reload: loss.drops changed; the tracepoint object was re-created", log)
+            self.collections(d, 1)
+            if not btf_tracing_refused():  # else drops were never on
+                self.assertEqual(self.scrape().get("pktlens_feature_enabled", feature="drops"), 0)
+
+            # 4. listen: the new port answers, the old one does not.
             text = text.replace(f'listen: "127.0.0.1:{PORT}"', f'listen: "127.0.0.1:{PORT2}"')
             log = self.hup(d, cfg, text)
             self.assertIn(f"serving /metrics on 127.0.0.1:{PORT2} (was 127.0.0.1:{PORT})", log)
@@ -179,14 +198,14 @@ class Reload(E2E):
             with self.assertRaises(AssertionError, msg="the old port should be closed"):
                 scrape(net.a, PORT)
 
-            # 4. The same port on another address: the old socket holds the
+            # 5. The same port on another address: the old socket holds the
             # port, so it is closed first.
             text = text.replace(f'listen: "127.0.0.1:{PORT2}"', f'listen: "0.0.0.0:{PORT2}"')
             log = self.hup(d, cfg, text)
             self.assertIn(f"serving /metrics on 0.0.0.0:{PORT2} (was 127.0.0.1:{PORT2})", log)
             self.assertTrue(Metrics(scrape(net.a, PORT2)).has("pktlens_up"))
 
-            # 5. An address that cannot be bound, on the same port (the old
+            # 6. An address that cannot be bound, on the same port (the old
             # socket is closed, the new address refused, the old one bound
             # again) and on another port: the address in use stays.
             for port in (PORT2, PORT):
