@@ -21,6 +21,13 @@ struct Change {
   std::function<void(Config&)> apply;
 };
 
+// The plan from the defaults to the defaults with `c` made.
+ReloadPlan plan_of(const Change& c) {
+  Config next;
+  c.apply(next);
+  return plan_reload(Config{}, next);
+}
+
 // Runs every change alone, in both directions, and all of them together;
 // `list` picks the plan's list they must land in (and only there).
 void check_sorted_into(const std::vector<Change>& changes,
@@ -71,12 +78,10 @@ TEST_CASE("user-space keys apply at once; the collector's are rebuilt into it",
       {"threats.port_scan.threshold", [](Config& c) { c.threats.port_scan.threshold = 2; }},
   };
   check_sorted_into(collector, [](const ReloadPlan& p) -> const Keys& { return p.at_once; });
-  for (const auto& [key, change] : collector) {
-    Config next;
-    change(next);
-    CAPTURE(key);
-    CHECK(plan_reload(Config{}, next).collector);
-    CHECK_FALSE(plan_reload(Config{}, next).load_programs());
+  for (const auto& c : collector) {
+    CAPTURE(c.key);
+    CHECK(plan_of(c).collector);
+    CHECK_FALSE(plan_of(c).load_programs());
   }
 
   const std::vector<Change> others = {
@@ -87,11 +92,9 @@ TEST_CASE("user-space keys apply at once; the collector's are rebuilt into it",
       {"alerts", [](Config& c) { c.alerts.clear(); }},
   };
   check_sorted_into(others, [](const ReloadPlan& p) -> const Keys& { return p.at_once; });
-  for (const auto& [key, change] : others) {
-    Config next;
-    change(next);
-    CAPTURE(key);
-    CHECK_FALSE(plan_reload(Config{}, next).collector);
+  for (const auto& c : others) {
+    CAPTURE(c.key);
+    CHECK_FALSE(plan_of(c).collector);
   }
 }
 
