@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 #include <time.h>
 
+#include <algorithm>
 #include <chrono>
 #include <exception>
 #include <sstream>
@@ -180,21 +181,24 @@ void log_transition(const alerts::Transition& t) {
 
 }  // namespace
 
+Daemon::DataPlane::DataPlane(const config::Config& cfg, const DaemonOptions& o,
+                             bpf::AttachRecord& record)
+    : object(object_options(cfg, o)),
+      flow_iterator(open_flow_iterator(object, cfg.flows.enabled, o.map_iterators)),
+      registry(object.skel()),
+      loader(object.skel(), registry, record, loader_options(cfg)) {}
+
 Daemon::Daemon(const config::Config& cfg, const DaemonOptions& o)
     : cfg_(cfg),
       opts_(o),
       lock_(o.pin_dir),
-      object_(object_options(cfg, o)),
-      events_(open_tcp_events(cfg, o.pin_dir)),
-      flow_iterator_(open_flow_iterator(object_, cfg.flows.enabled, o.map_iterators)),
-      registry_(object_.skel()),
       record_(o.pin_dir),
+      plane_(std::make_unique<DataPlane>(cfg, o, record_)),
+      events_(open_tcp_events(cfg, o.pin_dir)),
       collectable_(std::make_shared<exporter::SnapshotCollectable>(o.version)),
-      collector_(object_.skel(), events_.get(),
-                 collector_options(cfg, o, object_.network_names(), flow_iterator_.get())),
-      loader_(object_.skel(), registry_, record_, loader_options(cfg)),
+      collector_(make_collector(cfg)),
       alerts_(cfg.alerts) {
-  auto recreated = object_.recreated_maps();
+  auto recreated = plane_->object.recreated_maps();
   if (events_)
     recreated.insert(recreated.end(), events_->recreated_maps().begin(),
                      events_->recreated_maps().end());
@@ -203,18 +207,15 @@ Daemon::Daemon(const config::Config& cfg, const DaemonOptions& o)
                  o.pin_dir, join(recreated));
   if (o.serve_http) {
     const auto addresses = o.listen.empty() ? std::vector{cfg.listen} : o.listen;
-    http_ = std::make_unique<exporter::HttpServer>(
-        addresses, collectable_, o.web,
-        exporter::ServeOptions{.telemetry_path = o.telemetry_path, .version = o.version});
+    http_ = make_server(addresses);
     const auto fallbacks = http_->ipv4_fallbacks();
     std::vector<std::string> where;
     for (std::size_t i = 0; i < addresses.size(); ++i)
       where.push_back(config::to_string(addresses[i]) +
                       (fallbacks[i] ? " (IPv4 only: IPv6 is disabled in this kernel)" : ""));
     spdlog::info("serving {} on {}: {}", o.telemetry_path, join(where), o.web.summary);
-    opts_.web = {};  // the server has it; a reload replaces it there
   }
-  if (const auto* ft = collector_.flow_table(); ft && !ft->touch_log_off_reason().empty())
+  if (const auto* ft = collector_->flow_table(); ft && !ft->touch_log_off_reason().empty())
     spdlog::info("flow table: touch log not followed ({}); every cycle walks the table",
                  ft->touch_log_off_reason());
   for (const auto& n : cfg.networks)
@@ -223,27 +224,29 @@ Daemon::Daemon(const config::Config& cfg, const DaemonOptions& o)
 }
 
 Daemon::~Daemon() {
-  if (!loader_.attached_count()) return;
+  if (!plane_->loader.attached_count()) return;
   if (handed_over_)
     spdlog::info("leaving the programs attached to {} for the next pktlensd, counting meanwhile",
-                 join(loader_.attached_names()));
+                 join(plane_->loader.attached_names()));
   else
-    spdlog::info("detaching from {}", join(loader_.attached_names()));
+    spdlog::info("detaching from {}", join(plane_->loader.attached_names()));
 }
 
 void Daemon::hand_over() {
-  loader_.keep_attached();
+  plane_->loader.keep_attached();
   handed_over_ = true;
 }
 
 size_t Daemon::sync_interfaces() {
-  bpf::SyncEvents ev;
   try {
-    ev = loader_.sync();
+    log_sync(plane_->loader.sync());
   } catch (const std::exception& e) {
     spdlog::error("listing interfaces failed: {}", e.what());
-    return loader_.attached_count();
   }
+  return plane_->loader.attached_count();
+}
+
+void Daemon::log_sync(const bpf::SyncEvents& ev) {
   for (const auto& a : ev.attached)
     spdlog::info(
         "attached to {} (ifindex {}, slot {}) with {}{}", a.name, a.ifindex, a.slot,
@@ -282,14 +285,13 @@ size_t Daemon::sync_interfaces() {
     spdlog::info(
         "removed what a previous pktlensd left on {} ({}): this configuration does not use it",
         p.name, p.what);
-  return loader_.attached_count();
 }
 
 bool Daemon::collect() {
   const auto start = std::chrono::steady_clock::now();
   std::shared_ptr<collector::Snapshot> snap;
   try {
-    auto cycle = collector_.collect({loader_.slot_names(), loader_.ifindex_names()});
+    auto cycle = collector_->collect({plane_->loader.slot_names(), plane_->loader.ifindex_names()});
     log_cycle(cycle.stats);
     snap = std::move(cycle.snapshot);
     last_flows_ = snap->flow_table_entries;
@@ -313,7 +315,8 @@ bool Daemon::collect() {
   pub->snapshot = last_good_;
   pub->self = self_;
   pub->alerts = alerts_.status();
-  for (const auto& m : loader_.monitoring()) pub->monitoring.push_back({m.name, how_label(m.as)});
+  for (const auto& m : plane_->loader.monitoring())
+    pub->monitoring.push_back({m.name, how_label(m.as)});
   collectable_->publish(std::move(pub));
   return ok;
 }
@@ -355,12 +358,12 @@ void Daemon::evaluate_alerts(const collector::Snapshot& before, const collector:
 std::string Daemon::status() const {
   std::ostringstream s;
   std::vector<std::string> names;
-  for (const auto& m : loader_.monitoring())
+  for (const auto& m : plane_->loader.monitoring())
     if (m.as) names.push_back(m.name);
   s << names.size() << (names.size() == 1 ? " interface" : " interfaces");
   if (!names.empty()) s << " (" << join(names) << ")";
   if (cfg_.flows.enabled) s << ", " << last_flows_ << " flows";
-  if (const auto pending = loader_.pending_names(); !pending.empty())
+  if (const auto pending = plane_->loader.pending_names(); !pending.empty())
     s << "; waiting for " << join(pending);
   return s.str();
 }
@@ -369,25 +372,142 @@ std::string Daemon::metrics_text() const {
   return prometheus::TextSerializer().Serialize(collectable_->Collect());
 }
 
-void Daemon::apply(const config::Config& next) {
-  std::vector<std::string> restart = config::sections_needing_restart(cfg_, next);
+std::unique_ptr<collector::Collector> Daemon::make_collector(const config::Config& c) const {
+  return std::make_unique<collector::Collector>(
+      plane_->object.skel(), events_.get(),
+      collector_options(c, opts_, plane_->object.network_names(), plane_->flow_iterator.get()));
+}
+
+void Daemon::apply(const config::Config& requested) {
+  config::Config next = requested;
+  config::ReloadPlan plan = config::plan_reload(cfg_, next);
   // --web.listen-address overrides `listen`: then a changed key changes nothing.
-  if (!opts_.listen.empty()) std::erase(restart, "listen");
-  if (!restart.empty())
+  if (!opts_.listen.empty()) std::erase(plan.at_once, "listen");
+  if (!plan.restart.empty()) {
     spdlog::warn(
         "reload: {} changed; that takes effect after a restart (systemctl restart "
         "pktlens), the running values stay",
-        join(restart));
-  cfg_.interval = next.interval;
-  cfg_.log_level = next.log_level;
+        join(plan.restart));
+    next.interfaces = cfg_.interfaces;
+    next.attach = cfg_.attach;
+  }
+  if (plan.load_programs()) {
+    auto keys = plan.programs;
+    keys.insert(keys.end(), plan.resized.begin(), plan.resized.end());
+    if (!reload_programs(next, keys)) {
+      // The programs' sections stay as they run; the rest still applies.
+      next.flows = cfg_.flows;
+      next.vlans = cfg_.vlans;
+      next.latency.handshake = cfg_.latency.handshake;
+      next.latency.rtt = cfg_.latency.rtt;
+      next.networks = cfg_.networks;
+      next.threats = cfg_.threats;
+      plan = config::plan_reload(cfg_, next);
+    }
+  }
+  if (!plan.tracepoints.empty()) {
+    // The old object goes first: both attached at once would count an
+    // event twice.
+    events_.reset();
+    events_ = open_tcp_events(next, opts_.pin_dir);
+    spdlog::info("reload: {} changed; the tracepoint object was re-created",
+                 join(plan.tracepoints));
+  }
+  if (plan.collector) collector_ = make_collector(next);
+  if (std::find(plan.at_once.begin(), plan.at_once.end(), "listen") != plan.at_once.end() &&
+      !rebind(next.listen))
+    next.listen = cfg_.listen;
   if (next.alerts != cfg_.alerts) {
     for (const auto& t : alerts_.reconfigure(next.alerts)) log_transition(t);
-    cfg_.alerts = next.alerts;
-    spdlog::info("reload: {} alerts now (unchanged ones keep their state)", cfg_.alerts.size());
+    spdlog::info("reload: {} alerts now (unchanged ones keep their state)", next.alerts.size());
   }
+  cfg_ = next;
+}
+
+bool Daemon::reload_programs(const config::Config& next, const std::vector<std::string>& keys) {
+  std::unique_ptr<DataPlane> fresh;
+  try {
+    fresh = std::make_unique<DataPlane>(next, opts_, record_);
+  } catch (const std::exception& e) {
+    spdlog::error("reload: loading the programs for {} failed ({}); the running programs stay",
+                  join(keys), e.what());
+    return false;
+  }
+  // The running programs stay attached and counting until the new ones
+  // replace them in place, as a restart hands over (tc filter replace at
+  // the same handle, XDP replace): no packet goes uncounted.
+  plane_->loader.keep_attached();
+  const auto old = std::exchange(plane_, std::move(fresh));
+  bpf::SyncEvents ev;
+  try {
+    ev = plane_->loader.sync();
+  } catch (const std::exception& e) {
+    spdlog::error(
+        "listing interfaces failed: {}; the previous programs count until the next "
+        "interval replaces them",
+        e.what());
+  }
+  std::vector<std::string> replaced;
+  std::erase_if(ev.attached, [&](const bpf::SyncEvents::Attached& a) {
+    if (a.replaced_stale) replaced.push_back(a.name);
+    return a.replaced_stale;
+  });
+  auto recreated = plane_->object.recreated_maps();
+  spdlog::info("reload: {} changed; programs loaded anew and replaced in place on {}{}", join(keys),
+               replaced.empty() ? "no interface" : join(replaced),
+               recreated.empty()
+                   ? ""
+                   : "; maps created anew (their counters start at 0): " + join(recreated));
+  log_sync(ev);
+  for (const auto& n : next.networks)
+    if (std::find(cfg_.networks.begin(), cfg_.networks.end(), n) == cfg_.networks.end())
+      spdlog::info("network {}: {} prefixes, action {}", n.name, n.prefixes.size(),
+                   config::to_string(n.action));
+  return true;
+}
+
+std::unique_ptr<exporter::HttpServer> Daemon::make_server(
+    const std::vector<config::ListenAddress>& addresses) const {
+  return std::make_unique<exporter::HttpServer>(
+      addresses, collectable_, opts_.web,
+      exporter::ServeOptions{.telemetry_path = opts_.telemetry_path, .version = opts_.version});
+}
+
+bool Daemon::rebind(const config::ListenAddress& next) {
+  if (!http_) return true;
+  std::string refused;
+  try {
+    // Bound before the old one closes: there is always an endpoint.
+    http_ = make_server({next});
+  } catch (const std::exception& e) {
+    refused = e.what();
+  }
+  if (!refused.empty() && next.port == cfg_.listen.port) {
+    // The same port on another address (":9586" to "127.0.0.1:9586"): the
+    // old socket holds the port, so it is closed first, and bound again
+    // when the new address fails too. Should even that fail, the exception
+    // ends pktlensd (systemd restarts it) rather than leave no endpoint.
+    http_.reset();
+    try {
+      http_ = make_server({next});
+      refused.clear();
+    } catch (const std::exception& e) {
+      refused = e.what();
+      http_ = make_server({cfg_.listen});
+    }
+  }
+  if (!refused.empty()) {
+    spdlog::error("reload: cannot listen on {} ({}); still serving on {}", config::to_string(next),
+                  refused, config::to_string(cfg_.listen));
+    return false;
+  }
+  spdlog::info("reload: serving {} on {} (was {})", opts_.telemetry_path, config::to_string(next),
+               config::to_string(cfg_.listen));
+  return true;
 }
 
 void Daemon::apply_web(exporter::WebSettings web) {
+  opts_.web = web;  // for a server bound anew by a later reload
   if (http_) http_->reload(std::move(web));
 }
 

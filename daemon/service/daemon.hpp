@@ -6,7 +6,9 @@
 // says, evaluates the alerts and publishes. Constructed in the order that lets a failure
 // leave nothing behind: lock, object, HTTP listener (so a port in use fails
 // before anything is attached), then attachments. Members are destroyed in
-// reverse, so the programs are detached before their object is closed.
+// reverse, so the programs are detached before their object is closed. A
+// reload (apply) replaces the parts a changed key lives in, and nothing else
+// (docs/running.md, "Reload").
 #pragma once
 
 #include <chrono>
@@ -16,8 +18,8 @@
 #include <vector>
 
 #include "alerts/engine.hpp"
-#include "bpf/flow_iterator.hpp"
 #include "bpf/attach_record.hpp"
+#include "bpf/flow_iterator.hpp"
 #include "bpf/iface_registry.hpp"
 #include "bpf/loader.hpp"
 #include "bpf/object.hpp"
@@ -62,8 +64,12 @@ class Daemon {
   std::string status() const;
   // The metrics text a scrape would return now.
   std::string metrics_text() const;
-  // Settings that apply without reloading the BPF object (HUP): interval,
-  // log_level and alerts (unchanged alerts keep their state).
+  // A new configuration (HUP), applied key by key as config::plan_reload
+  // sorts them: user-space keys at once (unchanged alerts keep their
+  // state; a listen address that cannot be bound keeps the old one), the
+  // programs' switches and map sizes by a new program load that replaces
+  // the running programs in place, the tracepoint switches by re-creating
+  // that object. What fails keeps its running values and is logged.
   void apply(const config::Config& cfg);
   // A web config read again (HUP): new connections use its certificate,
   // users and headers.
@@ -75,27 +81,43 @@ class Daemon {
   // the pinned maps, for the next pktlensd to take over in place.
   void hand_over();
 
-  size_t attached_count() const { return loader_.attached_count(); }
+  size_t attached_count() const { return plane_->loader.attached_count(); }
   const config::Config& config() const { return cfg_; }
 
  private:
+  // The loaded programs and what is bound to them; replaced whole when a
+  // reload loads the programs anew.
+  struct DataPlane {
+    DataPlane(const config::Config& cfg, const DaemonOptions& o, bpf::AttachRecord& record);
+    bpf::Object object;
+    // The flow-table iterator, where the kernel accepts it; null otherwise.
+    std::unique_ptr<bpf::FlowIterator> flow_iterator;
+    bpf::IfaceRegistry registry;
+    bpf::Loader loader;
+  };
+  void log_sync(const bpf::SyncEvents& ev);
+  // The parts of apply(); each false, after logging why, when the running
+  // state stays.
+  bool reload_programs(const config::Config& next, const std::vector<std::string>& keys);
+  bool rebind(const config::ListenAddress& next);
+  std::unique_ptr<exporter::HttpServer> make_server(
+      const std::vector<config::ListenAddress>& addresses) const;
+  std::unique_ptr<collector::Collector> make_collector(const config::Config& c) const;
+
   config::Config cfg_;
   DaemonOptions opts_;
   InstanceLock lock_;
-  bpf::Object object_;
+  // What is attached where, for the next pktlensd of this pin directory (and
+  // the next program load of this one); outlives the loaders, which write
+  // it until their last detach.
+  bpf::AttachRecord record_;
+  std::unique_ptr<DataPlane> plane_;
   // Tracepoints (drops, retransmits, srtt); null when all are switched off
   // or the kernel refused them.
   std::unique_ptr<bpf::TcpEvents> events_;
-  // The flow-table iterator, where the kernel accepts it; null otherwise.
-  std::unique_ptr<bpf::FlowIterator> flow_iterator_;
-  bpf::IfaceRegistry registry_;
-  // What is attached where, for the next pktlensd of this pin directory;
-  // outlives the loader, which writes it until its last detach.
-  bpf::AttachRecord record_;
   std::shared_ptr<exporter::SnapshotCollectable> collectable_;
   std::unique_ptr<exporter::HttpServer> http_;
-  collector::Collector collector_;
-  bpf::Loader loader_;
+  std::unique_ptr<collector::Collector> collector_;
   exporter::SelfStats self_;
   std::shared_ptr<const collector::Snapshot> last_good_;
   // Evaluated on each pair of good Snapshots (last_good_, the new one).

@@ -284,6 +284,15 @@ def pktlens_filters(ns: str, dev: str, direction: str) -> list[str]:
     return [l for l in tc_show(ns, ["filter", "show", "dev", dev, direction]).splitlines() if " handle " in l]
 
 
+def filter_ids(ns: str, dev: str = Net.IF_A) -> list[str]:
+    """The program ids of pktlens's filters (ingress, egress) on dev."""
+    ids = []
+    for direction in ("ingress", "egress"):
+        lines = [l for l in pktlens_filters(ns, dev, direction) if "handle 0x706b" in l]
+        ids.append(re.search(r" id (\d+) ", lines[0]).group(1) if len(lines) == 1 else f"{len(lines)} filters")
+    return ids
+
+
 def has_clsact(ns: str, dev: str) -> bool:
     return "clsact" in tc_show(ns, ["qdisc", "show", "dev", dev])
 
@@ -844,11 +853,13 @@ def spoofed_syns(n: int, dport: int) -> list[bytes]:
 
 class Flood:
     """Sends `frames` from B in bursts, `per_second` a second, on its own
-    thread; stops by itself when they are all sent."""
+    thread; stops by itself when they are all sent, or after the burst
+    under way when stop() is called."""
 
     def __init__(self, net: Net, frames: list[bytes], per_second: int) -> None:
         self.sent = 0
         self.error: Exception | None = None
+        self._stop = threading.Event()
         self._sender = Sender(net.b, Net.IF_B)
         self._frames = frames
         self._burst = max(1, per_second // 20)
@@ -859,11 +870,18 @@ class Flood:
         try:
             start = time.monotonic()
             for i in range(0, len(self._frames), self._burst):
+                if self._stop.is_set():
+                    break
                 self.sent += self._sender.send(self._frames[i:i + self._burst])
                 # Bursts 50 ms apart, on a fixed schedule.
                 time.sleep(max(0.0, start + (i // self._burst + 1) * 0.05 - time.monotonic()))
         except Exception as e:  # reported by join()
             self.error = e
+
+    def stop(self) -> int:
+        """Ends the stream early; returns the frames sent."""
+        self._stop.set()
+        return self.join()
 
     def join(self) -> int:
         self._thread.join(120)

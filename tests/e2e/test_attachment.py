@@ -20,8 +20,8 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from harness import (  # noqa: E402
-    E2E, IF, PORT, Flood, Metrics, Net, Pktlensd, Sender, config, main, ns_run, pktlens_filters, scrape,
-    wait_until, write_config,
+    E2E, IF, PORT, Flood, Metrics, Net, Pktlensd, Sender, config, filter_ids, main, ns_run, pktlens_filters,
+    scrape, wait_until, write_config,
 )
 
 from scapy.layers.inet import IP, UDP  # noqa: E402
@@ -77,15 +77,6 @@ def ingress(m: Metrics) -> float:
 def monitored(m: Metrics) -> dict:
     """pktlens_interface_monitored of IF: {how: value}."""
     return {dict(k)["how"]: v for k, v in m.series("pktlens_interface_monitored", interface=IF).items()}
-
-
-def filter_ids(ns: str, dev: str = IF) -> list[str]:
-    """The program ids of pktlens's filters (ingress, egress) on dev."""
-    ids = []
-    for direction in ("ingress", "egress"):
-        lines = [l for l in pktlens_filters(ns, dev, direction) if "handle 0x706b" in l]
-        ids.append(re.search(r" id (\d+) ", lines[0]).group(1) if len(lines) == 1 else f"{len(lines)} filters")
-    return ids
 
 
 class Attachment(E2E):
