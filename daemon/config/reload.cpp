@@ -6,13 +6,15 @@ namespace pktlens::config {
 std::vector<std::string> sections_needing_restart(const Config& running, const Config& next) {
   // Names every member of Config: one added later fails to compile here
   // until it is sorted into one group or the other.
-  [[maybe_unused]] const auto& [interfaces, attach, listen, interval, flows, vlans, latency, loss,
-                                networks, threats, log_level, web_config_file, alerts] = next;
-  // interval, log_level, web_config_file (the web config is re-read) and
-  // alerts apply at once (Daemon::apply, service/run.cpp).
+  [[maybe_unused]] const auto& [interfaces, attach, interface_slots, listen, interval, flows, vlans,
+                                latency, loss, networks, threats, log_level, web_config_file,
+                                alerts] = next;
+  // interval, log_level, web_config_file (the web config is re-read),
+  // alerts, interfaces and attach apply at once (Daemon::apply,
+  // service/run.cpp); interface_slots sizes maps.
   std::vector<std::string> restart;
-  if (next.interfaces != running.interfaces) restart.push_back("interfaces");
-  if (next.attach != running.attach) restart.push_back("attach");
+  if (next.interface_slots.max_entries != running.interface_slots.max_entries)
+    restart.push_back("interface_slots.max_entries");
   if (next.listen != running.listen) restart.push_back("listen");
   if (next.vlans != running.vlans) restart.push_back("vlans");
   if (next.flows != running.flows) restart.push_back("flows");

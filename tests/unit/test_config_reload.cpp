@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // Which sections a reload cannot apply (daemon/config/reload.*): every
 // section that sizes maps, selects programs or binds the endpoint needs a
-// restart; interval, log_level and alerts do not.
+// restart; interval, log_level, alerts, interfaces, attach and the slots'
+// retention do not.
 #include <catch2/catch.hpp>
 #include <functional>
 #include <string>
@@ -20,8 +21,7 @@ TEST_CASE("an unchanged config needs no restart", "[config][reload]") {
 TEST_CASE("each section that sizes maps, selects programs or binds needs a restart",
           "[config][reload]") {
   const std::vector<std::pair<std::string, std::function<void(Config&)>>> changes = {
-      {"interfaces", [](Config& c) { c.interfaces = {.all = false, .names = {"eth0"}}; }},
-      {"attach", [](Config& c) { c.attach = AttachMode::xdp; }},
+      {"interface_slots.max_entries", [](Config& c) { c.interface_slots.max_entries = 64; }},
       {"listen", [](Config& c) { c.listen.port = 9100; }},
       {"vlans", [](Config& c) { c.vlans.max_entries = 64; }},
       {"flows", [](Config& c) { c.flows.top_k = 7; }},
@@ -46,10 +46,14 @@ TEST_CASE("each section that sizes maps, selects programs or binds needs a resta
   CHECK(sections_needing_restart(Config{}, all) == every);
 }
 
-TEST_CASE("interval, log_level and alerts apply without a restart", "[config][reload]") {
+TEST_CASE("interval, log_level, alerts, interfaces, attach and retention apply without a restart",
+          "[config][reload]") {
   Config next;
   next.interval = 1s;
   next.log_level = LogLevel::debug;
   next.alerts.clear();
+  next.interfaces = {.all = false, .names = {}, .include = {"veth*"}, .exclude = {}};
+  next.attach = AttachMode::xdp;
+  next.interface_slots.retention = 10s;
   CHECK(sections_needing_restart(Config{}, next).empty());
 }
