@@ -11,6 +11,7 @@
 
 #include "alerts/signal_extractor.hpp"
 #include "alerts/summary.hpp"
+#include "config/duration.hpp"
 #include "config/reload.hpp"
 
 namespace pktlens::service {
@@ -46,6 +47,7 @@ uint32_t flow_key_fields(const std::vector<config::FlowKeyField>& key) {
 
 bpf::ObjectOptions object_options(const config::Config& c, const DaemonOptions& d) {
   bpf::ObjectOptions o;
+  o.max_slots = c.interface_slots.max_entries + 1;  // slot 0: unregistered ifindexes
   o.max_flows = c.flows.max_entries;
   o.max_vlans = c.vlans.max_entries;
   o.flows = c.flows.enabled;
@@ -88,6 +90,9 @@ bpf::LoaderOptions loader_options(const config::Config& c) {
   o.hook = c.attach == config::AttachMode::xdp ? bpf::Hook::xdp : bpf::Hook::tc;
   o.all = c.interfaces.all;
   o.names = c.interfaces.names;
+  o.include = c.interfaces.include;
+  o.exclude = c.interfaces.exclude;
+  o.retention = c.interface_slots.retention;
   return o;
 }
 
@@ -253,11 +258,32 @@ size_t Daemon::sync_interfaces() {
     if (a.as == bpf::AttachedAs::xdp_generic)
       spdlog::warn("{}: native XDP refused ({}), using generic XDP (slower); see troubleshooting",
                    a.name, a.generic_reason);
+  const std::string retention = config::detail::format_duration(cfg_.interface_slots.retention);
   for (const auto& n : ev.gone)
+    spdlog::info(
+        "{} disappeared; its final values stay exported for {} (interface_slots.retention), "
+        "and it is attached again to the same slot if it comes back meanwhile",
+        n, retention);
+  for (const auto& n : ev.deselected)
+    spdlog::info(
+        "detached from {}: the configuration no longer selects it; its final values "
+        "stay exported for {}",
+        n, retention);
+  for (const auto& n : ev.switched)
     spdlog::warn(
-        "{} disappeared; its counters stay under its name, and it is attached again "
-        "when it comes back",
-        n);
+        "{}: moved to attach: {}; frames between detaching and attaching (well under a "
+        "millisecond) are not counted",
+        n, config::to_string(cfg_.attach));
+  if (!ev.released.empty())
+    spdlog::info("freed the slots of {} gone interface(s) after their retention: {}",
+                 ev.released.size(), join(ev.released));
+  if (ev.slots_full)
+    spdlog::error(
+        "all {} interface slots are in use (attached, or gone and within their retention): {} "
+        "interface(s) wait for a slot, retried every interval; raise "
+        "interface_slots.max_entries or shorten interface_slots.retention "
+        "(pktlens_interface_slots_waiting)",
+        loader_.slot_use().capacity, *ev.slots_full);
   for (const auto& n : ev.missing)
     if (opts_.serve_http)
       spdlog::warn(
@@ -314,6 +340,8 @@ bool Daemon::collect() {
   pub->self = self_;
   pub->alerts = alerts_.status();
   for (const auto& m : loader_.monitoring()) pub->monitoring.push_back({m.name, how_label(m.as)});
+  const bpf::SlotUse slots = loader_.slot_use();
+  pub->slots = {slots.capacity, slots.attached, slots.retained, slots.waiting};
   collectable_->publish(std::move(pub));
   return ok;
 }
@@ -380,11 +408,28 @@ void Daemon::apply(const config::Config& next) {
         join(restart));
   cfg_.interval = next.interval;
   cfg_.log_level = next.log_level;
+  apply_interfaces(next);
   if (next.alerts != cfg_.alerts) {
     for (const auto& t : alerts_.reconfigure(next.alerts)) log_transition(t);
     cfg_.alerts = next.alerts;
     spdlog::info("reload: {} alerts now (unchanged ones keep their state)", cfg_.alerts.size());
   }
+}
+
+// interfaces, attach and interface_slots.retention: the loader detaches,
+// attaches and switches hooks at once; a detached interface's slot is
+// retained like a gone one's.
+void Daemon::apply_interfaces(const config::Config& next) {
+  if (next.interfaces == cfg_.interfaces && next.attach == cfg_.attach &&
+      next.interface_slots.retention == cfg_.interface_slots.retention)
+    return;
+  cfg_.interfaces = next.interfaces;
+  cfg_.attach = next.attach;
+  cfg_.interface_slots.retention = next.interface_slots.retention;
+  loader_.reconfigure(loader_options(cfg_));
+  collector_.set_tc_hooks(cfg_.attach == config::AttachMode::tc);
+  spdlog::info("reload: interfaces and attach applied");
+  sync_interfaces();
 }
 
 void Daemon::apply_web(exporter::WebSettings web) {

@@ -63,7 +63,8 @@ class Daemon {
   // The metrics text a scrape would return now.
   std::string metrics_text() const;
   // Settings that apply without reloading the BPF object (HUP): interval,
-  // log_level and alerts (unchanged alerts keep their state).
+  // log_level, alerts (unchanged alerts keep their state), interfaces,
+  // attach and interface_slots.retention.
   void apply(const config::Config& cfg);
   // A web config read again (HUP): new connections use its certificate,
   // users and headers.
@@ -100,6 +101,7 @@ class Daemon {
   std::shared_ptr<const collector::Snapshot> last_good_;
   // Evaluated on each pair of good Snapshots (last_good_, the new one).
   alerts::AlertEngine alerts_;
+  void apply_interfaces(const config::Config& next);
   void evaluate_alerts(const collector::Snapshot& before, const collector::Snapshot& now);
   void log_cycle(const collector::CycleStats& st);
   size_t last_flows_ = 0;
