@@ -132,7 +132,7 @@ bool Loader::wanted(const Link& l) const {
 }
 
 void Loader::retire(uint32_t slot, std::chrono::steady_clock::time_point now) {
-  retiring_[slot] = now + opts_.retention;
+  retiring_[slot] = now;
 }
 
 // Once, at the first sync: slots a previous pktlensd gave to interfaces that
@@ -161,7 +161,9 @@ void Loader::retire_predecessors(const std::map<uint32_t, const Link*>& present,
 void Loader::release_expired(std::chrono::steady_clock::time_point now, SyncEvents& ev) {
   std::vector<uint32_t> slots;
   for (auto it = retiring_.begin(); it != retiring_.end();) {
-    if (it->second > now) {
+    // From when it went, with the retention as configured now (a reload
+    // may have changed it).
+    if (now - it->second < opts_.retention) {
       ++it;
       continue;
     }
@@ -186,7 +188,7 @@ std::unique_ptr<Loader::Attachment> Loader::attach(const Link& l, SyncEvents::At
   // created again, or moved to the other hook) gets it back, so its series
   // go on instead of appearing twice.
   std::optional<uint32_t> slot;
-  for (const auto& [s, deadline] : retiring_)
+  for (const auto& [s, since] : retiring_)
     if (slot_names_[s] == l.name) slot = s;
   if (slot) {
     registry_.reassign(*slot, l.ifindex, l.name, l.mtu);

@@ -186,7 +186,7 @@ class Loader {
   std::map<uint32_t, std::string> ifindex_names_;
   std::map<std::string, std::string> reported_;  // name -> last problem logged
   std::set<std::string> unattached_wanted_;      // `all`: taken, but attaching failed
-  // Slots of gone interfaces -> when their retention ends.
+  // Slots of gone interfaces -> when they went.
   std::map<uint32_t, std::chrono::steady_clock::time_point> retiring_;
   bool predecessors_checked_ = false;
   SlotUse slot_use_;

@@ -452,6 +452,8 @@ TEST_CASE("to_yaml round-trips through load", "[config][to_yaml]") {
     c.interval = interval;
     c.flows.idle_timeout = std::max<std::chrono::milliseconds>(interval, c.flows.idle_timeout);
     c.flows.top_k_window = std::max<std::chrono::milliseconds>(interval, c.flows.top_k_window);
+    c.interface_slots.retention =
+        std::max<std::chrono::milliseconds>(interval, c.interface_slots.retention);
     configs.push_back(c);
   }
   for (const Config& c : configs) {

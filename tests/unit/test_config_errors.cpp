@@ -33,7 +33,9 @@ const std::string kFlowKeys =
 const std::string kFlowsMapping =
     "(expected a mapping with the keys enabled, max_entries, top_k, top_k_window, "
     "idle_timeout, max_new_per_second, key)";
-const std::string kInterfaces = "(expected a list of interface names, e.g. [eth0, eth1], or all)";
+const std::string kInterfaces =
+    "(expected a list of interface names, e.g. [eth0, eth1], all, or {include: [globs], exclude: "
+    "[globs]})";
 const std::string kName =
     "(expected an interface name of 1 to 15 bytes without '/', ':' or whitespace)";
 const std::string kListen =
@@ -116,7 +118,8 @@ TEST_CASE("a section's key at the top level says where it belongs", "[config][er
       {"enabled: false\n",
        "1:1: unknown key 'enabled', it belongs under flows or vlans " + kRootKeys},
       {"max_entries: 4096\n",
-       "1:1: unknown key 'max_entries', it belongs under flows or vlans " + kRootKeys},
+       "1:1: unknown key 'max_entries', it belongs under interface_slots or flows or vlans " +
+           kRootKeys},
   });
 }
 
@@ -164,7 +167,8 @@ TEST_CASE("null is never a value, and the message points at the key", "[config][
 
 TEST_CASE("values of the wrong type", "[config][errors]") {
   check({
-      {"interfaces: {eth0: 1}\n", "1:13: interfaces: got a mapping " + kInterfaces},
+      {"interfaces: {eth0: 1}\n",
+       "1:14: unknown key 'eth0' in interfaces (expected one of: include, exclude)"},
       {"interfaces: eth0\n", "1:13: interfaces: got 'eth0' " + kInterfaces},
       {"interfaces: 5\n", "1:13: interfaces: got '5' " + kInterfaces},
       {"interfaces: \"eth0\"\n", "1:13: interfaces: got the quoted string 'eth0' " + kInterfaces},
@@ -578,16 +582,16 @@ TEST_CASE("interfaces by pattern: bad patterns and mappings, with their position
        "1:28: interfaces.include: 'a*' is listed twice, first at 1:24 (expected each pattern "
        "once)"},
       {"interfaces: {inclde: [a*]}\n",
-       "1:14: interfaces: unknown key 'inclde', did you mean 'include'? (expected one of: include, "
-       "exclude)"},
+       "1:14: unknown key 'inclde' in interfaces, did you mean 'include'? (expected one of: "
+       "include, exclude)"},
   });
 }
 
 TEST_CASE("interface_slots: ranges and the retention against the interval", "[config][errors]") {
   check({
       {"interface_slots:\n  max_entries: 15\n",
-       "2:16: interface_slots.max_entries: 15 is below the minimum 16 (expected an integer from 16 "
-       "to 65535)"},
+       "2:16: interface_slots.max_entries: '15' is out of range (expected an integer from 16 to "
+       "65535)"},
       {"interval: 10s\ninterface_slots:\n  retention: 5s\n",
        "3:14: interface_slots.retention: '5s' is shorter than interval 10s (expected a duration "
        "from interval to 24h, e.g. 5m)"},
