@@ -42,6 +42,7 @@ struct SlotTable {
 //   they add up to interface_slots.max_entries.
 //   pktlens_interface_slots_waiting: interfaces to attach that found no free
 //   slot (retried every interval); above 0 is the alert condition.
+//   Both declared always; no series while capacity is 0.
 std::vector<prometheus::MetricFamily> render_slots(const SlotTable& slots);
 
 }  // namespace pktlens::exporter
