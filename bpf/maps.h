@@ -30,6 +30,14 @@ struct {
 	__type(value, struct pktlens_iface);
 } pktlens_ifaces_hi SEC(".maps");
 
+/* User space's record of slot owners (pktlens_abi.h); no program uses it. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, PKTLENS_DEFAULT_MAX_SLOTS);
+	__type(key, __u32); /* slot */
+	__type(value, struct pktlens_slot_owner);
+} pktlens_slot_owners SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, PKTLENS_DEFAULT_MAX_SLOTS * PKTLENS_DIR_MAX);

@@ -121,6 +121,21 @@ struct pktlens_iface {
 };
 
 /*
+ * pktlens_slot_owners (ARRAY, index slot): which interface a slot counts,
+ * written by user space only (the programs never read it). It survives a
+ * restart with the other pinned maps, so the next pktlensd tells a slot whose
+ * interface is still there (counting on) from one whose interface went away
+ * (its final values exported for the retention, then zeroed and reused).
+ * ifindex 0: the slot is free.
+ */
+#define PKTLENS_IFNAME_LEN 16
+struct pktlens_slot_owner {
+	__u32 ifindex;
+	__u32 pad;
+	char name[PKTLENS_IFNAME_LEN];
+};
+
+/*
  * pktlens_stats (PERCPU_ARRAY): index slot * PKTLENS_DIR_MAX + dir.
  * Every frame the hook sees adds exactly 1 to exactly one packets[l3][l4].
  */

@@ -14,6 +14,7 @@ namespace pktlens::abi {
 
 static_assert(sizeof(pktlens_iface) == 8);
 static_assert(sizeof(pktlens_if_stats) == 161 * 8);
+static_assert(sizeof(pktlens_slot_owner) == 24);
 static_assert(offsetof(pktlens_if_stats, bytes) == 20 * 8);
 static_assert(offsetof(pktlens_if_stats, anomalies) == (20 + 20 + 13 + 8 + 64 + 4 + 9) * 8);
 static_assert(offsetof(pktlens_if_stats, flow_untracked_packets) ==

@@ -2,6 +2,7 @@
 #include "bpf/loader.hpp"
 
 #include <bpf/libbpf.h>
+#include <fnmatch.h>
 #include <pktlens_bpf.skel.h>  // generated in the build tree
 
 #include <algorithm>
@@ -105,9 +106,77 @@ void Loader::keep_attached() {
   for (auto& [i, a] : attached_) a->release();
 }
 
-bool Loader::wanted(const Link& l) const {
-  if (opts_.all) return l.up && !l.loopback;
+namespace {
+
+bool matches_any(const std::vector<std::string>& globs, const std::string& name) {
+  return std::any_of(globs.begin(), globs.end(), [&](const std::string& g) {
+    return fnmatch(g.c_str(), name.c_str(), 0) == 0;
+  });
+}
+
+}  // namespace
+
+// Whether the configuration names the interface, up or not.
+bool Loader::selected(const Link& l) const {
+  if (opts_.all) return !l.loopback;
+  if (!opts_.include.empty())
+    return !l.loopback && matches_any(opts_.include, l.name) && !matches_any(opts_.exclude, l.name);
   return std::find(opts_.names.begin(), opts_.names.end(), l.name) != opts_.names.end();
+}
+
+// Whether to attach to it now: `all` and patterns take interfaces as they
+// come up; configured names are attached whether up or not.
+bool Loader::wanted(const Link& l) const {
+  const bool by_name = !opts_.all && opts_.include.empty();
+  return selected(l) && (by_name || l.up);
+}
+
+void Loader::retire(uint32_t slot, std::chrono::steady_clock::time_point now) {
+  retiring_[slot] = now;
+}
+
+// Once, at the first sync: slots a previous pktlensd gave to interfaces that
+// are gone now (or hold another name, or are no longer configured) keep
+// their names and final values for the retention, like this run's own.
+void Loader::retire_predecessors(const std::map<uint32_t, const Link*>& present,
+                                 std::chrono::steady_clock::time_point now) {
+  std::vector<uint32_t> unnamed;
+  for (const auto& o : registry_.owners()) {
+    if (slot_names_.count(o.slot)) continue;
+    const auto it = present.find(o.ifindex);
+    if (it != present.end() && it->second->name == o.name && attached_.count(o.ifindex)) continue;
+    // Frames of a later interface with this ifindex must not count into it.
+    if (const auto r = registry_.read(o.ifindex); r && r->slot == o.slot)
+      registry_.forget(o.ifindex);
+    if (o.name.empty()) {
+      unnamed.push_back(o.slot);  // nothing to label its values with
+      continue;
+    }
+    slot_names_[o.slot] = o.name;
+    retire(o.slot, now);
+  }
+  registry_.release(unnamed);
+}
+
+void Loader::release_expired(std::chrono::steady_clock::time_point now, SyncEvents& ev) {
+  std::vector<uint32_t> slots;
+  for (auto it = retiring_.begin(); it != retiring_.end();) {
+    // From when it went, with the retention as configured now (a reload
+    // may have changed it).
+    if (now - it->second < opts_.retention) {
+      ++it;
+      continue;
+    }
+    const std::string name = slot_names_[it->first];
+    slots.push_back(it->first);
+    ev.released.push_back(name);
+    slot_names_.erase(it->first);
+    // Its ifindexes' names too (VLAN records), unless attached again since.
+    std::erase_if(ifindex_names_,
+                  [&](const auto& kv) { return kv.second == name && !attached_.count(kv.first); });
+    it = retiring_.erase(it);
+  }
+  registry_.release(slots);
 }
 
 std::unique_ptr<Loader::Attachment> Loader::attach(const Link& l, SyncEvents::Attached& ev) {
@@ -115,16 +184,18 @@ std::unique_ptr<Loader::Attachment> Loader::attach(const Link& l, SyncEvents::At
   a->record = &record_;
   a->ifindex = l.ifindex;
   a->name = l.name;
-  // A name seen earlier in this run (the interface was deleted and created
-  // again) keeps its slot, so its series go on instead of appearing twice.
+  // A name whose slot is still retained (the interface was deleted and
+  // created again, or moved to the other hook) gets it back, so its series
+  // go on instead of appearing twice.
   std::optional<uint32_t> slot;
-  for (const auto& [s, n] : slot_names_)
-    if (n == l.name) slot = s;
+  for (const auto& [s, since] : retiring_)
+    if (slot_names_[s] == l.name) slot = s;
   if (slot) {
-    registry_.write(l.ifindex, pktlens_iface{*slot, l.mtu});
+    registry_.reassign(*slot, l.ifindex, l.name, l.mtu);
+    retiring_.erase(*slot);
     a->slot = *slot;
   } else {
-    a->slot = registry_.assign(l.ifindex, l.mtu);
+    a->slot = registry_.assign(l.ifindex, l.name, l.mtu);
   }
   const int ifindex = static_cast<int>(l.ifindex);
   const uint32_t idx = l.ifindex;
@@ -174,9 +245,16 @@ std::unique_ptr<Loader::Attachment> Loader::attach(const Link& l, SyncEvents::At
       ev.replaced_stale = a->xdp->replaced() != 0;
     }
   } catch (...) {
+    const uint32_t taken = a->slot;
     a.reset();  // detach whatever half of it got attached
     for (const Held& h : ours) record_.remove(h);
     registry_.forget(l.ifindex);
+    // A retained slot goes back to its retention (the retry gets it again);
+    // any other is freed, so that failing interfaces never fill the table.
+    if (slot)
+      retire(taken, std::chrono::steady_clock::now());
+    else
+      registry_.release({taken});
     throw;
   }
   // The predecessor's entries of these places are superseded.
@@ -290,30 +368,40 @@ SyncEvents Loader::sync() { return sync(list_links()); }
 
 SyncEvents Loader::sync(const std::vector<Link>& links) {
   SyncEvents ev;
+  const auto now = std::chrono::steady_clock::now();
   std::map<uint32_t, const Link*> present;
   for (const auto& l : links) present[l.ifindex] = &l;
 
-  // Gone: the kernel removed the interface, and its filters with it.
+  // Gone: the kernel removed the interface, and its filters with it. No
+  // longer selected, or on the other hook: detached here. Either way the
+  // slot is retained, its final values exported for the retention.
   for (auto it = attached_.begin(); it != attached_.end();) {
-    if (present.count(it->first)) {
+    const auto link = present.find(it->first);
+    const bool gone = link == present.end();
+    const bool deselected = !gone && !selected(*link->second);
+    const bool switched =
+        !gone && !deselected && (it->second->xdp != nullptr) != (opts_.hook == Hook::xdp);
+    if (!gone && !deselected && !switched) {
       ++it;
       continue;
     }
-    ev.gone.push_back(it->second->name);
+    (gone ? ev.gone : deselected ? ev.deselected : ev.switched).push_back(it->second->name);
     try {
       registry_.forget(it->first);
     } catch (const std::exception&) {
       // The entry stays; frames on a reused ifindex count into the old
       // slot until it is attached, which is only a mislabelled count.
     }
+    retire(it->second->slot, now);
     reported_.erase(it->second->name);
     const uint32_t ifindex = it->first;
-    it = attached_.erase(it);
-    record_.forget(ifindex);
+    it = attached_.erase(it);  // detaches what is still attached
+    if (gone) record_.forget(ifindex);
   }
 
   std::set<std::string> seen;
   unattached_wanted_.clear();
+  uint32_t waiting = 0;
   for (const auto& l : links) {
     seen.insert(l.name);
     if (auto it = attached_.find(l.ifindex); it != attached_.end()) {
@@ -336,6 +424,12 @@ SyncEvents Loader::sync(const std::vector<Link>& links) {
       attached_[l.ifindex] = std::move(att);
       reported_.erase(l.name);
       ev.attached.push_back(std::move(a));
+    } catch (const SlotsFull&) {
+      // One line for all of them (SyncEvents::slots_full), not one per
+      // interface: on a busy node that would be hundreds. Retried every
+      // sync, as a slot may have been freed.
+      unattached_wanted_.insert(l.name);
+      waiting++;
     } catch (const std::exception& e) {
       unattached_wanted_.insert(l.name);
       if (reported_[l.name] != e.what()) {
@@ -345,7 +439,7 @@ SyncEvents Loader::sync(const std::vector<Link>& links) {
     }
   }
 
-  if (!opts_.all)
+  if (!opts_.all && opts_.include.empty())
     for (const auto& n : opts_.names) {
       if (seen.count(n)) continue;
       if (reported_[n] != "missing") {
@@ -354,6 +448,17 @@ SyncEvents Loader::sync(const std::vector<Link>& links) {
       }
     }
   remove_leftovers(present, ev);
+
+  if (!predecessors_checked_) {
+    retire_predecessors(present, now);
+    predecessors_checked_ = true;
+  }
+  release_expired(now, ev);
+  if (waiting && !slot_use_.waiting) ev.slots_full = waiting;
+  slot_use_ = {.capacity = registry_.capacity(),
+               .attached = static_cast<uint32_t>(attached_.size()),
+               .retained = static_cast<uint32_t>(retiring_.size()),
+               .waiting = waiting};
   return ev;
 }
 
@@ -367,7 +472,7 @@ std::vector<Monitoring> Loader::monitoring() const {
   std::map<std::string, std::optional<AttachedAs>> m;
   for (const auto& [i, a] : attached_)
     m[a->name] = a->displaced.empty() ? std::optional<AttachedAs>(a->as) : std::nullopt;
-  if (!opts_.all)
+  if (!opts_.all && opts_.include.empty())
     for (const auto& n : opts_.names) m.try_emplace(n);
   for (const auto& n : unattached_wanted_) m.try_emplace(n);
   std::vector<Monitoring> v;

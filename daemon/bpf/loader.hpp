@@ -12,6 +12,7 @@
 // programs over to the next pktlensd.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -39,8 +40,26 @@ struct LoaderOptions {
   Hook hook = Hook::tc;
   // true: every interface that is up and not loopback, as it appears.
   bool all = true;
-  // When !all: exactly these names, attached whether up or not.
+  // When !all and include is empty: exactly these names, attached whether
+  // up or not.
   std::vector<std::string> names;
+  // When !all and include is not empty: every interface that is up and not
+  // loopback whose name matches a glob of include (fnmatch(3)) and none of
+  // exclude.
+  std::vector<std::string> include;
+  std::vector<std::string> exclude;
+  // How long the slot of an interface that is gone (or no longer
+  // configured) keeps its name and final values before it is zeroed and
+  // freed.
+  std::chrono::milliseconds retention{300000};
+};
+
+// The slot table (IfaceRegistry) as of the last sync.
+struct SlotUse {
+  uint32_t capacity = 0;
+  uint32_t attached = 0;  // slots of interfaces attached now
+  uint32_t retained = 0;  // slots of gone interfaces within their retention
+  uint32_t waiting = 0;   // interfaces to attach that found no free slot
 };
 
 // How an interface carries the programs.
@@ -68,7 +87,17 @@ struct SyncEvents {
     std::string what;
   };
   std::vector<Attached> attached;
-  std::vector<std::string> gone;     // attached interfaces that disappeared
+  std::vector<std::string> gone;  // attached interfaces that disappeared
+  // Attached interfaces the configuration no longer selects, detached.
+  std::vector<std::string> deselected;
+  // Attached interfaces moved to the other hook (attach: tc <-> xdp).
+  std::vector<std::string> switched;
+  // Slots of gone interfaces whose retention ended, zeroed and freed: their
+  // series end now.
+  std::vector<std::string> released;
+  // Interfaces found no free slot; set when that starts (logged once), and
+  // cleared once every interface has one again.
+  std::optional<uint32_t> slots_full;
   std::vector<std::string> missing;  // configured names that are not there (newly)
   std::vector<Problem> failed;       // attaching failed (newly, or a new error)
   std::vector<Problem> renamed;      // name: the metrics name kept; what: the new name
@@ -82,7 +111,8 @@ struct SyncEvents {
   // configuration does not use was removed; what: the places.
   std::vector<Problem> cleaned;
   bool empty() const {
-    return attached.empty() && gone.empty() && missing.empty() && failed.empty() &&
+    return attached.empty() && gone.empty() && deselected.empty() && switched.empty() &&
+           released.empty() && !slots_full && missing.empty() && failed.empty() &&
            renamed.empty() && reattached.empty() && displaced.empty() && cleaned.empty();
   }
 };
@@ -106,16 +136,23 @@ class Loader {
   // Against a given list (tests).
   SyncEvents sync(const std::vector<Link>& links);
 
-  // pktlens_stats slot -> interface name, for every interface attached in
-  // this run, gone ones included: their counters stay in the maps and keep
-  // the name they had when attached, so a rename or removal never splits a
-  // series.
+  // A reload: the next sync detaches what `o` no longer selects (its slot
+  // retained as for a gone interface), attaches what it newly selects, and
+  // moves every interface to o.hook if that changed.
+  void reconfigure(LoaderOptions o) { opts_ = std::move(o); }
+
+  // pktlens_stats slot -> interface name, for every interface attached now
+  // and every gone one within its retention: their counters stay in the
+  // maps and keep the name they had when attached, so a rename or a removal
+  // never splits a series; after the retention the slot is zeroed, freed
+  // and its series end.
   const std::map<uint32_t, std::string>& slot_names() const { return slot_names_; }
   // ifindex -> the same names (VLAN records are keyed by ifindex).
   const std::map<uint32_t, std::string>& ifindex_names() const { return ifindex_names_; }
   // Names of the interfaces attached right now, in ifindex order.
   std::vector<std::string> attached_names() const;
   size_t attached_count() const { return attached_.size(); }
+  SlotUse slot_use() const { return slot_use_; }
   // Names that should be monitored and are not right now (missing,
   // failing, displaced), in name order.
   std::vector<std::string> pending_names() const;
@@ -130,7 +167,12 @@ class Loader {
 
  private:
   struct Attachment;
+  bool selected(const Link& l) const;
   bool wanted(const Link& l) const;
+  void retire(uint32_t slot, std::chrono::steady_clock::time_point now);
+  void retire_predecessors(const std::map<uint32_t, const Link*>& present,
+                           std::chrono::steady_clock::time_point now);
+  void release_expired(std::chrono::steady_clock::time_point now, SyncEvents& ev);
   std::unique_ptr<Attachment> attach(const Link& l, SyncEvents::Attached& ev);
   void verify(Attachment& a, SyncEvents& ev);
   void remove_leftovers(const std::map<uint32_t, const Link*>& present, SyncEvents& ev);
@@ -144,6 +186,10 @@ class Loader {
   std::map<uint32_t, std::string> ifindex_names_;
   std::map<std::string, std::string> reported_;  // name -> last problem logged
   std::set<std::string> unattached_wanted_;      // `all`: taken, but attaching failed
+  // Slots of gone interfaces -> when they went.
+  std::map<uint32_t, std::chrono::steady_clock::time_point> retiring_;
+  bool predecessors_checked_ = false;
+  SlotUse slot_use_;
 };
 
 }  // namespace pktlens::bpf

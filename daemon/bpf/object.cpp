@@ -87,6 +87,8 @@ Object::Object(const ObjectOptions& o) : skel_(pktlens_bpf::open()) {
   check(bpf_map__set_max_entries(s->maps.pktlens_ifaces, o.ifindex_array), "sizing pktlens_ifaces");
   check(bpf_map__set_max_entries(s->maps.pktlens_ifaces_hi, o.max_slots),
         "sizing pktlens_ifaces_hi");
+  check(bpf_map__set_max_entries(s->maps.pktlens_slot_owners, o.max_slots),
+        "sizing pktlens_slot_owners");
   check(bpf_map__set_max_entries(s->maps.pktlens_stats, o.max_slots * PKTLENS_DIR_MAX),
         "sizing pktlens_stats");
   check(bpf_map__set_max_entries(s->maps.pktlens_flows, o.max_flows), "sizing pktlens_flows");

@@ -3,6 +3,8 @@
 
 #include <time.h>
 
+#include <map>
+
 #include "collector/bpf_call.hpp"
 #include "collector/map_reader.hpp"
 
@@ -12,6 +14,11 @@ Collector::Collector(pktlens_bpf* skel, const bpf::TcpEvents* events, CollectorO
     : skel_(skel), opts_(std::move(o)), threats_(skel, opts_.threats) {
   if (opts_.flows) flows_.emplace(skel, opts_.flow_table);
   if (events) events_.emplace(*events);
+}
+
+void Collector::set_tc_hooks(bool tc) {
+  opts_.egress_hooked = tc;
+  threats_.set_tc_hooks(tc);
 }
 
 Cycle Collector::collect(Snapshot::InterfaceNames names) {
@@ -29,6 +36,13 @@ Cycle Collector::collect(Snapshot::InterfaceNames names) {
   // After the flows: the top-K flows' retransmits are looked up.
   if (events_) events_->read(s);
   threats_.collect(s);
+  // Only the slots that have a name (and slot 0) have series: the free ones
+  // of a large slot table would only fill every Snapshot with zeros.
+  const auto unnamed = [&](uint32_t slot) {
+    return slot != PKTLENS_SLOT_UNREGISTERED && !names.by_slot.contains(slot);
+  };
+  std::erase_if(s.ifaces, [&](const auto& kv) { return unnamed(kv.first.first); });
+  std::erase_if(s.tcp_latency, [&](const auto& kv) { return unnamed(kv.first); });
   s.interfaces = std::move(names);
   s.egress_hooked = opts_.egress_hooked;
   return c;

@@ -61,6 +61,10 @@ class Collector {
   // (the flow table's mirror stays as it was).
   Cycle collect(Snapshot::InterfaceNames names);
 
+  // attach switched between tc and xdp (a reload): whether egress and the
+  // TC-only signals are counted.
+  void set_tc_hooks(bool tc);
+
   const FlowTable* flow_table() const { return flows_ ? &*flows_ : nullptr; }
 
  private:

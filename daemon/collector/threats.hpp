@@ -32,6 +32,8 @@ class ThreatCollector {
 
   // Fills s.threats. Throws std::system_error on map errors.
   void collect(Snapshot& s);
+  // attach switched (a reload): handshakes complete only at TC.
+  void set_tc_hooks(bool tc) { opts_.tc_hooks = tc; }
 
  private:
   pktlens_bpf* skel_;

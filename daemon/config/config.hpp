@@ -18,12 +18,21 @@
 
 namespace pktlens::config {
 
-// Which interfaces to attach to.
+// Which interfaces to attach to: `all`, a list of names, or patterns.
 struct InterfaceSelection {
-  // true: every non-loopback interface that is up (`interfaces: all`); names is empty.
+  // true: every non-loopback interface that is up (`interfaces: all`); the
+  // lists below are empty.
   bool all = true;
-  // When !all: exactly these, in file order, each unique, valid Linux names.
+  // When !all and not patterns(): exactly these, in file order, each
+  // unique, valid Linux names.
   std::vector<std::string> names;
+  // `interfaces: {include: [...], exclude: [...]}`: every non-loopback
+  // interface that is up whose name matches a glob of include (fnmatch(3);
+  // an absent include is ["*"]) and none of exclude. Exclude wins.
+  std::vector<std::string> include;
+  std::vector<std::string> exclude;
+
+  bool patterns() const { return !all && names.empty(); }
 
   bool operator==(const InterfaceSelection&) const = default;
 };
@@ -191,10 +200,24 @@ struct AlertRule {
 // (default_config_yaml()), so that they are written only there.
 std::vector<AlertRule> default_alert_rules();
 
+// The table of interface slots (docs/running.md, "Interface lifecycle").
+struct InterfaceSlotsConfig {
+  // Interfaces counted at once, gone ones within their retention included;
+  // every per-interface map is sized to it at load (docs/running.md gives
+  // the memory per slot: per-CPU maps, so the default is not larger).
+  std::uint32_t max_entries = 1024;
+  // How long a gone (or no longer configured) interface keeps exporting its
+  // final values before its series end and its slot is zeroed and freed.
+  std::chrono::milliseconds retention{300000};
+
+  bool operator==(const InterfaceSlotsConfig&) const = default;
+};
+
 // Defaults equal config/pktlens.yaml (a unit test keeps them in step).
 struct Config {
   InterfaceSelection interfaces;
   AttachMode attach = AttachMode::tc;
+  InterfaceSlotsConfig interface_slots;
   ListenAddress listen;
   std::chrono::milliseconds interval{5000};  // map collection period
   FlowsConfig flows;

@@ -61,10 +61,21 @@ std::string to_yaml(const Config& config) {
   out << YAML::Key << "interfaces" << YAML::Value;
   if (config.interfaces.all) {
     out << "all";
+  } else if (config.interfaces.patterns()) {
+    out << YAML::BeginMap;
+    out << YAML::Key << "include" << YAML::Value << YAML::Flow << config.interfaces.include;
+    if (!config.interfaces.exclude.empty())
+      out << YAML::Key << "exclude" << YAML::Value << YAML::Flow << config.interfaces.exclude;
+    out << YAML::EndMap;
   } else {
     out << YAML::Flow << config.interfaces.names;
   }
   out << YAML::Key << "attach" << YAML::Value << std::string(to_string(config.attach));
+  out << YAML::Key << "interface_slots" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "max_entries" << YAML::Value << config.interface_slots.max_entries;
+  out << YAML::Key << "retention" << YAML::Value
+      << detail::format_duration(config.interface_slots.retention);
+  out << YAML::EndMap;
   // Quoted always: "[::1]:9586" must be, and one spelling for all reads best.
   out << YAML::Key << "listen" << YAML::Value << YAML::DoubleQuoted << to_string(config.listen);
   out << YAML::Key << "interval" << YAML::Value << detail::format_duration(config.interval);

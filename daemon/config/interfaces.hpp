@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-// The `interfaces` key: `all`, or a list of interface names, each valid
-// (ifname.hpp) and listed once.
+// The `interfaces` key: `all`, a list of interface names, each valid
+// (ifname.hpp) and listed once, or a mapping {include: [globs], exclude:
+// [globs]} of fnmatch(3) patterns, each well-formed and listed once.
 #pragma once
 
 #include <yaml-cpp/yaml.h>

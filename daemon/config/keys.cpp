@@ -27,6 +27,12 @@ constexpr DurationLimits kTopKWindow{.min = kInterval.min,
                                      .example = "1m",
                                      .min_key = "interval",
                                      .also = "at most flows.idle_timeout"};
+// Slot 0 counts unregistered ifindexes, so the maps hold one more.
+constexpr IntegerLimits kInterfaceSlots{.min = 16, .max = 65535};
+// At least one interval, so that the final values are scraped at least once
+// (docs/running.md, "Interface lifecycle").
+constexpr DurationLimits kRetention{
+    .min = kInterval.min, .max = 24h, .example = "5m", .min_key = "interval"};
 constexpr IntegerLimits kFlowEntries{.min = 1024, .max = 16777216};
 constexpr IntegerLimits kFlowTopK{.min = 1, .max = 100000, .also = "at most flows.max_entries"};
 // Below 10/s the per-100ms budget would round to 0, which means unlimited.
@@ -69,6 +75,8 @@ std::vector<KeySpec> make_config_keys() {
                            [](const Source& src, Node v, Text path, Text expected, Config& c) {
                              c.attach = read_enum(src, v, path, "mode", expected, kAttachModes);
                            }}},
+      KEY(IntegerKey, interface_slots.max_entries, kInterfaceSlots),
+      KEY(DurationKey, interface_slots.retention, kRetention),
       {"listen", CustomKey{kExpectListen,
                            [](const Source& src, Node v, Text path, Text expected, Config& c) {
                              const auto parsed = parse_listen(read_string(src, v, path, expected));

@@ -18,6 +18,9 @@ void follow_defaults(Config& config, const GivenNodes& given) {
     config.flows.top_k_window = std::clamp(config.flows.top_k_window, config.interval,
                                            std::max(config.interval, config.flows.idle_timeout));
   }
+  // A gone interface's final values must be there for one scrape at least.
+  if (!given.contains("interface_slots.retention"))
+    config.interface_slots.retention = std::max(config.interface_slots.retention, config.interval);
 }
 
 void check_relations(const Source& src, const Config& config, const GivenNodes& given) {
@@ -38,6 +41,13 @@ void check_relations(const Source& src, const Config& config, const GivenNodes& 
                    format_duration(config.flows.idle_timeout) + " by default",
                "at most flows.idle_timeout; raise flows.idle_timeout too");
     }
+  }
+  const auto retention = given.find("interface_slots.retention");
+  if (retention != given.end() && config.interface_slots.retention < config.interval) {
+    src.fail(retention->second.Mark(), "interface_slots.retention",
+             quote(retention->second.Scalar()) + " is shorter than interval " +
+                 format_duration(config.interval),
+             expected(config_key("interface_slots.retention")));
   }
   // The window: at least one interval (a flow's bytes of one interval
   // must fit), at most idle_timeout (its flows must still be in the table).

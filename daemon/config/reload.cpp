@@ -4,17 +4,21 @@
 namespace pktlens::config {
 
 std::vector<std::string> sections_needing_restart(const Config& running, const Config& next) {
+  // interface_slots.max_entries sizes every per-interface map, which
+  // a program reload cannot resize without losing each interface's
+  // counters; everything else applies live (plan_reload).
   std::vector<std::string> restart;
-  if (next.interfaces != running.interfaces) restart.push_back("interfaces");
-  if (next.attach != running.attach) restart.push_back("attach");
+  if (next.interface_slots.max_entries != running.interface_slots.max_entries)
+    restart.push_back("interface_slots.max_entries");
   return restart;
 }
 
 ReloadPlan plan_reload(const Config& running, const Config& next) {
   // Names every member of Config: one added later fails to compile here
   // until it is sorted into one of the lists.
-  [[maybe_unused]] const auto& [interfaces, attach, listen, interval, flows, vlans, latency, loss,
-                                networks, threats, log_level, web_config_file, alerts] = next;
+  [[maybe_unused]] const auto& [interfaces, attach, interface_slots, listen, interval, flows, vlans,
+                                latency, loss, networks, threats, log_level, web_config_file,
+                                alerts] = next;
   ReloadPlan p;
   p.restart = sections_needing_restart(running, next);
   auto note = [](std::vector<std::string>& list, const char* key, bool changed) {
@@ -42,6 +46,11 @@ ReloadPlan plan_reload(const Config& running, const Config& next) {
   note(p.at_once, "log_level", r.log_level != n.log_level);
   note(p.at_once, "web_config_file", r.web_config_file != n.web_config_file);
   note(p.at_once, "alerts", r.alerts != n.alerts);
+  // The loader attaches, detaches and switches hooks (Daemon::apply_interfaces).
+  note(p.at_once, "interfaces", r.interfaces != n.interfaces);
+  note(p.at_once, "attach", r.attach != n.attach);
+  note(p.at_once, "interface_slots.retention",
+       r.interface_slots.retention != n.interface_slots.retention);
 
   // .rodata switches (bpf/lib/config.h, bpf::ObjectOptions).
   note(p.programs, "flows.enabled", r.flows.enabled != n.flows.enabled);

@@ -26,4 +26,27 @@ std::vector<prometheus::MetricFamily> render_monitoring(
   return out;
 }
 
+std::vector<prometheus::MetricFamily> render_slots(const SlotTable& slots) {
+  auto used = detail::make_family(
+      "pktlens_interface_slots",
+      "Interface slots by state: attached (counted now), retained (gone, final values exported "
+      "until interface_slots.retention ends), free; they add up to "
+      "interface_slots.max_entries.",
+      prometheus::MetricType::Gauge);
+  auto waiting = detail::make_family(
+      "pktlens_interface_slots_waiting",
+      "Interfaces to attach that found no free interface slot; retried every interval.",
+      prometheus::MetricType::Gauge);
+  // Declared always; series once the loader has looked at the interfaces.
+  if (slots.capacity != 0) {
+    const uint32_t taken = slots.attached + slots.retained;
+    detail::add_gauge(used, {{"state", "attached"}}, slots.attached);
+    detail::add_gauge(used, {{"state", "retained"}}, slots.retained);
+    detail::add_gauge(used, {{"state", "free"}},
+                      taken < slots.capacity ? slots.capacity - taken : 0);
+    detail::add_gauge(waiting, {}, slots.waiting);
+  }
+  return detail::families({&used, &waiting});
+}
+
 }  // namespace pktlens::exporter

@@ -6,6 +6,7 @@
 
 #include <prometheus/metric_family.h>
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -26,5 +27,22 @@ struct InterfaceMonitoring {
 //   there is none.
 std::vector<prometheus::MetricFamily> render_monitoring(
     const std::vector<InterfaceMonitoring>& interfaces);
+
+// The table of interface slots (bpf::Loader::slot_use), as plain numbers.
+struct SlotTable {
+  uint32_t capacity = 0;  // 0: not known yet (no sync); nothing rendered
+  uint32_t attached = 0;
+  uint32_t retained = 0;
+  uint32_t waiting = 0;
+  bool operator==(const SlotTable&) const = default;
+};
+
+//   pktlens_interface_slots{state}: slots attached (interfaces counted
+//   now), retained (gone interfaces exporting their final values), free;
+//   they add up to interface_slots.max_entries.
+//   pktlens_interface_slots_waiting: interfaces to attach that found no free
+//   slot (retried every interval); above 0 is the alert condition.
+//   Both declared always; no series while capacity is 0.
+std::vector<prometheus::MetricFamily> render_slots(const SlotTable& slots);
 
 }  // namespace pktlens::exporter

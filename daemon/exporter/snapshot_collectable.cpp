@@ -70,6 +70,7 @@ std::vector<prometheus::MetricFamily> SnapshotCollectable::Collect() const {
   auto out =
       state && state->snapshot ? render_state(*state->snapshot, state->alerts) : declared_only();
   append(out, render_monitoring(state ? state->monitoring : std::vector<InterfaceMonitoring>{}));
+  append(out, render_slots(state ? state->slots : SlotTable{}));
   append(out, render_process(process_()));
   append(out, render_self(state ? state->self : SelfStats{}, version_));
   return out;

@@ -36,6 +36,7 @@ struct Published {
   // Whether each interface to monitor is monitored, rendered even without
   // a snapshot: being blind is never hidden by a failed read.
   std::vector<InterfaceMonitoring> monitoring;
+  SlotTable slots;
 };
 
 class SnapshotCollectable : public prometheus::Collectable {

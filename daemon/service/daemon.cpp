@@ -12,6 +12,7 @@
 
 #include "alerts/signal_extractor.hpp"
 #include "alerts/summary.hpp"
+#include "config/duration.hpp"
 #include "config/reload.hpp"
 
 namespace pktlens::service {
@@ -47,6 +48,7 @@ uint32_t flow_key_fields(const std::vector<config::FlowKeyField>& key) {
 
 bpf::ObjectOptions object_options(const config::Config& c, const DaemonOptions& d) {
   bpf::ObjectOptions o;
+  o.max_slots = c.interface_slots.max_entries + 1;  // slot 0: unregistered ifindexes
   o.max_flows = c.flows.max_entries;
   o.max_vlans = c.vlans.max_entries;
   o.flows = c.flows.enabled;
@@ -89,6 +91,9 @@ bpf::LoaderOptions loader_options(const config::Config& c) {
   o.hook = c.attach == config::AttachMode::xdp ? bpf::Hook::xdp : bpf::Hook::tc;
   o.all = c.interfaces.all;
   o.names = c.interfaces.names;
+  o.include = c.interfaces.include;
+  o.exclude = c.interfaces.exclude;
+  o.retention = c.interface_slots.retention;
   return o;
 }
 
@@ -256,11 +261,32 @@ void Daemon::log_sync(const bpf::SyncEvents& ev) {
     if (a.as == bpf::AttachedAs::xdp_generic)
       spdlog::warn("{}: native XDP refused ({}), using generic XDP (slower); see troubleshooting",
                    a.name, a.generic_reason);
+  const std::string retention = config::detail::format_duration(cfg_.interface_slots.retention);
   for (const auto& n : ev.gone)
+    spdlog::info(
+        "{} disappeared; its final values stay exported for {} (interface_slots.retention), "
+        "and it is attached again to the same slot if it comes back meanwhile",
+        n, retention);
+  for (const auto& n : ev.deselected)
+    spdlog::info(
+        "detached from {}: the configuration no longer selects it; its final values "
+        "stay exported for {}",
+        n, retention);
+  for (const auto& n : ev.switched)
     spdlog::warn(
-        "{} disappeared; its counters stay under its name, and it is attached again "
-        "when it comes back",
-        n);
+        "{}: moved to attach: {}; frames between detaching and attaching (well under a "
+        "millisecond) are not counted",
+        n, config::to_string(cfg_.attach));
+  if (!ev.released.empty())
+    spdlog::info("freed the slots of {} gone interface(s) after their retention: {}",
+                 ev.released.size(), join(ev.released));
+  if (ev.slots_full)
+    spdlog::error(
+        "all {} interface slots are in use (attached, or gone and within their retention): {} "
+        "interface(s) wait for a slot, retried every interval; raise "
+        "interface_slots.max_entries or shorten interface_slots.retention "
+        "(pktlens_interface_slots_waiting)",
+        plane_->loader.slot_use().capacity, *ev.slots_full);
   for (const auto& n : ev.missing)
     if (opts_.serve_http)
       spdlog::warn(
@@ -317,6 +343,8 @@ bool Daemon::collect() {
   pub->alerts = alerts_.status();
   for (const auto& m : plane_->loader.monitoring())
     pub->monitoring.push_back({m.name, how_label(m.as)});
+  const bpf::SlotUse slots = plane_->loader.slot_use();
+  pub->slots = {slots.capacity, slots.attached, slots.retained, slots.waiting};
   collectable_->publish(std::move(pub));
   return ok;
 }
@@ -388,8 +416,7 @@ void Daemon::apply(const config::Config& requested) {
         "reload: {} changed; that takes effect after a restart (systemctl restart "
         "pktlens), the running values stay",
         join(plan.restart));
-    next.interfaces = cfg_.interfaces;
-    next.attach = cfg_.attach;
+    next.interface_slots.max_entries = cfg_.interface_slots.max_entries;
   }
   if (plan.load_programs()) {
     auto keys = plan.programs;
@@ -417,6 +444,7 @@ void Daemon::apply(const config::Config& requested) {
   if (std::find(plan.at_once.begin(), plan.at_once.end(), "listen") != plan.at_once.end() &&
       !rebind(next.listen))
     next.listen = cfg_.listen;
+  apply_interfaces(next);
   if (next.alerts != cfg_.alerts) {
     for (const auto& t : alerts_.reconfigure(next.alerts)) log_transition(t);
     spdlog::info("reload: {} alerts now (unchanged ones keep their state)", next.alerts.size());
@@ -427,7 +455,14 @@ void Daemon::apply(const config::Config& requested) {
 bool Daemon::reload_programs(const config::Config& next, const std::vector<std::string>& keys) {
   std::unique_ptr<DataPlane> fresh;
   try {
-    fresh = std::make_unique<DataPlane>(next, opts_, record_);
+    // Interfaces and attach as they run: the old programs stay where they
+    // are until these replace them; apply_interfaces() then changes the
+    // selection on the new loader.
+    config::Config load = next;
+    load.interfaces = cfg_.interfaces;
+    load.attach = cfg_.attach;
+    load.interface_slots = cfg_.interface_slots;
+    fresh = std::make_unique<DataPlane>(load, opts_, record_);
   } catch (const std::exception& e) {
     spdlog::error("reload: loading the programs for {} failed ({}); the running programs stay",
                   join(keys), e.what());
@@ -504,6 +539,22 @@ bool Daemon::rebind(const config::ListenAddress& next) {
   spdlog::info("reload: serving {} on {} (was {})", opts_.telemetry_path, config::to_string(next),
                config::to_string(cfg_.listen));
   return true;
+}
+
+// interfaces, attach and interface_slots.retention: the loader detaches,
+// attaches and switches hooks at once; a detached interface's slot is
+// retained like a gone one's.
+void Daemon::apply_interfaces(const config::Config& next) {
+  if (next.interfaces == cfg_.interfaces && next.attach == cfg_.attach &&
+      next.interface_slots.retention == cfg_.interface_slots.retention)
+    return;
+  cfg_.interfaces = next.interfaces;
+  cfg_.attach = next.attach;
+  cfg_.interface_slots.retention = next.interface_slots.retention;
+  plane_->loader.reconfigure(loader_options(cfg_));
+  collector_->set_tc_hooks(cfg_.attach == config::AttachMode::tc);
+  spdlog::info("reload: interfaces and attach applied");
+  sync_interfaces();
 }
 
 void Daemon::apply_web(exporter::WebSettings web) {

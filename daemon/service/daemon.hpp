@@ -69,7 +69,7 @@ class Daemon {
   // state; a listen address that cannot be bound keeps the old one), the
   // programs' switches and map sizes by a new program load that replaces
   // the running programs in place, the tracepoint switches by re-creating
-  // that object. What fails keeps its running values and is logged.
+  // that object, interfaces and attach by the loader at once. What fails keeps its running values and is logged.
   void apply(const config::Config& cfg);
   // A web config read again (HUP): new connections use its certificate,
   // users and headers.
@@ -122,6 +122,7 @@ class Daemon {
   std::shared_ptr<const collector::Snapshot> last_good_;
   // Evaluated on each pair of good Snapshots (last_good_, the new one).
   alerts::AlertEngine alerts_;
+  void apply_interfaces(const config::Config& next);
   void evaluate_alerts(const collector::Snapshot& before, const collector::Snapshot& now);
   void log_cycle(const collector::CycleStats& st);
   size_t last_flows_ = 0;

@@ -74,16 +74,16 @@ TEST_CASE("pinned maps keep counters and interface slots across a restart", "[ob
   {
     bpf::Object first(opts);
     bpf::IfaceRegistry reg(first.skel());
-    CHECK(reg.assign(1, 1500) == 1);
+    CHECK(reg.assign(1, "eth1", 1500) == 1);
     run_tc_ingress(first, frame);
     CHECK(ingress_packets(first, 1) == 1);
   }
   bpf::Object second(opts);
   CHECK(second.recreated_maps().empty());
   bpf::IfaceRegistry reg(second.skel());
-  CHECK(reg.assign(1, 9000) == 1);  // the slot it had; the new MTU
+  CHECK(reg.assign(1, "eth1", 9000) == 1);  // the slot it had; the new MTU
   CHECK(reg.read(1)->mtu == 9000);
-  CHECK(reg.assign(7, 1500) == 2);  // the lowest free slot
+  CHECK(reg.assign(7, "eth7", 1500) == 2);  // the lowest free slot
   CHECK(ingress_packets(second, 1) == 1);
   CHECK(flow_count(second) == 1);
   run_tc_ingress(second, frame);
@@ -95,7 +95,7 @@ TEST_CASE("a pinned map whose shape changed is recreated, the others keep counti
   const Bytes frame = PacketBuilder().eth().ipv6().tcp().build();
   {
     bpf::Object first({.max_flows = 4096, .pin_dir = pins.path});
-    bpf::IfaceRegistry(first.skel()).assign(1, 1500);
+    bpf::IfaceRegistry(first.skel()).assign(1, "eth1", 1500);
     run_tc_ingress(first, frame);
   }
   bpf::Object second({.max_flows = 8192, .pin_dir = pins.path});
@@ -116,10 +116,45 @@ TEST_CASE("pinning outside a BPF filesystem is refused with the fix", "[object]"
 TEST_CASE("interface slots: array and hash entries, and running out", "[object]") {
   bpf::Object o({.max_slots = 3, .ifindex_array = 16, .max_flows = 1024});
   bpf::IfaceRegistry reg(o.skel());
-  CHECK(reg.assign(5, 1500) == 1);
-  CHECK(reg.assign(100000, 1500) == 2);  // beyond the array: the hash
+  CHECK(reg.assign(5, "a", 1500) == 1);
+  CHECK(reg.assign(100000, "b", 1500) == 2);  // beyond the array: the hash
   CHECK(reg.read(100000)->slot == 2);
   CHECK_FALSE(reg.read(6));
-  CHECK_THROWS_WITH(reg.assign(6, 1500), Catch::Contains("all 2 interface slots are in use"));
-  CHECK(reg.assign(5, 1400) == 1);  // a known interface still gets its slot
+  CHECK_THROWS_WITH(reg.assign(6, "c", 1500), Catch::Contains("all 2 interface slots are in use"));
+  CHECK(reg.assign(5, "a", 1400) == 1);  // a known interface still gets its slot
+  // A freed slot is taken again.
+  reg.forget(100000);
+  reg.release({2});
+  CHECK(reg.assign(6, "c", 1500) == 2);
+}
+
+TEST_CASE("a freed slot starts at zero for its next interface, also after a restart", "[object]") {
+  PinDir pins;
+  const Bytes frame = PacketBuilder().eth().ipv4().udp().payload(10).build();
+  bpf::ObjectOptions opts{.max_flows = 4096, .pin_dir = pins.path};
+  {
+    bpf::Object first(opts);
+    bpf::IfaceRegistry reg(first.skel());
+    CHECK(reg.assign(1, "rcq0", 1500) == 1);
+    for (int i = 0; i < 7; i++) run_tc_ingress(first, frame);
+    CHECK(ingress_packets(first, 1) == 7);
+    // rcq0 is deleted while no pktlensd runs; its slot is still recorded.
+  }
+  bpf::Object second(opts);
+  bpf::IfaceRegistry reg(second.skel());
+  const auto owners = reg.owners();
+  REQUIRE(owners.size() == 1);
+  CHECK(owners[0].slot == 1);
+  CHECK(owners[0].ifindex == 1);
+  CHECK(owners[0].name == "rcq0");
+  // The kernel gave ifindex 1 to rcr0: a new slot, from zero.
+  CHECK(reg.assign(1, "rcr0", 1500) == 2);
+  CHECK(ingress_packets(second, 2) == 0);
+  run_tc_ingress(second, frame);
+  CHECK(ingress_packets(second, 2) == 1);
+  CHECK(ingress_packets(second, 1) == 7);  // rcq0's final value, until released
+  reg.release({1});
+  CHECK(ingress_packets(second, 1) == 0);
+  CHECK(reg.assign(3, "rcs0", 1500) == 1);
+  CHECK(ingress_packets(second, 1) == 0);
 }

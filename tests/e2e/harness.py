@@ -720,12 +720,13 @@ def pktlensd() -> str:
 
 def config(interfaces=(IF,), attach="tc", interval="1s", flows: bool = True, extra: str = "",
            listen: str = f"127.0.0.1:{PORT}") -> str:
-    """A config file for pktlensd in A: `interfaces`, listening on
-    `listen` (127.0.0.1:PORT unless said), the flow settings the scenarios
-    count on (unless flows=False: the product's), then `extra` (YAML
-    sections)."""
+    """A config file for pktlensd in A: `interfaces` (names, or a YAML value
+    as text: "all", "{include: [...]}"), listening on `listen`
+    (127.0.0.1:PORT unless said), the flow settings the scenarios count on
+    (unless flows=False: the product's), then `extra` (YAML sections)."""
+    value = interfaces if isinstance(interfaces, str) else f"[{', '.join(interfaces)}]"
     return write_config(
-        f"interfaces: [{', '.join(interfaces)}]\n"
+        f"interfaces: {value}\n"
         f"attach: {attach}\n"
         f'listen: "{listen}"\n'
         f"interval: {interval}\n"

@@ -4,9 +4,12 @@
 // that disappears and comes back, a rename, and a failure reported once.
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <net/if.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -14,6 +17,7 @@
 #include "bpf/iface_registry.hpp"
 #include "bpf/loader.hpp"
 #include "bpf/object.hpp"
+#include "bpf/percpu.hpp"
 #include "bpf/tc_attachment.hpp"
 #include "bpf/xdp_attachment.hpp"
 #include "pktlens_bpf.skel.h"
@@ -302,4 +306,102 @@ TEST_CASE(
         prog_id(bpf_program__fd(obj.skel()->progs.tc_ingress)));
   CHECK(loader.monitoring() ==
         std::vector<Monitoring>{{"pk0", AttachedAs::tc}, {"pk1", AttachedAs::tc}});
+}
+
+namespace {
+
+// What the hook saw on `slot` in direction `dir`, over all CPUs.
+uint64_t slot_skbs(const Object& obj, uint32_t slot, uint32_t dir) {
+  const uint32_t key = slot * PKTLENS_DIR_MAX + dir;
+  const auto v = pktlens::bpf::lookup_percpu<pktlens_if_stats>(
+      bpf_map__fd(obj.skel()->maps.pktlens_stats), key);
+  REQUIRE(v);
+  uint64_t n = 0;
+  for (int c = 0; c < v->cpus(); c++) n += v->at(c).skbs;
+  return n;
+}
+
+// The same once it reached `want` (a busy machine defers the receiving
+// veth's softirq to ksoftirqd, so frames may still be on their way), or
+// after 5 s of polling: the caller's CHECK then shows what it is.
+uint64_t settled_skbs(const Object& obj, uint32_t slot, uint64_t want) {
+  uint64_t n = 0;
+  for (int i = 0; i < 500 && (n = slot_skbs(obj, slot, PKTLENS_DIR_INGRESS)) != want; i++)
+    usleep(10000);
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE(
+    "loader: patterns; a full slot table reported once; a gone interface's slot retained, then "
+    "zeroed and reused",
+    "[loader][slots]") {
+  PrivateNetwork net;
+  Object obj({.max_slots = 3});  // slots 1 and 2
+  IfaceRegistry reg(obj.skel());
+  AttachRecord record("");
+  LoaderOptions o{Hook::tc, false, {}};
+  o.include = {"pk*", "ch*"};
+  o.exclude = {"pk1"};  // exclude wins
+  o.retention = std::chrono::hours(1);
+  Loader loader(obj.skel(), reg, record, o);
+
+  auto ev = loader.sync();
+  CHECK(names_of(ev.attached) == std::vector<std::string>{"pk0"});
+  CHECK_FALSE(has_tc("pk1"));
+
+  // ch0 takes the last slot; ch0p matches too and finds none: one report.
+  sh("ip link add ch0 type veth peer name ch0p && ip link set ch0 up && ip link set ch0p up");
+  ev = loader.sync();
+  REQUIRE(ev.attached.size() == 1);
+  const std::string first = ev.attached[0].name;
+  const uint32_t slot = ev.attached[0].slot;
+  CHECK(slot == 2);
+  CHECK(ev.slots_full == 1u);
+  CHECK(ev.failed.empty());
+  CHECK(loader.slot_use().waiting == 1);
+  CHECK(loader.sync().empty());  // still full: not reported again
+  const std::string other = first == "ch0" ? "ch0p" : "ch0";
+  CAPTURE(first, slot);
+  send_frames(static_cast<int>(if_nametoindex(other.c_str())),
+              std::vector<std::vector<uint8_t>>(9, std::vector<uint8_t>(60, 0xff)));
+  CHECK(settled_skbs(obj, slot, 9) == 9);
+
+  // Deleted: retained under its name with its final values; the table stays
+  // full, so ch1's pair waits.
+  sh("ip link del ch0");
+  sh("ip link add ch1 type veth peer name ch1p && ip link set ch1 up && ip link set ch1p up");
+  ev = loader.sync();
+  CHECK(ev.gone == std::vector<std::string>{first});
+  CHECK(ev.attached.empty());
+  CHECK_FALSE(ev.slots_full);  // full since before: not reported again
+  CHECK(loader.slot_use().waiting == 2);
+  CHECK(loader.slot_names().at(slot) == first);
+  CHECK(loader.slot_use().retained == 1);
+  CHECK(slot_skbs(obj, slot, PKTLENS_DIR_INGRESS) == 9);
+
+  // The retention ends (a reload shortened it): the slot is zeroed and freed,
+  // its name gone, and the next sync gives it to ch1 or ch1p, from 0.
+  o.retention = std::chrono::milliseconds(0);
+  loader.reconfigure(o);
+  ev = loader.sync();
+  CHECK(ev.released == std::vector<std::string>{first});
+  CHECK_FALSE(loader.slot_names().count(slot));
+  CHECK(slot_skbs(obj, slot, PKTLENS_DIR_INGRESS) == 0);
+  ev = loader.sync();
+  REQUIRE(ev.attached.size() == 1);
+  CHECK(ev.attached[0].slot == slot);
+  CHECK(ev.attached[0].name.starts_with("ch1"));
+  CHECK(slot_skbs(obj, slot, PKTLENS_DIR_INGRESS) == 0);
+  CHECK(loader.slot_use().waiting == 1);
+
+  // A reload that no longer selects pk0 detaches it and retains its slot.
+  o.include = {"ch*"};
+  o.retention = std::chrono::hours(1);
+  loader.reconfigure(o);
+  ev = loader.sync();
+  CHECK(ev.deselected == std::vector<std::string>{"pk0"});
+  CHECK_FALSE(has_tc("pk0"));
+  CHECK(loader.slot_names().at(1) == "pk0");
 }

@@ -62,6 +62,7 @@ Config everything_changed() {
   Config c;
   c.interfaces = {.all = false, .names = {"eth0", "bond0.100"}};
   c.attach = AttachMode::xdp;
+  c.interface_slots = {.max_entries = 100, .retention = 30s};
   c.listen = {.host = "::1", .port = 9100};
   c.interval = 1500ms;
   c.flows = {.enabled = false,
@@ -225,6 +226,9 @@ TEST_CASE("the shipped file sets every key, each with a comment", "[config]") {
   }
   CHECK(keys == std::vector<std::string>{"interfaces",
                                          "attach",
+                                         "interface_slots",
+                                         "max_entries",
+                                         "retention",
                                          "listen",
                                          "interval",
                                          "flows",
@@ -282,6 +286,9 @@ TEST_CASE("the shipped alerts cover every signal of the catalog", "[config][aler
 // for it: one text for both directions.
 constexpr std::string_view kEverythingChangedYaml = R"(interfaces: [eth0, bond0.100]
 attach: xdp
+interface_slots:
+  max_entries: 100
+  retention: 30s
 listen: "[::1]:9100"
 interval: 1500ms
 flows:
@@ -352,6 +359,9 @@ TEST_CASE("to_yaml prints every key of the effective config", "[config][to_yaml]
   no_alerts.alerts.clear();
   CHECK(to_yaml(no_alerts) == R"(interfaces: all
 attach: tc
+interface_slots:
+  max_entries: 1024
+  retention: 5m
 listen: ":9586"
 interval: 5s
 flows:
@@ -442,6 +452,8 @@ TEST_CASE("to_yaml round-trips through load", "[config][to_yaml]") {
     c.interval = interval;
     c.flows.idle_timeout = std::max<std::chrono::milliseconds>(interval, c.flows.idle_timeout);
     c.flows.top_k_window = std::max<std::chrono::milliseconds>(interval, c.flows.top_k_window);
+    c.interface_slots.retention =
+        std::max<std::chrono::milliseconds>(interval, c.interface_slots.retention);
     configs.push_back(c);
   }
   for (const Config& c : configs) {
@@ -599,4 +611,33 @@ TEST_CASE("mangled files load or fail with a ConfigError, nothing else", "[confi
     CAPTURE(text);
     CHECK_THROWS_AS(load_config_string(text, "t"), ConfigError);
   }
+}
+
+TEST_CASE("interfaces by pattern: include and exclude globs, in file order", "[config]") {
+  const Config c = load_config_string(
+      "interfaces: {include: [\"eth*\", \"veth*\"], exclude: [\"veth-test*\", \"eth9\"]}\n", "t");
+  CHECK_FALSE(c.interfaces.all);
+  CHECK(c.interfaces.patterns());
+  CHECK(c.interfaces.names.empty());
+  CHECK(c.interfaces.include == std::vector<std::string>{"eth*", "veth*"});
+  CHECK(c.interfaces.exclude == std::vector<std::string>{"veth-test*", "eth9"});
+  // Round trip through to_yaml.
+  CHECK(load_config_string(to_yaml(c), "again") == c);
+}
+
+TEST_CASE("interfaces by pattern: an absent include takes every interface", "[config]") {
+  const Config c = load_config_string("interfaces:\n  exclude: [\"cali*\"]\n", "t");
+  CHECK(c.interfaces.include == std::vector<std::string>{"*"});
+  CHECK(c.interfaces.exclude == std::vector<std::string>{"cali*"});
+  CHECK(load_config_string(to_yaml(c), "again") == c);
+}
+
+TEST_CASE("interface_slots: the slot table's size and the retention", "[config]") {
+  const Config c = load_config_string(
+      "interface_slots:\n  max_entries: 10000\n  retention: 2s\ninterval: 1s\n", "t");
+  CHECK(c.interface_slots.max_entries == 10000);
+  CHECK(c.interface_slots.retention == 2s);
+  // A default retention shorter than a long interval follows the interval.
+  CHECK(load_config_string("interval: 10m\nflows:\n  idle_timeout: 1h\n", "t")
+            .interface_slots.retention == 10min);
 }

@@ -26,14 +26,16 @@ void check(std::initializer_list<Case> cases) {
 
 // The "(expected ...)" of each key, spelt out once.
 const std::string kRootKeys =
-    "(expected one of: interfaces, attach, listen, interval, flows, vlans, latency, loss, "
-    "networks, threats, log_level, web_config_file, alerts)";
+    "(expected one of: interfaces, attach, interface_slots, listen, interval, flows, vlans, "
+    "latency, loss, networks, threats, log_level, web_config_file, alerts)";
 const std::string kFlowKeys =
     "(expected one of: enabled, max_entries, top_k, top_k_window, idle_timeout, max_new_per_second, key)";
 const std::string kFlowsMapping =
     "(expected a mapping with the keys enabled, max_entries, top_k, top_k_window, "
     "idle_timeout, max_new_per_second, key)";
-const std::string kInterfaces = "(expected a list of interface names, e.g. [eth0, eth1], or all)";
+const std::string kInterfaces =
+    "(expected a list of interface names, e.g. [eth0, eth1], all, or {include: [globs], exclude: "
+    "[globs]})";
 const std::string kName =
     "(expected an interface name of 1 to 15 bytes without '/', ':' or whitespace)";
 const std::string kListen =
@@ -70,8 +72,8 @@ TEST_CASE("YAML syntax errors carry yaml-cpp's position and words", "[config][er
 
 TEST_CASE("the document must be one mapping", "[config][errors]") {
   const std::string keys =
-      "(expected a mapping with the keys interfaces, attach, listen, interval, flows, vlans, "
-      "latency, loss, networks, threats, log_level, web_config_file, alerts)";
+      "(expected a mapping with the keys interfaces, attach, interface_slots, listen, interval, "
+      "flows, vlans, latency, loss, networks, threats, log_level, web_config_file, alerts)";
   check({
       {"- eth0\n- eth1\n", "1:1: the document is a list " + keys},
       {"eth0\n", "1:1: the document is 'eth0' " + keys},
@@ -116,7 +118,8 @@ TEST_CASE("a section's key at the top level says where it belongs", "[config][er
       {"enabled: false\n",
        "1:1: unknown key 'enabled', it belongs under flows or vlans " + kRootKeys},
       {"max_entries: 4096\n",
-       "1:1: unknown key 'max_entries', it belongs under flows or vlans " + kRootKeys},
+       "1:1: unknown key 'max_entries', it belongs under interface_slots or flows or vlans " +
+           kRootKeys},
   });
 }
 
@@ -164,7 +167,8 @@ TEST_CASE("null is never a value, and the message points at the key", "[config][
 
 TEST_CASE("values of the wrong type", "[config][errors]") {
   check({
-      {"interfaces: {eth0: 1}\n", "1:13: interfaces: got a mapping " + kInterfaces},
+      {"interfaces: {eth0: 1}\n",
+       "1:14: unknown key 'eth0' in interfaces (expected one of: include, exclude)"},
       {"interfaces: eth0\n", "1:13: interfaces: got 'eth0' " + kInterfaces},
       {"interfaces: 5\n", "1:13: interfaces: got '5' " + kInterfaces},
       {"interfaces: \"eth0\"\n", "1:13: interfaces: got the quoted string 'eth0' " + kInterfaces},
@@ -554,4 +558,42 @@ TEST_CASE("a document nested deeper than 32 levels is refused at the 33rd, with 
   block += std::string(80, ' ') + "v\n";
   CHECK_THAT(error_of(block), Catch::StartsWith("pktlens.yaml:33:") &&
                                   Catch::Contains(": nested deeper than 32 levels"));
+}
+
+TEST_CASE("interfaces by pattern: bad patterns and mappings, with their position",
+          "[config][errors]") {
+  const std::string kGlobs = "(expected a list of fnmatch patterns, e.g. [\"eth*\", \"veth*\"])";
+  check({
+      {"interfaces: {}\n",
+       "1:13: interfaces: the mapping is empty (expected a mapping with the keys include, "
+       "exclude)"},
+      {"interfaces: {include: []}\n", "1:23: interfaces.include: the list is empty " + kGlobs},
+      {"interfaces: {include: eth0}\n", "1:23: interfaces.include: got 'eth0' " + kGlobs},
+      {"interfaces: {include: [\"eth[0\"]}\n",
+       "1:24: interfaces.include: 'eth[0' has a '[' that is not closed " + kGlobs},
+      {"interfaces: {exclude: [\"a/b\"]}\n",
+       "1:24: interfaces.exclude: 'a/b' contains '/' " + kGlobs},
+      {"interfaces: {exclude: [\"a b\"]}\n",
+       "1:24: interfaces.exclude: 'a b' contains whitespace " + kGlobs},
+      {"interfaces: {include: [\"\"]}\n", "1:24: interfaces.include: a pattern is empty " + kGlobs},
+      {"interfaces: {include: [\"x\\\\\"]}\n",
+       "1:24: interfaces.include: 'x\\' ends in an escaping '\\' " + kGlobs},
+      {"interfaces: {include: [a*, a*]}\n",
+       "1:28: interfaces.include: 'a*' is listed twice, first at 1:24 (expected each pattern "
+       "once)"},
+      {"interfaces: {inclde: [a*]}\n",
+       "1:14: unknown key 'inclde' in interfaces, did you mean 'include'? (expected one of: "
+       "include, exclude)"},
+  });
+}
+
+TEST_CASE("interface_slots: ranges and the retention against the interval", "[config][errors]") {
+  check({
+      {"interface_slots:\n  max_entries: 15\n",
+       "2:16: interface_slots.max_entries: '15' is out of range (expected an integer from 16 to "
+       "65535)"},
+      {"interval: 10s\ninterface_slots:\n  retention: 5s\n",
+       "3:14: interface_slots.retention: '5s' is shorter than interval 10s (expected a duration "
+       "from interval to 24h, e.g. 5m)"},
+  });
 }

@@ -2,7 +2,8 @@
 // How a reload applies each changed key (daemon/config/reload.*): user-space
 // keys at once, .rodata switches and networks by a new program load, map
 // sizes by a new program load with that map created anew, the tracepoint
-// switches by re-creating that object; interfaces and attach need a restart.
+// switches by re-creating that object; interfaces and attach by the loader at
+// once; only the interface slot table's size needs a restart.
 #include <catch2/catch.hpp>
 #include <functional>
 #include <string>
@@ -90,6 +91,9 @@ TEST_CASE("user-space keys apply at once; the collector's are rebuilt into it",
       {"log_level", [](Config& c) { c.log_level = LogLevel::debug; }},
       {"web_config_file", [](Config& c) { c.web_config_file = "web.yml"; }},
       {"alerts", [](Config& c) { c.alerts.clear(); }},
+      {"interfaces", [](Config& c) { c.interfaces = {.all = false, .names = {"eth0"}}; }},
+      {"attach", [](Config& c) { c.attach = AttachMode::xdp; }},
+      {"interface_slots.retention", [](Config& c) { c.interface_slots.retention = 10s; }},
   };
   check_sorted_into(others, [](const ReloadPlan& p) -> const Keys& { return p.at_once; });
   for (const auto& c : others) {
@@ -151,13 +155,16 @@ TEST_CASE("the tracepoint switches re-create the tracepoint object", "[config][r
   CHECK(p.collector);  // it reads the new object
 }
 
-TEST_CASE("interfaces and attach need a restart", "[config][reload]") {
+TEST_CASE("only the interface slot table's size needs a restart", "[config][reload]") {
   const std::vector<Change> changes = {
-      {"interfaces", [](Config& c) { c.interfaces = {.all = false, .names = {"eth0"}}; }},
-      {"attach", [](Config& c) { c.attach = AttachMode::xdp; }},
+      {"interface_slots.max_entries", [](Config& c) { c.interface_slots.max_entries = 64; }},
   };
   check_sorted_into(changes, [](const ReloadPlan& p) -> const Keys& { return p.restart; });
   Config next;
+  next.interface_slots.max_entries = 64;
+  CHECK(sections_needing_restart(Config{}, next) == Keys{"interface_slots.max_entries"});
+  next = Config{};
+  next.interfaces = {.all = false, .names = {}, .include = {"veth*"}, .exclude = {}};
   next.attach = AttachMode::xdp;
-  CHECK(sections_needing_restart(Config{}, next) == Keys{"attach"});
+  CHECK(sections_needing_restart(Config{}, next).empty());
 }

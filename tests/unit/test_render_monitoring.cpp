@@ -14,6 +14,7 @@
 
 using namespace pktlens;
 using exporter::InterfaceMonitoring;
+using exporter::SlotTable;
 using test::serialize;
 
 TEST_CASE("render_monitoring: 1 and the hook while monitored, 0 and none while not") {
@@ -47,4 +48,30 @@ TEST_CASE("collectable: the monitored gauge is served even without a snapshot") 
   CHECK(text.find("\npktlens_interface_monitored{interface=\"eth0\",how=\"none\"} 0\n") !=
         std::string::npos);
   CHECK(text.find("\npktlens_up 0\n") != std::string::npos);
+}
+
+TEST_CASE("render_slots: the slot table by state, and the interfaces waiting for one") {
+  const std::string text = serialize(exporter::render_slots(
+      SlotTable{.capacity = 1024, .attached = 150, .retained = 35, .waiting = 2}));
+  const std::string golden =
+      R"golden(# HELP pktlens_interface_slots Interface slots by state: attached (counted now), retained (gone, final values exported until interface_slots.retention ends), free; they add up to interface_slots.max_entries.
+# TYPE pktlens_interface_slots gauge
+pktlens_interface_slots{state="attached"} 150
+pktlens_interface_slots{state="retained"} 35
+pktlens_interface_slots{state="free"} 839
+# HELP pktlens_interface_slots_waiting Interfaces to attach that found no free interface slot; retried every interval.
+# TYPE pktlens_interface_slots_waiting gauge
+pktlens_interface_slots_waiting 2
+)golden";
+  CHECK(text == golden);
+  const auto [rc, out] = test::promtool_check(text);
+  CHECK(rc == 0);
+  CHECK(out.empty());
+}
+
+TEST_CASE("render_slots: before the first look at the interfaces, declared without series") {
+  const auto families = exporter::render_slots({});
+  REQUIRE(families.size() == 2);
+  CHECK(families[0].metric.empty());
+  CHECK(families[1].metric.empty());
 }

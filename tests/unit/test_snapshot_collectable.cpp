@@ -108,6 +108,8 @@ const std::vector<std::string> kAllFamilies{
     "pktlens_scan_ports", "pktlens_scan_suspects",
     // render_features
     "pktlens_feature_enabled",
+    // render_slots (render_monitoring has no family without interfaces)
+    "pktlens_interface_slots", "pktlens_interface_slots_waiting",
     // render_process
     "process_cpu_seconds_total", "process_open_fds", "process_max_fds",
     "process_virtual_memory_bytes", "process_resident_memory_bytes", "process_start_time_seconds",
