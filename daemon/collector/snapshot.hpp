@@ -197,6 +197,14 @@ struct ThreatSignals {
   bool scan_on = false;
   std::vector<ScanSource> top_scan;
   size_t scan_suspects = 0;
+  // Every key of each table as read this cycle, ranked as above (the top-K
+  // is their prefix), and every scan source whatever its count: what the
+  // alerts evaluate, so that decoys ranking above a suspect cannot hide it
+  // from an alert. Bounded by each table's max_entries.
+  std::vector<SynDest> all_syn;
+  std::vector<AddrCount> all_icmp_echo;
+  std::vector<PortCount> all_udp_ports;
+  std::vector<ScanSource> all_scan;
 };
 
 struct Snapshot {

@@ -147,7 +147,7 @@ TEST_CASE("network byte and blocked rates by network name", "[alerts][extractor]
 collector::ThreatSignals threats() {
   collector::ThreatSignals t;
   t.syn_on = t.handshakes_on = t.icmp_echo_on = t.udp_ports_on = t.scan_on = true;
-  t.top_syn = {{.family = 4,
+  t.all_syn = {{.family = 4,
                 .dst = {198, 18, 0, 1},
                 .dport = 80,
                 .syns = 9000,
@@ -161,9 +161,9 @@ collector::ThreatSignals threats() {
                 .handshakes = 10,
                 .syns_delta = 4,
                 .handshakes_delta = 6}};
-  t.top_icmp_echo = {{.family = 4, .addr = {198, 18, 0, 2}, .packets = 300, .packets_delta = 100}};
-  t.top_udp_ports = {{.port = 53, .packets = 70, .packets_delta = 30}};
-  t.top_scan = {{.family = 4, .src = {198, 19, 7, 7}, .ports = 212}};
+  t.all_icmp_echo = {{.family = 4, .addr = {198, 18, 0, 2}, .packets = 300, .packets_delta = 100}};
+  t.all_udp_ports = {{.port = 53, .packets = 70, .packets_delta = 30}};
+  t.all_scan = {{.family = 4, .src = {198, 19, 7, 7}, .ports = 212}};
   t.scan_suspects = 1;
   return t;
 }
