@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <string>
+#include <vector>
 
 #include "duration.hpp"
 #include "keys.hpp"
@@ -18,9 +19,45 @@ void follow_defaults(Config& config, const GivenNodes& given) {
     config.flows.top_k_window = std::clamp(config.flows.top_k_window, config.interval,
                                            std::max(config.interval, config.flows.idle_timeout));
   }
+  // A VLAN entry is idle after one interval at the least.
+  if (!given.contains("vlans.idle_timeout"))
+    config.vlans.idle_timeout = std::max(config.vlans.idle_timeout, config.interval);
 }
 
+namespace {
+
+// An alert's `match` on a network or interface the config does not count
+// could never match.
+void check_match_names(const Source& src, const Config& config, const YAML::Node& alerts) {
+  std::vector<std::string> networks;
+  for (const Network& n : config.networks) networks.push_back(n.name);
+  std::size_t i = 0;
+  for (const YAML::Node& item : alerts) {
+    const std::string path = "alerts[" + std::to_string(++i) + "].match";
+    const YAML::Node match = item["match"];
+    if (!match || !match.IsMap()) continue;
+    for (const auto& pair : match) {
+      const std::string& label = pair.first.Scalar();
+      const std::string& value = pair.second.Scalar();
+      const std::vector<std::string>* known = nullptr;
+      if (label == "network") known = &networks;
+      // Frames of an interface pktlens does not name count as "unregistered".
+      if (label == "interface" && !config.interfaces.all && value != "unregistered")
+        known = &config.interfaces.names;
+      if (known == nullptr || std::ranges::find(*known, value) != known->end()) continue;
+      src.fail(pair.second.Mark(), path + "." + label,
+               quote(value) + " is not among the configured " + label +
+                   "s, so the alert could never match",
+               label == "network" ? "a name under networks" : "a name under interfaces");
+    }
+  }
+}
+
+}  // namespace
+
 void check_relations(const Source& src, const Config& config, const GivenNodes& given) {
+  if (const auto alerts = given.find("alerts"); alerts != given.end())
+    check_match_names(src, config, alerts->second);
   const auto interval = given.find("interval");
   const auto idle_timeout = given.find("flows.idle_timeout");
   const auto top_k = given.find("flows.top_k");
@@ -38,6 +75,13 @@ void check_relations(const Source& src, const Config& config, const GivenNodes& 
                    format_duration(config.flows.idle_timeout) + " by default",
                "at most flows.idle_timeout; raise flows.idle_timeout too");
     }
+  }
+  const auto vlan_idle = given.find("vlans.idle_timeout");
+  if (vlan_idle != given.end() && config.vlans.idle_timeout < config.interval) {
+    src.fail(vlan_idle->second.Mark(), "vlans.idle_timeout",
+             quote(vlan_idle->second.Scalar()) + " is shorter than interval " +
+                 format_duration(config.interval),
+             expected(config_key("vlans.idle_timeout")));
   }
   // The window: at least one interval (a flow's bytes of one interval
   // must fit), at most idle_timeout (its flows must still be in the table).
