@@ -9,7 +9,9 @@
 #include <vector>
 
 #include "alerts/signal_extractor.hpp"
+#include "collector/labels.hpp"
 #include "signals/catalog.hpp"
+#include "signals/label_values.hpp"
 
 using namespace pktlens;
 using namespace pktlens::alerts;
@@ -249,4 +251,15 @@ TEST_CASE("the newer read's interface names label both reads", "[alerts][extract
         Sample{"packet_rate", {{"interface", "eth0"}, {"dir", "ingress"}}, 5});
   CHECK(only(all, "retransmit_rate") ==
         std::vector<Sample>{{"retransmit_rate", {{"interface", "eth0"}}, 2}});
+}
+
+TEST_CASE("the vocabularies alerts are checked against are the collector's labels",
+          "[alerts][extractor]") {
+  const auto same = [](std::string_view label, const auto& names) {
+    const auto v = pktlens::signals::label_vocabulary(label);
+    return std::equal(v.begin(), v.end(), names.begin(), names.end());
+  };
+  CHECK(same("dir", collector::kDirNames));
+  CHECK(same("side", collector::kSideNames));
+  CHECK(same("kind", collector::kAnomalyNames));
 }
