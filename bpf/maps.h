@@ -53,6 +53,13 @@ struct {
 } pktlens_vlans SEC(".maps");
 
 struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, PKTLENS_VLAN_REST_ENTRIES);
+	__type(key, struct pktlens_vlan_rest_key);
+	__type(value, struct pktlens_vlan_rest);
+} pktlens_vlan_rest SEC(".maps");
+
+struct {
 	__uint(type, BPF_MAP_TYPE_LRU_PERCPU_HASH);
 	__uint(max_entries, PKTLENS_DEFAULT_MAX_FLOWS);
 	__type(key, struct pktlens_flow_key);

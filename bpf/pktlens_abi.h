@@ -191,6 +191,28 @@ struct pktlens_vlan_val {
 #define PKTLENS_DEFAULT_MAX_VLANS 4096
 
 /*
+ * pktlens_vlan_rest (HASH, written by user space only): per interface and
+ * direction, what the VLAN series must keep that pktlens_vlans no longer
+ * holds: the final counts of the entries the collector expired, and the
+ * vlan="other" series last exported (it never goes down, also across a
+ * restart). A new map, so the layout of the existing ones is unchanged.
+ */
+struct pktlens_vlan_rest_key {
+	__u32 ifindex;
+	__u8 dir;
+	__u8 _pad[3];
+};
+
+struct pktlens_vlan_rest {
+	__u64 expired_packets;
+	__u64 expired_bytes;
+	__u64 other_packets;
+	__u64 other_bytes;
+};
+
+#define PKTLENS_VLAN_REST_ENTRIES 4096
+
+/*
  * pktlens_flows (LRU_PERCPU_HASH). Addresses in network byte order; IPv4
  * in the first 4 bytes, rest zero. Ports in host byte order; for ICMP and
  * ICMPv6 sport = type, dport = code; 0 where the L4 header is absent

@@ -138,14 +138,15 @@ void network_byte_rate(const SignalInputs& in, std::vector<Sample>& out) {
   });
 }
 
-// The threat signals come ranked (top-K) with their interval deltas
-// already taken by the collector over the same two reads.
+// The threat signals come with their interval deltas already taken by the
+// collector over the same two reads; every key read, not the exported
+// top-K only, so that decoys ranking above a suspect cannot hide it.
 void syn_signals(const SignalInputs& in, std::vector<Sample>& out, bool half_open) {
   const collector::ThreatSignals& t = in.now.threats;
   // Without handshake counting (XDP, latency.handshake off) every SYN
   // would look half-open: no tcp_half_open, as the exporter has none.
   if (!t.syn_on || (half_open && !t.handshakes_on)) return;
-  for (const collector::SynDest& d : t.top_syn) {
+  for (const collector::SynDest& d : t.all_syn) {
     std::string dst;
     if (!collector::address_text(d.family, d.dst, dst)) continue;
     const double n = static_cast<double>(half_open ? d.half_open() : d.syns_delta);
@@ -163,7 +164,7 @@ void syn_rate(const SignalInputs& in, std::vector<Sample>& out) { syn_signals(in
 
 void scan_ports(const SignalInputs& in, std::vector<Sample>& out) {
   if (!in.now.threats.scan_on) return;
-  for (const collector::ScanSource& s : in.now.threats.top_scan) {
+  for (const collector::ScanSource& s : in.now.threats.all_scan) {
     std::string src;
     if (collector::address_text(s.family, s.src, src))
       out.push_back({"scan_ports", {{"src", src}}, static_cast<double>(s.ports)});
@@ -172,7 +173,7 @@ void scan_ports(const SignalInputs& in, std::vector<Sample>& out) {
 
 void icmp_echo_rate(const SignalInputs& in, std::vector<Sample>& out) {
   if (!in.now.threats.icmp_echo_on) return;
-  for (const collector::AddrCount& a : in.now.threats.top_icmp_echo) {
+  for (const collector::AddrCount& a : in.now.threats.all_icmp_echo) {
     std::string dst;
     if (collector::address_text(a.family, a.addr, dst))
       out.push_back({"icmp_echo_rate",
@@ -183,7 +184,7 @@ void icmp_echo_rate(const SignalInputs& in, std::vector<Sample>& out) {
 
 void udp_rate(const SignalInputs& in, std::vector<Sample>& out) {
   if (!in.now.threats.udp_ports_on) return;
-  for (const collector::PortCount& p : in.now.threats.top_udp_ports)
+  for (const collector::PortCount& p : in.now.threats.all_udp_ports)
     out.push_back({"udp_rate",
                    {{"dport", std::to_string(p.port)}},
                    static_cast<double>(p.packets_delta) / in.seconds});

@@ -21,6 +21,8 @@ static_assert(offsetof(pktlens_if_stats, flow_untracked_packets) ==
               offsetof(pktlens_if_stats, anomalies) + PKTLENS_ANOM_MAX * 8);
 static_assert(sizeof(pktlens_vlan_key) == 12);
 static_assert(sizeof(pktlens_vlan_val) == 16);
+static_assert(sizeof(pktlens_vlan_rest_key) == 8);
+static_assert(sizeof(pktlens_vlan_rest) == 32);
 static_assert(sizeof(pktlens_flow_key) == 48);
 static_assert(offsetof(pktlens_flow_key, src) == 16);
 static_assert(offsetof(pktlens_flow_key, dst) == 32);

@@ -13,6 +13,7 @@ namespace pktlens::collector {
 Collector::Collector(pktlens_bpf* skel, const bpf::TcpEvents* events, CollectorOptions o)
     : skel_(skel), opts_(std::move(o)), threats_(skel, opts_.threats) {
   if (opts_.flows) flows_.emplace(skel, opts_.flow_table);
+  if (opts_.vlans) vlans_.emplace(skel, opts_.vlan_table);
   if (events) events_.emplace(*events);
 }
 
@@ -28,6 +29,7 @@ Cycle Collector::collect(Snapshot::InterfaceNames names) {
   // Expired handshakes first, so this cycle's timeout counters have them.
   c.stats.handshakes = sweep_handshakes(skel_, clock_ns(CLOCK_MONOTONIC));
   s = read_snapshot(skel_, ReadOptions{.flows = false});
+  if (vlans_) c.stats.vlans = vlans_->collect(clock_ns(CLOCK_MONOTONIC), s);
   read_networks(skel_, opts_.networks, s);
   if (flows_) {
     c.stats.flows = flows_->collect(clock_ns(CLOCK_MONOTONIC), s);

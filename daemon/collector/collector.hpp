@@ -17,6 +17,7 @@
 #include "collector/snapshot.hpp"
 #include "collector/tcp_events_reader.hpp"
 #include "collector/threats.hpp"
+#include "collector/vlan_table.hpp"
 
 struct pktlens_bpf;
 
@@ -30,6 +31,8 @@ struct CollectorOptions {
   bool flows = true;          // the flow table is read (flows switched on)
   bool egress_hooked = true;  // attach: tc (Snapshot::egress_hooked)
   FlowTableOptions flow_table;
+  bool vlans = true;  // the VLAN table is kept (VLANs switched on)
+  VlanTableOptions vlan_table;
   ThreatOptions threats;
   std::vector<NetworkId> networks;  // the configured networks, in config order
 };
@@ -37,6 +40,7 @@ struct CollectorOptions {
 // What a cycle did, for the log and the self metrics.
 struct CycleStats {
   std::optional<FlowCollectStats> flows;  // when flows are on
+  std::optional<VlanCollectStats> vlans;  // when VLANs are on
   PresenceFill presence;
   SweepInfo handshakes;
 };
@@ -71,6 +75,7 @@ class Collector {
   pktlens_bpf* skel_;
   CollectorOptions opts_;
   std::optional<FlowTable> flows_;
+  std::optional<VlanTable> vlans_;
   std::optional<TcpEventsReader> events_;
   ThreatCollector threats_;
 };

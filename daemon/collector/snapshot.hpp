@@ -76,6 +76,17 @@ struct VlanRecord {
   auto operator<=>(const VlanRecord&) const = default;
 };
 
+// The vlan="other" series of one interface and direction: every tagged
+// frame counted there that no exported VlanRecord shows (collector/vlan_rank.hpp).
+struct VlanRest {
+  uint32_t ifindex = 0;
+  uint8_t dir = 0;
+  uint64_t packets = 0;
+  uint64_t bytes = 0;
+
+  auto operator<=>(const VlanRest&) const = default;
+};
+
 // Kernel events of the network stack (bpf/tcp_events.bpf.c), summed over
 // CPUs and labelled by collector::TcpEventsReader. A signal that is
 // switched off has its `*_on` false and nothing else set.
@@ -197,6 +208,14 @@ struct ThreatSignals {
   bool scan_on = false;
   std::vector<ScanSource> top_scan;
   size_t scan_suspects = 0;
+  // Every key of each table as read this cycle, ranked as above (the top-K
+  // is their prefix), and every scan source whatever its count: what the
+  // alerts evaluate, so that decoys ranking above a suspect cannot hide it
+  // from an alert. Bounded by each table's max_entries.
+  std::vector<SynDest> all_syn;
+  std::vector<AddrCount> all_icmp_echo;
+  std::vector<PortCount> all_udp_ports;
+  std::vector<ScanSource> all_scan;
 };
 
 struct Snapshot {
@@ -206,8 +225,14 @@ struct Snapshot {
   // Every pktlens_stats entry, keyed (slot, dir); slot 0 counts
   // unregistered interfaces.
   std::map<std::pair<uint32_t, uint8_t>, IfaceCounters> ifaces;
-  std::vector<VlanRecord> vlans;  // sorted, one per key
-  std::vector<FlowRecord> flows;  // sorted by key, one per key (when read in full)
+  // Sorted, one per key. As read: every entry of pktlens_vlans. After the
+  // collector's VlanTable: the exported series, at most vlans.top_k, each
+  // counting from when it entered the exported set; vlan_rest holds the
+  // rest, so per interface and direction vlans + vlan_rest is every
+  // tagged frame pktlens_vlans counted, expired entries included.
+  std::vector<VlanRecord> vlans;
+  std::vector<VlanRest> vlan_rest;  // sorted by (ifindex, dir)
+  std::vector<FlowRecord> flows;    // sorted by key, one per key (when read in full)
   // The interval's top-K flows, ranked (bytes_delta desc, then key), and how
   // many flows had packets in the interval; filled by the flow collection.
   std::vector<RankedFlow> top_flows;

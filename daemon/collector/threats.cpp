@@ -3,16 +3,30 @@
 
 #include <pktlens_bpf.skel.h>  // generated in the build tree
 
+#include <algorithm>
 #include <array>
+#include <cstdint>
 #include <cstring>
 #include <map>
 #include <utility>
+#include <vector>
 
 #include "collector/bpf_call.hpp"
 #include "collector/map_reader.hpp"
 #include "collector/percpu_sum.hpp"
 
 namespace pktlens::collector {
+namespace {
+
+// Every key, ranked; the top-K is its first k.
+constexpr size_t kEvery = SIZE_MAX;
+
+template <typename T>
+std::vector<T> first(const std::vector<T>& ranked, size_t k) {
+  return {ranked.begin(), ranked.begin() + static_cast<std::ptrdiff_t>(std::min(k, ranked.size()))};
+}
+
+}  // namespace
 
 ThreatCollector::ThreatCollector(pktlens_bpf* skel, const ThreatOptions& o)
     : skel_(skel), opts_(o) {}
@@ -40,9 +54,10 @@ void ThreatCollector::collect(Snapshot& s) {
               });
         });
     t.syn_table_entries = cur.size();
-    t.top_syn = rank_syn(cur, first_ ? nullptr : &prev_syn_, opts_.syn_top_k);
+    t.all_syn = rank_syn(cur, first_ ? nullptr : &prev_syn_, kEvery);
     if (!t.handshakes_on)
-      for (auto& d : t.top_syn) d.handshakes = d.handshakes_delta = 0;
+      for (auto& d : t.all_syn) d.handshakes = d.handshakes_delta = 0;
+    t.top_syn = first(t.all_syn, opts_.syn_top_k);
     prev_syn_ = std::move(cur);
   }
   t.icmp_echo_on = skel_->rodata->cfg_icmp_echo != 0;
@@ -57,7 +72,8 @@ void ThreatCollector::collect(Snapshot& s) {
           std::memcpy(a.second.data(), k.addr, a.second.size());
           cur[a] = sum_u64(values, stride, cpus);
         });
-    t.top_icmp_echo = rank_addrs(cur, first_ ? nullptr : &prev_icmp_, opts_.icmp_echo_top_k);
+    t.all_icmp_echo = rank_addrs(cur, first_ ? nullptr : &prev_icmp_, kEvery);
+    t.top_icmp_echo = first(t.all_icmp_echo, opts_.icmp_echo_top_k);
     prev_icmp_ = std::move(cur);
   }
   t.udp_ports_on = skel_->rodata->cfg_udp_ports != 0;
@@ -71,7 +87,8 @@ void ThreatCollector::collect(Snapshot& s) {
           if (const uint64_t n = sum_u64(values, stride, cpus); n != 0 && port < PKTLENS_UDP_PORTS)
             cur[static_cast<uint16_t>(port)] = n;
         });
-    t.top_udp_ports = rank_ports(cur, first_ ? nullptr : &prev_udp_, opts_.udp_ports_top_k);
+    t.all_udp_ports = rank_ports(cur, first_ ? nullptr : &prev_udp_, kEvery);
+    t.top_udp_ports = first(t.all_udp_ports, opts_.udp_ports_top_k);
     prev_udp_ = std::move(cur);
   }
   t.scan_on = skel_->rodata->cfg_scan != 0;
@@ -102,6 +119,7 @@ void ThreatCollector::collect(Snapshot& s) {
           std::memcpy(a.second.data(), k.addr, a.second.size());
           ports[a] = linear_count(bits.words);
         });
+    t.all_scan = rank_scan(ports, 0, kEvery).top;
     auto r = rank_scan(ports, opts_.scan_threshold, opts_.scan_top_k);
     t.top_scan = std::move(r.top);
     t.scan_suspects = r.suspects;

@@ -11,11 +11,13 @@
 #include <optional>
 #include <set>
 
+#include "ifname.hpp"
 #include "limits.hpp"
 #include "names.hpp"
 #include "quote.hpp"
 #include "read_enum.hpp"
 #include "signals/catalog.hpp"
+#include "signals/label_values.hpp"
 #include "suggest.hpp"
 
 namespace pktlens::config::detail {
@@ -237,6 +239,12 @@ AlertRule read_entry(const Source& src, const YAML::Node& item, const std::strin
         src.fail(pair.first.Mark(), path + ".match",
                  "signal " + std::string(signal->name) + " has no label " + quote(l),
                  labels_expected(*signal));
+      // A value no series can have would never match: the alert could not fire.
+      std::optional<std::string> problem = signals::label_value_problem(l, pair.second.Scalar());
+      if (!problem && l == "interface") problem = interface_name_problem(pair.second.Scalar());
+      if (problem)
+        src.fail(pair.second.Mark(), path + ".match." + l,
+                 *problem + ", so the alert could never match", "a value the label can have");
     }
   }
   if (given.summary) check_summary(src, *given.summary, path + ".summary", rule);

@@ -73,6 +73,10 @@ struct FlowsConfig {
 struct VlansConfig {
   bool enabled = true;               // cfg_vlans
   std::uint32_t max_entries = 4096;  // pktlens_vlans max_entries
+  // VLAN series exported at a time; the rest is summed into vlan="other".
+  std::uint32_t top_k = 100;
+  // VLAN entries without a packet for this long are deleted by the collector.
+  std::chrono::milliseconds idle_timeout{120000};
 
   bool operator==(const VlansConfig&) const = default;
 };

@@ -96,6 +96,9 @@ std::string to_yaml(const Config& config) {
   out << YAML::Key << "vlans" << YAML::Value << YAML::BeginMap;
   out << YAML::Key << "enabled" << YAML::Value << config.vlans.enabled;
   out << YAML::Key << "max_entries" << YAML::Value << config.vlans.max_entries;
+  out << YAML::Key << "top_k" << YAML::Value << config.vlans.top_k;
+  out << YAML::Key << "idle_timeout" << YAML::Value
+      << detail::format_duration(config.vlans.idle_timeout);
   out << YAML::EndMap;
 
   out << YAML::Key << "latency" << YAML::Value << YAML::BeginMap;

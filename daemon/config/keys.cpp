@@ -39,6 +39,7 @@ constexpr IntegerLimits kFlowTopK{.min = 1, .max = 100000, .also = "at most flow
 constexpr IntegerLimits kNewPerSecond{
     .min = 1000 / kFlowAdmissionWindow.count(), .max = 100000000, .zero_means_no_limit = true};
 constexpr IntegerLimits kVlanEntries{.min = 64, .max = 1048576};
+constexpr IntegerLimits kVlanTopK{.min = 1, .max = 100000};
 constexpr IntegerLimits kThreatEntries{.min = 64, .max = 1048576};
 constexpr IntegerLimits kThreatTopK{.min = 1, .max = 1000};
 constexpr DurationLimits kScanWindow{.min = 1s, .max = 1h, .example = "60s"};
@@ -95,6 +96,8 @@ std::vector<KeySpec> make_config_keys() {
                                     Config& c) { c.flows.key = read_flow_key(src, v, path, expected); }}},
       KEY(BoolKey, vlans.enabled),
       KEY(IntegerKey, vlans.max_entries, kVlanEntries),
+      KEY(IntegerKey, vlans.top_k, kVlanTopK),
+      KEY(DurationKey, vlans.idle_timeout, kIdleTimeout),
       KEY(BoolKey, latency.handshake),
       KEY(BoolKey, latency.rtt),
       KEY(BoolKey, latency.srtt),

@@ -71,18 +71,35 @@ int open_bound(int family, const config::ListenAddress& a, bool dual_stack, int*
   return 0;
 }
 
-}  // namespace
-
-ListenSocket::ListenSocket(const config::ListenAddress& address) {
+// errno, or 0 with *fd, *family and *ipv4_fallback set.
+int bind_address(const config::ListenAddress& address, int* fd, int* family, bool* ipv4_fallback) {
   const bool v6 = address.host.find(':') != std::string::npos || address.host.empty();
-  int err = open_bound(v6 ? AF_INET6 : AF_INET, address, every_address(address), &fd_);
-  family_ = v6 ? AF_INET6 : AF_INET;
+  int err = open_bound(v6 ? AF_INET6 : AF_INET, address, every_address(address), fd);
+  *family = v6 ? AF_INET6 : AF_INET;
   if (err == EAFNOSUPPORT && every_address(address)) {
     // ipv6.disable=1: every address is every IPv4 address then.
-    err = open_bound(AF_INET, address, false, &fd_);
-    family_ = AF_INET;
-    ipv4_fallback_ = true;
+    err = open_bound(AF_INET, address, false, fd);
+    *family = AF_INET;
+    *ipv4_fallback = true;
   }
+  return err;
+}
+
+}  // namespace
+
+std::optional<std::string> unbindable(const config::ListenAddress& address) {
+  config::ListenAddress any_port = address;
+  any_port.port = 0;
+  int fd = -1, family = 0;
+  bool fallback = false;
+  const int err = bind_address(any_port, &fd, &family, &fallback);
+  if (fd >= 0) ::close(fd);
+  if (err == 0) return std::nullopt;
+  return cause(err);
+}
+
+ListenSocket::ListenSocket(const config::ListenAddress& address) {
+  const int err = bind_address(address, &fd_, &family_, &ipv4_fallback_);
   if (err != 0) fail(address, err);
 }
 

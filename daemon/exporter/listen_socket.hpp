@@ -10,11 +10,19 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "config/config.hpp"
 
 namespace pktlens::exporter {
+
+// Why `address` can never be bound on this host, e.g. "address not
+// available (no local interface has this address)", or nothing: a bind to
+// its host on any port, so a port that is busy now (the running pktlensd's)
+// is no problem. check-config and the start refuse with it before anything
+// is attached.
+std::optional<std::string> unbindable(const config::ListenAddress& address);
 
 class ListenSocket {
  public:

@@ -219,6 +219,14 @@ std::vector<MetricFamily> render_interfaces(const collector::Snapshot& s) {
     add_counter(vlan_packets, labels, v.packets);
     add_counter(vlan_bytes, labels, v.bytes);
   }
+  for (const auto& r : s.vlan_rest) {
+    const std::string* name = collector::interface_of_ifindex(s, r.ifindex);
+    if (name == nullptr || r.dir >= PKTLENS_DIR_MAX) continue;
+    const Labels labels{
+        {"interface", *name}, {"dir", std::string(collector::kDirNames[r.dir])}, {"vlan", "other"}};
+    add_counter(vlan_packets, labels, r.packets);
+    add_counter(vlan_bytes, labels, r.bytes);
+  }
 
   add_gauge(table_entries, {}, static_cast<double>(s.flow_table_entries));
   add_gauge(table_capacity, {}, static_cast<double>(s.flow_table_capacity));

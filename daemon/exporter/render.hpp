@@ -24,7 +24,8 @@ namespace pktlens::exporter {
 //   pktlens_flow_unadmitted_{packets,bytes}_total,
 //   pktlens_flow_untracked_{packets,bytes}_total, pktlens_flow_inserts_total,
 //   pktlens_vlan_overflow_{packets,bytes}_total {interface,dir}
-//   pktlens_vlan_packets_total / pktlens_vlan_bytes_total {interface,dir,vlan}
+//   pktlens_vlan_packets_total / pktlens_vlan_bytes_total {interface,dir,vlan}:
+//   s.vlans, and s.vlan_rest as vlan="other"
 //   pktlens_flow_table_entries, pktlens_flow_table_capacity (gauges)
 //
 // Interfaces are named by collector/labels.hpp: every (slot, dir) of

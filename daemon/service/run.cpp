@@ -16,6 +16,7 @@
 #include "bpf/pinning.hpp"
 #include "config/web_config.hpp"
 #include "exporter/web_settings.hpp"
+#include "service/check_config.hpp"
 #include "service/daemon.hpp"
 #include "service/logging.hpp"
 #include "service/notify.hpp"
@@ -167,6 +168,8 @@ int run_daemon(const RunOptions& o) {
   std::string source;
   const config::Config cfg = load(o, source);
   exporter::WebSettings web = load_web(o, cfg, source);
+  // As check-config refuses it; --web.listen-address replaces `listen`.
+  if (o.listen.empty()) check_listen_on_host(cfg, source);
   preflight();
   prepare_pin_dir(o);
   const bpf::KernelFeatures features = probe_kernel(o);

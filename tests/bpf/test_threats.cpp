@@ -13,6 +13,8 @@
 #include <thread>
 #include <vector>
 
+#include "alerts/engine.hpp"
+#include "alerts/signal_extractor.hpp"
 #include "bpf/percpu.hpp"
 #include "collector/map_reader.hpp"
 #include "collector/threats.hpp"
@@ -490,6 +492,44 @@ TEST_CASE("scan: a spoofed-source flood is admitted only within the budget", "[t
   CHECK(s.threats.scan_suspects == 1);
   REQUIRE(s.threats.top_scan.size() == 1);
   CHECK(s.threats.top_scan[0].src[3] == 0);
+}
+
+TEST_CASE("scan: 20 decoys ranking above a real scanner do not hide it from an alert",
+          "[threats]") {
+  Dataplane dp;
+  dp.register_iface(1, kSlot, 1500);
+  // 20 decoys probe 150 ports each, the real scanner 60: the top 20 of
+  // the export are the decoys, yet every one is over the alert's 40.
+  for (uint8_t d = 0; d < 20; d++) {
+    const Ip4 decoy = ip4("198.19.1." + std::to_string(d + 1));
+    for (uint16_t p = 1; p <= 150; p++) dp.run(Hook::TcIngress, seg4(decoy, kServer, 1, p, SYN));
+  }
+  const Ip4 real = ip4("198.19.2.99");
+  for (uint16_t p = 1000; p < 1060; p++) dp.run(Hook::TcIngress, seg4(real, kServer, 1, p, SYN));
+
+  pktlens::collector::ThreatCollector tc(dp.skel(), {.scan_top_k = 20, .scan_threshold = 25});
+  pktlens::collector::Snapshot before, now;
+  now.taken_ns = 1'000'000'000;
+  tc.collect(now);
+  CHECK(now.threats.scan_suspects == 21);
+  REQUIRE(now.threats.top_scan.size() == 20);
+  for (const auto& s : now.threats.top_scan) CHECK(s.src[2] == 1);  // decoys only
+  CHECK(now.threats.all_scan.size() == 21);
+
+  pktlens::config::AlertRule rule{.name = "PortScan",
+                                  .signal = "scan_ports",
+                                  .by = {"src"},
+                                  .above = 40,
+                                  .summary = "scan from {{src}}"};
+  pktlens::alerts::AlertEngine engine({rule});
+  const auto fired = engine.evaluate(pktlens::alerts::extract_rule_signals({rule}, before, now),
+                                     std::chrono::seconds(1));
+  CHECK(fired.size() == 21);
+  bool real_fired = false;
+  for (const auto& t : fired)
+    if (t.series.firing && t.series.labels == pktlens::alerts::Labels{{"src", "198.19.2.99"}})
+      real_fired = true;
+  CHECK(real_fired);
 }
 
 TEST_CASE("scan: a window that ended starts again; switched off, nothing", "[threats]") {

@@ -73,3 +73,81 @@ TEST_CASE("check-config refuses a FIFO, a directory or a device at once", "[chec
   }
   ::unlink(fifo.c_str());
 }
+
+TEST_CASE("check-config refuses a listen address no interface of this host has", "[check-config]") {
+  // 198.18.0.0/15 is for tests; no interface of the test host has this one.
+  TempFile f("interval: 5s\nlisten: \"198.19.255.254:9586\"\n");
+  std::ostringstream out, err;
+  CHECK(check_config(f.path, out, err) == 1);
+  CHECK(out.str().empty());
+  CHECK(err.str() == f.path +
+                         ":2:9: listen: cannot listen on 198.19.255.254:9586: address not "
+                         "available (no local interface has this address) (expected an address "
+                         "of this host, or \"\" for every address, e.g. ':9586')\n");
+  // The start refuses it with the same message, before anything is attached.
+  const auto cfg = pktlens::config::load_config_file(f.path);
+  try {
+    pktlens::service::check_listen_on_host(cfg, f.path);
+    FAIL("no error");
+  } catch (const pktlens::config::ConfigError& e) {
+    CHECK(std::string(e.what()) + "\n" == err.str());
+  }
+  // A local address passes, whatever its port (the running pktlensd's).
+  TempFile ok("listen: \"127.0.0.1:9586\"\n");
+  std::ostringstream out2, err2;
+  CHECK(check_config(ok.path, out2, err2) == 0);
+}
+
+TEST_CASE("check-config refuses an alert match that can never match", "[check-config][alerts]") {
+  const auto error = [](const std::string& yaml) {
+    TempFile f(yaml);
+    std::ostringstream out, err;
+    CHECK(check_config(f.path, out, err) == 1);
+    const std::string prefix = f.path + ":";
+    return err.str().starts_with(prefix) ? err.str().substr(prefix.size()) : err.str();
+  };
+  const auto alert = [](const std::string& signal, const std::string& match) {
+    return "alerts:\n  - name: A\n    signal: " + signal + "\n    match: " + match +
+           "\n    above: 1\n";
+  };
+  // Outside a fixed vocabulary.
+  CHECK(error(alert("anomaly_rate", "{kind: lands}")) ==
+        "4:19: alerts[1].match.kind: 'lands' is no kind (one of truncated, bad_ip_header, "
+        "bad_ip_length, ttl_expired, land, tcp_null, tcp_xmas, tcp_syn_fin, tcp_syn_rst, "
+        "bad_tcp_offset, fragment, tiny_fragment, ip_options, oversize), so the alert could "
+        "never match (expected a value the label can have)\n");
+  CHECK(error(alert("anomaly_rate", "{dir: in}")) ==
+        "4:18: alerts[1].match.dir: 'in' is no dir (one of ingress, egress), so the alert could "
+        "never match (expected a value the label can have)\n");
+  // A value no packet can produce, or not as the collector writes it.
+  CHECK_THAT(error(alert("udp_rate", "{dport: 70000}")),
+             Catch::StartsWith("4:20: alerts[1].match.dport: '70000' is no port as exported"));
+  CHECK_THAT(error(alert("udp_rate", "{dport: \"053\"}")),
+             Catch::StartsWith("4:20: alerts[1].match.dport: '053' is no port"));
+  CHECK_THAT(error(alert("scan_ports", "{src: \"198.18.0.01\"}")),
+             Catch::StartsWith("4:18: alerts[1].match.src: '198.18.0.01' is no address"));
+  CHECK_THAT(error(alert("icmp_echo_rate", "{dst: \"FD00::1\"}")),
+             Catch::StartsWith("4:18: alerts[1].match.dst: 'FD00::1' is no address"));
+  CHECK_THAT(error(alert("drop_rate", "{reason: no_socket}")),
+             Catch::StartsWith("4:21: alerts[1].match.reason: 'no_socket' is no drop reason"));
+  // Names the config does not count.
+  CHECK(error("interfaces: [eth0]\n" + alert("packet_rate", "{interface: eth1}")) ==
+        "5:24: alerts[1].match.interface: 'eth1' is not among the configured interfaces, so the "
+        "alert could never match (expected a name under interfaces)\n");
+  CHECK(error("networks:\n  lan: {prefixes: [198.18.0.0/24]}\n" +
+              alert("network_byte_rate", "{network: wan}")) ==
+        "6:22: alerts[1].match.network: 'wan' is not among the configured networks, so the alert "
+        "could never match (expected a name under networks)\n");
+
+  // What can match passes.
+  for (const std::string& yaml :
+       {alert("anomaly_rate", "{kind: land, dir: ingress}"), alert("udp_rate", "{dport: \"53\"}"),
+        alert("scan_ports", "{src: \"fd00::1\"}"), alert("drop_rate", "{reason: NO_SOCKET}"),
+        "interfaces: [eth0]\n" + alert("packet_rate", "{interface: unregistered}")}) {
+    INFO(yaml);
+    TempFile f(yaml);
+    std::ostringstream out, err;
+    CHECK(check_config(f.path, out, err) == 0);
+    CHECK(err.str().empty());
+  }
+}

@@ -72,7 +72,7 @@ Config everything_changed() {
              .idle_timeout = 90min,
              .max_new_per_second = 0,
              .key = {FlowKeyField::proto, FlowKeyField::dst, FlowKeyField::service_port}};
-  c.vlans = {.enabled = false, .max_entries = 64};
+  c.vlans = {.enabled = false, .max_entries = 64, .top_k = 7, .idle_timeout = 30s};
   c.latency = {.handshake = false, .rtt = false, .srtt = false};
   c.loss = {.retransmits = false, .drops = false};
   c.networks = {
@@ -242,6 +242,8 @@ TEST_CASE("the shipped file sets every key, each with a comment", "[config]") {
                                          "vlans",
                                          "enabled",
                                          "max_entries",
+                                         "top_k",
+                                         "idle_timeout",
                                          "latency",
                                          "handshake",
                                          "rtt",
@@ -302,6 +304,8 @@ flows:
 vlans:
   enabled: false
   max_entries: 64
+  top_k: 7
+  idle_timeout: 30s
 latency:
   handshake: false
   rtt: false
@@ -375,6 +379,8 @@ flows:
 vlans:
   enabled: true
   max_entries: 4096
+  top_k: 100
+  idle_timeout: 2m
 latency:
   handshake: true
   rtt: true
@@ -454,6 +460,7 @@ TEST_CASE("to_yaml round-trips through load", "[config][to_yaml]") {
     c.flows.top_k_window = std::max<std::chrono::milliseconds>(interval, c.flows.top_k_window);
     c.interface_slots.retention =
         std::max<std::chrono::milliseconds>(interval, c.interface_slots.retention);
+    c.vlans.idle_timeout = std::max<std::chrono::milliseconds>(interval, c.vlans.idle_timeout);
     configs.push_back(c);
   }
   for (const Config& c : configs) {

@@ -104,7 +104,7 @@ TEST_CASE("unknown keys name the allowed ones and suggest a near one", "[config]
       {"flows:\n  idle: 5s\n", "2:3: unknown key 'idle' in flows " + kFlowKeys},
       {"vlans: {enable: true}\n",
        "1:9: unknown key 'enable' in vlans, did you mean 'enabled'? (expected one of: enabled, "
-       "max_entries)"},
+       "max_entries, top_k, idle_timeout)"},
       {"\"intervall\": 5s\n",
        "1:1: unknown key 'intervall', did you mean 'interval'? " + kRootKeys},
   });
@@ -112,9 +112,9 @@ TEST_CASE("unknown keys name the allowed ones and suggest a near one", "[config]
 
 TEST_CASE("a section's key at the top level says where it belongs", "[config][errors]") {
   check({
-      {"top_k: 20\n", "1:1: unknown key 'top_k', it belongs under flows " + kRootKeys},
+      {"top_k: 20\n", "1:1: unknown key 'top_k', it belongs under flows or vlans " + kRootKeys},
       {"idle_timeout: 1m\n",
-       "1:1: unknown key 'idle_timeout', it belongs under flows " + kRootKeys},
+       "1:1: unknown key 'idle_timeout', it belongs under flows or vlans " + kRootKeys},
       {"enabled: false\n",
        "1:1: unknown key 'enabled', it belongs under flows or vlans " + kRootKeys},
       {"max_entries: 4096\n",
@@ -158,7 +158,7 @@ TEST_CASE("null is never a value, and the message points at the key", "[config][
       {"log_level: ~\n", "1:1: log_level: got null " + kLogLevel},
       {"flows:\n", "1:1: flows: got null " + kFlowsMapping},
       {"# flows are off\nflows:\n#  enabled: false\n", "2:1: flows: got null " + kFlowsMapping},
-      {"vlans:\n", "1:1: vlans: got null (expected a mapping with the keys enabled, max_entries)"},
+      {"vlans:\n", "1:1: vlans: got null (expected a mapping with the keys enabled, max_entries, top_k, idle_timeout)"},
       {"flows:\n  top_k:\n", "2:3: flows.top_k: got null " + kTopK},
       {"flows:\n  enabled: null\n", "2:3: flows.enabled: got null " + kBool},
       {"flows:\n  idle_timeout:\n  top_k: 5\n", "2:3: flows.idle_timeout: got null " + kIdle},
@@ -179,7 +179,7 @@ TEST_CASE("values of the wrong type", "[config][errors]") {
       {"flows: [top_k]\n", "1:8: flows: got a list " + kFlowsMapping},
       {"flows: true\n", "1:8: flows: got 'true' " + kFlowsMapping},
       {"vlans: 4096\n",
-       "1:8: vlans: got '4096' (expected a mapping with the keys enabled, max_entries)"},
+       "1:8: vlans: got '4096' (expected a mapping with the keys enabled, max_entries, top_k, idle_timeout)"},
       {"flows:\n  top_k: [1]\n", "2:10: flows.top_k: got a list " + kTopK},
       {"flows:\n  top_k: \"5\"\n", "2:10: flows.top_k: got the quoted string '5' " + kTopK},
       {"flows:\n  top_k: '5'\n", "2:10: flows.top_k: got the quoted string '5' " + kTopK},

@@ -9,7 +9,9 @@
 #include <vector>
 
 #include "alerts/signal_extractor.hpp"
+#include "collector/labels.hpp"
 #include "signals/catalog.hpp"
+#include "signals/label_values.hpp"
 
 using namespace pktlens;
 using namespace pktlens::alerts;
@@ -147,7 +149,7 @@ TEST_CASE("network byte and blocked rates by network name", "[alerts][extractor]
 collector::ThreatSignals threats() {
   collector::ThreatSignals t;
   t.syn_on = t.handshakes_on = t.icmp_echo_on = t.udp_ports_on = t.scan_on = true;
-  t.top_syn = {{.family = 4,
+  t.all_syn = {{.family = 4,
                 .dst = {198, 18, 0, 1},
                 .dport = 80,
                 .syns = 9000,
@@ -161,9 +163,9 @@ collector::ThreatSignals threats() {
                 .handshakes = 10,
                 .syns_delta = 4,
                 .handshakes_delta = 6}};
-  t.top_icmp_echo = {{.family = 4, .addr = {198, 18, 0, 2}, .packets = 300, .packets_delta = 100}};
-  t.top_udp_ports = {{.port = 53, .packets = 70, .packets_delta = 30}};
-  t.top_scan = {{.family = 4, .src = {198, 19, 7, 7}, .ports = 212}};
+  t.all_icmp_echo = {{.family = 4, .addr = {198, 18, 0, 2}, .packets = 300, .packets_delta = 100}};
+  t.all_udp_ports = {{.port = 53, .packets = 70, .packets_delta = 30}};
+  t.all_scan = {{.family = 4, .src = {198, 19, 7, 7}, .ports = 212}};
   t.scan_suspects = 1;
   return t;
 }
@@ -249,4 +251,15 @@ TEST_CASE("the newer read's interface names label both reads", "[alerts][extract
         Sample{"packet_rate", {{"interface", "eth0"}, {"dir", "ingress"}}, 5});
   CHECK(only(all, "retransmit_rate") ==
         std::vector<Sample>{{"retransmit_rate", {{"interface", "eth0"}}, 2}});
+}
+
+TEST_CASE("the vocabularies alerts are checked against are the collector's labels",
+          "[alerts][extractor]") {
+  const auto same = [](std::string_view label, const auto& names) {
+    const auto v = pktlens::signals::label_vocabulary(label);
+    return std::equal(v.begin(), v.end(), names.begin(), names.end());
+  };
+  CHECK(same("dir", collector::kDirNames));
+  CHECK(same("side", collector::kSideNames));
+  CHECK(same("kind", collector::kAnomalyNames));
 }
