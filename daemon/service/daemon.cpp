@@ -103,6 +103,7 @@ collector::CollectorOptions collector_options(const config::Config& c, const Dae
   o.flow_table.iterator = iterator;
   o.flow_table.touch_log = d.mmapable_maps;
   o.flow_table.batch_ops = d.batch_ops;
+  o.flow_table.lookup_and_delete = d.lookup_and_delete;
   o.threats.syn_top_k = c.threats.syn_flood.top_k;
   o.threats.tc_hooks = c.attach == config::AttachMode::tc;
   o.threats.icmp_echo_top_k = c.threats.icmp_echo.top_k;
