@@ -89,7 +89,7 @@ std::string probe_iterator(int& err) {
     return "the kernel refused the iterator program at load: " + err_text(err);
   }
 
-  const Fd map(bpf_map_create(BPF_MAP_TYPE_LRU_PERCPU_HASH, "pktlens_probe",
+  const Fd map(bpf_map_create(BPF_MAP_TYPE_PERCPU_HASH, "pktlens_probe",
                               sizeof(pktlens_flow_key), sizeof(pktlens_flow_val), 16, nullptr));
   if (map.get() < 0) return "creating a per-CPU hash map: " + err_text(errno);
   pktlens_flow_key key{};
