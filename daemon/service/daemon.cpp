@@ -335,9 +335,10 @@ void Daemon::log_cycle(const collector::CycleStats& st) {
     last_walk_path_ = f.path;
   }
   spdlog::debug(
-      "flows: {} in the table, {} changed, {} idle deleted, {} dropped from the mirror; read "
-      "by {}{} ({} elements); presence filter {:.0f}% full{}",
-      f.entries, f.changed, f.expired_deleted, f.mirror_dropped, collector::to_string(f.path),
+      "flows: {} in the table, {} changed, {} idle deleted, {} evicted, {} dropped from the "
+      "mirror; read by {}{} ({} elements); presence filter {:.0f}% full{}",
+      f.entries, f.changed, f.expired_deleted, f.evicted, f.mirror_dropped,
+      collector::to_string(f.path),
       f.full_pass      ? ", a full pass"
       : f.log_overflow ? " (touch log overflowed)"
                        : "",
