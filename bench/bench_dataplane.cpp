@@ -439,23 +439,19 @@ int main(int argc, char** argv) try {
     uint32_t budget;
     uint8_t proto, flags;
     const char* label;
-    bool no_common_lru = false;
     // Threat signals (SYN, port scan, ICMP echo, UDP ports); off: what
     // the flood costs without them.
     bool threats = true;
   };
-  for (const Flood& fl :
-       {Flood{1, 6, 0x02, "SYN flood, budget spent"},
-        Flood{1, 6, 0x02, "SYN flood, budget spent, threats off", false, false},
-        Flood{1, 17, 0, "UDP flood, budget spent"},
-        Flood{2500, 6, 0x02, "SYN flood, default budget"},
-        Flood{2500, 17, 0, "UDP flood, default budget"},
-        Flood{0, 17, 0, "UDP flood, admission off"},
-        Flood{0, 17, 0, "UDP flood, admission off, NO_COMMON_LRU", true}}) {
+  for (const Flood& fl : {Flood{1, 6, 0x02, "SYN flood, budget spent"},
+                          Flood{1, 6, 0x02, "SYN flood, budget spent, threats off", false},
+                          Flood{1, 17, 0, "UDP flood, budget spent"},
+                          Flood{2500, 6, 0x02, "SYN flood, default budget"},
+                          Flood{2500, 17, 0, "UDP flood, default budget"},
+                          Flood{0, 17, 0, "UDP flood, admission off"}}) {
     const uint32_t cap = sc.ws_large;
     Dataplane dp({.max_flows = cap,
                   .flow_inserts_per_window = fl.budget,
-                  .no_common_lru = fl.no_common_lru,
                   .syn = fl.threats,
                   .icmp_echo = fl.threats,
                   .udp_ports = fl.threats,

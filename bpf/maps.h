@@ -52,6 +52,10 @@ struct {
 	__type(value, struct pktlens_vlan_val);
 } pktlens_vlans SEC(".maps");
 
+/* A plain hash, not an LRU: the kernel never removes a flow behind user
+ * space's back, so every flow's counters leave the table through the
+ * collector (idle expiry, pressure eviction), which counts them in
+ * pktlens_flow_ended. A new flow that does not fit counts as unadmitted. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, PKTLENS_VLAN_REST_ENTRIES);
@@ -60,11 +64,20 @@ struct {
 } pktlens_vlan_rest SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_PERCPU_HASH);
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
 	__uint(max_entries, PKTLENS_DEFAULT_MAX_FLOWS);
 	__type(key, struct pktlens_flow_key);
 	__type(value, struct pktlens_flow_val);
 } pktlens_flows SEC(".maps");
+
+/* Written by user space only: the final counters of the flows it removed,
+ * so that they survive a restart like the per-CPU counters. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, PKTLENS_DEFAULT_MAX_SLOTS * PKTLENS_DIR_MAX);
+	__type(key, __u32); /* slot * PKTLENS_DIR_MAX + dir */
+	__type(value, struct pktlens_flow_ended);
+} pktlens_flow_ended SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);

@@ -150,10 +150,11 @@ struct pktlens_if_stats {
 	__u64 anomalies[PKTLENS_ANOM_MAX];
 	/*
 	 * Flow accounting, so that per-flow sums reconcile with the totals:
-	 * sum(flows) + unadmitted + untracked == sum(packets).
+	 * sum(flows) + unadmitted + untracked + ended == sum(packets), ended
+	 * being pktlens_flow_ended (flows user space removed).
 	 * untracked: no flow key (not IP, or IP header incomplete) or flows
 	 * switched off. unadmitted: a new flow over the per-CPU insert budget
-	 * or refused by the map.
+	 * or refused by the map (full).
 	 */
 	__u64 flow_untracked_packets;
 	__u64 flow_untracked_bytes;
@@ -213,7 +214,7 @@ struct pktlens_vlan_rest {
 #define PKTLENS_VLAN_REST_ENTRIES 4096
 
 /*
- * pktlens_flows (LRU_PERCPU_HASH). Addresses in network byte order; IPv4
+ * pktlens_flows (PERCPU_HASH). Addresses in network byte order; IPv4
  * in the first 4 bytes, rest zero. Ports in host byte order; for ICMP and
  * ICMPv6 sport = type, dport = code; 0 where the L4 header is absent
  * (non-first fragments, other protocols).
@@ -265,6 +266,20 @@ struct pktlens_flow_val {
 };
 
 #define PKTLENS_DEFAULT_MAX_FLOWS 262144
+
+/*
+ * pktlens_flow_ended (ARRAY, written by user space only): index
+ * slot * PKTLENS_DIR_MAX + dir; the final counters of the flows the
+ * collector removed from pktlens_flows: expired (idle for
+ * flows.idle_timeout) and evicted (least recently seen, removed to keep
+ * room in a nearly full table).
+ */
+struct pktlens_flow_ended {
+	__u64 expired_packets;
+	__u64 expired_bytes;
+	__u64 evicted_packets;
+	__u64 evicted_bytes;
+};
 
 /*
  * The flow touch log: each CPU appends the key of a flow the first time it

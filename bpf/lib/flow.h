@@ -5,8 +5,9 @@
  *
  * Cost model (bench/, docs/performance.md): a hit in a small hot table is
  * cheap, but any access to a 1M-entry table misses cache and TLB, and an
- * insert into a full LRU table evicts. A flood of spoofed 5-tuples would
- * pay a table miss plus an eviction for every packet. So:
+ * insert is dearer still (and into a full table fails after the work). A
+ * flood of spoofed 5-tuples would pay a table miss plus an insert attempt
+ * for every packet. So:
  *  - admission: each CPU creates at most cfg_flow_inserts_per_window new
  *    flows per window; over that, "flood mode" until the window ends;
  *  - presence filter: a small bitmap (8 bits per flow slot, two bits set

@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "bpf/kernel_features.hpp"
 
-#include "bpf/unique_fd.hpp"
-
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <linux/capability.h>
@@ -28,6 +26,7 @@
 #include <vector>
 
 #include "bpf/pinning.hpp"
+#include "bpf/unique_fd.hpp"
 #include "flow_iter.h"
 
 namespace pktlens::bpf {
@@ -90,7 +89,7 @@ std::string probe_iterator(int& err) {
     return "the kernel refused the iterator program at load: " + err_text(err);
   }
 
-  const Fd map(bpf_map_create(BPF_MAP_TYPE_LRU_PERCPU_HASH, "pktlens_probe",
+  const Fd map(bpf_map_create(BPF_MAP_TYPE_PERCPU_HASH, "pktlens_probe",
                               sizeof(pktlens_flow_key), sizeof(pktlens_flow_val), 16, nullptr));
   if (map.get() < 0) return "creating a per-CPU hash map: " + err_text(errno);
   pktlens_flow_key key{};
@@ -170,6 +169,27 @@ std::string probe_batch() {
   return "";
 }
 
+// BPF_MAP_LOOKUP_AND_DELETE_ELEM on a per-CPU hash of one element, each
+// CPU's value distinct: the values come back and the element is gone. ""
+// when it works.
+std::string probe_lookup_and_delete() {
+  const int cpus = libbpf_num_possible_cpus();
+  if (cpus <= 0) return "counting the possible CPUs: " + err_text(-cpus);
+  const Fd map(bpf_map_create(BPF_MAP_TYPE_PERCPU_HASH, "pktlens_probe", 4, 8, 4, nullptr));
+  if (map.get() < 0) return "creating a per-CPU hash map: " + err_text(errno);
+  const uint32_t key = 1;
+  std::vector<uint64_t> in(static_cast<size_t>(cpus)), out(static_cast<size_t>(cpus));
+  for (size_t c = 0; c < in.size(); c++) in[c] = c + 7;
+  if (bpf_map_update_elem(map.get(), &key, in.data(), BPF_ANY) != 0)
+    return "writing the per-CPU hash map: " + err_text(errno);
+  if (bpf_map_lookup_and_delete_elem(map.get(), &key, out.data()) != 0)
+    return "BPF_MAP_LOOKUP_AND_DELETE_ELEM: " + err_text(errno);
+  if (out != in) return "BPF_MAP_LOOKUP_AND_DELETE_ELEM returned other values";
+  if (bpf_map_lookup_elem(map.get(), &key, out.data()) == 0 || errno != ENOENT)
+    return "BPF_MAP_LOOKUP_AND_DELETE_ELEM left the element in the map";
+  return "";
+}
+
 // A trial mount of a bpffs at /sys/fs/bpf in a private mount namespace of a
 // forked child: what pktlensd would do at start, without leaving a mount
 // behind. The child only makes system calls. 0 when it worked, else errno.
@@ -220,13 +240,15 @@ ForcedFallback parse_forced_fallback(std::string_view value) {
     while (!word.empty() && word.back() == ' ') word.remove_suffix(1);
     if (word.empty()) continue;
     if (word == "all") {
-      f.tracing = f.mmap = f.batch = true;
+      f.tracing = f.mmap = f.batch = f.lookup_delete = true;
     } else if (word == "tracing") {
       f.tracing = true;
     } else if (word == "mmap") {
       f.mmap = true;
     } else if (word == "batch") {
       f.batch = true;
+    } else if (word == "delete") {
+      f.lookup_delete = true;
     } else {
       f.unknown.emplace_back(word);
     }
@@ -352,6 +374,25 @@ KernelFeatures probe_kernel_features(const std::string& pin_dir) {
         f.batch_ops ? "" : "none needed; batch operations need Linux >= 5.6"});
   }
 
+  // Lookup and delete in one step: idle expiry and pressure eviction.
+  const std::string delete_off =
+      "flows are removed with a lookup, then a delete: a packet counted between the two is lost "
+      "with its flow (it stays in the interface totals)";
+  if (force.lookup_delete) {
+    f.checks.push_back(forced(kCheckLookupDelete, delete_off));
+  } else {
+    const std::string why = probe_lookup_and_delete();
+    f.lookup_and_delete = why.empty();
+    f.checks.push_back(FeatureCheck{
+        std::string(kCheckLookupDelete), f.lookup_and_delete,
+        f.lookup_and_delete ? "BPF_MAP_LOOKUP_AND_DELETE_ELEM read and removed a per-CPU hash "
+                              "element"
+                            : why,
+        f.lookup_and_delete ? "flows leave the table with their final counters in one step"
+                            : delete_off,
+        f.lookup_and_delete ? "" : "none needed; it needs Linux >= 5.14"});
+  }
+
   {
     const bool locked = f.lockdown == "integrity" || f.lockdown == "confidentiality";
     const bool known = f.lockdown != "unknown";
@@ -403,7 +444,7 @@ KernelFeatures probe_kernel_features(const std::string& pin_dir) {
         std::string("set to \"") + env + "\"" +
             (unknown.empty() ? "" : "; unknown: " + unknown),
         "features named in it are not probed and reported off (tests)",
-        unknown.empty() ? "" : "use a comma list of tracing, mmap, batch, or all"});
+        unknown.empty() ? "" : "use a comma list of tracing, mmap, batch, delete, or all"});
   }
   return f;
 }
@@ -421,7 +462,8 @@ std::string KernelFeatures::summary_line() const {
   }
   s += std::string(", map iterators ") + yn(tracing) + forced_note(kCheckTracing) +
        ", mmapable arrays " + yn(mmapable) + forced_note(kCheckMmap) + ", batch map ops " +
-       yn(batch_ops) + forced_note(kCheckBatch) + ", lockdown " + lockdown;
+       yn(batch_ops) + forced_note(kCheckBatch) + ", lookup and delete " + yn(lookup_and_delete) +
+       forced_note(kCheckLookupDelete) + ", lockdown " + lockdown;
   std::string has, lacks;
   for (auto name : {kCheckCapBpf, kCheckCapPerfmon, kCheckCapNetAdmin, kCheckCapSysAdmin,
                     kCheckCapSysResource}) {

@@ -8,7 +8,7 @@
 //
 // The optional features can be forced off for tests with the environment
 // variable PKTLENS_FORCE_FALLBACK, a comma list of `tracing`, `mmap`,
-// `batch` (or `all`): a forced check is not probed, and reports ok = false
+// `batch`, `delete` (or `all`): a forced check is not probed, and reports ok = false
 // with detail "forced off by PKTLENS_FORCE_FALLBACK".
 #pragma once
 
@@ -32,7 +32,9 @@ struct KernelFeatures {
   bool tracing = false;    // BTF tracing programs: the flow-table map iterator loads and runs
   bool mmapable = false;   // BPF_F_MMAPABLE arrays can be created and mmap-ed
   bool batch_ops = false;  // BPF_MAP_LOOKUP_BATCH works on a hash map
-  std::string lockdown;    // none, integrity, confidentiality, or unknown
+  // BPF_MAP_LOOKUP_AND_DELETE_ELEM works on a per-CPU hash (Linux 5.14)
+  bool lookup_and_delete = false;
+  std::string lockdown;              // none, integrity, confidentiality, or unknown
   std::vector<FeatureCheck> checks;  // every probe, in a fixed order (below)
   // One line, e.g. "BTF yes, bpffs no (mountable), map iterators no,
   // mmapable arrays yes, batch map ops yes, lockdown unknown; caps CAP_BPF
@@ -54,6 +56,7 @@ inline constexpr std::string_view kCheckBpffsMount = "bpffs mountable";
 inline constexpr std::string_view kCheckTracing = "map iterators";
 inline constexpr std::string_view kCheckMmap = "mmapable arrays";
 inline constexpr std::string_view kCheckBatch = "batch map ops";
+inline constexpr std::string_view kCheckLookupDelete = "lookup and delete";
 inline constexpr std::string_view kCheckLockdown = "lockdown";
 inline constexpr std::string_view kCheckCapBpf = "CAP_BPF";
 inline constexpr std::string_view kCheckCapPerfmon = "CAP_PERFMON";
@@ -72,6 +75,7 @@ struct ForcedFallback {
   bool tracing = false;
   bool mmap = false;
   bool batch = false;
+  bool lookup_delete = false;  // `delete`
   std::vector<std::string> unknown;
 };
 inline constexpr const char* kForceFallbackEnv = "PKTLENS_FORCE_FALLBACK";

@@ -97,6 +97,8 @@ Object::Object(const ObjectOptions& o) : skel_(pktlens_bpf::open()) {
   check(bpf_map__set_max_entries(s->maps.pktlens_tcp_lat, o.max_slots), "sizing pktlens_tcp_lat");
   check(bpf_map__set_max_entries(s->maps.pktlens_hs_timeouts, o.max_slots * PKTLENS_HS_ROLES),
         "sizing pktlens_hs_timeouts");
+  check(bpf_map__set_max_entries(s->maps.pktlens_flow_ended, o.max_slots * PKTLENS_DIR_MAX),
+        "sizing pktlens_flow_ended");
   // A trie holds at least one entry; unused when its switch is off.
   check(bpf_map__set_max_entries(s->maps.pktlens_net4, std::max(nets.v4, 1u)),
         "sizing pktlens_net4");
@@ -108,10 +110,6 @@ Object::Object(const ObjectOptions& o) : skel_(pktlens_bpf::open()) {
   check(bpf_map__set_max_entries(s->maps.pktlens_udp_ports, o.udp_ports ? PKTLENS_UDP_PORTS : 1),
         "sizing pktlens_udp_ports");
   check(bpf_map__set_max_entries(s->maps.pktlens_scan, o.max_scan_sources), "sizing pktlens_scan");
-  if (o.no_common_lru)
-    check(bpf_map__set_map_flags(s->maps.pktlens_flows,
-                                 bpf_map__map_flags(s->maps.pktlens_flows) | BPF_F_NO_COMMON_LRU),
-          "setting BPF_F_NO_COMMON_LRU");
 
   if (!o.pin_dir.empty()) {
     require_bpffs(o.pin_dir);

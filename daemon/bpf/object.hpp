@@ -31,7 +31,6 @@ struct ObjectOptions {
   uint32_t flow_inserts_per_window = 2500;
   uint64_t flow_window_ns = 100'000'000;
   bool flow_presence_filter = true;
-  bool no_common_lru = false;
   // The flow touch log (pktlens_abi.h): entries of each CPU's ring, a power
   // of two; 0: flow_log_ring_entries(max_flows). Off: the collector walks
   // the whole flow table every cycle.

@@ -9,14 +9,17 @@
 #include <iterator>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "bpf/percpu.hpp"
 #include "collector/abi_codec.hpp"
 #include "collector/bpf_call.hpp"
+#include "collector/flow_book.hpp"
 #include "collector/flow_log.hpp"
 #include "collector/flow_mirror.hpp"
 #include "collector/flow_rank.hpp"
+#include "collector/flow_removal.hpp"
 #include "collector/flow_scan.hpp"
 #include "collector/logged_flows.hpp"
 #include "collector/top_k.hpp"
@@ -56,22 +59,26 @@ struct FlowTable::Impl {
   FlowScan scan;
   FlowLog log;
   FlowMirror mirror;
+  FlowRemoval removal;
+  FlowBook book;
+  FlowChanges recorded;  // when o.record_changes
   size_t scan_threads;
   bool batch_ops;  // false once the kernel refused them
   uint32_t pass = 0;
   uint64_t since_ns = 0;  // the next walk reports last_seen_ns >= this
   bool full_next = true;  // the next walk re-reads everything
-  // The mirror holds exactly the kernel's flows: true after a full pass,
-  // false once the table came near enough to full that the kernel LRU may
-  // have evicted flows unseen. Following the log needs it.
+  // The mirror holds exactly the kernel's flows: true after a full pass
+  // (only the collector removes flows). Following the log needs it.
   bool mirror_exact = false;
   size_t last_visited = 0;    // elements the previous walk saw
   uint64_t next_step_ns = 0;  // when the ranking window steps next; 0: not started
   std::vector<FlowDelta> changes;
   std::vector<FlowDelta> ranked;  // this cycle's ranking, kept for its buffer
   std::vector<pktlens_flow_key> idle;
-  std::vector<pktlens_flow_key> logged;  // the touch log's keys of this cycle
-  std::vector<pktlens_flow_key> gone;    // logged, but no longer in the kernel
+  std::vector<pktlens_flow_key> logged;               // the touch log's keys of this cycle
+  std::vector<pktlens_flow_key> gone;                 // logged, but no longer in the kernel
+  std::vector<pktlens_flow_key> evict;                // least recently seen, under pressure
+  std::vector<std::pair<uint64_t, uint32_t>> by_age;  // (last_seen_ns, mirror index)
 
   Impl(pktlens_bpf* s, FlowTableOptions opts)
       : skel(s),
@@ -81,6 +88,8 @@ struct FlowTable::Impl {
         scan(shape),
         log(s),
         mirror(capacity),
+        removal(shape, o.lookup_and_delete),
+        book(s),
         scan_threads(o.scan_threads
                          ? o.scan_threads
                          : std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 4)),
@@ -209,6 +218,36 @@ struct FlowTable::Impl {
     if (next_step_ns <= now_ns) next_step_ns = now_ns + step;
   }
 
+  // Removes `keys` from the kernel map and the mirror, booking each one's
+  // final counters as ended for `why`; returns how many the kernel had.
+  size_t remove(const std::vector<pktlens_flow_key>& keys, FlowEnd why) {
+    const size_t n = removal.remove(keys, [&](const pktlens_flow_rec& r) {
+      book.ended(r, why);
+      if (!o.record_changes) return;
+      FlowRecord f = counters_of(r);
+      f.key = decode_flow_key(r.key);
+      recorded.ended.push_back(EndedFlow{r.key, f, why});
+    });
+    for (const pktlens_flow_key& key : keys)
+      if (const uint32_t idx = mirror.find(key); idx != FlowMirror::kNone) mirror.erase(idx);
+    return n;
+  }
+
+  // Above the high watermark, the least recently seen flows down to the
+  // low one, into `evict`.
+  void pick_least_recent() {
+    evict.clear();
+    const auto above = static_cast<size_t>(static_cast<double>(capacity) * o.evict_above);
+    const auto to = static_cast<size_t>(static_cast<double>(capacity) * o.evict_to);
+    if (mirror.size() <= above) return;
+    const size_t n = mirror.size() - std::min(to, mirror.size());
+    by_age.clear();
+    const auto& entries = mirror.entries();
+    for (uint32_t i = 0; i < entries.size(); i++) by_age.emplace_back(entries[i].last_seen_ns, i);
+    std::nth_element(by_age.begin(), by_age.begin() + static_cast<ptrdiff_t>(n), by_age.end());
+    for (size_t i = 0; i < n; i++) evict.push_back(entries[by_age[i].second].key);
+  }
+
   FlowCollectStats collect(uint64_t now_ns, Snapshot& s) {
     FlowCollectStats st;
     const uint64_t idle_ns = static_cast<uint64_t>(o.idle_timeout.count());
@@ -261,42 +300,36 @@ struct FlowTable::Impl {
     rank(s, expire_before);
     if (o.top_k_window.count() > 0) step_window(now_ns);
 
-    // Expiry: idle flows out of the kernel map, then out of the mirror.
-    st.expired_deleted =
-        delete_keys(shape, reinterpret_cast<const uint8_t*>(idle.data()), idle.size());
-    for (const pktlens_flow_key& key : idle)
-      if (const uint32_t idx = mirror.find(key); idx != FlowMirror::kNone) mirror.erase(idx);
+    // Expiry, then pressure eviction: each flow out of the kernel map with
+    // its final counters, booked, then out of the mirror.
+    recorded.ended.clear();
+    st.expired_deleted = remove(idle, FlowEnd::idle);
     for (const pktlens_flow_key& key : gone)
       if (const uint32_t idx = mirror.find(key); idx != FlowMirror::kNone) {
         mirror.erase(idx);
         st.mirror_dropped++;
       }
-    // The mirror only: flows the kernel no longer has. A full pass reported
-    // every flow in the map; otherwise only idle age tells.
+    // The mirror only: flows the kernel no longer has, which a full pass
+    // would have reported.
     const uint32_t this_pass = pass;
-    st.mirror_dropped += mirror.erase_if([&](const MirrorEntry& e) {
-      return (st.full_pass && e.pass != this_pass) || e.last_seen_ns < expire_before;
-    });
+    if (st.full_pass)
+      st.mirror_dropped +=
+          mirror.erase_if([&](const MirrorEntry& e) { return e.pass != this_pass; });
+    pick_least_recent();
+    st.evicted = remove(evict, FlowEnd::pressure);
 
     // Following the log, the mirror is the kernel's table (mirror_exact).
-    const size_t entries = st.from_log()                  ? mirror.size()
-                           : visited > st.expired_deleted ? visited - st.expired_deleted
-                                                          : 0;
+    const size_t removed = st.expired_deleted + st.evicted;
+    const size_t entries = st.from_log()       ? mirror.size()
+                           : visited > removed ? visited - removed
+                                               : 0;
     st.entries = entries;
     s.flow_table_entries = entries;
     s.flow_table_capacity = capacity;
-    const size_t sweep_at =
-        o.evicted_sweep_threshold ? o.evicted_sweep_threshold : std::max<size_t>(1, capacity / 100);
-    full_next = mirror.size() >= entries + sweep_at;
-    // The LRU evicts once its shared free list is empty, while each CPU may
-    // still hold up to 128 free nodes (LOCAL_FREE_TARGET, kernel/bpf/
-    // bpf_lru_list.c): near that, evictions the log cannot show may happen,
-    // so scans take over until a full pass after the table shrinks again.
-    const size_t slack = static_cast<size_t>(bpf::possible_cpus()) * 256 + capacity / 64;
-    const bool near_full = mirror.size() + slack >= capacity;
+    for (const MirrorEntry& e : mirror.entries()) book.in_table(e.key, e.packets, e.bytes);
+    book.finish(s);
     if (st.full_pass) mirror_exact = true;
-    if (near_full) mirror_exact = false;
-    if (log_on && !mirror_exact && !near_full) full_next = true;
+    full_next = log_on && !mirror_exact;
     if (changes.capacity() > 4 * std::max<size_t>(changes.size(), 4096)) changes.shrink_to_fit();
     if (ranked.capacity() > 4 * std::max<size_t>(ranked.size(), 4096)) ranked.shrink_to_fit();
     if (idle.capacity() > 4 * std::max<size_t>(idle.size(), 4096)) idle.shrink_to_fit();
@@ -322,6 +355,8 @@ std::string FlowTable::touch_log_off_reason() const {
   if (!impl_->o.touch_log) return "switched off";
   return impl_->log.usable() ? std::string() : impl_->log.reason();
 }
+
+FlowChanges FlowTable::take_changes() { return std::exchange(impl_->recorded, {}); }
 
 size_t FlowTable::size() const { return impl_->mirror.size(); }
 

@@ -8,8 +8,10 @@
 // BPF iterator, or key by key). Every path gives the same records, so the
 // same Snapshot. Each cycle: interval deltas of the changed flows
 // (interval_of() semantics), the top-K (collector/flow_rank.hpp),
-// flows_active, the kernel's entry count, and idle expiry in the kernel map
-// and the mirror. docs/architecture.md, "Collecting flows".
+// flows_active, the kernel's entry count, idle expiry and pressure eviction
+// in the kernel map and the mirror, each removed flow's final counters
+// booked (collector/flow_book.hpp). docs/architecture.md, "Collecting
+// flows".
 #pragma once
 
 #include <chrono>
@@ -20,6 +22,7 @@
 #include <string>
 #include <string_view>
 
+#include "collector/flow_changes.hpp"
 #include "collector/presence_filter.hpp"
 #include "collector/snapshot.hpp"
 
@@ -43,18 +46,23 @@ struct FlowTableOptions {
   // each flow keeps its bytes at the last three steps. 0: ranked by the
   // last interval alone.
   std::chrono::nanoseconds top_k_window{0};
-  // Flows the kernel LRU evicts stay in the mirror until they are idle, or
-  // until a full pass drops them: one runs when the mirror holds this many
-  // flows or more beyond the kernel's count. 0: 1% of the map's capacity.
-  size_t evicted_sweep_threshold = 0;
+  // Pressure eviction, like conntrack's early drop: when more flows than
+  // evict_above (a fraction of the capacity) are left after expiry, the
+  // least recently seen ones are removed down to evict_to, so that new
+  // flows keep getting in during a flood of new flows.
+  double evict_above = 0.90;
+  double evict_to = 0.85;
+  // The kernel has BPF_MAP_LOOKUP_AND_DELETE_ELEM for per-CPU hashes
+  // (bpf::KernelFeatures); false: a lookup, then a delete
+  // (collector/flow_removal.hpp).
+  bool lookup_and_delete = true;
   // Threads of the parallel scan that walks the flow map when the log is
   // not followed (the kernel's walk over the map is the cost of such a
   // cycle, and it is memory bound, so it divides among CPUs), and of the
   // lookups of logged flows. 0: one per online CPU, at most 4.
   size_t scan_threads = 0;
   // Follow the data plane's flow touch log: look up only the flows touched
-  // since the previous cycle, while the table is far enough from full that
-  // the kernel LRU cannot evict. false: walk the map every cycle (kernels
+  // since the previous cycle. false: walk the map every cycle (kernels
   // that refuse mmapable maps; tests that write the map from user space,
   // which the log does not see).
   bool touch_log = true;
@@ -80,13 +88,14 @@ std::string_view to_string(FlowReadPath p);
 
 struct FlowCollectStats {
   FlowReadPath path = FlowReadPath::batch_scan;
-  bool full_pass = false;      // every flow re-read: first cycle, re-sync, eviction sweep
+  bool full_pass = false;      // every flow re-read: first cycle, re-sync
   size_t changed = 0;          // flows new or with packets since the previous cycle
-  size_t expired_deleted = 0;  // idle flows deleted from the kernel map
+  size_t expired_deleted = 0;  // idle flows removed from the kernel map
+  size_t evicted = 0;          // least recently seen flows removed under pressure
   size_t entries = 0;          // flows in the kernel map after expiry
   size_t visited = 0;          // kernel map elements visited or looked up (before expiry)
   size_t reported = 0;         // records user space applied (changed candidates + idle)
-  size_t mirror_dropped = 0;   // flows dropped from the mirror only (LRU-evicted)
+  size_t mirror_dropped = 0;   // flows dropped from the mirror only (not in the kernel)
   size_t read_calls = 0;       // batch calls, read() calls or lookups
   size_t scan_threads = 0;     // threads of the batch scan; 0: it did not run
   size_t logged = 0;           // touch-log keys drained this cycle (repeats included)
@@ -106,10 +115,16 @@ class FlowTable {
   // fills s.top_flows (ranked by window_bytes desc, then key; flows
   // without bytes in the window are not listed), s.flows_active (flows
   // with packets in the interval),
-  // s.flow_table_entries and s.flow_table_capacity. now_ns: CLOCK_MONOTONIC,
+  // s.flow_table_entries and s.flow_table_capacity, and each interface's
+  // flow bookkeeping (IfaceCounters::flow_table_*, flows_ended) for the
+  // slots already in s.ifaces. now_ns: CLOCK_MONOTONIC,
   // the clock of the flows' last_seen_ns. Throws std::system_error on map
   // and read errors.
   FlowCollectStats collect(uint64_t now_ns, Snapshot& s);
+
+  // The flows removed by the last collect() (FlowChanges::ended), when
+  // FlowTableOptions::record_changes is set; moved out.
+  FlowChanges take_changes();
 
   // Presence filter upkeep (presence_filter.hpp) from the mirror's keys.
   PresenceFill upkeep_presence(double max_ratio = 0.5);

@@ -92,36 +92,4 @@ void walk_keys(const MapShape& m, const ElementVisit& visit) {
   }
 }
 
-size_t delete_keys(const MapShape& m, const uint8_t* keys, size_t n) {
-  size_t deleted = 0;
-  size_t at = 0;
-  bool batch = true;
-  while (at < n) {
-    const uint8_t* k = keys + at * m.key_size;
-    if (batch) {
-      auto count = static_cast<__u32>(n - at);
-      LIBBPF_OPTS(bpf_map_batch_opts, bo);
-      const int rc = bpf_map_delete_batch(m.fd, k, &count, &bo);
-      deleted += count;
-      at += count;
-      if (rc == 0) continue;
-      const int err = error_of(rc);
-      if (err == ENOENT) {
-        at++;  // gone meanwhile (LRU eviction): skip it
-      } else if (no_batch_ops(err)) {
-        batch = false;
-      } else {
-        fail(err, std::string("deleting from ") + m.name);
-      }
-      continue;
-    }
-    if (bpf_map_delete_elem(m.fd, k) == 0)
-      deleted++;
-    else if (errno != ENOENT)
-      fail(errno, std::string("deleting from ") + m.name);
-    at++;
-  }
-  return deleted;
-}
-
 }  // namespace pktlens::collector

@@ -79,9 +79,4 @@ using ElementVisit = std::function<void(const uint8_t* key, const uint8_t* value
 // twice (callers de-duplicate) and the walk is bounded.
 void walk_keys(const MapShape& m, const ElementVisit& visit);
 
-// Deletes `keys` (key_size bytes each) from the map, in batches where the
-// kernel has them; keys already gone are skipped. Returns how many were
-// deleted. Throws std::system_error on other errors.
-size_t delete_keys(const MapShape& m, const uint8_t* keys, size_t n);
-
 }  // namespace pktlens::collector

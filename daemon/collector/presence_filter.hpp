@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Upkeep of the data plane's flow presence filter (bpf/lib/flow.h). The BPF
-// side only ever sets bits; flows that left the table (LRU eviction, idle
-// expiry) leave theirs behind, and a filter that fills up stops telling
+// side only ever sets bits; flows that left the table (pressure eviction,
+// idle expiry) leave theirs behind, and a filter that fills up stops telling
 // flood packets apart from tracked flows. When it gets too full the
 // collector rebuilds it from the flows actually in the table (the Snapshot
 // it just read), with the same hash as the BPF side (bpf/lib/flow_hash.h),

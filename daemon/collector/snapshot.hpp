@@ -21,6 +21,16 @@ namespace pktlens::collector {
 // of pktlens_if_stats is a counter, so the sum keeps all of them.
 struct IfaceCounters {
   pktlens_if_stats stats{};
+  // The flow bookkeeping of this (slot, dir), filled by the flow table
+  // after its cycle: the flows in the table now, summed, and the final
+  // counters of every flow the collector removed (pktlens_flow_ended,
+  // pinned, so it survives restarts like the kernel's counters). With the
+  // totals read before the flows and no packet in between:
+  // table + untracked + unadmitted + expired + evicted == packets (and
+  // bytes). docs/metrics.md, "Flow bookkeeping".
+  uint64_t flow_table_packets = 0;
+  uint64_t flow_table_bytes = 0;
+  pktlens_flow_ended flows_ended{};
 };
 
 // A flow key with its fields decoded. Member order is the ranking

@@ -130,6 +130,31 @@ std::vector<MetricFamily> render_interfaces(const collector::Snapshot& s) {
                                       MetricType::Counter);
   auto inserts = make_family("pktlens_flow_inserts_total", "New flows created in the flow table.",
                              MetricType::Counter);
+  auto expired_packets =
+      make_family("pktlens_flow_expired_packets_total",
+                  "Packets of the flows removed from the flow table after flows.idle_timeout "
+                  "without a packet (their final counters).",
+                  MetricType::Counter);
+  auto expired_bytes = make_family("pktlens_flow_expired_bytes_total",
+                                   "Bytes of the flows counted in "
+                                   "pktlens_flow_expired_packets_total.",
+                                   MetricType::Counter);
+  auto evicted_packets =
+      make_family("pktlens_flow_evicted_packets_total",
+                  "Packets of the least recently seen flows removed from a nearly full flow "
+                  "table to make room (their final counters).",
+                  MetricType::Counter);
+  auto evicted_bytes = make_family("pktlens_flow_evicted_bytes_total",
+                                   "Bytes of the flows counted in "
+                                   "pktlens_flow_evicted_packets_total.",
+                                   MetricType::Counter);
+  auto table_packets = make_family("pktlens_flow_table_packets",
+                                   "Packets of the flows in the flow table, summed, after the "
+                                   "collection (goes down as flows are removed).",
+                                   MetricType::Gauge);
+  auto table_bytes =
+      make_family("pktlens_flow_table_bytes",
+                  "Bytes of the flows counted in pktlens_flow_table_packets.", MetricType::Gauge);
   auto vlan_overflow_packets =
       make_family("pktlens_vlan_overflow_packets_total",
                   "VLAN-tagged frames the per-VLAN table had no room for.", MetricType::Counter);
@@ -206,6 +231,12 @@ std::vector<MetricFamily> render_interfaces(const collector::Snapshot& s) {
     add_counter(unadmitted_packets, base, st.flow_unadmitted_packets);
     add_counter(unadmitted_bytes, base, st.flow_unadmitted_bytes);
     add_counter(inserts, base, st.flow_inserts);
+    add_counter(expired_packets, base, c.flows_ended.expired_packets);
+    add_counter(expired_bytes, base, c.flows_ended.expired_bytes);
+    add_counter(evicted_packets, base, c.flows_ended.evicted_packets);
+    add_counter(evicted_bytes, base, c.flows_ended.evicted_bytes);
+    add_gauge(table_packets, base, static_cast<double>(c.flow_table_packets));
+    add_gauge(table_bytes, base, static_cast<double>(c.flow_table_bytes));
     add_counter(vlan_overflow_packets, base, st.vlan_overflow_packets);
     add_counter(vlan_overflow_bytes, base, st.vlan_overflow_bytes);
   }
@@ -245,6 +276,12 @@ std::vector<MetricFamily> render_interfaces(const collector::Snapshot& s) {
                            &unadmitted_packets,
                            &unadmitted_bytes,
                            &inserts,
+                           &expired_packets,
+                           &expired_bytes,
+                           &evicted_packets,
+                           &evicted_bytes,
+                           &table_packets,
+                           &table_bytes,
                            &vlan_overflow_packets,
                            &vlan_overflow_bytes,
                            &vlan_packets,

@@ -23,6 +23,9 @@ namespace pktlens::exporter {
 //   pktlens_anomalies_total {interface,dir,kind}
 //   pktlens_flow_unadmitted_{packets,bytes}_total,
 //   pktlens_flow_untracked_{packets,bytes}_total, pktlens_flow_inserts_total,
+//   pktlens_flow_expired_{packets,bytes}_total,
+//   pktlens_flow_evicted_{packets,bytes}_total,
+//   pktlens_flow_table_{packets,bytes} (gauges),
 //   pktlens_vlan_overflow_{packets,bytes}_total {interface,dir}
 //   pktlens_vlan_packets_total / pktlens_vlan_bytes_total {interface,dir,vlan}:
 //   s.vlans, and s.vlan_rest as vlan="other"

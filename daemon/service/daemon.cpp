@@ -112,6 +112,7 @@ collector::CollectorOptions collector_options(const config::Config& c, const Dae
   o.vlans = c.vlans.enabled;
   o.vlan_table.top_k = c.vlans.top_k;
   o.vlan_table.idle_timeout = c.vlans.idle_timeout;
+  o.flow_table.lookup_and_delete = d.lookup_and_delete;
   o.threats.syn_top_k = c.threats.syn_flood.top_k;
   o.threats.tc_hooks = c.attach == config::AttachMode::tc;
   o.threats.icmp_echo_top_k = c.threats.icmp_echo.top_k;
@@ -368,9 +369,10 @@ void Daemon::log_cycle(const collector::CycleStats& st) {
     last_walk_path_ = f.path;
   }
   spdlog::debug(
-      "flows: {} in the table, {} changed, {} idle deleted, {} dropped from the mirror; read "
-      "by {}{} ({} elements); presence filter {:.0f}% full{}",
-      f.entries, f.changed, f.expired_deleted, f.mirror_dropped, collector::to_string(f.path),
+      "flows: {} in the table, {} changed, {} idle deleted, {} evicted, {} dropped from the "
+      "mirror; read by {}{} ({} elements); presence filter {:.0f}% full{}",
+      f.entries, f.changed, f.expired_deleted, f.evicted, f.mirror_dropped,
+      collector::to_string(f.path),
       f.full_pass      ? ", a full pass"
       : f.log_overflow ? " (touch log overflowed)"
                        : "",

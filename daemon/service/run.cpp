@@ -81,7 +81,8 @@ void prepare_pin_dir(const RunOptions& o) {
 // benchmark.
 bpf::KernelFeatures probe_kernel(const RunOptions& o) {
   bpf::KernelFeatures f = bpf::probe_kernel_features(o.pin_dir);
-  for (auto name : {bpf::kCheckTracing, bpf::kCheckMmap, bpf::kCheckBatch}) {
+  for (auto name :
+       {bpf::kCheckTracing, bpf::kCheckMmap, bpf::kCheckBatch, bpf::kCheckLookupDelete}) {
     const bpf::FeatureCheck* c = bpf::find_check(f, name);
     if (!c) continue;
     if (c->ok)
@@ -99,7 +100,8 @@ DaemonOptions daemon_options(const RunOptions& o, const bpf::KernelFeatures& f, 
                        .version = o.version,
                        .map_iterators = f.tracing,
                        .mmapable_maps = f.mmapable,
-                       .batch_ops = f.batch_ops};
+                       .batch_ops = f.batch_ops,
+                       .lookup_and_delete = f.lookup_and_delete};
 }
 
 // The web config in force: --web.config.file, else the config's

@@ -150,7 +150,6 @@ std::array<RacerResult, 2> race(Dataplane& dp, const std::vector<Bytes>& frames,
 
 struct Variant {
   Hook hook_a, hook_b;
-  bool no_common_lru = false;
   bool tagged = false;
 };
 
@@ -165,18 +164,9 @@ void two_cpus_create_the_same_flows(const Variant& v) {
   INFO(hook_name(v.hook_a) << " on CPU " << cpu_a << " against " << hook_name(v.hook_b)
                            << " on CPU " << cpu_b);
 
-  // Unlimited admission, and room for every flow with plenty to spare, so
-  // that the LRU never evicts: no packet may end up outside a flow. The
-  // common LRU starts evicting a little before it is full (when a CPU's free
-  // list runs dry); with BPF_F_NO_COMMON_LRU each possible CPU owns
-  // max_entries / possible CPUs elements, and one CPU may create every flow.
-  const auto possible = static_cast<uint32_t>(pbpf::possible_cpus());
-  const uint32_t max_flows =
-      v.no_common_lru ? possible * static_cast<uint32_t>(kFlows + 4096) : 1u << 16;
-  Dataplane dp({.max_flows = max_flows,
-                .max_vlans = 1u << 16,
-                .flow_inserts_per_window = 0,
-                .no_common_lru = v.no_common_lru});
+  // Unlimited admission, and room for every flow with plenty to spare: no
+  // packet may end up outside a flow.
+  Dataplane dp({.max_flows = 1u << 16, .max_vlans = 1u << 16, .flow_inserts_per_window = 0});
   dp.register_iface(1, 1, 1500);
 
   const auto frames = distinct_flows(kFlows, v.tagged);
@@ -273,11 +263,6 @@ TEST_CASE("two CPUs creating the same flows through xdp_ingress lose no packet",
 TEST_CASE("tc_ingress on one CPU and xdp_ingress on the other create the same flows",
           "[concurrency]") {
   two_cpus_create_the_same_flows({Hook::TcIngress, Hook::Xdp});
-}
-
-TEST_CASE("the same flow race with per-CPU LRU lists (BPF_F_NO_COMMON_LRU)", "[concurrency]") {
-  two_cpus_create_the_same_flows(
-      {.hook_a = Hook::TcIngress, .hook_b = Hook::Xdp, .no_common_lru = true});
 }
 
 TEST_CASE("two CPUs creating the same VLAN entries lose no packet", "[concurrency]") {

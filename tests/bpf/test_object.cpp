@@ -107,6 +107,33 @@ TEST_CASE("a pinned map whose shape changed is recreated, the others keep counti
   CHECK(ingress_packets(second, 1) == 1);
 }
 
+TEST_CASE("an LRU flow table pinned by an older pktlensd is recreated as a plain hash",
+          "[object]") {
+  PinDir pins;
+  {
+    bpf::Object first({.max_flows = 4096, .pin_dir = pins.path});
+    bpf::IfaceRegistry(first.skel()).assign(1, "eth1", 1500);
+    run_tc_ingress(first, PacketBuilder().eth().ipv4().udp().build());
+  }
+  // What pktlensd pinned before issue #18: the same shape, an LRU.
+  const std::string path = pins.path + "/pktlens_flows";
+  REQUIRE(unlink(path.c_str()) == 0);
+  const int lru = bpf_map_create(BPF_MAP_TYPE_LRU_PERCPU_HASH, "pktlens_flows",
+                                 sizeof(pktlens_flow_key), sizeof(pktlens_flow_val), 4096, nullptr);
+  REQUIRE(lru >= 0);
+  REQUIRE(bpf_obj_pin(lru, path.c_str()) == 0);
+  close(lru);
+
+  bpf::Object second({.max_flows = 4096, .pin_dir = pins.path});
+  CHECK(second.recreated_maps() == std::vector<std::string>{"pktlens_flows"});
+  CHECK(bpf_map__type(second.skel()->maps.pktlens_flows) == BPF_MAP_TYPE_PERCPU_HASH);
+  bpf_map_info info{};
+  uint32_t len = sizeof info;
+  REQUIRE(bpf_obj_get_info_by_fd(bpf_map__fd(second.skel()->maps.pktlens_flows), &info, &len) == 0);
+  CHECK(info.type == BPF_MAP_TYPE_PERCPU_HASH);
+  CHECK(ingress_packets(second, 1) == 1);  // the other maps kept counting
+}
+
 TEST_CASE("pinning outside a BPF filesystem is refused with the fix", "[object]") {
   CHECK_THROWS_WITH(bpf::Object({.pin_dir = "/tmp/pktlens-not-bpffs/maps"}),
                     Catch::Contains("is not a BPF filesystem") &&

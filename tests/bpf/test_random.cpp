@@ -413,8 +413,8 @@ void fuzz_hook(Hook hook) {
                     static_cast<uint32_t>(hook)};
   FrameGen gen(seq);
 
-  // Room for every flow the frames can create (at most one per frame) plus
-  // the LRU's per-CPU free lists: no eviction, so flow sums stay exact. The
+  // Room for every flow the frames can create (at most one per frame), with
+  // a margin: no new flow is refused, so flow sums stay exact. The
   // product's admission default stays on, so some new flows are unadmitted.
   const auto max_flows = static_cast<uint32_t>(std::max<size_t>(1u << 17, frames + frames / 4));
   Dataplane dp({.max_flows = max_flows, .max_vlans = 1024});

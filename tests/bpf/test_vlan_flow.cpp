@@ -621,6 +621,49 @@ TEST_CASE("flow admission: 0 inserts per window means no limit", "[flows][admiss
   check_flow_invariant(dp, s);
 }
 
+TEST_CASE("a full flow table refuses a new flow: its packets count as unadmitted",
+          "[flows][admission]") {
+  const Hook h = GENERATE(Hook::TcIngress, Hook::TcEgress, Hook::Xdp);
+  const bool filter = GENERATE(true, false);
+  INFO("hook " << hook_name(h) << ", presence filter " << (filter ? "on" : "off"));
+  const uint8_t dir = dir_of(h);
+  // No insert budget: only the table's size refuses. A plain hash never
+  // evicts to make room (an LRU would, and the evicted flow's packets
+  // would vanish from the books).
+  constexpr uint32_t kMax = 128;
+  Dataplane dp({.max_flows = kMax, .flow_inserts_per_window = 0, .flow_presence_filter = filter});
+  dp.register_iface(1, 1, 1500);
+  auto key = [&](uint16_t sport) {
+    return key4("198.18.0.1", "198.18.0.2", {.dir = dir, .proto = 17, .sport = sport, .dport = 53});
+  };
+  std::vector<Bytes> f;
+  for (uint16_t i = 0; i < kMax + 2; i++) f.push_back(udp4(3000 + i, 10 + i % 7));
+  for (const auto& x : f) run_pass(dp, h, x);
+
+  auto s = dp.stats(1, dir);
+  CHECK(s.flow_inserts == kMax);
+  CHECK(dp.flows().size() == kMax);
+  CHECK(s.flow_unadmitted_packets == 2);
+  CHECK(s.flow_unadmitted_bytes == f[kMax].size() + f[kMax + 1].size());
+  check_flow_invariant(dp, s);
+
+  // The flows in the table keep counting; the refused one stays refused.
+  run_pass(dp, h, f[0]);
+  run_pass(dp, h, f[kMax]);
+  s = dp.stats(1, dir);
+  CHECK(s.flow_inserts == kMax);
+  CHECK(s.flow_unadmitted_packets == 3);
+  bool found = false;
+  const pktlens_flow_key first = key(3000);
+  for (const Flow& fl : dp.flows())
+    if (std::memcmp(&fl.key, &first, sizeof fl.key) == 0) {
+      found = true;
+      CHECK(fl.val.packets == 2);
+    }
+  CHECK(found);
+  check_flow_invariant(dp, s);
+}
+
 TEST_CASE("an unregistered ifindex is counted in slot 0, with no MTU check", "[registry]") {
   const Hook h = GENERATE(Hook::TcIngress, Hook::TcEgress, Hook::Xdp);
   INFO("hook " << hook_name(h));

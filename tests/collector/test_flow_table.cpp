@@ -2,7 +2,7 @@
 // collector::FlowTable against a loaded object: flows pushed through the
 // real program, incremental cycles with exact deltas and top-K order (the
 // same as top_k() over two full reads), idle expiry in the kernel and the
-// mirror, LRU evictions swept from the mirror, every walk (parallel batch
+// mirror, every walk (parallel batch
 // scan, key by key, the iterator where the kernel accepts it) with
 // identical results, and 20,000 flows with distinct per-CPU values.
 #include <bpf/bpf.h>
@@ -266,52 +266,6 @@ TEST_CASE("FlowTable: idle flows leave the kernel map and the mirror", "[flow_ta
     CHECK(t.size() == 0);
     CHECK(dp.flows().empty());
   }
-}
-
-TEST_CASE("FlowTable: flows the kernel evicted are swept from the mirror", "[flow_table]") {
-  Dataplane dp;
-  dp.register_iface(1, 3, 1500);
-  // Scans only: the log-following table is tested with near-full tables in
-  // test_flow_log.cpp (deletes from user space are not logged).
-  FlowTable t(dp.skel(),
-              {.idle_timeout = kNeverIdle, .evicted_sweep_threshold = 2, .touch_log = false});
-  for (uint16_t sport = 1; sport <= 5; sport++) dp.run(Hook::TcIngress, udp_frame(sport, 10));
-  Snapshot s;
-  CHECK(t.collect(mono_ns(), s).full_pass);
-  CHECK_FALSE(t.collect(mono_ns(), s).full_pass);
-
-  // As the LRU would: flow 1 goes; one short of the sweep threshold.
-  const int fd = dp.flows_fd();
-  pktlens_flow_key k1 = encode_flow_key(udp_key(1));
-  REQUIRE(bpf_map_delete_elem(fd, &k1) == 0);
-  FlowCollectStats st = t.collect(mono_ns(), s);
-  CHECK_FALSE(st.full_pass);
-  CHECK(st.entries == 4);
-  CHECK(t.size() == 5);  // not noticed yet
-  st = t.collect(mono_ns(), s);
-  CHECK_FALSE(st.full_pass);
-
-  pktlens_flow_key k2 = encode_flow_key(udp_key(2));
-  REQUIRE(bpf_map_delete_elem(fd, &k2) == 0);
-  st = t.collect(mono_ns(), s);  // mirror 5, kernel 3: sweep next time
-  CHECK_FALSE(st.full_pass);
-  CHECK(st.mirror_dropped == 0);
-  st = t.collect(mono_ns(), s);
-  CHECK(st.full_pass);
-  CHECK(st.mirror_dropped == 2);
-  CHECK(st.changed == 0);  // re-read, but nothing changed
-  CHECK(t.size() == 3);
-  CHECK_FALSE(t.find(udp_key(1)));
-  CHECK_FALSE(t.find(udp_key(2)));
-  CHECK(t.find(udp_key(3)));
-
-  // A flow re-created after eviction counts fully, not against old values.
-  dp.run(Hook::TcIngress, udp_frame(1, 10));
-  st = t.collect(mono_ns(), s);
-  CHECK(st.changed == 1);
-  REQUIRE(s.top_flows.size() == 1);
-  CHECK(s.top_flows[0].packets_delta == 1);
-  CHECK(s.top_flows[0].flow.packets == 1);
 }
 
 TEST_CASE("FlowTable: 20,000 flows with distinct per-CPU values, every read path", "[flow_table]") {

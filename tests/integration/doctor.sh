@@ -12,7 +12,8 @@ fail() { echo "FAIL: $*"; exit 1; }
 
 check_lines() {  # OUTPUT
   local name
-  for name in "BTF" "bpffs" "map iterators" "mmapable arrays" "batch map ops" "lockdown" \
+  for name in "BTF" "bpffs" "map iterators" "mmapable arrays" "batch map ops" \
+              "lookup and delete" "lockdown" \
               "CAP_BPF" "CAP_PERFMON" "CAP_NET_ADMIN" "CAP_SYS_ADMIN" "CAP_SYS_RESOURCE" \
               "native XDP"; do
     grep -Eq "^\[(ok|missing|info)\] +$name: " <<<"$1" || fail "no line for '$name'"
@@ -30,7 +31,7 @@ out=$(PKTLENS_FORCE_FALLBACK=all "$pktlensd" doctor) && rc=0 || rc=$?
 echo "$out"
 [ "$rc" -eq 0 ] || fail "pktlensd doctor exited $rc with PKTLENS_FORCE_FALLBACK=all"
 check_lines "$out"
-for name in "map iterators" "mmapable arrays" "batch map ops"; do
+for name in "map iterators" "mmapable arrays" "batch map ops" "lookup and delete"; do
   grep -Eq "^\[missing\] +$name: forced off by PKTLENS_FORCE_FALLBACK -- " <<<"$out" ||
     fail "'$name' not reported forced off"
 done
@@ -42,7 +43,7 @@ echo "$out"
 [ "$rc" -eq 0 ] || fail "pktlensd doctor --brief exited $rc"
 [ "$(wc -l <<<"$out")" -eq 1 ] || fail "--brief printed more than one line"
 grep -q '^kernel capabilities: BTF yes, ' <<<"$out" || fail "--brief line"
-grep -q 'map iterators no (forced), mmapable arrays no (forced), batch map ops no (forced)' \
+grep -q 'map iterators no (forced), mmapable arrays no (forced), batch map ops no (forced), lookup and delete no (forced)' \
   <<<"$out" || fail "--brief does not show the forced features"
 
 # Cannot run: without CAP_NET_ADMIN doctor says so and exits 1.

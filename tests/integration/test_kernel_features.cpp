@@ -55,9 +55,9 @@ TEST_CASE("kernel features: every check, in order, consistent with the booleans"
   for (const auto& c : f.checks) names.push_back(c.name);
   std::vector<std::string> want{std::string(kCheckBtf), std::string(kCheckBpffs)};
   if (!f.bpffs) want.emplace_back(kCheckBpffsMount);
-  for (auto n : {kCheckTracing, kCheckMmap, kCheckBatch, kCheckLockdown, kCheckCapBpf,
-                 kCheckCapPerfmon, kCheckCapNetAdmin, kCheckCapSysAdmin, kCheckCapSysResource,
-                 kCheckXdp})
+  for (auto n :
+       {kCheckTracing, kCheckMmap, kCheckBatch, kCheckLookupDelete, kCheckLockdown, kCheckCapBpf,
+        kCheckCapPerfmon, kCheckCapNetAdmin, kCheckCapSysAdmin, kCheckCapSysResource, kCheckXdp})
     want.emplace_back(n);
   CHECK(names == want);
 
@@ -67,6 +67,7 @@ TEST_CASE("kernel features: every check, in order, consistent with the booleans"
   CHECK(get(f, kCheckTracing).ok == f.tracing);
   CHECK(get(f, kCheckMmap).ok == f.mmapable);
   CHECK(get(f, kCheckBatch).ok == f.batch_ops);
+  CHECK(get(f, kCheckLookupDelete).ok == f.lookup_and_delete);
   // pktlens needs Linux >= 5.11: both are older than that.
   CHECK(f.mmapable);
   CHECK(f.batch_ops);
@@ -93,20 +94,23 @@ TEST_CASE("kernel features: PKTLENS_FORCE_FALLBACK forces each one off", "[kerne
   }();
   struct Case {
     const char* value;
-    bool tracing, mmap, batch;
+    bool tracing, mmap, batch, del;
   };
-  for (const Case& c : {Case{"tracing", true, false, false}, Case{"mmap", false, true, false},
-                        Case{"batch", false, false, true}, Case{"all", true, true, true},
-                        Case{"mmap,batch", false, true, true}}) {
+  for (const Case& c :
+       {Case{"tracing", true, false, false, false}, Case{"mmap", false, true, false, false},
+        Case{"batch", false, false, true, false}, Case{"delete", false, false, false, true},
+        Case{"all", true, true, true, true}, Case{"mmap,batch", false, true, true, false}}) {
     ForceEnv env(c.value);
     const KernelFeatures f = probe_kernel_features("/sys/fs/bpf/pktlens-features-test");
     INFO("PKTLENS_FORCE_FALLBACK=" << c.value);
     CHECK(f.tracing == (c.tracing ? false : probed.tracing));
     CHECK(f.mmapable == (c.mmap ? false : probed.mmapable));
     CHECK(f.batch_ops == (c.batch ? false : probed.batch_ops));
+    CHECK(f.lookup_and_delete == (c.del ? false : probed.lookup_and_delete));
     CHECK((get(f, kCheckTracing).detail == kForced) == c.tracing);
     CHECK((get(f, kCheckMmap).detail == kForced) == c.mmap);
     CHECK((get(f, kCheckBatch).detail == kForced) == c.batch);
+    CHECK((get(f, kCheckLookupDelete).detail == kForced) == c.del);
     CHECK(get(f, kForceFallbackEnv).ok);
     CHECK(f.btf == probed.btf);
   }

@@ -37,7 +37,6 @@ bpf::ObjectOptions object_options(const DataplaneOptions& o) {
   b.flow_window_ns = o.flow_window_ns;
   b.flow_inserts_per_window = o.flow_inserts_per_window;
   b.flow_presence_filter = o.flow_presence_filter;
-  b.no_common_lru = o.no_common_lru;
   b.flow_log = o.flow_log;
   b.flow_log_per_cpu = o.flow_log_per_cpu;
   b.handshake = o.handshake;

@@ -52,7 +52,6 @@ struct DataplaneOptions {
   bool vlans = true;
   uint64_t flow_window_ns = 100'000'000;
   uint32_t flow_inserts_per_window = 2500;  // the product default
-  bool no_common_lru = false;
   bool flow_log = true;
   uint32_t flow_log_per_cpu = 0;  // 0: the product's sizing
   bool flow_presence_filter = true;

@@ -35,8 +35,9 @@ TEST_CASE("PKTLENS_FORCE_FALLBACK: words, all, spaces, unknown words", "[kernel_
 TEST_CASE("summary line: every feature, forced ones, capabilities", "[kernel_features]") {
   auto f = good();
   CHECK(f.summary_line() ==
-        "BTF yes, bpffs yes, map iterators yes, mmapable arrays yes, batch map ops yes, lockdown "
-        "none; caps CAP_BPF CAP_PERFMON CAP_NET_ADMIN CAP_SYS_ADMIN CAP_SYS_RESOURCE");
+        "BTF yes, bpffs yes, map iterators yes, mmapable arrays yes, batch map ops yes, lookup and "
+        "delete yes, lockdown none; caps CAP_BPF CAP_PERFMON CAP_NET_ADMIN CAP_SYS_ADMIN "
+        "CAP_SYS_RESOURCE");
   f.bpffs = false;
   f.tracing = false;
   at(f, bpf::kCheckTracing).detail = "forced off by PKTLENS_FORCE_FALLBACK";
@@ -45,6 +46,7 @@ TEST_CASE("summary line: every feature, forced ones, capabilities", "[kernel_fea
   f.lockdown = "unknown";
   CHECK(f.summary_line() ==
         "BTF yes, bpffs no (mountable), map iterators no (forced), mmapable arrays yes, batch map "
-        "ops yes, lockdown unknown; caps CAP_BPF CAP_PERFMON CAP_NET_ADMIN CAP_SYS_ADMIN, not "
+        "ops yes, lookup and delete yes, lockdown unknown; caps CAP_BPF CAP_PERFMON CAP_NET_ADMIN "
+        "CAP_SYS_ADMIN, not "
         "CAP_SYS_RESOURCE");
 }

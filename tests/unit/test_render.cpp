@@ -175,6 +175,24 @@ pktlens_flow_unadmitted_bytes_total{interface="eth0",dir="ingress"} 0
 # HELP pktlens_flow_inserts_total New flows created in the flow table.
 # TYPE pktlens_flow_inserts_total counter
 pktlens_flow_inserts_total{interface="eth0",dir="ingress"} 1
+# HELP pktlens_flow_expired_packets_total Packets of the flows removed from the flow table after flows.idle_timeout without a packet (their final counters).
+# TYPE pktlens_flow_expired_packets_total counter
+pktlens_flow_expired_packets_total{interface="eth0",dir="ingress"} 1
+# HELP pktlens_flow_expired_bytes_total Bytes of the flows counted in pktlens_flow_expired_packets_total.
+# TYPE pktlens_flow_expired_bytes_total counter
+pktlens_flow_expired_bytes_total{interface="eth0",dir="ingress"} 90
+# HELP pktlens_flow_evicted_packets_total Packets of the least recently seen flows removed from a nearly full flow table to make room (their final counters).
+# TYPE pktlens_flow_evicted_packets_total counter
+pktlens_flow_evicted_packets_total{interface="eth0",dir="ingress"} 1
+# HELP pktlens_flow_evicted_bytes_total Bytes of the flows counted in pktlens_flow_evicted_packets_total.
+# TYPE pktlens_flow_evicted_bytes_total counter
+pktlens_flow_evicted_bytes_total{interface="eth0",dir="ingress"} 110
+# HELP pktlens_flow_table_packets Packets of the flows in the flow table, summed, after the collection (goes down as flows are removed).
+# TYPE pktlens_flow_table_packets gauge
+pktlens_flow_table_packets{interface="eth0",dir="ingress"} 1
+# HELP pktlens_flow_table_bytes Bytes of the flows counted in pktlens_flow_table_packets.
+# TYPE pktlens_flow_table_bytes gauge
+pktlens_flow_table_bytes{interface="eth0",dir="ingress"} 100
 # HELP pktlens_vlan_overflow_packets_total VLAN-tagged frames the per-VLAN table had no room for.
 # TYPE pktlens_vlan_overflow_packets_total counter
 pktlens_vlan_overflow_packets_total{interface="eth0",dir="ingress"} 0
@@ -208,6 +226,12 @@ TEST_CASE("render: golden text for one interface and direction") {
   st.skbs = 2;  // one of them a GSO aggregate of 2 segments
   st.anomalies[PKTLENS_ANOM_LAND] = 1;
   st.flow_inserts = 1;
+  // The 3 packets: one flow still in the table, one expired, one evicted.
+  collector::IfaceCounters& c = s.ifaces[{1, PKTLENS_DIR_INGRESS}];
+  c.flow_table_packets = 1;
+  c.flow_table_bytes = 100;
+  c.flows_ended = {
+      .expired_packets = 1, .expired_bytes = 90, .evicted_packets = 1, .evicted_bytes = 110};
   s.flow_table_entries = 1;
   s.flow_table_capacity = 1024;
   s.interfaces.by_slot = {{1, "eth0"}};
