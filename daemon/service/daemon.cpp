@@ -12,6 +12,7 @@
 #include "alerts/signal_extractor.hpp"
 #include "alerts/summary.hpp"
 #include "config/reload.hpp"
+#include "service/privileges.hpp"
 
 namespace pktlens::service {
 namespace {
@@ -205,7 +206,9 @@ Daemon::Daemon(const config::Config& cfg, const DaemonOptions& o)
     const auto addresses = o.listen.empty() ? std::vector{cfg.listen} : o.listen;
     http_ = std::make_unique<exporter::HttpServer>(
         addresses, collectable_, o.web,
-        exporter::ServeOptions{.telemetry_path = o.telemetry_path, .version = o.version});
+        exporter::ServeOptions{.telemetry_path = o.telemetry_path,
+                               .version = o.version,
+                               .thread_start = drop_all_thread_capabilities});
     const auto fallbacks = http_->ipv4_fallbacks();
     std::vector<std::string> where;
     for (std::size_t i = 0; i < addresses.size(); ++i)

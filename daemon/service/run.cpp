@@ -20,6 +20,7 @@
 #include "service/logging.hpp"
 #include "service/notify.hpp"
 #include "service/preflight.hpp"
+#include "service/privileges.hpp"
 
 namespace pktlens::service {
 namespace {
@@ -113,6 +114,21 @@ exporter::WebSettings load_web(const RunOptions& o, const config::Config& cfg,
   return exporter::make_web_settings(config::load_web_config_file(path));
 }
 
+// After the first attachment: the main thread keeps only what attaching,
+// re-attaching and reloading need (service/privileges.hpp says why each);
+// the HTTP threads hold none since they started.
+void drop_privileges() {
+  const std::vector<int> keep = kept_capabilities();
+  std::string kept, dropped;
+  for (int cap : keep) kept += (kept.empty() ? "" : ",") + capability_name(cap);
+  for (const auto& n : restrict_thread_capabilities(keep))
+    dropped += (dropped.empty() ? "" : ",") + n;
+  spdlog::info(
+      "privileges: main thread keeps {} (those of them it had), HTTP threads none, "
+      "no_new_privs set; dropped: {}",
+      kept, dropped.empty() ? "nothing else was held" : dropped);
+}
+
 // HUP: re-read the same sources; a bad file (config or web config) keeps
 // everything running as it is.
 void reload(Daemon& d, const RunOptions& o) {
@@ -168,6 +184,8 @@ int run_daemon(const RunOptions& o) {
   const config::Config cfg = load(o, source);
   exporter::WebSettings web = load_web(o, cfg, source);
   preflight();
+  // Before the first thread starts, so that every thread inherits it.
+  forbid_new_privileges();
   prepare_pin_dir(o);
   const bpf::KernelFeatures features = probe_kernel(o);
   const sigset_t signals = block_signals();
@@ -180,6 +198,7 @@ int run_daemon(const RunOptions& o) {
   Daemon d(cfg, std::move(options));
   d.sync_interfaces();
   d.collect();
+  drop_privileges();
   notifier.ready(d.status());
   spdlog::info("ready: {}", d.status());
 
