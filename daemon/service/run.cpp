@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "bpf/kernel_features.hpp"
+#include "bpf/pin_dir.hpp"
 #include "bpf/pinning.hpp"
 #include "config/web_config.hpp"
 #include "exporter/web_settings.hpp"
@@ -69,11 +70,14 @@ config::Config load(const RunOptions& o, std::string& source) {
 
 // Before anything is pinned (the instance lock lives in the pin dir): a
 // fresh machine whose /sys/fs/bpf is not mounted gets one, as Cilium's
-// agent does, so the first start works without a manual step.
+// agent does, so the first start works without a manual step. The pin dir
+// is then created private (0700), or refused when someone else could
+// touch it.
 void prepare_pin_dir(const RunOptions& o) {
   if (bpf::ensure_bpffs(o.pin_dir))
     spdlog::info("mounted a BPF filesystem at {} (none was mounted; the maps are pinned in {})",
                  bpf::kBpffsRoot, o.pin_dir);
+  bpf::make_private_pin_dir(o.pin_dir);
 }
 
 // What the kernel offers, probed once: one line per path the collector can
