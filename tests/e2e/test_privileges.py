@@ -149,6 +149,9 @@ class Privileges(E2E):
         os.chmod(pin, 0o777)
         self.assert_refused(pin, f"refusing the pin directory {pin}", "with mode 0777",
                             f"chmod 0700 {pin}")
+        p = self.run_pktlensd(["doctor", "--bpf-pin-dir", pin])
+        self.assertEqual(p.returncode, 1, f"doctor's exit status; stdout: {p.stdout}")
+        self.assertIn(f"[missing] pin dir: refusing the pin directory {pin}", p.stdout)
 
     def test_foreign_pin_dir_refused(self) -> None:
         pin = self.pin()
