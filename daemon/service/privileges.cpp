@@ -1,24 +1,17 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "service/privileges.hpp"
 
-#include <sys/capability.h>
+#include <sys/capability.h>  // linux/capability.h: CAP_BPF, CAP_PERFMON (Debian 12)
 #include <sys/prctl.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <memory>
 #include <system_error>
+#include <type_traits>
 
 namespace pktlens::service {
 namespace {
-
-// Older uapi headers lack the split-out BPF capabilities (Linux 5.8).
-#ifndef CAP_PERFMON
-#define CAP_PERFMON 38
-#endif
-#ifndef CAP_BPF
-#define CAP_BPF 39
-#endif
 
 using CapState = std::unique_ptr<std::remove_pointer_t<cap_t>, decltype(&cap_free)>;
 
