@@ -18,6 +18,8 @@ packages=(
   # daemon libraries (/metrics: Boost.Beast, OpenSSL, libxcrypt's bcrypt, zlib)
   prometheus-cpp-dev libyaml-cpp-dev libspdlog-dev libfmt-dev
   libsystemd-dev libcli11-dev libboost-dev libssl-dev libcrypt-dev
+  # least privilege after set-up (daemon/service/privileges.*)
+  libcap-dev
   # `pktlensd top`: its terminal view
   libncurses-dev
   # tests (openssl and htpasswd make certificates and bcrypt hashes)

@@ -25,6 +25,7 @@
 #include <sstream>
 #include <vector>
 
+#include "bpf/pin_dir.hpp"
 #include "bpf/pinning.hpp"
 #include "bpf/unique_fd.hpp"
 #include "flow_iter.h"
@@ -289,6 +290,15 @@ KernelFeatures probe_kernel_features(const std::string& pin_dir) {
                                     "maps are pinned in " + pin_dir +
                                         ": counters continue across restarts",
                                     ""});
+    // Owner and mode, as pktlensd checks them at start (bpf/pin_dir.hpp).
+    const std::string problem = pin_dir_problem(pin_dir);
+    f.checks.push_back(FeatureCheck{
+        std::string(kCheckPinDir), problem.empty(),
+        problem.empty() ? pin_dir + " is missing or private to uid " + std::to_string(geteuid())
+                        : problem,
+        problem.empty() ? "pktlensd creates it with mode 0700 or uses it"
+                        : "pktlensd refuses to start: others could delete or replace its maps",
+        ""});
   } else {
     struct statfs st {};
     const std::string fs =

@@ -49,10 +49,12 @@ KernelFeatures probe_kernel_features(const std::string& pin_dir);
 
 // The checks' names, in the order of KernelFeatures::checks. kCheckBpffsMount
 // is there only when the pin dir is not on a bpffs yet and lies under
-// /sys/fs/bpf (where pktlensd mounts one itself).
+// /sys/fs/bpf (where pktlensd mounts one itself); kCheckPinDir (owner and
+// mode, bpf/pin_dir.hpp) only when it is on one.
 inline constexpr std::string_view kCheckBtf = "BTF";
 inline constexpr std::string_view kCheckBpffs = "bpffs";
 inline constexpr std::string_view kCheckBpffsMount = "bpffs mountable";
+inline constexpr std::string_view kCheckPinDir = "pin dir";
 inline constexpr std::string_view kCheckTracing = "map iterators";
 inline constexpr std::string_view kCheckMmap = "mmapable arrays";
 inline constexpr std::string_view kCheckBatch = "batch map ops";

@@ -15,12 +15,17 @@
 #include <stdexcept>
 #include <system_error>
 
+#include "bpf/pin_dir.hpp"
+
 namespace pktlens::bpf {
 namespace {
 
 // Unpins the map at `path` if its shape differs from `m`'s; true when the
-// map will be created anew (not pinned yet, or unpinned here).
+// map will be created anew (not pinned yet, or unpinned here). Something
+// else under its name (a directory, a program, another uid's map) is
+// refused by name: libbpf would fail the load with a misleading errno.
 bool unpin_if_incompatible(bpf_map* m, const std::string& path) {
+  if (const std::string why = pinned_map_problem(path); !why.empty()) throw std::runtime_error(why);
   const int fd = bpf_obj_get(path.c_str());
   if (fd < 0) return errno == ENOENT;  // not pinned yet: created anew
   bpf_map_info info{};

@@ -10,6 +10,7 @@
 #include "exporter/http_server.hpp"
 
 #include <prometheus/text_serializer.h>
+#include <pthread.h>
 #include <spdlog/spdlog.h>
 
 #include <atomic>
@@ -62,21 +63,30 @@ class HttpServer::Impl final : public SessionHost {
       acceptors_.emplace_back(ioc_).assign(protocol, s.release());
       accept_failing_.push_back(false);
     }
+    // Each thread names itself and runs thread_start before its first
+    // task; the pools run tasks in order, so these come first.
+    std::vector<std::future<void>> started;
+    started.push_back(start_thread(render_pool_, "pktlens-render"));
+    started.push_back(start_thread(auth_pool_, "pktlens-auth"));
     const auto now = now_ns();
     io_beat_ = render_beat_ = auth_beat_ = now;
     for (std::size_t i = 0; i < acceptors_.size(); ++i) accept(i);
     beat();
-    io_thread_ = std::thread([this] { run(); });
+    auto io_started = std::make_shared<std::promise<void>>();
+    started.push_back(io_started->get_future());
+    io_thread_ = std::thread([this, io_started] {
+      if (!init_thread("pktlens-http", *io_started)) return;
+      run();
+    });
+    try {
+      for (auto& f : started) f.get();
+    } catch (...) {
+      stop_threads();
+      throw;
+    }
   }
 
-  ~Impl() {
-    ioc_.stop();
-    if (io_thread_.joinable()) io_thread_.join();
-    render_pool_.stop();
-    render_pool_.join();
-    auth_pool_.stop();
-    auth_pool_.join();
-  }
+  ~Impl() { stop_threads(); }
 
   std::vector<std::uint16_t> ports() const { return ports_; }
   std::vector<bool> fallbacks() const { return fallbacks_; }
@@ -157,6 +167,36 @@ class HttpServer::Impl final : public SessionHost {
   void closed(Session& session) override { sessions_.erase(session.slot); }
 
  private:
+  void stop_threads() {
+    ioc_.stop();
+    if (io_thread_.joinable()) io_thread_.join();
+    render_pool_.stop();
+    render_pool_.join();
+    auth_pool_.stop();
+    auth_pool_.join();
+  }
+
+  // Names the calling thread (top, /proc/PID/task/*/comm) and runs
+  // thread_start; `started` gets its outcome. False when it failed.
+  bool init_thread(const char* name, std::promise<void>& started) {
+    pthread_setname_np(pthread_self(), name);
+    try {
+      if (opts_.thread_start) opts_.thread_start();
+      started.set_value();
+      return true;
+    } catch (...) {
+      started.set_exception(std::current_exception());
+      return false;
+    }
+  }
+
+  std::future<void> start_thread(net::thread_pool& pool, const char* name) {
+    auto started = std::make_shared<std::promise<void>>();
+    auto f = started->get_future();
+    net::post(pool, [this, name, started] { init_thread(name, *started); });
+    return f;
+  }
+
   void run() {
     for (;;) {
       try {

@@ -14,6 +14,7 @@
 #include <prometheus/collectable.h>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -29,6 +30,10 @@ struct ServeOptions {
   std::string telemetry_path = "/metrics";  // --web.telemetry-path
   std::string version;                      // for the landing page
   HttpLimits limits;
+  // Run first on each of the server's threads (I/O, render, auth), before
+  // they serve anything: pktlensd drops every capability there
+  // (service/privileges.hpp). An exception fails the construction.
+  std::function<void()> thread_start;
 };
 
 class HttpServer {

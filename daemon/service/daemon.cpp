@@ -14,6 +14,7 @@
 #include "alerts/summary.hpp"
 #include "config/duration.hpp"
 #include "config/reload.hpp"
+#include "service/privileges.hpp"
 
 namespace pktlens::service {
 namespace {
@@ -510,7 +511,9 @@ std::unique_ptr<exporter::HttpServer> Daemon::make_server(
     const std::vector<config::ListenAddress>& addresses) const {
   return std::make_unique<exporter::HttpServer>(
       addresses, collectable_, opts_.web,
-      exporter::ServeOptions{.telemetry_path = opts_.telemetry_path, .version = opts_.version});
+      exporter::ServeOptions{.telemetry_path = opts_.telemetry_path,
+                             .version = opts_.version,
+                             .thread_start = drop_all_thread_capabilities});
 }
 
 bool Daemon::rebind(const config::ListenAddress& next) {

@@ -21,6 +21,8 @@ std::vector<std::string> blockers(const bpf::KernelFeatures& f) {
   if (!ok(f, bpf::kCheckCapPerfmon) && !admin) why.emplace_back("CAP_PERFMON (or CAP_SYS_ADMIN)");
   if (!ok(f, bpf::kCheckCapNetAdmin)) why.emplace_back("CAP_NET_ADMIN");
   if (!f.bpffs && !ok(f, bpf::kCheckBpffsMount)) why.emplace_back("a BPF filesystem at the pin dir");
+  if (const auto* c = bpf::find_check(f, bpf::kCheckPinDir); c && !c->ok)
+    why.emplace_back("a pin dir of its own");
   return why;
 }
 

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "bpf/kernel_features.hpp"
+#include "bpf/pin_dir.hpp"
 #include "bpf/pinning.hpp"
 #include "config/web_config.hpp"
 #include "exporter/web_settings.hpp"
@@ -21,6 +22,7 @@
 #include "service/logging.hpp"
 #include "service/notify.hpp"
 #include "service/preflight.hpp"
+#include "service/privileges.hpp"
 
 namespace pktlens::service {
 namespace {
@@ -69,11 +71,14 @@ config::Config load(const RunOptions& o, std::string& source) {
 
 // Before anything is pinned (the instance lock lives in the pin dir): a
 // fresh machine whose /sys/fs/bpf is not mounted gets one, as Cilium's
-// agent does, so the first start works without a manual step.
+// agent does, so the first start works without a manual step. The pin dir
+// is then created private (0700), or refused when someone else could
+// touch it.
 void prepare_pin_dir(const RunOptions& o) {
   if (bpf::ensure_bpffs(o.pin_dir))
     spdlog::info("mounted a BPF filesystem at {} (none was mounted; the maps are pinned in {})",
                  bpf::kBpffsRoot, o.pin_dir);
+  bpf::make_private_pin_dir(o.pin_dir);
 }
 
 // What the kernel offers, probed once: one line per path the collector can
@@ -114,6 +119,21 @@ exporter::WebSettings load_web(const RunOptions& o, const config::Config& cfg,
                                : config::path_relative_to(cfg.web_config_file, config_source);
   if (path.empty()) return {};
   return exporter::make_web_settings(config::load_web_config_file(path));
+}
+
+// After the first attachment: the main thread keeps only what attaching,
+// re-attaching and reloading need (service/privileges.hpp says why each);
+// the HTTP threads hold none since they started.
+void drop_privileges() {
+  const std::vector<int> keep = kept_capabilities();
+  std::string kept, dropped;
+  for (int cap : keep) kept += (kept.empty() ? "" : ",") + capability_name(cap);
+  for (const auto& n : restrict_thread_capabilities(keep))
+    dropped += (dropped.empty() ? "" : ",") + n;
+  spdlog::info(
+      "privileges: main thread keeps {} (those of them it had), HTTP threads none, "
+      "no_new_privs set; dropped: {}",
+      kept, dropped.empty() ? "nothing else was held" : dropped);
 }
 
 // HUP: re-read the same sources; a bad file (config or web config) keeps
@@ -173,6 +193,8 @@ int run_daemon(const RunOptions& o) {
   // As check-config refuses it; --web.listen-address replaces `listen`.
   if (o.listen.empty()) check_listen_on_host(cfg, source);
   preflight();
+  // Before the first thread starts, so that every thread inherits it.
+  forbid_new_privileges();
   prepare_pin_dir(o);
   const bpf::KernelFeatures features = probe_kernel(o);
   const sigset_t signals = block_signals();
@@ -185,6 +207,7 @@ int run_daemon(const RunOptions& o) {
   Daemon d(cfg, std::move(options));
   d.sync_interfaces();
   d.collect();
+  drop_privileges();
   notifier.ready(d.status());
   spdlog::info("ready: {}", d.status());
 

@@ -21,7 +21,8 @@ set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)  # pktlens_VERSION_ARCH.deb
 set(CPACK_DEBIAN_PACKAGE_SECTION net)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_DEBIAN_PACKAGE_HOMEPAGE https://github.com/pktlens/pktlens)
-# Library dependencies from dpkg-shlibdeps; the maintainer scripts call
+# Library dependencies from dpkg-shlibdeps (libcap2 for dropping
+# capabilities among them); the maintainer scripts call
 # deb-systemd-helper and deb-systemd-invoke; the unit's ExecReload= runs
 # procps' /bin/kill (a minimal Debian has none: tests/e2e/test_systemd.py).
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)

@@ -35,6 +35,18 @@ TEST_CASE("doctor: the verdict follows BTF, capabilities and bpffs only", "[doct
   CHECK_FALSE(service::can_run(f));
 }
 
+TEST_CASE("doctor: a pin dir someone else could touch keeps pktlensd from running", "[doctor]") {
+  auto f = good();
+  f.checks.push_back(check(bpf::kCheckPinDir, true));
+  CHECK(service::can_run(f));
+  at(f, bpf::kCheckPinDir).ok = false;
+  CHECK_FALSE(service::can_run(f));
+  std::ostringstream out;
+  CHECK(service::print_doctor(f, "/sys/fs/bpf/pktlens/abi1", out) == 1);
+  CHECK_THAT(out.str(), Catch::EndsWith("pktlensd cannot run here: it needs a pin dir of its own "
+                                        "(see the fixes above)\n"));
+}
+
 TEST_CASE("doctor: one line per check, status words, fix only when missing", "[doctor]") {
   auto f = good();
   at(f, bpf::kCheckMmap) = check(bpf::kCheckMmap, false);
