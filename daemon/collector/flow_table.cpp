@@ -9,6 +9,7 @@
 #include <iterator>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "bpf/percpu.hpp"
@@ -72,6 +73,7 @@ struct FlowTable::Impl {
   std::vector<pktlens_flow_key> idle;
   std::vector<pktlens_flow_key> logged;  // the touch log's keys of this cycle
   std::vector<pktlens_flow_key> gone;    // logged, but no longer in the kernel
+  FlowChanges recorded;                  // this cycle's, when o.record_changes
 
   Impl(pktlens_bpf* s, FlowTableOptions opts)
       : skel(s),
@@ -209,11 +211,33 @@ struct FlowTable::Impl {
     if (next_step_ns <= now_ns) next_step_ns = now_ns + step;
   }
 
+  // Flow export: every changed flow with its cumulative counters.
+  void record_updated() {
+    recorded.updated.reserve(changes.size());
+    for (const FlowDelta& c : changes) {
+      const MirrorEntry& e = mirror.at(c.idx);
+      FlowRecord f = counters_of(e);
+      f.key = decode_flow_key(e.key);
+      recorded.updated.push_back(FlowChange{e.key, f});
+    }
+  }
+
+  // Flow export: flows about to leave the mirror, with its (final) counters.
+  void record_ended(const std::vector<pktlens_flow_key>& keys, FlowEnd why) {
+    for (const pktlens_flow_key& key : keys)
+      if (const uint32_t idx = mirror.find(key); idx != FlowMirror::kNone) {
+        FlowRecord f = counters_of(mirror.at(idx));
+        f.key = decode_flow_key(key);
+        recorded.ended.push_back(EndedFlow{key, f, why});
+      }
+  }
+
   FlowCollectStats collect(uint64_t now_ns, Snapshot& s) {
     FlowCollectStats st;
     const uint64_t idle_ns = static_cast<uint64_t>(o.idle_timeout.count());
     const uint64_t expire_before = now_ns > idle_ns ? now_ns - idle_ns : 0;
     pass++;
+    recorded = {};
     changes.clear();
     idle.clear();
     gone.clear();
@@ -258,10 +282,12 @@ struct FlowTable::Impl {
     std::erase_if(changes, [](const FlowDelta& c) { return c.packets_delta == 0; });
     st.changed = changes.size();
     s.flows_active = changes.size();
+    if (o.record_changes) record_updated();
     rank(s, expire_before);
     if (o.top_k_window.count() > 0) step_window(now_ns);
 
     // Expiry: idle flows out of the kernel map, then out of the mirror.
+    if (o.record_changes) record_ended(idle, FlowEnd::idle);
     st.expired_deleted =
         delete_keys(shape, reinterpret_cast<const uint8_t*>(idle.data()), idle.size());
     for (const pktlens_flow_key& key : idle)
@@ -312,6 +338,8 @@ FlowTable::~FlowTable() = default;
 FlowCollectStats FlowTable::collect(uint64_t now_ns, Snapshot& s) {
   return impl_->collect(now_ns, s);
 }
+
+FlowChanges FlowTable::take_changes() { return std::exchange(impl_->recorded, {}); }
 
 PresenceFill FlowTable::upkeep_presence(double max_ratio) {
   return upkeep_presence_filter(

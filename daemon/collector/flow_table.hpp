@@ -20,6 +20,7 @@
 #include <string>
 #include <string_view>
 
+#include "collector/flow_changes.hpp"
 #include "collector/presence_filter.hpp"
 #include "collector/snapshot.hpp"
 
@@ -110,6 +111,9 @@ class FlowTable {
   // the clock of the flows' last_seen_ns. Throws std::system_error on map
   // and read errors.
   FlowCollectStats collect(uint64_t now_ns, Snapshot& s);
+
+  // The last cycle's changed and deleted flows (record_changes), moved out.
+  FlowChanges take_changes();
 
   // Presence filter upkeep (presence_filter.hpp) from the mirror's keys.
   PresenceFill upkeep_presence(double max_ratio = 0.5);
