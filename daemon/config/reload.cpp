@@ -7,7 +7,8 @@ std::vector<std::string> sections_needing_restart(const Config& running, const C
   // Names every member of Config: one added later fails to compile here
   // until it is sorted into one group or the other.
   [[maybe_unused]] const auto& [interfaces, attach, listen, interval, flows, vlans, latency, loss,
-                                networks, threats, log_level, web_config_file, alerts] = next;
+                                networks, threats, log_level, web_config_file, alerts, exports] =
+      next;
   // interval, log_level, web_config_file (the web config is re-read) and
   // alerts apply at once (Daemon::apply, service/run.cpp).
   std::vector<std::string> restart;
@@ -20,6 +21,7 @@ std::vector<std::string> sections_needing_restart(const Config& running, const C
   if (next.loss != running.loss) restart.push_back("loss");
   if (next.networks != running.networks) restart.push_back("networks");
   if (next.threats != running.threats) restart.push_back("threats");
+  if (next.exports != running.exports) restart.push_back("export");
   return restart;
 }
 

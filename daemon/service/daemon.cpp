@@ -33,13 +33,27 @@ std::vector<bpf::NetworkSpec> network_specs(const std::vector<config::Network>& 
 uint32_t flow_key_fields(const std::vector<config::FlowKeyField>& key) {
   uint32_t bits = 0;
   for (const auto f : key) switch (f) {
-      case config::FlowKeyField::vlan: bits |= PKTLENS_FK_VLAN; break;
-      case config::FlowKeyField::proto: bits |= PKTLENS_FK_PROTO; break;
-      case config::FlowKeyField::src: bits |= PKTLENS_FK_SRC; break;
-      case config::FlowKeyField::dst: bits |= PKTLENS_FK_DST; break;
-      case config::FlowKeyField::sport: bits |= PKTLENS_FK_SPORT; break;
-      case config::FlowKeyField::dport: bits |= PKTLENS_FK_DPORT; break;
-      case config::FlowKeyField::service_port: bits |= PKTLENS_FK_SERVICE_PORT; break;
+      case config::FlowKeyField::vlan:
+        bits |= PKTLENS_FK_VLAN;
+        break;
+      case config::FlowKeyField::proto:
+        bits |= PKTLENS_FK_PROTO;
+        break;
+      case config::FlowKeyField::src:
+        bits |= PKTLENS_FK_SRC;
+        break;
+      case config::FlowKeyField::dst:
+        bits |= PKTLENS_FK_DST;
+        break;
+      case config::FlowKeyField::sport:
+        bits |= PKTLENS_FK_SPORT;
+        break;
+      case config::FlowKeyField::dport:
+        bits |= PKTLENS_FK_DPORT;
+        break;
+      case config::FlowKeyField::service_port:
+        bits |= PKTLENS_FK_SERVICE_PORT;
+        break;
     }
   return bits;
 }
@@ -103,6 +117,7 @@ collector::CollectorOptions collector_options(const config::Config& c, const Dae
   o.flow_table.iterator = iterator;
   o.flow_table.touch_log = d.mmapable_maps;
   o.flow_table.batch_ops = d.batch_ops;
+  o.flow_table.record_changes = c.flows.enabled && !c.exports.ipfix.collectors.empty();
   o.threats.syn_top_k = c.threats.syn_flood.top_k;
   o.threats.tc_hooks = c.attach == config::AttachMode::tc;
   o.threats.icmp_echo_top_k = c.threats.icmp_echo.top_k;
@@ -133,9 +148,12 @@ std::string join(const std::vector<std::string>& v);
 std::string how_label(const std::optional<bpf::AttachedAs>& as) {
   if (!as) return "";
   switch (*as) {
-    case bpf::AttachedAs::tc: return "tc";
-    case bpf::AttachedAs::xdp_native: return "xdp_native";
-    case bpf::AttachedAs::xdp_generic: return "xdp_generic";
+    case bpf::AttachedAs::tc:
+      return "tc";
+    case bpf::AttachedAs::xdp_native:
+      return "xdp_native";
+    case bpf::AttachedAs::xdp_generic:
+      return "xdp_generic";
   }
   return "";
 }
@@ -166,6 +184,33 @@ std::string join(const std::vector<std::string>& v) {
   return s;
 }
 
+// The IPFIX exporter when export.ipfix lists collectors (and flows are on).
+std::unique_ptr<flowexport::FlowExporter> open_flow_exporter(const config::Config& c) {
+  const config::IpfixConfig& x = c.exports.ipfix;
+  if (x.collectors.empty()) return nullptr;
+  if (!c.flows.enabled) {
+    spdlog::warn("export.ipfix has collectors but flows.enabled is false: no flow is exported");
+    return nullptr;
+  }
+  flowexport::FlowExporterOptions o;
+  for (const auto& a : x.collectors)
+    o.collectors.push_back({a.host, a.port,
+                            x.transport == config::IpfixTransport::tcp
+                                ? flowexport::Transport::tcp
+                                : flowexport::Transport::udp});
+  o.observation_domain = x.observation_domain;
+  o.template_refresh = x.template_refresh;
+  o.flows.active_timeout = x.active_timeout;
+  o.flows.idle_timeout = x.idle_timeout;
+  o.flows.forget_after = 2 * (c.flows.idle_timeout + c.interval);
+  o.flows.xdp = c.attach == config::AttachMode::xdp;
+  std::vector<std::string> where;
+  for (const auto& a : x.collectors) where.push_back(config::to_string(a));
+  spdlog::info("exporting flows as IPFIX over {} to {}", config::to_string(x.transport),
+               join(where));
+  return std::make_unique<flowexport::FlowExporter>(std::move(o));
+}
+
 // One WARNING line per transition (journald priority 4), e.g.
 //   alert SynFlood firing: dst="198.18.0.2" dport="80" value=812 above 500
 //   (critical): SYN flood against 198.18.0.2:80
@@ -192,6 +237,7 @@ Daemon::Daemon(const config::Config& cfg, const DaemonOptions& o)
       collectable_(std::make_shared<exporter::SnapshotCollectable>(o.version)),
       collector_(object_.skel(), events_.get(),
                  collector_options(cfg, o, object_.network_names(), flow_iterator_.get())),
+      flow_exporter_(open_flow_exporter(cfg)),
       loader_(object_.skel(), registry_, record_, loader_options(cfg)),
       alerts_(cfg.alerts) {
   auto recreated = object_.recreated_maps();
@@ -223,6 +269,17 @@ Daemon::Daemon(const config::Config& cfg, const DaemonOptions& o)
 }
 
 Daemon::~Daemon() {
+  if (flow_exporter_ && !handed_over_) {
+    // A real stop: one last read, so the forced-end records hold every
+    // packet counted until now.
+    try {
+      auto cycle = collector_.collect({loader_.slot_names(), loader_.ifindex_names()});
+      flow_exporter_->submit(std::move(cycle.flow_changes));
+    } catch (const std::exception& e) {
+      spdlog::error("reading the flows for the last IPFIX records failed: {}", e.what());
+    }
+  }
+  flow_exporter_.reset();  // sends what it holds, while logging still works
   if (!loader_.attached_count()) return;
   if (handed_over_)
     spdlog::info("leaving the programs attached to {} for the next pktlensd, counting meanwhile",
@@ -233,6 +290,7 @@ Daemon::~Daemon() {
 
 void Daemon::hand_over() {
   loader_.keep_attached();
+  if (flow_exporter_) flow_exporter_->keep_flows();
   handed_over_ = true;
 }
 
@@ -291,6 +349,7 @@ bool Daemon::collect() {
   try {
     auto cycle = collector_.collect({loader_.slot_names(), loader_.ifindex_names()});
     log_cycle(cycle.stats);
+    if (flow_exporter_) flow_exporter_->submit(std::move(cycle.flow_changes));
     snap = std::move(cycle.snapshot);
     last_flows_ = snap->flow_table_entries;
   } catch (const std::exception& e) {

@@ -16,14 +16,15 @@
 #include <vector>
 
 #include "alerts/engine.hpp"
-#include "bpf/flow_iterator.hpp"
 #include "bpf/attach_record.hpp"
+#include "bpf/flow_iterator.hpp"
 #include "bpf/iface_registry.hpp"
 #include "bpf/loader.hpp"
 #include "bpf/object.hpp"
 #include "bpf/tcp_events.hpp"
 #include "collector/collector.hpp"
 #include "config/config.hpp"
+#include "export/flow_exporter.hpp"
 #include "exporter/http_server.hpp"
 #include "exporter/snapshot_collectable.hpp"
 #include "exporter/web_settings.hpp"
@@ -95,6 +96,8 @@ class Daemon {
   std::shared_ptr<exporter::SnapshotCollectable> collectable_;
   std::unique_ptr<exporter::HttpServer> http_;
   collector::Collector collector_;
+  // IPFIX export of every flow; null unless export.ipfix lists collectors.
+  std::unique_ptr<flowexport::FlowExporter> flow_exporter_;
   bpf::Loader loader_;
   exporter::SelfStats self_;
   std::shared_ptr<const collector::Snapshot> last_good_;

@@ -1,0 +1,163 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "export/ipfix_session.hpp"
+
+#include <fixbuf/public.h>
+
+#include <string>
+
+namespace pktlens::flowexport {
+namespace {
+
+// The in-memory record (IpfixRecord, field for field). A template built
+// with flags F holds the fields whose flags are all in F: kV4 and kV6 pick
+// the addresses of the IPv4 and IPv6 templates on the wire, 0 is in both,
+// the padding in neither (only the internal template, built with all bits).
+constexpr uint32_t kInternalOnly = 1;
+constexpr uint32_t kV4 = 2;
+constexpr uint32_t kV6 = 4;
+
+fbInfoElementSpec_t kFlowSpec[] = {
+    {const_cast<char*>("flowStartMilliseconds"), 0, 0},
+    {const_cast<char*>("flowEndMilliseconds"), 0, 0},
+    {const_cast<char*>("octetDeltaCount"), 8, 0},
+    {const_cast<char*>("packetDeltaCount"), 8, 0},
+    {const_cast<char*>("sourceIPv6Address"), 0, kV6},
+    {const_cast<char*>("destinationIPv6Address"), 0, kV6},
+    {const_cast<char*>("sourceIPv4Address"), 0, kV4},
+    {const_cast<char*>("destinationIPv4Address"), 0, kV4},
+    {const_cast<char*>("ingressInterface"), 4, 0},
+    {const_cast<char*>("egressInterface"), 4, 0},
+    {const_cast<char*>("sourceTransportPort"), 0, 0},
+    {const_cast<char*>("destinationTransportPort"), 0, 0},
+    {const_cast<char*>("vlanId"), 0, 0},
+    {const_cast<char*>("dot1qCustomerVlanId"), 0, 0},
+    {const_cast<char*>("tcpControlBits"), 2, 0},
+    {const_cast<char*>("protocolIdentifier"), 0, 0},
+    {const_cast<char*>("flowDirection"), 0, 0},
+    {const_cast<char*>("flowEndReason"), 0, 0},
+    {const_cast<char*>("ipVersion"), 0, 0},
+    {const_cast<char*>("paddingOctets"), 2, kInternalOnly},
+    FB_IESPEC_NULL,
+};
+
+// A GError as an exception, the GError freed.
+[[noreturn]] void fail(const std::string& what, GError* err, SendProgress done = {}) {
+  std::string msg = what + ": " + (err ? err->message : "unknown error");
+  g_clear_error(&err);
+  throw IpfixError(msg, done);
+}
+
+fbTemplate_t* make_template(fbInfoModel_t* model, uint32_t flags) {
+  fbTemplate_t* t = fbTemplateAlloc(model);
+  GError* err = nullptr;
+  if (!fbTemplateAppendSpecArray(t, kFlowSpec, flags, &err)) {
+    fbTemplateFreeUnused(t);
+    fail("building the IPFIX template", err);
+  }
+  return t;
+}
+
+bool is_eom(const GError* err) {
+  return err && g_error_matches(err, FB_ERROR_DOMAIN, FB_ERROR_EOM);
+}
+
+}  // namespace
+
+struct IpfixSession::Impl {
+  fbInfoModel_t* model = nullptr;
+  fBuf_t* buf = nullptr;  // owns the session and the exporter
+  uint16_t internal = 0;
+  uint16_t v4 = 0;
+  uint16_t v6 = 0;
+  uint16_t current = 0;  // the export template set on buf
+
+  ~Impl() {
+    if (buf) fBufFree(buf);
+    if (model) fbInfoModelFree(model);
+  }
+
+  uint16_t add(fbSession_t* s, bool internal_tmpl, fbTemplate_t* t) {
+    GError* err = nullptr;
+    const uint16_t tid = fbSessionAddTemplate(s, internal_tmpl, FB_TID_AUTO, t, &err);
+    if (tid == 0) fail("adding the IPFIX template", err);
+    return tid;
+  }
+
+  void use_template(uint16_t tid) {
+    if (tid == current) return;
+    GError* err = nullptr;
+    if (!fBufSetExportTemplate(buf, tid, &err)) fail("choosing the IPFIX template", err);
+    current = tid;
+  }
+
+  bool append(const IpfixRecord& r, GError** err) {
+    return fBufAppend(buf, reinterpret_cast<uint8_t*>(const_cast<IpfixRecord*>(&r)), sizeof r, err);
+  }
+};
+
+IpfixSession::IpfixSession(const Endpoint& e, uint32_t observation_domain)
+    : impl_(std::make_unique<Impl>()) {
+  Impl& m = *impl_;
+  m.model = fbInfoModelAlloc();
+  fbSession_t* session = fbSessionAlloc(m.model);
+  fbSessionSetDomain(session, observation_domain);
+  try {
+    m.internal = m.add(session, true, make_template(m.model, UINT32_MAX));
+    m.v4 = m.add(session, false, make_template(m.model, kV4));
+    m.v6 = m.add(session, false, make_template(m.model, kV6));
+  } catch (...) {
+    fbSessionFree(session);
+    throw;
+  }
+  std::string host = e.host;
+  std::string port = std::to_string(e.port);
+  fbConnSpec_t spec = FB_CONNSPEC_INIT;
+  spec.transport = e.transport == Transport::tcp ? FB_TCP : FB_UDP;
+  spec.host = host.data();
+  spec.svc = port.data();
+  fbExporter_t* exporter = fbExporterAllocNet(&spec);
+  m.buf = fBufAllocForExport(session, exporter);
+  fBufSetAutomaticMode(m.buf, FALSE);
+  GError* err = nullptr;
+  if (!fBufSetInternalTemplate(m.buf, m.internal, &err)) fail("setting the IPFIX template", err);
+  refresh_templates();
+}
+
+IpfixSession::~IpfixSession() = default;
+
+void IpfixSession::refresh_templates() {
+  GError* err = nullptr;
+  if (!fbSessionExportTemplates(fBufGetSession(impl_->buf), &err))
+    fail("sending the IPFIX templates", err);
+  impl_->current = 0;  // a template set was written: the next record sets its own
+}
+
+size_t IpfixSession::send(std::span<const IpfixRecord> records, uint32_t export_time) {
+  Impl& m = *impl_;
+  SendProgress done;
+  size_t in_message = 0;  // records appended since the last message went out
+  GError* err = nullptr;
+  fBufSetExportTime(m.buf, export_time);
+  for (const IpfixRecord& r : records) {
+    m.use_template(r.ip_version == 6 ? m.v6 : m.v4);
+    if (m.append(r, &err)) {
+      in_message++;
+      continue;
+    }
+    if (!is_eom(err)) fail("appending an IPFIX record", err, done);
+    g_clear_error(&err);
+    // The message is full: send it, and the record starts the next one.
+    if (!fBufEmit(m.buf, &err)) fail("sending an IPFIX message", err, done);
+    done.messages++;
+    done.records += in_message;
+    fBufSetExportTime(m.buf, export_time);
+    m.current = 0;
+    m.use_template(r.ip_version == 6 ? m.v6 : m.v4);
+    if (!m.append(r, &err)) fail("appending an IPFIX record", err, done);
+    in_message = 1;
+  }
+  if (!fBufEmit(m.buf, &err)) fail("sending an IPFIX message", err, done);
+  return done.messages + 1;
+}
+
+}  // namespace pktlens::flowexport
