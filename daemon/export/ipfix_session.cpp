@@ -8,7 +8,8 @@
 namespace pktlens::flowexport {
 namespace {
 
-// The in-memory record (IpfixRecord, field for field). A template built
+// The in-memory record (IpfixRecord, field for field, every length given:
+// libfixbuf refuses an internal template with defaulted lengths). A template built
 // with flags F holds the fields whose flags are all in F: kV4 and kV6 pick
 // the addresses of the IPv4 and IPv6 templates on the wire, 0 is in both,
 // the padding in neither (only the internal template, built with all bits).
@@ -17,25 +18,25 @@ constexpr uint32_t kV4 = 2;
 constexpr uint32_t kV6 = 4;
 
 fbInfoElementSpec_t kFlowSpec[] = {
-    {const_cast<char*>("flowStartMilliseconds"), 0, 0},
-    {const_cast<char*>("flowEndMilliseconds"), 0, 0},
+    {const_cast<char*>("flowStartMilliseconds"), 8, 0},
+    {const_cast<char*>("flowEndMilliseconds"), 8, 0},
     {const_cast<char*>("octetDeltaCount"), 8, 0},
     {const_cast<char*>("packetDeltaCount"), 8, 0},
-    {const_cast<char*>("sourceIPv6Address"), 0, kV6},
-    {const_cast<char*>("destinationIPv6Address"), 0, kV6},
-    {const_cast<char*>("sourceIPv4Address"), 0, kV4},
-    {const_cast<char*>("destinationIPv4Address"), 0, kV4},
+    {const_cast<char*>("sourceIPv6Address"), 16, kV6},
+    {const_cast<char*>("destinationIPv6Address"), 16, kV6},
+    {const_cast<char*>("sourceIPv4Address"), 4, kV4},
+    {const_cast<char*>("destinationIPv4Address"), 4, kV4},
     {const_cast<char*>("ingressInterface"), 4, 0},
     {const_cast<char*>("egressInterface"), 4, 0},
-    {const_cast<char*>("sourceTransportPort"), 0, 0},
-    {const_cast<char*>("destinationTransportPort"), 0, 0},
-    {const_cast<char*>("vlanId"), 0, 0},
-    {const_cast<char*>("dot1qCustomerVlanId"), 0, 0},
+    {const_cast<char*>("sourceTransportPort"), 2, 0},
+    {const_cast<char*>("destinationTransportPort"), 2, 0},
+    {const_cast<char*>("vlanId"), 2, 0},
+    {const_cast<char*>("dot1qCustomerVlanId"), 2, 0},
     {const_cast<char*>("tcpControlBits"), 2, 0},
-    {const_cast<char*>("protocolIdentifier"), 0, 0},
-    {const_cast<char*>("flowDirection"), 0, 0},
-    {const_cast<char*>("flowEndReason"), 0, 0},
-    {const_cast<char*>("ipVersion"), 0, 0},
+    {const_cast<char*>("protocolIdentifier"), 1, 0},
+    {const_cast<char*>("flowDirection"), 1, 0},
+    {const_cast<char*>("flowEndReason"), 1, 0},
+    {const_cast<char*>("ipVersion"), 1, 0},
     {const_cast<char*>("paddingOctets"), 2, kInternalOnly},
     FB_IESPEC_NULL,
 };
@@ -126,9 +127,13 @@ IpfixSession::IpfixSession(const Endpoint& e, uint32_t observation_domain)
 IpfixSession::~IpfixSession() = default;
 
 void IpfixSession::refresh_templates() {
+  // In manual mode libfixbuf does not start a message for templates
+  // (FB_ERROR_EOM); automatic mode does, and they fit in one.
   GError* err = nullptr;
-  if (!fbSessionExportTemplates(fBufGetSession(impl_->buf), &err))
-    fail("sending the IPFIX templates", err);
+  fBufSetAutomaticMode(impl_->buf, TRUE);
+  const bool ok = fbSessionExportTemplates(fBufGetSession(impl_->buf), &err);
+  fBufSetAutomaticMode(impl_->buf, FALSE);
+  if (!ok) fail("sending the IPFIX templates", err);
   impl_->current = 0;  // a template set was written: the next record sets its own
 }
 

@@ -1,0 +1,226 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
+"""IPFIX flow export (docs/export.md) against a real collector: nfcapd
+(nfdump) in A's namespace on loopback, pktlensd in A exporting to it over
+UDP. UDP flows B -> A over IPv4 and IPv6, tagged (crafted frames: 802.1Q
+of each family, QinQ)
+come back from `nfdump -r` with exactly the packets sent and the IP octets
+(IP header and payload) they carried, summed over each flow's records; one
+flow that outlives the active timeout comes back in several records that
+add up; flows still unsent at the stop come back as its forced end. Same
+harness as the other e2e tests (harness.py).
+
+    sudo /usr/bin/python3 tests/e2e/test_ipfix.py build/daemon/pktlensd IpfixExport.test_nfcapd_udp_exact_sums
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from harness import (CLEANUP, E2E, Net, Sender, config, in_ns_cmd, in_netns, run,  # noqa: E402
+                     tmp_path, unique)
+
+COLLECTOR_PORT = 14739
+VLAN = 100
+UDP_HEADER = 8
+
+
+class Nfcapd:
+    """nfcapd in namespace `ns` on 127.0.0.1:port, writing into a directory
+    of its own; stop() ends it by its PID (it closes its file then)."""
+
+    def __init__(self, ns: str, port: int) -> None:
+        self.dir = tmp_path(f"nfcapd-{unique()}")
+        os.mkdir(self.dir)
+        self.log_path = self.dir + ".log"
+        self._log = open(self.log_path, "w")
+        self.proc = subprocess.Popen(
+            in_ns_cmd(ns) + ["nfcapd", "-w", self.dir, "-b", "127.0.0.1", "-p", str(port), "-t", "3600"],
+            stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT)
+        self._token = CLEANUP.add(f"kill nfcapd {self.proc.pid}", self.stop)
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            os.kill(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(20)
+            except subprocess.TimeoutExpired:
+                os.kill(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(10)
+        self._log.close()
+
+    def records(self) -> list[dict]:
+        """Every record of its files: addresses, ports, protocol, packets, bytes."""
+        self.stop()
+        files = sorted(f for f in os.listdir(self.dir) if f.startswith("nfcapd."))
+        out = []
+        for f in files:
+            p = run(["nfdump", "-r", os.path.join(self.dir, f), "-q", "-N", "-o",
+                     "fmt:%sa|%da|%sp|%dp|%pr|%pkt|%byt"])
+            for line in p.stdout.splitlines():
+                fields = [x.strip() for x in line.split("|")]
+                if len(fields) != 7:
+                    continue
+                sa, da, sp, dp, pr, pkt, byt = fields
+                out.append({"src": sa, "dst": da, "sport": int(sp), "dport": int(dp), "proto": pr,
+                            "packets": int(pkt), "bytes": int(byt)})
+        return out
+
+    def diagnostics(self) -> str:
+        with open(self.log_path) as f:
+            return f"nfcapd files {sorted(os.listdir(self.dir))}, log:\n{f.read()}"
+
+    def close(self) -> None:
+        CLEANUP.run(self._token)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class TaggedFlow:
+    """One UDP flow B -> A in 802.1Q frames (and 802.1ad + 802.1Q for QinQ),
+    crafted and sent from B's AF_PACKET socket (this kernel may have no VLAN
+    devices); A has no device for the VLAN and drops them silently."""
+
+    def __init__(self, net: Net, src: str, dst: str, sport: int, dport: int, payload: int,
+                 vlans: tuple[int, ...]) -> None:
+        from scapy.layers.inet import IP, UDP
+        from scapy.layers.inet6 import IPv6
+        from scapy.layers.l2 import Dot1AD, Dot1Q, Ether
+        ip = (IPv6(src=src, dst=dst, hlim=64) if ":" in src else IP(src=src, dst=dst)) / UDP(
+            sport=sport, dport=dport) / (b"v" * payload)
+        l3 = ip
+        if len(vlans) == 2:
+            frame = Ether(src=net.MAC_B, dst=net.MAC_A) / Dot1AD(vlan=vlans[0]) / Dot1Q(vlan=vlans[1]) / l3
+        else:
+            frame = Ether(src=net.MAC_B, dst=net.MAC_A) / Dot1Q(vlan=vlans[0]) / l3
+        self.frame = bytes(frame)
+        self.ip_len = len(bytes(ip))
+        self.src, self.dst, self.sport, self.dport = src, dst, sport, dport
+        self.sender = Sender(net.b, net.IF_B)
+        self.sent = 0
+
+    def send(self, n: int = 1) -> None:
+        self.sent += self.sender.send([self.frame] * n)
+
+    def octets(self) -> int:
+        return self.sent * self.ip_len
+
+    def records(self, all_records: list[dict]) -> list[dict]:
+        return matching(self, all_records)
+
+    def close(self) -> None:
+        self.sender.close()
+
+
+def matching(flow, all_records: list[dict]) -> list[dict]:
+    """The records of one UDP flow (its addresses and ports)."""
+    return [r for r in all_records if r["src"] == flow.src and r["dst"] == flow.dst
+            and r["sport"] == flow.sport and r["dport"] == flow.dport and r["proto"] in ("UDP", "17")]
+
+
+class UdpFlow:
+    """One UDP flow B -> A: a receiver bound in A (so no ICMP comes back), a
+    sender bound in B; every datagram of `payload` bytes."""
+
+    def __init__(self, net: Net, src: str, dst: str, payload: int) -> None:
+        family = socket.AF_INET6 if ":" in src else socket.AF_INET
+        with in_netns(net.a):
+            self.rx = socket.socket(family, socket.SOCK_DGRAM)
+            self.rx.bind((dst, 0))
+        with in_netns(net.b):
+            self.tx = socket.socket(family, socket.SOCK_DGRAM)
+            self.tx.bind((src, 0))
+        self.src, self.dst = src, dst
+        self.sport, self.dport = self.tx.getsockname()[1], self.rx.getsockname()[1]
+        self.payload = payload
+        self.ip_header = 40 if family == socket.AF_INET6 else 20
+        self.sent = 0
+
+    def send(self, n: int = 1) -> None:
+        for _ in range(n):
+            self.tx.sendto(b"x" * self.payload, (self.dst, self.dport))
+            self.sent += 1
+
+    def octets(self) -> int:
+        """What IPFIX's octetDeltaCount sums to: IP header and payload."""
+        return self.sent * (self.ip_header + UDP_HEADER + self.payload)
+
+    def records(self, all_records: list[dict]) -> list[dict]:
+        return matching(self, all_records)
+
+    def close(self) -> None:
+        self.rx.close()
+        self.tx.close()
+
+
+def export_config(transport: str = "udp", active: str = "60s", idle: str = "60s") -> str:
+    return config(extra=(
+        "export:\n"
+        "  ipfix:\n"
+        f'    collectors: ["127.0.0.1:{COLLECTOR_PORT}"]\n'
+        f"    transport: {transport}\n"
+        f"    active_timeout: {active}\n"
+        f"    idle_timeout: {idle}\n"
+        "    template_refresh: 10s\n"
+        "    observation_domain: 7\n"))
+
+
+class IpfixExport(E2E):
+    def flows(self) -> list:
+        """A mix: kernel UDP sockets over IPv4 and IPv6, crafted 802.1Q
+        and QinQ frames of each family."""
+        net = self.net
+        out = [UdpFlow(net, net.B4, net.A4, 100), UdpFlow(net, net.B4, net.A4, 333),
+               UdpFlow(net, net.B6, net.A6, 1000),
+               TaggedFlow(net, net.B4, net.OTHER4, 40100, 5100, 57, (VLAN,)),
+               TaggedFlow(net, net.B6, net.OTHER6, 40101, 5101, 1200, (VLAN,)),
+               TaggedFlow(net, net.B4, net.OTHER4, 40102, 5102, 300, (VLAN, 7))]
+        for f in out:
+            self.addCleanup(f.close)
+        return out
+
+    def assert_exact(self, flow, records: list[dict], collector) -> list[dict]:
+        mine = flow.records(records)
+        what = f"{flow.src}:{flow.sport} -> {flow.dst}:{flow.dport}: {mine}"
+        self.assertTrue(mine, f"no record of {what}; all records: {records}; "
+                        f"{collector.diagnostics()}")
+        self.assertEqual(sum(r["packets"] for r in mine), flow.sent, what)
+        self.assertEqual(sum(r["bytes"] for r in mine), flow.octets(), what)
+        return mine
+
+    def test_nfcapd_udp_exact_sums(self) -> None:
+        net = self.net
+        collector = Nfcapd(net.a, COLLECTOR_PORT)
+        self.addCleanup(collector.close)
+        d = self.start(export_config(active="2s"), self.pin())
+        self.ready(d)
+        net.wait_quiet()
+        self.collections(d, 1)
+        long_flow, *short = self.flows()
+        # Past the active timeout (2 s) several times: records while it runs.
+        for i in range(16):
+            long_flow.send()
+            short[i % len(short)].send(i + 1)
+            time.sleep(0.4)
+        # Sent right before the stop: only pktlensd's last read and the
+        # forced end at the stop carry these.
+        for f in short:
+            f.send(3)
+        self.assertEqual(d.terminate(), 0, d.log())
+        records = collector.records()
+        long_records = self.assert_exact(long_flow, records, collector)
+        self.assertGreaterEqual(len(long_records), 2, f"active timeout: {long_records}")
+        for f in short:
+            self.assert_exact(f, records, collector)
+
+
+if __name__ == "__main__":
+    from harness import main
+    main()
