@@ -18,10 +18,15 @@ packages=(
   # daemon libraries (/metrics: Boost.Beast, OpenSSL, libxcrypt's bcrypt, zlib)
   prometheus-cpp-dev libyaml-cpp-dev libspdlog-dev libfmt-dev
   libsystemd-dev libcli11-dev libboost-dev libssl-dev libcrypt-dev
+  # IPFIX flow export (libfixbuf; ipfixDump reads what it sends)
+  libfixbuf-dev libfixbuf-tools
   # `pktlensd top`: its terminal view
   libncurses-dev
   # tests (openssl and htpasswd make certificates and bcrypt hashes)
   catch2 iproute2 ethtool nftables curl python3-scapy prometheus prometheus-alertmanager
+  # real IPFIX collectors for the export tests (their services are not
+  # started by the tests, which run their own in test namespaces)
+  nfdump pmacct
   openssl apache2-utils
   # `pktlensd top` is tested on a real terminal: tmux's send-keys and capture-pane
   tmux
