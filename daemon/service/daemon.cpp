@@ -373,6 +373,10 @@ bool Daemon::collect() {
   pub->self = self_;
   pub->alerts = alerts_.status();
   for (const auto& m : loader_.monitoring()) pub->monitoring.push_back({m.name, how_label(m.as)});
+  if (flow_exporter_)
+    for (const auto& c : flow_exporter_->stats())
+      pub->ipfix.push_back(
+          {c.collector, c.records_sent, c.messages_sent, c.records_dropped, c.queued_records});
   collectable_->publish(std::move(pub));
   return ok;
 }
