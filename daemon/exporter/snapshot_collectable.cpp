@@ -71,8 +71,8 @@ std::vector<prometheus::MetricFamily> SnapshotCollectable::Collect() const {
       state && state->snapshot ? render_state(*state->snapshot, state->alerts) : declared_only();
   append(out, render_monitoring(state ? state->monitoring : std::vector<InterfaceMonitoring>{}));
   append(out, render_process(process_()));
-  append(out, render_self(state ? state->self : SelfStats{}, version_));
   append(out, render_flow_export(state ? state->ipfix : std::vector<IpfixCollectorStats>{}));
+  append(out, render_self(state ? state->self : SelfStats{}, version_));
   return out;
 }
 
