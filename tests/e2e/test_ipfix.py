@@ -36,29 +36,47 @@ VLAN = 100
 UDP_HEADER = 8
 
 
-class Nfcapd:
-    """nfcapd in namespace `ns` on 127.0.0.1:port, writing into a directory
-    of its own; stop() ends it by its PID (it closes its file then)."""
+class CollectorProcess:
+    """A collector daemon in namespace `ns`, its files in a directory of its
+    own, its output in a log; stop() ends it by its PID with the signal it
+    writes its last records on, close() removes the directory."""
 
-    def __init__(self, ns: str, port: int) -> None:
-        self.dir = tmp_path(f"nfcapd-{unique()}")
+    stop_signal = signal.SIGTERM
+
+    def __init__(self, name: str) -> None:
+        self.dir = tmp_path(f"{name}-{unique()}")
         os.mkdir(self.dir)
         self.log_path = self.dir + ".log"
+        self.name = name
+
+    def start(self, ns: str, cmd: list[str]) -> None:
         self._log = open(self.log_path, "w")
-        self.proc = subprocess.Popen(
-            in_ns_cmd(ns) + ["nfcapd", "-w", self.dir, "-b", "127.0.0.1", "-p", str(port), "-t", "3600"],
-            stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT)
-        self._token = CLEANUP.add(f"kill nfcapd {self.proc.pid}", self.stop)
+        self.proc = subprocess.Popen(in_ns_cmd(ns) + cmd, stdin=subprocess.DEVNULL,
+                                     stdout=self._log, stderr=subprocess.STDOUT)
+        self._token = CLEANUP.add(f"kill {self.name} {self.proc.pid}", self.stop)
 
     def stop(self) -> None:
         if self.proc.poll() is None:
-            os.kill(self.proc.pid, signal.SIGTERM)
+            os.kill(self.proc.pid, self.stop_signal)
             try:
                 self.proc.wait(20)
             except subprocess.TimeoutExpired:
                 os.kill(self.proc.pid, signal.SIGKILL)
                 self.proc.wait(10)
         self._log.close()
+
+    def close(self) -> None:
+        CLEANUP.run(self._token)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class Nfcapd(CollectorProcess):
+    """nfcapd in namespace `ns` on 127.0.0.1:port, writing into a directory
+    of its own; stop() ends it by its PID (it closes its file then)."""
+
+    def __init__(self, ns: str, port: int) -> None:
+        super().__init__("nfcapd")
+        self.start(ns, ["nfcapd", "-w", self.dir, "-b", "127.0.0.1", "-p", str(port), "-t", "3600"])
 
     def records(self) -> list[dict]:
         """Every record of its files: addresses, ports, protocol, packets, bytes."""
@@ -81,19 +99,17 @@ class Nfcapd:
         with open(self.log_path) as f:
             return f"nfcapd files {sorted(os.listdir(self.dir))}, log:\n{f.read()}"
 
-    def close(self) -> None:
-        CLEANUP.run(self._token)
-        shutil.rmtree(self.dir, ignore_errors=True)
 
 
-class Nfacctd:
+class Nfacctd(CollectorProcess):
     """pmacct's nfacctd in namespace `ns` on 127.0.0.1:port (UDP), its print
     plugin appending every refresh's per-flow sums to a CSV file; stop()
     ends it by its PID (the plugin writes what it still holds)."""
 
+    stop_signal = signal.SIGINT
+
     def __init__(self, ns: str, port: int) -> None:
-        self.dir = tmp_path(f"nfacctd-{unique()}")
-        os.mkdir(self.dir)
+        super().__init__("nfacctd")
         self.csv = os.path.join(self.dir, "flows.csv")
         conf = os.path.join(self.dir, "nfacctd.conf")
         with open(conf, "w") as f:
@@ -102,22 +118,7 @@ class Nfacctd:
                     f"print_output_file: {self.csv}\nprint_output_file_append: true\n"
                     "print_refresh_time: 1\n"
                     "aggregate: src_host, dst_host, src_port, dst_port, proto\n")
-        self.log_path = self.dir + ".log"
-        self._log = open(self.log_path, "w")
-        self.proc = subprocess.Popen(in_ns_cmd(ns) + ["nfacctd", "-f", conf],
-                                     stdin=subprocess.DEVNULL, stdout=self._log,
-                                     stderr=subprocess.STDOUT)
-        self._token = CLEANUP.add(f"kill nfacctd {self.proc.pid}", self.stop)
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            os.kill(self.proc.pid, signal.SIGINT)
-            try:
-                self.proc.wait(20)
-            except subprocess.TimeoutExpired:
-                os.kill(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(10)
-        self._log.close()
+        self.start(ns, ["nfacctd", "-f", conf])
 
     def records(self) -> list[dict]:
         self.stop()
@@ -148,9 +149,6 @@ class Nfacctd:
                 data = f.read()
         return f"nfacctd csv:\n{data}\nlog:\n{log}"
 
-    def close(self) -> None:
-        CLEANUP.run(self._token)
-        shutil.rmtree(self.dir, ignore_errors=True)
 
 
 class TcpCapture:
@@ -429,6 +427,37 @@ class IpfixExport(E2E):
         self.assertIn("sending again", d.log())
         records = capture.records()
         self.assertEqual(len(records), sent, capture.diagnostics())
+
+    def test_tcp_collector_restarted_mid_run(self) -> None:
+        """A TCP collector that goes away while pktlensd writes to it: the
+        write fails without ending pktlensd, the loss is counted, and the
+        next collector on the port gets the records."""
+        net = self.net
+        first = TcpCapture(net.a, COLLECTOR_PORT)
+        self.addCleanup(first.close)
+        d = self.start(export_config("tcp", active="1s", idle="2s"), self.pin())
+        self.ready(d)
+        net.wait_quiet()
+        flows = self.flows()[:3]
+        label = {"collector": f"127.0.0.1:{COLLECTOR_PORT}"}
+
+        def traffic() -> None:
+            for _ in range(8):
+                for f in flows:
+                    f.send(2)
+                time.sleep(0.25)
+            self.collections(d, 3)
+
+        traffic()
+        self.assertGreater(len(first.records()), 0, first.diagnostics())  # stops it
+        traffic()
+        self.assertTrue(d.alive(), d.log())
+        self.assertGreater(self.scrape().get("pktlens_ipfix_records_dropped_total", **label), 0)
+        second = TcpCapture(net.a, COLLECTOR_PORT)
+        self.addCleanup(second.close)
+        traffic()
+        self.assertEqual(d.terminate(), 0, d.log())
+        self.assertGreater(len(second.records()), 0, second.diagnostics())
 
 if __name__ == "__main__":
     from harness import main
