@@ -344,6 +344,15 @@ class IpfixExport(E2E):
         self.assertEqual(sum(r["bytes"] for r in mine), flow.octets(), what)
         return mine
 
+    def traffic(self, d, flows: list) -> None:
+        """Two packets of each flow every quarter second for two seconds,
+        then three collections: the records of it are made."""
+        for _ in range(8):
+            for f in flows:
+                f.send(2)
+            time.sleep(0.25)
+        self.collections(d, 3)
+
     def exact_sums(self, collector, transport: str = "udp") -> None:
         """The mix of flows(), one past the active timeout, the rest topped
         up right before the stop; every flow's records add up exactly."""
@@ -391,18 +400,11 @@ class IpfixExport(E2E):
         net.wait_quiet()
         flows = self.flows()[:3]
 
-        def traffic() -> None:
-            for _ in range(8):
-                for f in flows:
-                    f.send(2)
-                time.sleep(0.25)
-            self.collections(d, 3)
-
         label = {"collector": f"127.0.0.1:{COLLECTOR_PORT}"}
-        traffic()
+        self.traffic(d, flows)
         down = self.scrape()
         rss = d.rss_kib()
-        traffic()
+        self.traffic(d, flows)
         after = self.scrape()
         self.assertEqual(after.get("pktlens_ipfix_records_sent_total", **label), 0)
         self.assertGreater(down.get("pktlens_ipfix_records_dropped_total", **label), 0)
@@ -418,7 +420,7 @@ class IpfixExport(E2E):
 
         capture = TcpCapture(net.a, COLLECTOR_PORT)
         self.addCleanup(capture.close)
-        traffic()
+        self.traffic(d, flows)
         self.collections(d, 3)  # every flow idle (2 s): all records made
         up = self.scrape()
         sent = up.get("pktlens_ipfix_records_sent_total", **label)
@@ -441,21 +443,14 @@ class IpfixExport(E2E):
         flows = self.flows()[:3]
         label = {"collector": f"127.0.0.1:{COLLECTOR_PORT}"}
 
-        def traffic() -> None:
-            for _ in range(8):
-                for f in flows:
-                    f.send(2)
-                time.sleep(0.25)
-            self.collections(d, 3)
-
-        traffic()
+        self.traffic(d, flows)
         self.assertGreater(len(first.records()), 0, first.diagnostics())  # stops it
-        traffic()
+        self.traffic(d, flows)
         self.assertTrue(d.alive(), d.log())
         self.assertGreater(self.scrape().get("pktlens_ipfix_records_dropped_total", **label), 0)
         second = TcpCapture(net.a, COLLECTOR_PORT)
         self.addCleanup(second.close)
-        traffic()
+        self.traffic(d, flows)
         self.assertEqual(d.terminate(), 0, d.log())
         self.assertGreater(len(second.records()), 0, second.diagnostics())
 
