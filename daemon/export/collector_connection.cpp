@@ -87,8 +87,12 @@ void CollectorConnection::send(const std::vector<IpfixRecord>& batch) {
       session_->refresh_templates();
       templates_at_ = now + o_.template_refresh;
     }
-    messages_ += session_->send(batch, static_cast<uint32_t>(std::time(nullptr)));
+    const auto export_time = static_cast<uint32_t>(std::time(nullptr));
+    messages_ += session_->send(batch, export_time);
     sent_ += batch.size();
+    // The counts so far, as an options record, after every batch.
+    session_->send_totals({o_.observation_domain, messages_ + 1, sent_, dropped_}, export_time);
+    messages_++;
     if (!last_error_.empty()) spdlog::info("IPFIX collector {}: sending again", name_);
     last_error_.clear();
   } catch (const IpfixError& e) {

@@ -44,4 +44,18 @@ struct IpfixRecord {
 };
 static_assert(sizeof(IpfixRecord) == 96);
 
+// The options record of the exporter's counts for one collector (RFC 7011
+// section 4.1 style "Exporting Process Reliability Statistics"), scoped by
+// the observation domain; packed, as libfixbuf reads the fields one after
+// the other.
+#pragma pack(push, 1)
+struct IpfixExporterTotals {
+  uint32_t observation_domain = 0;  // observationDomainId (scope)
+  uint64_t messages = 0;            // exportedMessageTotalCount
+  uint64_t records = 0;             // exportedFlowRecordTotalCount
+  uint64_t not_sent = 0;            // notSentFlowTotalCount: records dropped
+};
+#pragma pack(pop)
+static_assert(sizeof(IpfixExporterTotals) == 28);
+
 }  // namespace pktlens::flowexport

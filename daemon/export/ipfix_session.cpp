@@ -41,6 +41,15 @@ fbInfoElementSpec_t kFlowSpec[] = {
     FB_IESPEC_NULL,
 };
 
+// IpfixExporterTotals, scoped by its first field.
+fbInfoElementSpec_t kTotalsSpec[] = {
+    {const_cast<char*>("observationDomainId"), 4, 0},
+    {const_cast<char*>("exportedMessageTotalCount"), 8, 0},
+    {const_cast<char*>("exportedFlowRecordTotalCount"), 8, 0},
+    {const_cast<char*>("notSentFlowTotalCount"), 8, 0},
+    FB_IESPEC_NULL,
+};
+
 // A GError as an exception, the GError freed.
 [[noreturn]] void fail(const std::string& what, GError* err, SendProgress done = {}) {
   std::string msg = what + ": " + (err ? err->message : "unknown error");
@@ -48,13 +57,15 @@ fbInfoElementSpec_t kFlowSpec[] = {
   throw IpfixError(msg, done);
 }
 
-fbTemplate_t* make_template(fbInfoModel_t* model, uint32_t flags) {
+fbTemplate_t* make_template(fbInfoModel_t* model, fbInfoElementSpec_t* spec, uint32_t flags,
+                            uint16_t scope = 0) {
   fbTemplate_t* t = fbTemplateAlloc(model);
   GError* err = nullptr;
-  if (!fbTemplateAppendSpecArray(t, kFlowSpec, flags, &err)) {
+  if (!fbTemplateAppendSpecArray(t, spec, flags, &err)) {
     fbTemplateFreeUnused(t);
     fail("building the IPFIX template", err);
   }
+  if (scope) fbTemplateSetOptionsScope(t, scope);
   return t;
 }
 
@@ -70,6 +81,8 @@ struct IpfixSession::Impl {
   uint16_t internal = 0;
   uint16_t v4 = 0;
   uint16_t v6 = 0;
+  uint16_t totals_internal = 0;
+  uint16_t totals = 0;
   uint16_t current = 0;  // the export template set on buf
 
   ~Impl() {
@@ -103,9 +116,11 @@ IpfixSession::IpfixSession(const Endpoint& e, uint32_t observation_domain)
   fbSession_t* session = fbSessionAlloc(m.model);
   fbSessionSetDomain(session, observation_domain);
   try {
-    m.internal = m.add(session, true, make_template(m.model, UINT32_MAX));
-    m.v4 = m.add(session, false, make_template(m.model, kV4));
-    m.v6 = m.add(session, false, make_template(m.model, kV6));
+    m.internal = m.add(session, true, make_template(m.model, kFlowSpec, UINT32_MAX));
+    m.v4 = m.add(session, false, make_template(m.model, kFlowSpec, kV4));
+    m.v6 = m.add(session, false, make_template(m.model, kFlowSpec, kV6));
+    m.totals_internal = m.add(session, true, make_template(m.model, kTotalsSpec, 0, 1));
+    m.totals = m.add(session, false, make_template(m.model, kTotalsSpec, 0, 1));
   } catch (...) {
     fbSessionFree(session);
     throw;
@@ -135,6 +150,18 @@ void IpfixSession::refresh_templates() {
   fBufSetAutomaticMode(impl_->buf, FALSE);
   if (!ok) fail("sending the IPFIX templates", err);
   impl_->current = 0;  // a template set was written: the next record sets its own
+}
+
+void IpfixSession::send_totals(IpfixExporterTotals totals, uint32_t export_time) {
+  Impl& m = *impl_;
+  GError* err = nullptr;
+  fBufSetExportTime(m.buf, export_time);
+  if (!fBufSetInternalTemplate(m.buf, m.totals_internal, &err))
+    fail("setting the IPFIX options template", err);
+  m.use_template(m.totals);
+  const bool ok = fBufAppend(m.buf, reinterpret_cast<uint8_t*>(&totals), sizeof totals, &err) &&
+                  fBufEmit(m.buf, &err) && fBufSetInternalTemplate(m.buf, m.internal, &err);
+  if (!ok) fail("sending the IPFIX exporter statistics", err);
 }
 
 size_t IpfixSession::send(std::span<const IpfixRecord> records, uint32_t export_time) {

@@ -51,6 +51,9 @@ class IpfixSession {
   // too; returns how many messages went out. Throws IpfixError, with what
   // was sent before the failure.
   size_t send(std::span<const IpfixRecord> records, uint32_t export_time);
+  // One message with the options record of the exporter's counts (sent
+  // before it). Throws IpfixError.
+  void send_totals(IpfixExporterTotals totals, uint32_t export_time);
   // The templates again in the next message (UDP: the collector forgets them).
   void refresh_templates();
 

@@ -91,6 +91,8 @@ class Nfcapd(CollectorProcess):
                 if len(fields) != 7:
                     continue
                 sa, da, sp, dp, pr, pkt, byt = fields
+                if pr not in ("UDP", "17"):
+                    continue  # e.g. ICMPv6 MLD reports: "port" 143.0 is type.code
                 out.append({"src": sa, "dst": da, "sport": int(sp), "dport": int(dp), "proto": pr,
                             "packets": int(pkt), "bytes": int(byt)})
         return out
@@ -204,7 +206,10 @@ class TcpCapture:
                  "destinationIPv4Address": "dst", "destinationIPv6Address": "dst",
                  "sourceTransportPort": "sport", "destinationTransportPort": "dport",
                  "protocolIdentifier": "proto", "packetDeltaCount": "packets",
-                 "octetDeltaCount": "bytes"}
+                 "octetDeltaCount": "bytes",
+                 # the options record of the exporter's counts
+                 "exportedFlowRecordTotalCount": "records_total",
+                 "notSentFlowTotalCount": "not_sent_total"}
         for line in dump.splitlines():
             if line.startswith("---"):  # a message header or a data record starts
                 if rec:
@@ -222,6 +227,7 @@ class TcpCapture:
         for r in out:
             r["proto"] = "UDP" if r.get("proto") == 17 else str(r.get("proto"))
         self.dump = dump
+        self.totals = [r for r in out if "records_total" in r]
         return [r for r in out if "packets" in r]
 
     def diagnostics(self) -> str:
@@ -429,6 +435,11 @@ class IpfixExport(E2E):
         self.assertIn("sending again", d.log())
         records = capture.records()
         self.assertEqual(len(records), sent, capture.diagnostics())
+        # The options record after the last batch: the same counts.
+        self.assertTrue(capture.totals, capture.diagnostics())
+        self.assertEqual(capture.totals[-1]["records_total"], sent)
+        self.assertEqual(capture.totals[-1]["not_sent_total"],
+                         up.get("pktlens_ipfix_records_dropped_total", **label))
 
     def test_tcp_collector_restarted_mid_run(self) -> None:
         """A TCP collector that goes away while pktlensd writes to it: the
