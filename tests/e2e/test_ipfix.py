@@ -327,6 +327,9 @@ def export_config(transport: str = "udp", active: str = "60s", idle: str = "60s"
         "    observation_domain: 7\n"))
 
 
+LABEL = {"collector": f"127.0.0.1:{COLLECTOR_PORT}"}  # of the pktlens_ipfix_* series
+
+
 class IpfixExport(E2E):
     def flows(self) -> list:
         """A mix: kernel UDP sockets over IPv4 and IPv6, crafted 802.1Q
@@ -349,6 +352,14 @@ class IpfixExport(E2E):
         self.assertEqual(sum(r["packets"] for r in mine), flow.sent, what)
         self.assertEqual(sum(r["bytes"] for r in mine), flow.octets(), what)
         return mine
+
+    def tcp_exporter(self) -> tuple:
+        """pktlensd exporting over TCP with short timeouts (1 s active, 2 s
+        idle), ready and quiet, and three kernel-socket flows to drive it."""
+        d = self.start(export_config("tcp", active="1s", idle="2s"), self.pin())
+        self.ready(d)
+        self.net.wait_quiet()
+        return d, self.flows()[:3]
 
     def traffic(self, d, flows: list) -> None:
         """Two packets of each flow every quarter second for two seconds,
@@ -401,27 +412,22 @@ class IpfixExport(E2E):
         collector listens, pktlensd reconnects, and it receives exactly the
         records counted as sent."""
         net = self.net
-        d = self.start(export_config("tcp", active="1s", idle="2s"), self.pin())
-        self.ready(d)
-        net.wait_quiet()
-        flows = self.flows()[:3]
-
-        label = {"collector": f"127.0.0.1:{COLLECTOR_PORT}"}
+        d, flows = self.tcp_exporter()
         self.traffic(d, flows)
         down = self.scrape()
         rss = d.rss_kib()
         self.traffic(d, flows)
         after = self.scrape()
-        self.assertEqual(after.get("pktlens_ipfix_records_sent_total", **label), 0)
-        self.assertGreater(down.get("pktlens_ipfix_records_dropped_total", **label), 0)
-        self.assertGreater(after.get("pktlens_ipfix_records_dropped_total", **label),
-                           down.get("pktlens_ipfix_records_dropped_total", **label))
-        self.assertEqual(after.get("pktlens_ipfix_queued_records", **label), 0)
+        self.assertEqual(after.get("pktlens_ipfix_records_sent_total", **LABEL), 0)
+        self.assertGreater(down.get("pktlens_ipfix_records_dropped_total", **LABEL), 0)
+        self.assertGreater(after.get("pktlens_ipfix_records_dropped_total", **LABEL),
+                           down.get("pktlens_ipfix_records_dropped_total", **LABEL))
+        self.assertEqual(after.get("pktlens_ipfix_queued_records", **LABEL), 0)
         # Nothing is kept for a collector that is down: the second round of
         # the same traffic leaves the memory where it was (16 MiB of slack
         # for the allocator).
         self.assertLess(d.rss_kib() - rss, 16 * 1024)
-        errors = [l for l in d.log().splitlines() if f"IPFIX collector {label['collector']}" in l]
+        errors = [l for l in d.log().splitlines() if f"IPFIX collector {LABEL['collector']}" in l]
         self.assertEqual(len(errors), 1, f"logged once per condition: {errors}")
 
         capture = TcpCapture(net.a, COLLECTOR_PORT)
@@ -429,7 +435,7 @@ class IpfixExport(E2E):
         self.traffic(d, flows)
         self.collections(d, 3)  # every flow idle (2 s): all records made
         up = self.scrape()
-        sent = up.get("pktlens_ipfix_records_sent_total", **label)
+        sent = up.get("pktlens_ipfix_records_sent_total", **LABEL)
         self.assertGreater(sent, 0)
         self.assertEqual(d.terminate(), 0, d.log())
         self.assertIn("sending again", d.log())
@@ -439,7 +445,7 @@ class IpfixExport(E2E):
         self.assertTrue(capture.totals, capture.diagnostics())
         self.assertEqual(capture.totals[-1]["records_total"], sent)
         self.assertEqual(capture.totals[-1]["not_sent_total"],
-                         up.get("pktlens_ipfix_records_dropped_total", **label))
+                         up.get("pktlens_ipfix_records_dropped_total", **LABEL))
 
     def test_tcp_collector_restarted_mid_run(self) -> None:
         """A TCP collector that goes away while pktlensd writes to it: the
@@ -448,17 +454,13 @@ class IpfixExport(E2E):
         net = self.net
         first = TcpCapture(net.a, COLLECTOR_PORT)
         self.addCleanup(first.close)
-        d = self.start(export_config("tcp", active="1s", idle="2s"), self.pin())
-        self.ready(d)
-        net.wait_quiet()
-        flows = self.flows()[:3]
-        label = {"collector": f"127.0.0.1:{COLLECTOR_PORT}"}
+        d, flows = self.tcp_exporter()
 
         self.traffic(d, flows)
         self.assertGreater(len(first.records()), 0, first.diagnostics())  # stops it
         self.traffic(d, flows)
         self.assertTrue(d.alive(), d.log())
-        self.assertGreater(self.scrape().get("pktlens_ipfix_records_dropped_total", **label), 0)
+        self.assertGreater(self.scrape().get("pktlens_ipfix_records_dropped_total", **LABEL), 0)
         second = TcpCapture(net.a, COLLECTOR_PORT)
         self.addCleanup(second.close)
         self.traffic(d, flows)
