@@ -20,10 +20,15 @@ packages=(
   libsystemd-dev libcli11-dev libboost-dev libssl-dev libcrypt-dev
   # least privilege after set-up (daemon/service/privileges.*)
   libcap-dev
+  # IPFIX flow export (libfixbuf; ipfixDump reads what it sends)
+  libfixbuf-dev libfixbuf-tools
   # `pktlensd top`: its terminal view
   libncurses-dev
   # tests (openssl and htpasswd make certificates and bcrypt hashes)
   catch2 iproute2 ethtool nftables curl python3-scapy prometheus prometheus-alertmanager
+  # real IPFIX collectors for the export tests (their services are not
+  # started by the tests, which run their own in test namespaces)
+  nfdump pmacct
   openssl apache2-utils
   # `pktlensd top` is tested on a real terminal: tmux's send-keys and capture-pane
   tmux

@@ -33,7 +33,7 @@ Cycle Collector::collect(Snapshot::InterfaceNames names) {
   read_networks(skel_, opts_.networks, s);
   if (flows_) {
     c.stats.flows = flows_->collect(clock_ns(CLOCK_MONOTONIC), s);
-    c.flow_changes = flows_->take_changes();
+    if (opts_.flow_table.record_changes) c.flow_changes = flows_->take_changes();
     c.stats.presence = flows_->upkeep_presence();
   }
   // After the flows: the top-K flows' retransmits are looked up.

@@ -218,6 +218,17 @@ struct FlowTable::Impl {
     if (next_step_ns <= now_ns) next_step_ns = now_ns + step;
   }
 
+  // Flow export: every changed flow with its cumulative counters.
+  void record_updated() {
+    recorded.updated.reserve(changes.size());
+    for (const FlowDelta& c : changes) {
+      const MirrorEntry& e = mirror.at(c.idx);
+      FlowRecord f = counters_of(e);
+      f.key = decode_flow_key(e.key);
+      recorded.updated.push_back(FlowChange{e.key, f});
+    }
+  }
+
   // Removes `keys` from the kernel map and the mirror, booking each one's
   // final counters as ended for `why`; returns how many the kernel had.
   size_t remove(const std::vector<pktlens_flow_key>& keys, FlowEnd why) {
@@ -253,6 +264,7 @@ struct FlowTable::Impl {
     const uint64_t idle_ns = static_cast<uint64_t>(o.idle_timeout.count());
     const uint64_t expire_before = now_ns > idle_ns ? now_ns - idle_ns : 0;
     pass++;
+    recorded = {};
     changes.clear();
     idle.clear();
     gone.clear();
@@ -297,6 +309,7 @@ struct FlowTable::Impl {
     std::erase_if(changes, [](const FlowDelta& c) { return c.packets_delta == 0; });
     st.changed = changes.size();
     s.flows_active = changes.size();
+    if (o.record_changes) record_updated();
     rank(s, expire_before);
     if (o.top_k_window.count() > 0) step_window(now_ns);
 
@@ -346,6 +359,8 @@ FlowCollectStats FlowTable::collect(uint64_t now_ns, Snapshot& s) {
   return impl_->collect(now_ns, s);
 }
 
+FlowChanges FlowTable::take_changes() { return std::exchange(impl_->recorded, {}); }
+
 PresenceFill FlowTable::upkeep_presence(double max_ratio) {
   return upkeep_presence_filter(
       impl_->skel, [&](const FlowKeyAdd& add) { for_each_key(add); }, max_ratio);
@@ -355,8 +370,6 @@ std::string FlowTable::touch_log_off_reason() const {
   if (!impl_->o.touch_log) return "switched off";
   return impl_->log.usable() ? std::string() : impl_->log.reason();
 }
-
-FlowChanges FlowTable::take_changes() { return std::exchange(impl_->recorded, {}); }
 
 size_t FlowTable::size() const { return impl_->mirror.size(); }
 

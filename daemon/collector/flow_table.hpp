@@ -122,7 +122,8 @@ class FlowTable {
   // and read errors.
   FlowCollectStats collect(uint64_t now_ns, Snapshot& s);
 
-  // The flows removed by the last collect() (FlowChanges::ended), when
+  // The last collect()'s changed flows (FlowChanges::updated) and the
+  // flows it removed (FlowChanges::ended), when
   // FlowTableOptions::record_changes is set; moved out.
   FlowChanges take_changes();
 

@@ -217,6 +217,28 @@ struct InterfaceSlotsConfig {
   bool operator==(const InterfaceSlotsConfig&) const = default;
 };
 
+// IPFIX flow export (daemon/export/, docs/export.md): off while no
+// collector is listed.
+enum class IpfixTransport { udp, tcp };
+
+struct IpfixConfig {
+  std::vector<ListenAddress> collectors;  // each host and port, records go to all
+  IpfixTransport transport = IpfixTransport::udp;
+  std::chrono::milliseconds active_timeout{60000};    // a long flow's record at least this often
+  std::chrono::milliseconds idle_timeout{15000};      // a flow quiet this long gets its record
+  std::chrono::milliseconds template_refresh{60000};  // UDP: templates sent again this often
+  std::uint32_t observation_domain = 0;
+
+  bool operator==(const IpfixConfig&) const = default;
+};
+
+// `export:` in the file (a C++ keyword, hence the member's name).
+struct ExportConfig {
+  IpfixConfig ipfix;
+
+  bool operator==(const ExportConfig&) const = default;
+};
+
 // Defaults equal config/pktlens.yaml (a unit test keeps them in step).
 struct Config {
   InterfaceSelection interfaces;
@@ -236,6 +258,7 @@ struct Config {
   std::string web_config_file;
   // Absent from the file: these defaults; `alerts: []`: none.
   std::vector<AlertRule> alerts = default_alert_rules();
+  ExportConfig exports;
 
   bool operator==(const Config&) const = default;
 };
@@ -274,6 +297,7 @@ Config default_config();
 std::string_view to_string(AttachMode mode);
 std::string_view to_string(FlowKeyField field);
 std::string_view to_string(LogLevel level);
+std::string_view to_string(IpfixTransport transport);
 std::string_view to_string(Severity severity);
 // A threshold as files and PromQL write it: shortest exact fixed notation.
 std::string format_number(double value);

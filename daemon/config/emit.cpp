@@ -26,6 +26,9 @@ std::string_view name_of(Enum value,
 std::string_view to_string(AttachMode mode) { return name_of(mode, detail::kAttachModes); }
 std::string_view to_string(FlowKeyField field) { return name_of(field, detail::kFlowKeyFields); }
 std::string_view to_string(LogLevel level) { return name_of(level, detail::kLogLevels); }
+std::string_view to_string(IpfixTransport transport) {
+  return name_of(transport, detail::kIpfixTransports);
+}
 std::string_view to_string(Severity severity) { return name_of(severity, detail::kSeverities); }
 
 std::string format_number(double value) {
@@ -156,6 +159,22 @@ std::string to_yaml(const Config& config) {
   out << YAML::Key << "log_level" << YAML::Value << std::string(to_string(config.log_level));
   out << YAML::Key << "web_config_file" << YAML::Value << YAML::DoubleQuoted
       << config.web_config_file;
+
+  const IpfixConfig& ipfix = config.exports.ipfix;
+  out << YAML::Key << "export" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "ipfix" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "collectors" << YAML::Value << YAML::Flow << YAML::BeginSeq;
+  for (const ListenAddress& c : ipfix.collectors) out << YAML::DoubleQuoted << to_string(c);
+  out << YAML::EndSeq;
+  out << YAML::Key << "transport" << YAML::Value << std::string(to_string(ipfix.transport));
+  out << YAML::Key << "active_timeout" << YAML::Value
+      << detail::format_duration(ipfix.active_timeout);
+  out << YAML::Key << "idle_timeout" << YAML::Value << detail::format_duration(ipfix.idle_timeout);
+  out << YAML::Key << "template_refresh" << YAML::Value
+      << detail::format_duration(ipfix.template_refresh);
+  out << YAML::Key << "observation_domain" << YAML::Value << ipfix.observation_domain;
+  out << YAML::EndMap;
+  out << YAML::EndMap;
 
   out << YAML::Key << "alerts" << YAML::Value;
   if (config.alerts.empty()) out << YAML::Flow;

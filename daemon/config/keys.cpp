@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "alerts_schema.hpp"
+#include "collectors.hpp"
 #include "flow_key.hpp"
 #include "interfaces.hpp"
 #include "listen.hpp"
@@ -47,9 +48,14 @@ constexpr DurationLimits kScanWindow{.min = 1s, .max = 1h, .example = "60s"};
 constexpr IntegerLimits kScanThreshold{.min = 2, .max = 7000};
 // The default top_k fits every valid max_entries, so only a top_k the file
 // sets can exceed it: check_relations() relies on that.
+constexpr DurationLimits kExportTimeout{.min = 1s, .max = 24h, .example = "60s"};
+constexpr IntegerLimits kObservationDomain{.min = 0, .max = 4294967295};
 static_assert(FlowsConfig{}.top_k <= kFlowEntries.min);
 
 const char* const kExpectBool = "true or false";
+const char* const kExpectCollectors =
+    "a list of HOST:PORT, HOST an IPv4 address or an IPv6 address in brackets, e.g. "
+    "['198.18.0.1:4739', '[fd00::1]:4739'], or [] for no export";
 const char* const kExpectListen =
     "HOST:PORT with PORT from 1 to 65535, e.g. ':9586', '127.0.0.1:9586' or '[::1]:9586'";
 
@@ -84,10 +90,8 @@ std::vector<KeySpec> make_config_keys() {
                              if (!parsed.value) src.fail(v.Mark(), path, parsed.error, expected);
                              c.listen = *parsed.value;
                            }}},
-      KEY(DurationKey, interval, kInterval),
-      KEY(BoolKey, flows.enabled),
-      KEY(IntegerKey, flows.max_entries, kFlowEntries),
-      KEY(IntegerKey, flows.top_k, kFlowTopK),
+      KEY(DurationKey, interval, kInterval), KEY(BoolKey, flows.enabled),
+      KEY(IntegerKey, flows.max_entries, kFlowEntries), KEY(IntegerKey, flows.top_k, kFlowTopK),
       KEY(DurationKey, flows.top_k_window, kTopKWindow),
       KEY(DurationKey, flows.idle_timeout, kIdleTimeout),
       KEY(IntegerKey, flows.max_new_per_second, kNewPerSecond),
@@ -130,9 +134,42 @@ std::vector<KeySpec> make_config_keys() {
                  [](const Source& src, Node v, Text path, Text expected, Config& c) {
                    c.web_config_file = read_string(src, v, path, expected);
                  }}},
-      {"alerts", CustomKey{kExpectAlerts, [](const Source& src, Node v, Text path, Text,
-                                             Config& c) { c.alerts = read_alerts(src, v, path); }}},
-  };
+      {"export.ipfix.collectors",
+       CustomKey{kExpectCollectors,
+                 [](const Source& src, Node v, Text path, Text expected, Config& c) {
+                   c.exports.ipfix.collectors = read_collectors(src, v, path, expected);
+                 }}},
+      {"export.ipfix.transport",
+       CustomKey{enum_expected(kIpfixTransports),
+                 [](const Source& src, Node v, Text path, Text expected, Config& c) {
+                   c.exports.ipfix.transport =
+                       read_enum(src, v, path, "transport", expected, kIpfixTransports);
+                 }}},
+      {"export.ipfix.active_timeout",
+       DurationKey{kExportTimeout, [](Config & c) -> auto& {return c.exports.ipfix.active_timeout;
+}
+}  // namespace
+}  // namespace pktlens::config::detail
+, {"export.ipfix.idle_timeout",
+   DurationKey{kExportTimeout, [](Config& c) -> auto& {return c.exports.ipfix.idle_timeout;
+}
+}
+}
+, {"export.ipfix.template_refresh",
+   DurationKey{kExportTimeout, [](Config& c) -> auto& {return c.exports.ipfix.template_refresh;
+}
+}
+}
+, {"export.ipfix.observation_domain",
+   IntegerKey{kObservationDomain, [](Config& c) -> auto& {return c.exports.ipfix.observation_domain;
+}
+}
+}
+, {"alerts", CustomKey{kExpectAlerts, [](const Source& src, Node v, Text path, Text, Config& c) {
+                         c.alerts = read_alerts(src, v, path);
+                       }}},
+}
+;
 }
 
 #undef KEY

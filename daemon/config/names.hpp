@@ -16,6 +16,11 @@ inline constexpr std::array<std::pair<AttachMode, std::string_view>, 2> kAttachM
     {AttachMode::xdp, "xdp"},
 }};
 
+inline constexpr std::array<std::pair<IpfixTransport, std::string_view>, 2> kIpfixTransports{{
+    {IpfixTransport::udp, "udp"},
+    {IpfixTransport::tcp, "tcp"},
+}};
+
 inline constexpr std::array<std::pair<FlowKeyField, std::string_view>, 7> kFlowKeyFields{{
     {FlowKeyField::vlan, "vlan"},
     {FlowKeyField::proto, "proto"},

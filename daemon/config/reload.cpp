@@ -10,6 +10,8 @@ std::vector<std::string> sections_needing_restart(const Config& running, const C
   std::vector<std::string> restart;
   if (next.interface_slots.max_entries != running.interface_slots.max_entries)
     restart.push_back("interface_slots.max_entries");
+  // The exporter threads and their sockets are set up at start.
+  if (next.exports != running.exports) restart.push_back("export");
   return restart;
 }
 
@@ -18,7 +20,7 @@ ReloadPlan plan_reload(const Config& running, const Config& next) {
   // until it is sorted into one of the lists.
   [[maybe_unused]] const auto& [interfaces, attach, interface_slots, listen, interval, flows, vlans,
                                 latency, loss, networks, threats, log_level, web_config_file,
-                                alerts] = next;
+                                alerts, exports] = next;
   ReloadPlan p;
   p.restart = sections_needing_restart(running, next);
   auto note = [](std::vector<std::string>& list, const char* key, bool changed) {

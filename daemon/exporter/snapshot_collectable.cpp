@@ -72,6 +72,7 @@ std::vector<prometheus::MetricFamily> SnapshotCollectable::Collect() const {
   append(out, render_monitoring(state ? state->monitoring : std::vector<InterfaceMonitoring>{}));
   append(out, render_slots(state ? state->slots : SlotTable{}));
   append(out, render_process(process_()));
+  append(out, render_flow_export(state ? state->ipfix : std::vector<IpfixCollectorStats>{}));
   append(out, render_self(state ? state->self : SelfStats{}, version_));
   return out;
 }

@@ -19,6 +19,7 @@
 #include "alerts/sample.hpp"
 #include "collector/snapshot.hpp"
 #include "exporter/process_metrics.hpp"
+#include "exporter/render_flow_export.hpp"
 #include "exporter/render_monitoring.hpp"
 #include "exporter/self_metrics.hpp"
 
@@ -37,6 +38,8 @@ struct Published {
   // a snapshot: being blind is never hidden by a failed read.
   std::vector<InterfaceMonitoring> monitoring;
   SlotTable slots;
+  // Each IPFIX collector's counts; empty when export is off.
+  std::vector<IpfixCollectorStats> ipfix;
 };
 
 class SnapshotCollectable : public prometheus::Collectable {

@@ -36,13 +36,27 @@ std::vector<bpf::NetworkSpec> network_specs(const std::vector<config::Network>& 
 uint32_t flow_key_fields(const std::vector<config::FlowKeyField>& key) {
   uint32_t bits = 0;
   for (const auto f : key) switch (f) {
-      case config::FlowKeyField::vlan: bits |= PKTLENS_FK_VLAN; break;
-      case config::FlowKeyField::proto: bits |= PKTLENS_FK_PROTO; break;
-      case config::FlowKeyField::src: bits |= PKTLENS_FK_SRC; break;
-      case config::FlowKeyField::dst: bits |= PKTLENS_FK_DST; break;
-      case config::FlowKeyField::sport: bits |= PKTLENS_FK_SPORT; break;
-      case config::FlowKeyField::dport: bits |= PKTLENS_FK_DPORT; break;
-      case config::FlowKeyField::service_port: bits |= PKTLENS_FK_SERVICE_PORT; break;
+      case config::FlowKeyField::vlan:
+        bits |= PKTLENS_FK_VLAN;
+        break;
+      case config::FlowKeyField::proto:
+        bits |= PKTLENS_FK_PROTO;
+        break;
+      case config::FlowKeyField::src:
+        bits |= PKTLENS_FK_SRC;
+        break;
+      case config::FlowKeyField::dst:
+        bits |= PKTLENS_FK_DST;
+        break;
+      case config::FlowKeyField::sport:
+        bits |= PKTLENS_FK_SPORT;
+        break;
+      case config::FlowKeyField::dport:
+        bits |= PKTLENS_FK_DPORT;
+        break;
+      case config::FlowKeyField::service_port:
+        bits |= PKTLENS_FK_SERVICE_PORT;
+        break;
     }
   return bits;
 }
@@ -114,6 +128,7 @@ collector::CollectorOptions collector_options(const config::Config& c, const Dae
   o.vlan_table.top_k = c.vlans.top_k;
   o.vlan_table.idle_timeout = c.vlans.idle_timeout;
   o.flow_table.lookup_and_delete = d.lookup_and_delete;
+  o.flow_table.record_changes = c.flows.enabled && !c.exports.ipfix.collectors.empty();
   o.threats.syn_top_k = c.threats.syn_flood.top_k;
   o.threats.tc_hooks = c.attach == config::AttachMode::tc;
   o.threats.icmp_echo_top_k = c.threats.icmp_echo.top_k;
@@ -144,9 +159,12 @@ std::string join(const std::vector<std::string>& v);
 std::string how_label(const std::optional<bpf::AttachedAs>& as) {
   if (!as) return "";
   switch (*as) {
-    case bpf::AttachedAs::tc: return "tc";
-    case bpf::AttachedAs::xdp_native: return "xdp_native";
-    case bpf::AttachedAs::xdp_generic: return "xdp_generic";
+    case bpf::AttachedAs::tc:
+      return "tc";
+    case bpf::AttachedAs::xdp_native:
+      return "xdp_native";
+    case bpf::AttachedAs::xdp_generic:
+      return "xdp_generic";
   }
   return "";
 }
@@ -175,6 +193,34 @@ std::string join(const std::vector<std::string>& v) {
   std::string s;
   for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
   return s;
+}
+
+// The IPFIX exporter when export.ipfix lists collectors (and flows are on).
+std::unique_ptr<flowexport::FlowExporter> open_flow_exporter(const config::Config& c) {
+  const config::IpfixConfig& x = c.exports.ipfix;
+  if (x.collectors.empty()) return nullptr;
+  if (!c.flows.enabled) {
+    spdlog::warn("export.ipfix has collectors but flows.enabled is false: no flow is exported");
+    return nullptr;
+  }
+  flowexport::FlowExporterOptions o;
+  for (const auto& a : x.collectors)
+    o.collectors.push_back({a.host, a.port,
+                            x.transport == config::IpfixTransport::tcp
+                                ? flowexport::Transport::tcp
+                                : flowexport::Transport::udp});
+  o.observation_domain = x.observation_domain;
+  o.template_refresh = x.template_refresh;
+  o.thread_start = drop_all_thread_capabilities;
+  o.flows.active_timeout = x.active_timeout;
+  o.flows.idle_timeout = x.idle_timeout;
+  o.flows.forget_after = 2 * (c.flows.idle_timeout + c.interval);
+  o.flows.xdp = c.attach == config::AttachMode::xdp;
+  std::vector<std::string> where;
+  for (const auto& a : x.collectors) where.push_back(config::to_string(a));
+  spdlog::info("exporting flows as IPFIX over {} to {}", config::to_string(x.transport),
+               join(where));
+  return std::make_unique<flowexport::FlowExporter>(std::move(o));
 }
 
 // One WARNING line per transition (journald priority 4), e.g.
@@ -207,6 +253,7 @@ Daemon::Daemon(const config::Config& cfg, const DaemonOptions& o)
       events_(open_tcp_events(cfg, o.pin_dir)),
       collectable_(std::make_shared<exporter::SnapshotCollectable>(o.version)),
       collector_(make_collector(cfg)),
+      flow_exporter_(open_flow_exporter(cfg)),
       alerts_(cfg.alerts) {
   auto recreated = plane_->object.recreated_maps();
   if (events_)
@@ -234,6 +281,17 @@ Daemon::Daemon(const config::Config& cfg, const DaemonOptions& o)
 }
 
 Daemon::~Daemon() {
+  if (flow_exporter_ && !handed_over_) {
+    // A real stop: one last read, so the forced-end records hold every
+    // packet counted until now.
+    try {
+      auto cycle = collector_->collect({plane_->loader.slot_names(), plane_->loader.ifindex_names()});
+      flow_exporter_->submit(std::move(cycle.flow_changes));
+    } catch (const std::exception& e) {
+      spdlog::error("reading the flows for the last IPFIX records failed: {}", e.what());
+    }
+  }
+  flow_exporter_.reset();  // sends what it holds, while logging still works
   if (!plane_->loader.attached_count()) return;
   if (handed_over_)
     spdlog::info("leaving the programs attached to {} for the next pktlensd, counting meanwhile",
@@ -244,6 +302,7 @@ Daemon::~Daemon() {
 
 void Daemon::hand_over() {
   plane_->loader.keep_attached();
+  if (flow_exporter_) flow_exporter_->keep_flows();
   handed_over_ = true;
 }
 
@@ -324,6 +383,7 @@ bool Daemon::collect() {
   try {
     auto cycle = collector_->collect({plane_->loader.slot_names(), plane_->loader.ifindex_names()});
     log_cycle(cycle.stats);
+    if (flow_exporter_) flow_exporter_->submit(std::move(cycle.flow_changes));
     snap = std::move(cycle.snapshot);
     last_flows_ = snap->flow_table_entries;
   } catch (const std::exception& e) {
@@ -350,6 +410,10 @@ bool Daemon::collect() {
     pub->monitoring.push_back({m.name, how_label(m.as)});
   const bpf::SlotUse slots = plane_->loader.slot_use();
   pub->slots = {slots.capacity, slots.attached, slots.retained, slots.waiting};
+  if (flow_exporter_)
+    for (const auto& c : flow_exporter_->stats())
+      pub->ipfix.push_back(
+          {c.collector, c.records_sent, c.messages_sent, c.records_dropped, c.queued_records});
   collectable_->publish(std::move(pub));
   return ok;
 }

@@ -26,6 +26,7 @@
 #include "bpf/tcp_events.hpp"
 #include "collector/collector.hpp"
 #include "config/config.hpp"
+#include "export/flow_exporter.hpp"
 #include "exporter/http_server.hpp"
 #include "exporter/snapshot_collectable.hpp"
 #include "exporter/web_settings.hpp"
@@ -119,6 +120,8 @@ class Daemon {
   std::shared_ptr<exporter::SnapshotCollectable> collectable_;
   std::unique_ptr<exporter::HttpServer> http_;
   std::unique_ptr<collector::Collector> collector_;
+  // IPFIX export of every flow; null unless export.ipfix lists collectors.
+  std::unique_ptr<flowexport::FlowExporter> flow_exporter_;
   exporter::SelfStats self_;
   std::shared_ptr<const collector::Snapshot> last_good_;
   // Evaluated on each pair of good Snapshots (last_good_, the new one).

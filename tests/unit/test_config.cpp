@@ -94,6 +94,12 @@ Config everything_changed() {
                          .max_new_per_second = 0};
   c.log_level = LogLevel::off;
   c.web_config_file = "/etc/pktlens/web.yml";
+  c.exports.ipfix = IpfixConfig{.collectors = {{"198.18.0.10", 4739}, {"fd00::10", 2055}},
+                                .transport = IpfixTransport::tcp,
+                                .active_timeout = std::chrono::milliseconds(30000),
+                                .idle_timeout = std::chrono::milliseconds(5000),
+                                .template_refresh = std::chrono::milliseconds(120000),
+                                .observation_domain = 4294967295};
   c.alerts = {AlertRule{.name = "Truncated",
                         .signal = "anomaly_rate",
                         .by = {"interface", "kind"},
@@ -341,6 +347,14 @@ threats:
     max_new_per_second: 0
 log_level: off
 web_config_file: "/etc/pktlens/web.yml"
+export:
+  ipfix:
+    collectors: ["198.18.0.10:4739", "[fd00::10]:2055"]
+    transport: tcp
+    active_timeout: 30s
+    idle_timeout: 5s
+    template_refresh: 2m
+    observation_domain: 4294967295
 alerts:
   - name: Truncated
     signal: anomaly_rate
@@ -409,6 +423,14 @@ threats:
     max_new_per_second: 10000
 log_level: info
 web_config_file: ""
+export:
+  ipfix:
+    collectors: []
+    transport: udp
+    active_timeout: 1m
+    idle_timeout: 15s
+    template_refresh: 1m
+    observation_domain: 0
 alerts: []
 )");
   CHECK(to_yaml(everything_changed()) == kEverythingChangedYaml);

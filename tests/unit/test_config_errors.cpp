@@ -27,9 +27,10 @@ void check(std::initializer_list<Case> cases) {
 // The "(expected ...)" of each key, spelt out once.
 const std::string kRootKeys =
     "(expected one of: interfaces, attach, interface_slots, listen, interval, flows, vlans, "
-    "latency, loss, networks, threats, log_level, web_config_file, alerts)";
+    "latency, loss, networks, threats, log_level, web_config_file, export, alerts)";
 const std::string kFlowKeys =
-    "(expected one of: enabled, max_entries, top_k, top_k_window, idle_timeout, max_new_per_second, key)";
+    "(expected one of: enabled, max_entries, top_k, top_k_window, idle_timeout, "
+    "max_new_per_second, key)";
 const std::string kFlowsMapping =
     "(expected a mapping with the keys enabled, max_entries, top_k, top_k_window, "
     "idle_timeout, max_new_per_second, key)";
@@ -73,7 +74,7 @@ TEST_CASE("YAML syntax errors carry yaml-cpp's position and words", "[config][er
 TEST_CASE("the document must be one mapping", "[config][errors]") {
   const std::string keys =
       "(expected a mapping with the keys interfaces, attach, interface_slots, listen, interval, "
-      "flows, vlans, latency, loss, networks, threats, log_level, web_config_file, alerts)";
+      "flows, vlans, latency, loss, networks, threats, log_level, web_config_file, export, alerts)";
   check({
       {"- eth0\n- eth1\n", "1:1: the document is a list " + keys},
       {"eth0\n", "1:1: the document is 'eth0' " + keys},
@@ -387,12 +388,10 @@ TEST_CASE("latency and loss switches: types, unknown keys, nulls", "[config][err
   check({
       {"latency:\n  srtt: yes\n", "2:9: latency.srtt: 'yes' is not a boolean " + kBool},
       {"latency:\n  handshake: 1\n", "2:14: latency.handshake: '1' is not a boolean " + kBool},
-      {"latency:\n  rtt: \"false\"\n",
-       "2:8: latency.rtt: got the quoted string 'false' " + kBool},
+      {"latency:\n  rtt: \"false\"\n", "2:8: latency.rtt: got the quoted string 'false' " + kBool},
       {"latency: {rtt: ~}\n", "1:11: latency.rtt: got null " + kBool},
       {"loss:\n  drops: [true]\n", "2:10: loss.drops: got a list " + kBool},
-      {"loss:\n  retransmits: off\n",
-       "2:16: loss.retransmits: 'off' is not a boolean " + kBool},
+      {"loss:\n  retransmits: off\n", "2:16: loss.retransmits: 'off' is not a boolean " + kBool},
       {"latency: true\n",
        "1:10: latency: got 'true' (expected a mapping with the keys handshake, rtt, srtt)"},
       {"loss:\n", "1:1: loss: got null (expected a mapping with the keys retransmits, drops)"},
@@ -595,5 +594,29 @@ TEST_CASE("interface_slots: ranges and the retention against the interval", "[co
       {"interval: 10s\ninterface_slots:\n  retention: 5s\n",
        "3:14: interface_slots.retention: '5s' is shorter than interval 10s (expected a duration "
        "from interval to 24h, e.g. 5m)"},
+  });
+}
+
+TEST_CASE("export.ipfix: collectors, transport and timeouts with their positions",
+          "[config][errors]") {
+  const std::string kCollectors =
+      "(expected a list of HOST:PORT, HOST an IPv4 address or an IPv6 address in brackets, e.g. "
+      "['198.18.0.1:4739', '[fd00::1]:4739'], or [] for no export)";
+  check({
+      {"export:\n  ipfix:\n    collectors: 198.18.0.1:4739\n",
+       "3:17: export.ipfix.collectors: got '198.18.0.1:4739' " + kCollectors},
+      {"export:\n  ipfix:\n    collectors: [\":4739\"]\n",
+       "3:18: export.ipfix.collectors: item 1 has no host " + kCollectors},
+      {"export:\n  ipfix:\n    collectors: [\"198.18.0.1:4739\", \"198.18.0.1:4739\"]\n",
+       "3:37: export.ipfix.collectors: item 2 repeats 198.18.0.1:4739 " + kCollectors},
+      {"export:\n  ipfix:\n    collectors: [\"collector:4739\"]\n",
+       "3:18: export.ipfix.collectors: item 1: 'collector' is not an IPv4 address or an IPv6 "
+       "address in brackets " +
+           kCollectors},
+      {"export:\n  ipfix:\n    transport: sctp\n",
+       "3:16: export.ipfix.transport: unknown transport 'sctp' (expected udp or tcp)"},
+      {"export:\n  ipfix:\n    active_timeout: 500ms\n",
+       "3:21: export.ipfix.active_timeout: '500ms' is out of range (expected a duration from 1s "
+       "to 24h, e.g. 60s)"},
   });
 }

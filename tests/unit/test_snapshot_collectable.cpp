@@ -116,6 +116,9 @@ const std::vector<std::string> kAllFamilies{
     // render_process
     "process_cpu_seconds_total", "process_open_fds", "process_max_fds",
     "process_virtual_memory_bytes", "process_resident_memory_bytes", "process_start_time_seconds",
+    // render_flow_export (no series while export is off)
+    "pktlens_ipfix_records_sent_total", "pktlens_ipfix_messages_sent_total",
+    "pktlens_ipfix_records_dropped_total", "pktlens_ipfix_queued_records",
     // render_self
     "pktlens_build_info", "pktlens_collect_duration_seconds", "pktlens_up",
     "pktlens_collect_errors_total"};
