@@ -81,6 +81,18 @@ def descendants(pid: int) -> list[int]:
     return out
 
 
+def settled(read) -> int:
+    """read()'s value once it stayed the same for three seconds: a peer
+    counts what it has buffered a little later."""
+    last, stable = -1, 0
+    while stable < 3:
+        time.sleep(1)
+        cur = read()
+        stable = stable + 1 if cur == last else 0
+        last = cur
+    return last
+
+
 class Tool:
     """A tool under test in namespace A: start(), counted(), ticks(), stop()."""
 
@@ -193,15 +205,8 @@ class Pmacctd(Tool):
         return total
 
     def counted(self) -> int:
-        # The plugin receives from the core through a buffer: wait until the
-        # total stops moving.
-        last, stable = -1, 0
-        while stable < 3:
-            time.sleep(1)
-            cur = self._query()
-            stable = stable + 1 if cur == last else 0
-            last = cur
-        return last
+        # The plugin receives from the core through a buffer.
+        return settled(self._query)
 
 
 class Softflowd(Tool):
@@ -228,13 +233,7 @@ class Softflowd(Tool):
         self.base = self._processed()
 
     def counted(self) -> int:
-        last, stable = -1, 0
-        while stable < 3:
-            time.sleep(1)
-            cur = self._processed()
-            stable = stable + 1 if cur == last else 0
-            last = cur
-        return last - self.base
+        return settled(self._processed) - self.base
 
 
 def measure(tool: Tool, net: harness.Net, count: int, flows: int) -> dict:
