@@ -162,6 +162,18 @@ def in_netns(ns: str):
             os.close(home)
 
 
+def end_process(proc: subprocess.Popen, sig: int = signal.SIGTERM, grace: float = 15) -> None:
+    """Ends a process the test started, by its PID: `sig`, then SIGKILL
+    if it is still there after `grace` seconds."""
+    if proc.poll() is None:
+        os.kill(proc.pid, sig)
+        try:
+            proc.wait(grace)
+        except subprocess.TimeoutExpired:
+            os.kill(proc.pid, signal.SIGKILL)
+            proc.wait(10)
+
+
 def wait_until(pred: Callable[[], object], timeout: float, step: float = 0.1, what: str = "condition"):
     """pred()'s first truthy value within `timeout` seconds, else AssertionError."""
     deadline = time.monotonic() + timeout

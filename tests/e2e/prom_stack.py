@@ -9,12 +9,11 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import urllib.parse
 
-from harness import CLEANUP, in_netns, in_ns_cmd, ns_run, tmp_path, unique, wait_until
+from harness import CLEANUP, end_process, in_netns, in_ns_cmd, ns_run, tmp_path, unique, wait_until
 
 PROMETHEUS = "/usr/bin/prometheus"
 ALERTMANAGER = "/usr/bin/prometheus-alertmanager"
@@ -49,13 +48,7 @@ class _Process:
         return self.proc.poll() is None
 
     def _stop(self) -> None:
-        if self.proc.poll() is None:
-            os.kill(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                os.kill(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(10)
+        end_process(self.proc)
         self._log.close()
 
     def close(self) -> None:

@@ -28,8 +28,8 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from harness import (CLEANUP, E2E, Net, Sender, config, in_ns_cmd, in_netns, run,  # noqa: E402
-                     tmp_path, unique)
+from harness import (CLEANUP, E2E, Net, Sender, config, end_process, in_ns_cmd,  # noqa: E402
+                     in_netns, run, tmp_path, unique)
 
 COLLECTOR_PORT = 14739
 VLAN = 100
@@ -56,13 +56,7 @@ class CollectorProcess:
         self._token = CLEANUP.add(f"kill {self.name} {self.proc.pid}", self.stop)
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            os.kill(self.proc.pid, self.stop_signal)
-            try:
-                self.proc.wait(20)
-            except subprocess.TimeoutExpired:
-                os.kill(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(10)
+        end_process(self.proc, self.stop_signal, 20)
         self._log.close()
 
     def close(self) -> None:
