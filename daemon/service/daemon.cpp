@@ -285,7 +285,8 @@ Daemon::~Daemon() {
     // A real stop: one last read, so the forced-end records hold every
     // packet counted until now.
     try {
-      auto cycle = collector_->collect({plane_->loader.slot_names(), plane_->loader.ifindex_names()});
+      auto cycle =
+          collector_->collect({plane_->loader.slot_names(), plane_->loader.ifindex_names()});
       flow_exporter_->submit(std::move(cycle.flow_changes));
     } catch (const std::exception& e) {
       spdlog::error("reading the flows for the last IPFIX records failed: {}", e.what());

@@ -71,7 +71,8 @@ class Daemon {
   // state; a listen address that cannot be bound keeps the old one), the
   // programs' switches and map sizes by a new program load that replaces
   // the running programs in place, the tracepoint switches by re-creating
-  // that object, interfaces and attach by the loader at once. What fails keeps its running values and is logged.
+  // that object, interfaces and attach by the loader at once. What fails keeps its running values
+  // and is logged.
   void apply(const config::Config& cfg);
   // A web config read again (HUP): new connections use its certificate,
   // users and headers.
