@@ -259,7 +259,10 @@ struct pktlens_flow_val {
 	__u64 first_seen_ns;
 	__u64 last_seen_ns;
 	__u8 tcp_flags; /* OR of the raw flag bytes seen */
-	__u8 _pad[3];
+	/* The IPv4 TOS / IPv6 traffic class byte of the packet that created
+	 * the flow on this CPU (was padding: maps pinned before it read 0). */
+	__u8 tos;
+	__u8 _pad[2];
 	/* The pktlens_flow_log epoch in which this CPU last logged the flow
 	 * (was padding: maps pinned before it read 0, "never logged"). */
 	__u32 log_epoch;

@@ -193,6 +193,7 @@ static __always_inline void account_flow(struct pktlens_if_stats *s,
 			.first_seen_ns = now,
 			.last_seen_ns = now,
 			.tcp_flags = m->tcp_flags,
+			.tos = m->tos,
 			/* Appended below once inserted; the append fails only
 			 * for a CPU beyond the rings sized by the loader. */
 			.log_epoch = flow_log_epoch(),

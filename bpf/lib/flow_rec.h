@@ -20,8 +20,9 @@
  * (iterator context, batch ops, lookups): the value size rounded up to 8. */
 #define PKTLENS_FLOW_VAL_STRIDE ((sizeof(struct pktlens_flow_val) + 7) / 8 * 8)
 
-/* packets and bytes added, first_seen the earliest non-zero, last_seen the
- * latest, tcp_flags OR-ed. */
+/* packets and bytes added, first_seen the earliest non-zero (and tos of
+ * that CPU: the flow's first packet), last_seen the latest, tcp_flags
+ * OR-ed. */
 struct pktlens_flow_rec {
 	struct pktlens_flow_key key;
 	__u64 packets;
@@ -30,7 +31,8 @@ struct pktlens_flow_rec {
 	__u64 last_seen_ns;
 	__u8 tcp_flags;
 	__u8 idle; /* last_seen_ns < the pass's expire_before_ns */
-	__u8 _pad[6];
+	__u8 tos;
+	__u8 _pad[5];
 };
 
 /* Adds one CPU's value to `r`. */
@@ -39,8 +41,10 @@ PKTLENS_REC_INLINE void pktlens_flow_rec_add(struct pktlens_flow_rec *r,
 {
 	r->packets += v->packets;
 	r->bytes += v->bytes;
-	if (v->first_seen_ns && (!r->first_seen_ns || v->first_seen_ns < r->first_seen_ns))
+	if (v->first_seen_ns && (!r->first_seen_ns || v->first_seen_ns < r->first_seen_ns)) {
 		r->first_seen_ns = v->first_seen_ns;
+		r->tos = v->tos;
+	}
 	if (v->last_seen_ns > r->last_seen_ns)
 		r->last_seen_ns = v->last_seen_ns;
 	r->tcp_flags |= v->tcp_flags;

@@ -33,6 +33,7 @@ struct MirrorEntry {
   uint64_t step_bytes[3];
   uint32_t pass;  // the last pass that reported it
   uint8_t tcp_flags;
+  uint8_t tos;  // of the flow's first packet
 };
 static_assert(sizeof(MirrorEntry) == 112);
 
@@ -44,7 +45,8 @@ FlowRecord counters_of(const T& x) {
                     .bytes = x.bytes,
                     .first_seen_ns = x.first_seen_ns,
                     .last_seen_ns = x.last_seen_ns,
-                    .tcp_flags = x.tcp_flags};
+                    .tcp_flags = x.tcp_flags,
+                    .tos = x.tos};
 }
 
 inline bool same_key(const pktlens_flow_key& a, const pktlens_flow_key& b) {

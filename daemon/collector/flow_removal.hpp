@@ -1,10 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // Removing flows from pktlens_flows with their final counters, so that
 // nothing a flow counted is lost when it leaves the table (idle expiry,
-// pressure eviction): BPF_MAP_LOOKUP_AND_DELETE_ELEM reads and deletes an
-// element under its bucket lock (per-CPU hashes: Linux 5.14); where the
-// kernel refuses it, a lookup then a delete. docs/architecture.md,
-// "Collecting flows".
+// pressure eviction); how an element is taken out: percpu_take.hpp.
+// docs/architecture.md, "Collecting flows".
 #pragma once
 
 #include <cstddef>
@@ -12,17 +10,13 @@
 
 #include "collector/flow_scan.hpp"
 #include "collector/map_batch.hpp"
+#include "collector/percpu_take.hpp"
 
 namespace pktlens::collector {
 
 class FlowRemoval {
  public:
-  // `flows`: pktlens_flows. `lookup_and_delete`: the kernel has it for
-  // per-CPU hashes (bpf::KernelFeatures); false, or refused at the first
-  // call: a lookup, then a delete. A packet counted by the data plane
-  // between the two is lost with the flow (it stays in the interface
-  // totals); with lookup-and-delete only one counted on another CPU while
-  // the kernel copies the values can be.
+  // `flows`: pktlens_flows. `lookup_and_delete`: as PercpuTake's.
   FlowRemoval(const MapShape& flows, bool lookup_and_delete);
 
   // Removes each key and hands `removed` its counters summed over CPUs;
@@ -30,14 +24,10 @@ class FlowRemoval {
   // removed. Throws std::system_error on other errors.
   size_t remove(const std::vector<pktlens_flow_key>& keys, const FlowSink& removed);
 
-  bool atomic() const { return lookup_and_delete_; }
+  bool atomic() const { return take_.atomic(); }
 
  private:
-  bool read_and_delete(const pktlens_flow_key& key);
-
-  MapShape m_;
-  bool lookup_and_delete_;
-  std::vector<uint8_t> values_;
+  PercpuTake take_;
 };
 
 }  // namespace pktlens::collector

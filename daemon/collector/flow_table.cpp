@@ -110,7 +110,8 @@ struct FlowTable::Impl {
                                                     .last_seen_ns = r.last_seen_ns,
                                                     .step_bytes = {},
                                                     .pass = pass,
-                                                    .tcp_flags = r.tcp_flags});
+                                                    .tcp_flags = r.tcp_flags,
+                                                    .tos = r.tos});
       changes.push_back(FlowDelta{at, r.bytes, r.packets});
       return;
     }
@@ -137,6 +138,7 @@ struct FlowTable::Impl {
     e.first_seen_ns = r.first_seen_ns;
     e.last_seen_ns = r.last_seen_ns;
     e.tcp_flags = r.tcp_flags;
+    e.tos = r.tos;
     e.pass = pass;
   }
 

@@ -189,7 +189,8 @@ Snapshot read_snapshot(pktlens_bpf* skel, const ReadOptions& o, ReadInfo* info_o
                                        .bytes = sum.bytes,
                                        .first_seen_ns = sum.first_seen_ns,
                                        .last_seen_ns = sum.last_seen_ns,
-                                       .tcp_flags = sum.tcp_flags});
+                                       .tcp_flags = sum.tcp_flags,
+                                       .tos = sum.tos});
         },
         info);
     sort_unique(s.flows, [](const FlowRecord& r) -> const FlowKey& { return r.key; });

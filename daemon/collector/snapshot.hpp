@@ -58,13 +58,14 @@ struct FlowRecord {
   uint64_t first_seen_ns = 0;  // CLOCK_MONOTONIC; min over CPUs that saw the flow
   uint64_t last_seen_ns = 0;   // max over CPUs
   uint8_t tcp_flags = 0;       // OR of raw flag bytes
+  uint8_t tos = 0;             // TOS / traffic class byte of the flow's first packet
 
   bool operator==(const FlowRecord&) const = default;
 };
 
 // A flow with what it added in the last interval (top-K ranking).
 struct RankedFlow {
-  FlowRecord flow;  // cumulative counters as read
+  FlowRecord flow;           // cumulative counters as read
   uint64_t bytes_delta = 0;  // in the last interval
   uint64_t packets_delta = 0;
   // Bytes in the ranking window (FlowTableOptions::top_k_window), what

@@ -37,7 +37,10 @@ pktlens_vlan_rest_key rest_key(const VlanIfDir& side) {
 }  // namespace
 
 VlanTable::VlanTable(pktlens_bpf* skel, VlanTableOptions o)
-    : skel_(skel), opts_(o), ranking_(o.top_k) {
+    : skel_(skel),
+      opts_(o),
+      ranking_(o.top_k),
+      take_(shape_of(skel->maps.pktlens_vlans, bpf::possible_cpus()), o.lookup_and_delete) {
   const MapShape m = shape_of(skel_->maps.pktlens_vlan_rest, 1);
   walk_keys(m, [&](const uint8_t* key, const uint8_t* value) {
     pktlens_vlan_rest_key k;
@@ -51,35 +54,15 @@ VlanTable::VlanTable(pktlens_bpf* skel, VlanTableOptions o)
 }
 
 bool VlanTable::take(const VlanRecord& r, VlanCounts& final_counts) {
-  const int fd = bpf_map__fd(skel_->maps.pktlens_vlans);
   const pktlens_vlan_key k = kernel_key(r);
-  if (lookup_and_delete_) {
-    const MapShape m = shape_of(skel_->maps.pktlens_vlans, bpf::possible_cpus());
-    std::vector<uint8_t> values(m.element());
-    const int rc = bpf_map_lookup_and_delete_elem(fd, &k, values.data());
-    if (rc == 0) {
-      const auto sum = sum_percpu<pktlens_vlan_val>(
-          values.data(), m.stride(), m.cpus, [](pktlens_vlan_val& a, const pktlens_vlan_val& v) {
-            a.packets += v.packets;
-            a.bytes += v.bytes;
-          });
-      final_counts = {sum.packets, sum.bytes};
-      return true;
-    }
-    const int err = error_of(rc);
-    if (err == ENOENT) return false;
-    if (!no_batch_ops(err)) fail(err, "deleting an idle entry of pktlens_vlans");
-    lookup_and_delete_ = false;  // per-CPU hashes before Linux 5.14
-  }
-  // A packet between the read and this delete leaves the VLAN counters
-  // (the interface totals keep it).
-  const int rc = bpf_map_delete_elem(fd, &k);
-  if (rc != 0) {
-    const int err = error_of(rc);
-    if (err == ENOENT) return false;
-    fail(err, "deleting an idle entry of pktlens_vlans");
-  }
-  final_counts = {r.packets, r.bytes};
+  const uint8_t* values = take_.take(&k);
+  if (!values) return false;
+  const auto sum = sum_percpu<pktlens_vlan_val>(values, take_.shape().stride(), take_.shape().cpus,
+                                                [](pktlens_vlan_val& a, const pktlens_vlan_val& v) {
+                                                  a.packets += v.packets;
+                                                  a.bytes += v.bytes;
+                                                });
+  final_counts = {sum.packets, sum.bytes};
   return true;
 }
 
@@ -133,7 +116,7 @@ VlanCollectStats VlanTable::collect(uint64_t now_ns, Snapshot& s) {
   store_rest();
   s.vlans = std::move(out.series);
   s.vlan_rest = std::move(out.rest);
-  stats.lookup_and_delete = lookup_and_delete_;
+  stats.lookup_and_delete = take_.atomic();
   return stats;
 }
 

@@ -1,9 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The VLAN table's upkeep each cycle: entries whose counters did not change
 // for the idle timeout are deleted from pktlens_vlans with their final
-// counts (BPF_MAP_LOOKUP_AND_DELETE_ELEM, so a packet racing the delete is
-// not lost; where the kernel lacks it for per-CPU hashes, before 5.14, a
-// plain delete after the read), the exported series are bounded
+// counts (percpu_take.hpp), the exported series are bounded
 // (vlan_rank.hpp), and what must outlive the process, the expired counts
 // and the last vlan="other", is kept in the pinned pktlens_vlan_rest.
 // docs/metrics.md, "VLANs".
@@ -14,6 +12,7 @@
 #include <cstdint>
 #include <map>
 
+#include "collector/percpu_take.hpp"
 #include "collector/snapshot.hpp"
 #include "collector/vlan_rank.hpp"
 
@@ -24,6 +23,9 @@ namespace pktlens::collector {
 struct VlanTableOptions {
   size_t top_k = 100;
   std::chrono::nanoseconds idle_timeout = std::chrono::seconds(120);
+  // The kernel has BPF_MAP_LOOKUP_AND_DELETE_ELEM for per-CPU hashes
+  // (bpf::KernelFeatures); false: a lookup, then a delete.
+  bool lookup_and_delete = true;
 };
 
 struct VlanCollectStats {
@@ -56,7 +58,7 @@ class VlanTable {
   std::map<VlanKey, Seen> seen_;
   std::map<VlanIfDir, VlanRestState> rest_;
   std::map<VlanIfDir, VlanRestState> stored_;  // as pktlens_vlan_rest holds it
-  bool lookup_and_delete_ = true;
+  PercpuTake take_;
 };
 
 }  // namespace pktlens::collector

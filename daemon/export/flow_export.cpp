@@ -92,6 +92,7 @@ void FlowExport::emit(State& s, EndReason why, const Clocks& c,
   r.vlan = k.vlan;
   r.inner_vlan = k.vlan_inner;
   r.tcp_flags = f.tcp_flags;
+  r.tos = f.tos;
   r.proto = k.proto;
   r.direction = k.dir == 0 ? 0 : 1;
   r.end_reason = static_cast<uint8_t>(why);

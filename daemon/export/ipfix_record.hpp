@@ -37,10 +37,11 @@ struct IpfixRecord {
   uint16_t inner_vlan = 0;  // dot1qCustomerVlanId: the inner tag of QinQ
   uint16_t tcp_flags = 0;   // tcpControlBits
   uint8_t proto = 0;        // protocolIdentifier
+  uint8_t tos = 0;          // ipClassOfService: of the flow's first packet
   uint8_t direction = 0;    // flowDirection: 0 ingress, 1 egress
   uint8_t end_reason = 0;   // flowEndReason
   uint8_t ip_version = 0;   // ipVersion: which template the record goes out with
-  uint8_t padding[2] = {};  // paddingOctets, never sent
+  uint8_t padding[1] = {};  // paddingOctets, never sent
 };
 static_assert(sizeof(IpfixRecord) == 96);
 

@@ -34,10 +34,11 @@ fbInfoElementSpec_t kFlowSpec[] = {
     {const_cast<char*>("dot1qCustomerVlanId"), 2, 0},
     {const_cast<char*>("tcpControlBits"), 2, 0},
     {const_cast<char*>("protocolIdentifier"), 1, 0},
+    {const_cast<char*>("ipClassOfService"), 1, 0},
     {const_cast<char*>("flowDirection"), 1, 0},
     {const_cast<char*>("flowEndReason"), 1, 0},
     {const_cast<char*>("ipVersion"), 1, 0},
-    {const_cast<char*>("paddingOctets"), 2, kInternalOnly},
+    {const_cast<char*>("paddingOctets"), 1, kInternalOnly},
     FB_IESPEC_NULL,
 };
 

@@ -127,6 +127,7 @@ collector::CollectorOptions collector_options(const config::Config& c, const Dae
   o.vlans = c.vlans.enabled;
   o.vlan_table.top_k = c.vlans.top_k;
   o.vlan_table.idle_timeout = c.vlans.idle_timeout;
+  o.vlan_table.lookup_and_delete = d.lookup_and_delete;
   o.flow_table.lookup_and_delete = d.lookup_and_delete;
   o.flow_table.record_changes = c.flows.enabled && !c.exports.ipfix.collectors.empty();
   o.threats.syn_top_k = c.threats.syn_flood.top_k;

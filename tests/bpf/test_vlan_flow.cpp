@@ -306,6 +306,28 @@ TEST_CASE("vlans=false: the VLAN map stays empty, everything else is counted", "
   check_flow_invariant(dp, s);
 }
 
+TEST_CASE("a flow keeps the TOS / traffic class of its first packet", "[flows]") {
+  const Hook h = GENERATE(Hook::TcIngress, Hook::TcEgress, Hook::Xdp);
+  const int family = GENERATE(4, 6);
+  INFO("hook " << hook_name(h) << ", IPv" << family);
+  Dataplane dp;
+  dp.register_iface(1, 1, 1500);
+  // DSCP EF, then best effort, then AF11 with ECT(0), on one 5-tuple.
+  for (const uint8_t tos : {uint8_t{0xb8}, uint8_t{0x00}, uint8_t{0x2a}}) {
+    PacketBuilder b;
+    b.eth();
+    if (family == 4)
+      b.ipv4({.tos = tos});
+    else
+      b.ipv6({.tclass = tos});
+    run_pass(dp, h, b.udp({.sport = 5000, .dport = 6000}).payload(20).build());
+  }
+  const auto flows = dp.flows();
+  REQUIRE(flows.size() == 1);
+  CHECK(flows[0].val.packets == 3);
+  CHECK(int(flows[0].val.tos) == 0xb8);
+}
+
 TEST_CASE("flow key and value of a 3-packet TCP exchange, both directions", "[flows]") {
   const Hook h = GENERATE(Hook::TcIngress, Hook::TcEgress, Hook::Xdp);
   const int family = GENERATE(4, 6);

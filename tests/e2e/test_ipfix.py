@@ -79,16 +79,16 @@ class Nfcapd(CollectorProcess):
         out = []
         for f in files:
             p = run(["nfdump", "-r", os.path.join(self.dir, f), "-q", "-N", "-o",
-                     "fmt:%sa|%da|%sp|%dp|%pr|%pkt|%byt"])
+                     "fmt:%sa|%da|%sp|%dp|%pr|%pkt|%byt|%tos"])
             for line in p.stdout.splitlines():
                 fields = [x.strip() for x in line.split("|")]
-                if len(fields) != 7:
+                if len(fields) != 8:
                     continue
-                sa, da, sp, dp, pr, pkt, byt = fields
+                sa, da, sp, dp, pr, pkt, byt, tos = fields
                 if pr not in ("UDP", "17"):
                     continue  # e.g. ICMPv6 MLD reports: "port" 143.0 is type.code
                 out.append({"src": sa, "dst": da, "sport": int(sp), "dport": int(dp), "proto": pr,
-                            "packets": int(pkt), "bytes": int(byt)})
+                            "packets": int(pkt), "bytes": int(byt), "tos": int(tos)})
         return out
 
     def diagnostics(self) -> str:
@@ -237,11 +237,12 @@ class TaggedFlow:
     devices); A has no device for the VLAN and drops them silently."""
 
     def __init__(self, net: Net, src: str, dst: str, sport: int, dport: int, payload: int,
-                 vlans: tuple[int, ...]) -> None:
+                 vlans: tuple[int, ...], tos: int = 0) -> None:
         from scapy.layers.inet import IP, UDP
         from scapy.layers.inet6 import IPv6
         from scapy.layers.l2 import Dot1AD, Dot1Q, Ether
-        ip = (IPv6(src=src, dst=dst, hlim=64) if ":" in src else IP(src=src, dst=dst)) / UDP(
+        ip = (IPv6(src=src, dst=dst, hlim=64, tc=tos) if ":" in src
+              else IP(src=src, dst=dst, tos=tos)) / UDP(
             sport=sport, dport=dport) / (b"v" * payload)
         l3 = ip
         if len(vlans) == 2:
@@ -251,6 +252,7 @@ class TaggedFlow:
         self.frame = bytes(frame)
         self.ip_len = len(bytes(ip))
         self.src, self.dst, self.sport, self.dport = src, dst, sport, dport
+        self.tos = tos
         self.sender = Sender(net.b, net.IF_B)
         self.sent = 0
 
@@ -277,7 +279,7 @@ class UdpFlow:
     """One UDP flow B -> A: a receiver bound in A (so no ICMP comes back), a
     sender bound in B; every datagram of `payload` bytes."""
 
-    def __init__(self, net: Net, src: str, dst: str, payload: int) -> None:
+    def __init__(self, net: Net, src: str, dst: str, payload: int, tos: int = 0) -> None:
         family = socket.AF_INET6 if ":" in src else socket.AF_INET
         with in_netns(net.a):
             self.rx = socket.socket(family, socket.SOCK_DGRAM)
@@ -285,6 +287,11 @@ class UdpFlow:
         with in_netns(net.b):
             self.tx = socket.socket(family, socket.SOCK_DGRAM)
             self.tx.bind((src, 0))
+            if family == socket.AF_INET6:
+                self.tx.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_TCLASS, tos)
+            else:
+                self.tx.setsockopt(socket.IPPROTO_IP, socket.IP_TOS, tos)
+        self.tos = tos
         self.src, self.dst = src, dst
         self.sport, self.dport = self.tx.getsockname()[1], self.rx.getsockname()[1]
         self.payload = payload
@@ -329,11 +336,13 @@ class IpfixExport(E2E):
         """A mix: kernel UDP sockets over IPv4 and IPv6, crafted 802.1Q
         and QinQ frames of each family."""
         net = self.net
-        out = [UdpFlow(net, net.B4, net.A4, 100), UdpFlow(net, net.B4, net.A4, 333),
-               UdpFlow(net, net.B6, net.A6, 1000),
-               TaggedFlow(net, net.B4, net.OTHER4, 40100, 5100, 57, (VLAN,)),
-               TaggedFlow(net, net.B6, net.OTHER6, 40101, 5101, 1200, (VLAN,)),
-               TaggedFlow(net, net.B4, net.OTHER4, 40102, 5102, 300, (VLAN, 7))]
+        # Each with a TOS / traffic class of its own (DSCP EF, AF11, CS1, ...):
+        # ipClassOfService is the flow's first packet's.
+        out = [UdpFlow(net, net.B4, net.A4, 100), UdpFlow(net, net.B4, net.A4, 333, tos=0xb8),
+               UdpFlow(net, net.B6, net.A6, 1000, tos=0x28),
+               TaggedFlow(net, net.B4, net.OTHER4, 40100, 5100, 57, (VLAN,), tos=0x20),
+               TaggedFlow(net, net.B6, net.OTHER6, 40101, 5101, 1200, (VLAN,), tos=0x48),
+               TaggedFlow(net, net.B4, net.OTHER4, 40102, 5102, 300, (VLAN, 7), tos=0x88)]
         for f in out:
             self.addCleanup(f.close)
         return out
@@ -345,6 +354,8 @@ class IpfixExport(E2E):
                         f"{collector.diagnostics()}")
         self.assertEqual(sum(r["packets"] for r in mine), flow.sent, what)
         self.assertEqual(sum(r["bytes"] for r in mine), flow.octets(), what)
+        if all("tos" in r for r in mine):  # the collector reads ipClassOfService back
+            self.assertEqual({r["tos"] for r in mine}, {flow.tos}, what)
         return mine
 
     def tcp_exporter(self) -> tuple:

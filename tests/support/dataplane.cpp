@@ -122,8 +122,10 @@ std::vector<Flow> Dataplane::flows() const {
         const auto x = v->at(c);
         f.val.packets += x.packets;
         f.val.bytes += x.bytes;
-        if (x.first_seen_ns && (!f.val.first_seen_ns || x.first_seen_ns < f.val.first_seen_ns))
+        if (x.first_seen_ns && (!f.val.first_seen_ns || x.first_seen_ns < f.val.first_seen_ns)) {
           f.val.first_seen_ns = x.first_seen_ns;
+          f.val.tos = x.tos;  // the first packet's
+        }
         f.val.last_seen_ns = std::max(f.val.last_seen_ns, x.last_seen_ns);
         f.val.tcp_flags |= x.tcp_flags;
       }
