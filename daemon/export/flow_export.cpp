@@ -100,6 +100,7 @@ void FlowExport::emit(State& s, EndReason why, const Clocks& c,
   out.push_back(r);
   s.sent_packets = f.packets;
   s.sent_bytes = f.bytes;
+  s.sent_last_seen_ns = f.last_seen_ns;
 }
 
 void FlowExport::cycle(const collector::FlowChanges& changes, const Clocks& c,
@@ -140,7 +141,28 @@ void FlowExport::cycle(const collector::FlowChanges& changes, const Clocks& c,
 
 void FlowExport::flush(const Clocks& c, std::vector<IpfixRecord>& out) {
   for (auto& [key, s] : flows_) emit(s, EndReason::forced_end, c, out);
-  flows_.clear();
+}
+
+std::vector<FlowSent> FlowExport::sent() const {
+  std::vector<FlowSent> out;
+  out.reserve(flows_.size());
+  for (const auto& [key, s] : flows_)
+    if (s.sent_packets > 0)
+      out.push_back(FlowSent{key, s.sent_packets, s.sent_bytes, s.sent_last_seen_ns});
+  return out;
+}
+
+void FlowExport::restore(const std::vector<FlowSent>& sent) {
+  for (const FlowSent& f : sent) {
+    State& s = flows_[f.key];
+    s.sent_packets = f.packets;
+    s.sent_bytes = f.bytes;
+    s.sent_last_seen_ns = f.last_seen_ns;
+    // As if read once with nothing unsent: the next packets start a record.
+    s.now.packets = f.packets;
+    s.now.bytes = f.bytes;
+    s.now.last_seen_ns = f.last_seen_ns;
+  }
 }
 
 }  // namespace pktlens::flowexport

@@ -31,6 +31,16 @@ struct FlowExportOptions {
   bool xdp = false;
 };
 
+// What was sent of one flow: handed from a pktlensd that stops to the next
+// one (export/sent_handover.hpp), so the next one's first records carry
+// only what came after.
+struct FlowSent {
+  pktlens_flow_key key;
+  uint64_t packets = 0;
+  uint64_t bytes = 0;
+  uint64_t last_seen_ns = 0;  // of the last packet sent (CLOCK_MONOTONIC)
+};
+
 // CLOCK_MONOTONIC ns (the flows' clock) to Unix epoch ms.
 struct Clocks {
   uint64_t now_ns = 0;             // CLOCK_MONOTONIC
@@ -49,8 +59,14 @@ class FlowExport {
   // One collection cycle: the changed and ended flows, then the timeouts.
   // Appends the records due to `out`.
   void cycle(const collector::FlowChanges& changes, const Clocks& c, std::vector<IpfixRecord>& out);
-  // Every flow with something not yet sent, as forced end; forgets all.
+  // Every flow with something not yet sent, as forced end; the flows stay
+  // held, everything of them sent (sent() hands that on).
   void flush(const Clocks& c, std::vector<IpfixRecord>& out);
+
+  // What was sent of every flow held, and the same taken up as the
+  // starting point (a new process over the same kernel table).
+  std::vector<FlowSent> sent() const;
+  void restore(const std::vector<FlowSent>& sent);
 
   size_t flows() const { return flows_.size(); }
 
@@ -60,6 +76,7 @@ class FlowExport {
     uint64_t sent_packets = 0;
     uint64_t sent_bytes = 0;
     uint64_t start_ns = 0;  // of the part not yet sent
+    uint64_t sent_last_seen_ns = 0;
   };
   struct KeyHash {
     size_t operator()(const pktlens_flow_key& k) const;

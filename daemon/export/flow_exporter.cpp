@@ -6,6 +6,7 @@
 namespace pktlens::flowexport {
 
 FlowExporter::FlowExporter(FlowExporterOptions o) : flows_(o.flows) {
+  flows_.restore(o.restore);
   for (const Endpoint& e : o.collectors)
     connections_.push_back(std::make_unique<CollectorConnection>(
         ConnectionOptions{.endpoint = e,
@@ -19,13 +20,21 @@ FlowExporter::FlowExporter(FlowExporterOptions o) : flows_(o.flows) {
 }
 
 FlowExporter::~FlowExporter() {
-  {
-    std::lock_guard lock(mu_);
-    stop_ = true;
-  }
-  cv_.notify_one();
-  thread_.join();
+  finish();
   // connections_ go next: each sends its queue, then stops.
+}
+
+std::vector<FlowSent> FlowExporter::finish() {
+  if (!finished_) {
+    {
+      std::lock_guard lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_one();
+    thread_.join();
+    finished_ = true;
+  }
+  return flows_.sent();
 }
 
 void FlowExporter::submit(collector::FlowChanges&& changes) {

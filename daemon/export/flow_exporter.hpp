@@ -25,6 +25,9 @@ struct FlowExporterOptions {
   uint32_t observation_domain = 0;
   std::chrono::milliseconds template_refresh{60000};
   FlowExportOptions flows;
+  // What a previous pktlensd sent of the flows still in the table
+  // (export/sent_handover.hpp): their next records carry only the rest.
+  std::vector<FlowSent> restore;
   // Run first on the export thread and on each collector's thread (the
   // service drops their capabilities there: they need none).
   std::function<void()> thread_start;
@@ -45,6 +48,11 @@ class FlowExporter {
   // A restart hand-over: the flows stay in the kernel table and the next
   // pktlensd exports them, so no forced end at destruction.
   void keep_flows();
+  // Processes what was submitted (and the forced end, unless keep_flows()),
+  // stops the export thread and returns what was sent of each flow held,
+  // for the next pktlensd. The connections still send their queues at
+  // destruction.
+  std::vector<FlowSent> finish();
   std::vector<ConnectionStats> stats() const;
 
  private:
@@ -57,6 +65,7 @@ class FlowExporter {
   std::condition_variable cv_;
   std::vector<collector::FlowChanges> pending_;
   bool stop_ = false;
+  bool finished_ = false;
   bool flush_ = true;
   std::thread thread_;  // last: starts when the rest is ready
 };

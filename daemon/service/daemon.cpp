@@ -14,6 +14,7 @@
 #include "alerts/summary.hpp"
 #include "config/duration.hpp"
 #include "config/reload.hpp"
+#include "export/sent_handover.hpp"
 #include "service/privileges.hpp"
 
 namespace pktlens::service {
@@ -196,8 +197,10 @@ std::string join(const std::vector<std::string>& v) {
   return s;
 }
 
-// The IPFIX exporter when export.ipfix lists collectors (and flows are on).
-std::unique_ptr<flowexport::FlowExporter> open_flow_exporter(const config::Config& c) {
+// The IPFIX exporter when export.ipfix lists collectors (and flows are on),
+// taking up what the previous pktlensd on `pin_dir` sent.
+std::unique_ptr<flowexport::FlowExporter> open_flow_exporter(const config::Config& c,
+                                                             const std::string& pin_dir) {
   const config::IpfixConfig& x = c.exports.ipfix;
   if (x.collectors.empty()) return nullptr;
   if (!c.flows.enabled) {
@@ -221,6 +224,14 @@ std::unique_ptr<flowexport::FlowExporter> open_flow_exporter(const config::Confi
   for (const auto& a : x.collectors) where.push_back(config::to_string(a));
   spdlog::info("exporting flows as IPFIX over {} to {}", config::to_string(x.transport),
                join(where));
+  try {
+    o.restore = flowexport::take_sent(pin_dir);
+    if (!o.restore.empty())
+      spdlog::info("IPFIX: {} flows continue from what the previous pktlensd sent of them",
+                   o.restore.size());
+  } catch (const std::exception& e) {
+    spdlog::warn("IPFIX: {}; the flows' counts so far are sent again", e.what());
+  }
   return std::make_unique<flowexport::FlowExporter>(std::move(o));
 }
 
@@ -254,7 +265,7 @@ Daemon::Daemon(const config::Config& cfg, const DaemonOptions& o)
       events_(open_tcp_events(cfg, o.pin_dir)),
       collectable_(std::make_shared<exporter::SnapshotCollectable>(o.version)),
       collector_(make_collector(cfg)),
-      flow_exporter_(open_flow_exporter(cfg)),
+      flow_exporter_(open_flow_exporter(cfg, o.pin_dir)),
       alerts_(cfg.alerts) {
   auto recreated = plane_->object.recreated_maps();
   if (events_)
@@ -291,6 +302,14 @@ Daemon::~Daemon() {
       flow_exporter_->submit(std::move(cycle.flow_changes));
     } catch (const std::exception& e) {
       spdlog::error("reading the flows for the last IPFIX records failed: {}", e.what());
+    }
+  }
+  if (flow_exporter_) {
+    // For the next pktlensd on these maps: what was sent of each flow.
+    try {
+      flowexport::store_sent(opts_.pin_dir, flow_exporter_->finish());
+    } catch (const std::exception& e) {
+      spdlog::error("IPFIX: {}; the next pktlensd sends the flows' counts so far again", e.what());
     }
   }
   flow_exporter_.reset();  // sends what it holds, while logging still works
