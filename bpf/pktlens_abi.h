@@ -266,7 +266,18 @@ struct pktlens_flow_val {
 	/* The pktlens_flow_log epoch in which this CPU last logged the flow
 	 * (was padding: maps pinned before it read 0, "never logged"). */
 	__u32 log_epoch;
+	/* The networks of the flow's addresses as this CPU last looked them
+	 * up (lib/networks.h), so that a warm packet skips the LPM lookups;
+	 * valid while net_gen is the running programs' cfg_net_gen (a new
+	 * value at every program load, never 0). Network ids, or
+	 * PKTLENS_MAX_NETWORKS for none; net_src | PKTLENS_NET_SRC_DROP when
+	 * the source's network has action drop. */
+	__u32 net_gen;
+	__u16 net_src;
+	__u16 net_dst;
 };
+
+#define PKTLENS_NET_SRC_DROP 0x8000
 
 #define PKTLENS_DEFAULT_MAX_FLOWS 262144
 

@@ -118,13 +118,16 @@ static __always_inline void account_vlan(struct pktlens_if_stats *s,
 	v->bytes += m->wire_len;
 }
 
-/* Returns the interface slot the frame was counted in. */
-static __always_inline __u32 account(struct pkt_meta *m)
+/* Returns the interface slot the frame was counted in; *flow is the flow
+ * entry the frame was counted in on this CPU (account_flow()), or NULL. */
+static __always_inline __u32 account(struct pkt_meta *m,
+				     struct pktlens_flow_val **flow)
 {
 	struct pktlens_iface *ifc;
 	struct pktlens_if_stats *s;
 	__u32 slot = PKTLENS_SLOT_UNREGISTERED, idx;
 
+	*flow = 0;
 	ifc = bpf_map_lookup_elem(&pktlens_ifaces, &m->key.ifindex);
 	if (!ifc)
 		ifc = bpf_map_lookup_elem(&pktlens_ifaces_hi, &m->key.ifindex);
@@ -180,7 +183,7 @@ static __always_inline __u32 account(struct pkt_meta *m)
 		account_vlan(s, m);
 
 	if (cfg_flows && m->has_addrs) {
-		account_flow(s, m);
+		*flow = account_flow(s, m);
 	} else {
 		s->flow_untracked_packets += m->segs;
 		s->flow_untracked_bytes += m->wire_len;

@@ -43,6 +43,10 @@ const volatile __u8 cfg_rtt = 1;
 /* Networks (lib/networks.h): bits PKTLENS_NET_CFG_* (pktlens_abi.h). One
  * byte, tested first: with no networks (0) the feature is one load. */
 const volatile __u8 cfg_net = 0;
+/* With networks: this load's tag of the networks cached in flow entries
+ * (pktlens_flow_val.net_gen); a new non-zero value at every load, so a
+ * reload with other networks never trusts what an older program cached. */
+const volatile __u32 cfg_net_gen = 0;
 /* Threat signals (lib/threats.h), ingress only. cfg_syn: SYNs received and
  * handshakes completed per destination address and port (pktlens_syn). */
 const volatile __u8 cfg_syn = 1;

@@ -14,8 +14,10 @@
  *    per flow, in one 64-bit word) says "certainly not in the table". In
  *    flood mode a packet whose bits are not both set skips the table: it
  *    could not be inserted anyway. False positives (~5% when the table is
- *    full) just take the normal lookup. Bits are set on insert and on any
- *    hit that finds them clear, so a cleared bitmap heals itself.
+ *    full) just take the normal lookup. Bits are set on insert and at a
+ *    flow's first touch in each epoch of the touch log (every hit without
+ *    the log), so a rebuilt bitmap heals itself; a warm packet outside
+ *    flood mode never hashes its key for the filter.
  * Packets not counted in a flow are counted in flow_unadmitted_*.
  */
 #ifndef PKTLENS_LIB_FLOW_H
@@ -100,17 +102,6 @@ static __always_inline int flow_log_append(const struct pktlens_flow_key *k)
 	return 1;
 }
 
-/* Logs the flow the first time this CPU touches it in the epoch. The
- * counters were bumped before: a reader that switched the epoch meanwhile
- * reads them when it looks the flow up, or the next touch logs it again. */
-static __always_inline void flow_log_touch(struct pktlens_flow_val *v,
-					   const struct pktlens_flow_key *k,
-					   __u32 epoch)
-{
-	if (epoch && v->log_epoch != epoch && flow_log_append(k))
-		v->log_epoch = epoch;
-}
-
 /* Marks the flow present; reads first so the atomic is rare. */
 static __always_inline void seen_mark(__u64 *word, __u64 bits)
 {
@@ -147,8 +138,54 @@ static __always_inline void flow_key_mask(struct pktlens_flow_key *k)
 		k->dport = 0;
 }
 
-static __always_inline void account_flow(struct pktlens_if_stats *s,
-					 const struct pkt_meta *m)
+/* Where a flow's bits are in the presence filter; *word NULL when off. */
+static __always_inline void seen_locate(const struct pktlens_flow_key *k,
+					__u64 **word, __u64 *bits)
+{
+	__u64 h = pktlens_flow_key_hash(k);
+	__u32 idx = pktlens_flow_seen_word(h, cfg_flow_seen_mask);
+
+	*bits = pktlens_flow_seen_bits(h);
+	*word = bpf_map_lookup_elem(&pktlens_flow_seen, &idx);
+}
+
+/*
+ * A hit: count the packet, log the flow the first time this CPU touches it
+ * in the epoch, and keep its presence bits set. The filter is only read in
+ * flood mode, and user space rebuilds it from the table (then switches the
+ * epoch), so refreshing the bits once an epoch heals a rebuild just as well
+ * as on every packet, without hashing the key on every packet. With no
+ * touch log (no epochs) every hit refreshes them, as before.
+ */
+static __always_inline void flow_hit(struct pktlens_flow_val *v,
+				     const struct pktlens_flow_key *k,
+				     const struct pkt_meta *m, __u64 now,
+				     __u64 *word, __u64 bits)
+{
+	__u32 epoch;
+
+	flow_bump(v, m, now);
+	if (!cfg_flow_log_shift) {
+		if (cfg_flow_seen_mask && !word)
+			seen_locate(k, &word, &bits);
+		seen_mark(word, bits);
+		return;
+	}
+	epoch = flow_log_epoch();
+	if (!epoch || v->log_epoch == epoch)
+		return;
+	if (flow_log_append(k))
+		v->log_epoch = epoch;
+	if (cfg_flow_seen_mask && !word)
+		seen_locate(k, &word, &bits);
+	seen_mark(word, bits);
+}
+
+/* Returns the flow's value on this CPU when the packet was counted in an
+ * existing flow (lib/networks.h caches the flow's networks there); NULL
+ * when it created the flow or was not counted in one. */
+static __always_inline struct pktlens_flow_val *
+account_flow(struct pktlens_if_stats *s, const struct pkt_meta *m)
 {
 	/* The key as configured; a copy only when some field is left out
 	 * (cfg_flow_key is a constant: the default pays nothing). */
@@ -168,23 +205,20 @@ static __always_inline void account_flow(struct pktlens_if_stats *s,
 	__u64 now = bpf_ktime_get_coarse_ns();
 	long err;
 
-	if (cfg_flow_seen_mask) {
-		__u64 h = pktlens_flow_key_hash(key);
-		__u32 idx = pktlens_flow_seen_word(h, cfg_flow_seen_mask);
-
-		bits = pktlens_flow_seen_bits(h);
-		word = bpf_map_lookup_elem(&pktlens_flow_seen, &idx);
-	}
 	b = flow_budget(now);
-	if (word && (*word & bits) != bits && budget_spent(b))
-		goto unadmitted; /* certainly new, and no budget to insert it */
+	if (cfg_flow_seen_mask && budget_spent(b)) {
+		/* Flood mode: a packet whose bits are not both set is
+		 * certainly new and could not be inserted; the table is not
+		 * even looked at. */
+		seen_locate(key, &word, &bits);
+		if (word && (*word & bits) != bits)
+			goto unadmitted;
+	}
 
 	v = bpf_map_lookup_elem(&pktlens_flows, key);
 	if (v) {
-		flow_bump(v, m, now);
-		flow_log_touch(v, key, flow_log_epoch());
-		seen_mark(word, bits);
-		return;
+		flow_hit(v, key, m, now, word, bits);
+		return v;
 	}
 	if (!budget_spent(b)) {
 		struct pktlens_flow_val init = {
@@ -207,24 +241,26 @@ static __always_inline void account_flow(struct pktlens_if_stats *s,
 			s->flow_inserts++;
 			if (init.log_epoch)
 				flow_log_append(key);
-			seen_mark(word, bits);
-			return;
+			if (cfg_flow_seen_mask) {
+				seen_locate(key, &word, &bits);
+				seen_mark(word, bits);
+			}
+			return 0;
 		}
 		/* Another CPU inserted the same flow between our lookup and
 		 * update: count this packet in the entry it created. */
 		if (err == -EEXIST) {
 			v = bpf_map_lookup_elem(&pktlens_flows, key);
 			if (v) {
-				flow_bump(v, m, now);
-				flow_log_touch(v, key, flow_log_epoch());
-				seen_mark(word, bits);
-				return;
+				flow_hit(v, key, m, now, word, bits);
+				return v;
 			}
 		}
 	}
 unadmitted:
 	s->flow_unadmitted_packets += m->segs;
 	s->flow_unadmitted_bytes += m->wire_len;
+	return 0;
 }
 
 #endif

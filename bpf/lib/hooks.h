@@ -76,6 +76,7 @@ static __always_inline void wire_sizes(struct pkt_meta *m)
  * action drop, ingress only); it has been counted already. */
 static __always_inline int observe_tc(struct __sk_buff *skb, __u8 dir)
 {
+	struct pktlens_flow_val *flow;
 	struct pkt_meta m;
 	__u32 linear, slot;
 
@@ -94,11 +95,11 @@ static __always_inline int observe_tc(struct __sk_buff *skb, __u8 dir)
 		}
 	}
 	wire_sizes(&m);
-	slot = account(&m);
+	slot = account(&m, &flow);
 	/* A dropped packet is counted as seen (account) and blocked, but the
 	 * stack never sees it: no latency, and not a threat signal (a flood
 	 * from a blocked network is already handled). */
-	if (networks_drop(&m))
+	if (networks_drop(&m, flow))
 		return 1;
 	tcp_latency(&m, slot);
 	/* dir is a constant of each program: tc_egress has none of this. */
@@ -111,6 +112,7 @@ static __always_inline int observe_xdp(struct xdp_md *ctx)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
+	struct pktlens_flow_val *flow;
 	struct pkt_meta m = {};
 
 	m.len = data_end - data;
@@ -119,8 +121,8 @@ static __always_inline int observe_xdp(struct xdp_md *ctx)
 	m.key.ifindex = ctx->ingress_ifindex;
 	parse_frame(data, data_end, &m);
 	wire_sizes(&m); /* XDP sees frames: one each */
-	account(&m);
-	if (networks_drop(&m))
+	account(&m, &flow);
+	if (networks_drop(&m, flow))
 		return 1;
 	threats_ingress(&m);
 	return 0;

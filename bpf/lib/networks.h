@@ -32,56 +32,88 @@ static __always_inline void net_count(__u32 id, __u8 dir, __u32 side,
 	}
 }
 
-/* Returns 1 when the frame must be dropped: ingress, and the longest
- * prefix matching its source belongs to a network with action drop. Call
- * it only when cfg_net is set (networks_drop() below). */
-static __always_inline int account_networks(const struct pkt_meta *m)
+/* The networks of the frame's source and destination (NET_NONE when no
+ * prefix matches or the family has none configured); PKTLENS_NET_SRC_DROP
+ * is or-ed into *src when the source's network has action drop. */
+static __always_inline void net_lookup(const struct pkt_meta *m, __u32 *src,
+				       __u32 *dst)
 {
 	struct pktlens_net_match *hit;
-	__u32 src = NET_NONE, dst = NET_NONE, src_flags = 0;
 
-	if (!m->has_addrs)
-		return 0;
+	*src = NET_NONE;
+	*dst = NET_NONE;
 	if (m->key.family == 4) {
 		struct pktlens_lpm4_key k = {.prefixlen = 32};
 
 		if (!(cfg_net & PKTLENS_NET_CFG_V4))
-			return 0;
+			return;
 		__builtin_memcpy(k.addr, m->key.src, 4);
 		hit = bpf_map_lookup_elem(&pktlens_net4, &k);
-		if (hit) {
-			src = hit->id;
-			src_flags = hit->flags;
-		}
+		if (hit)
+			*src = hit->id | (hit->flags & PKTLENS_NET_DROP
+						  ? PKTLENS_NET_SRC_DROP
+						  : 0);
 		__builtin_memcpy(k.addr, m->key.dst, 4);
 		hit = bpf_map_lookup_elem(&pktlens_net4, &k);
 		if (hit)
-			dst = hit->id;
+			*dst = hit->id;
 	} else {
 		struct pktlens_lpm6_key k = {.prefixlen = 128};
 
 		if (!(cfg_net & PKTLENS_NET_CFG_V6))
-			return 0;
+			return;
 		__builtin_memcpy(k.addr, m->key.src, 16);
 		hit = bpf_map_lookup_elem(&pktlens_net6, &k);
-		if (hit) {
-			src = hit->id;
-			src_flags = hit->flags;
-		}
+		if (hit)
+			*src = hit->id | (hit->flags & PKTLENS_NET_DROP
+						  ? PKTLENS_NET_SRC_DROP
+						  : 0);
 		__builtin_memcpy(k.addr, m->key.dst, 16);
 		hit = bpf_map_lookup_elem(&pktlens_net6, &k);
 		if (hit)
-			dst = hit->id;
+			*dst = hit->id;
 	}
-	if (src != NET_NONE)
-		net_count(src, m->dir, PKTLENS_SIDE_SRC, m);
+}
+
+/* A flow entry holds one source and one destination only when the flow
+ * key keeps both addresses (flows.key): only then may it cache them. */
+#define NET_CACHE_IN_FLOW                                                      \
+	((cfg_flow_key & (PKTLENS_FK_SRC | PKTLENS_FK_DST)) ==                 \
+	 (PKTLENS_FK_SRC | PKTLENS_FK_DST))
+
+/* Returns 1 when the frame must be dropped: ingress, and the longest
+ * prefix matching its source belongs to a network with action drop. Call
+ * it only when cfg_net is set (networks_drop() below). `flow` is the
+ * frame's flow entry on this CPU, or NULL: the two LPM lookups are made
+ * once per flow and program load, and cached in it. */
+static __always_inline int account_networks(const struct pkt_meta *m,
+					    struct pktlens_flow_val *flow)
+{
+	__u32 src, dst;
+
+	if (!m->has_addrs)
+		return 0;
+	if (NET_CACHE_IN_FLOW && flow && flow->net_gen == cfg_net_gen) {
+		src = flow->net_src;
+		dst = flow->net_dst;
+	} else {
+		net_lookup(m, &src, &dst);
+		if (NET_CACHE_IN_FLOW && flow) {
+			flow->net_src = src;
+			flow->net_dst = dst;
+			flow->net_gen = cfg_net_gen;
+		}
+	}
+	if ((src & ~PKTLENS_NET_SRC_DROP) != NET_NONE)
+		net_count(src & ~PKTLENS_NET_SRC_DROP, m->dir, PKTLENS_SIDE_SRC,
+			  m);
 	if (dst != NET_NONE)
 		net_count(dst, m->dir, PKTLENS_SIDE_DST, m);
 
 	if ((cfg_net & PKTLENS_NET_CFG_DROP) && m->dir == PKTLENS_DIR_INGRESS &&
-	    (src_flags & PKTLENS_NET_DROP)) {
+	    (src & PKTLENS_NET_SRC_DROP)) {
 		struct pktlens_net_count *b;
-		__u32 id = src;
+		__u32 id = src & ~PKTLENS_NET_SRC_DROP;
 
 		b = bpf_map_lookup_elem(&pktlens_net_blocked, &id);
 		if (b) {
@@ -96,11 +128,12 @@ static __always_inline int account_networks(const struct pkt_meta *m)
 /* The hooks' entry: with no networks (cfg_net 0, a constant) the verifier
  * removes everything but the load of the switch. Tested here, outside
  * account_networks(), so that nothing of its body is hoisted above it. */
-static __always_inline int networks_drop(const struct pkt_meta *m)
+static __always_inline int networks_drop(const struct pkt_meta *m,
+					 struct pktlens_flow_val *flow)
 {
 	if (!cfg_net)
 		return 0;
-	return account_networks(m);
+	return account_networks(m, flow);
 }
 
 #endif

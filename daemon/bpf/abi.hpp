@@ -26,7 +26,7 @@ static_assert(sizeof(pktlens_vlan_rest) == 32);
 static_assert(sizeof(pktlens_flow_key) == 48);
 static_assert(offsetof(pktlens_flow_key, src) == 16);
 static_assert(offsetof(pktlens_flow_key, dst) == 32);
-static_assert(sizeof(pktlens_flow_val) == 40);
+static_assert(sizeof(pktlens_flow_val) == 48);
 static_assert(sizeof(pktlens_flow_ended) == 32);
 static_assert(sizeof(pktlens_flow_budget) == 16);
 static_assert(sizeof(pktlens_lat_hist) == (PKTLENS_LAT_BUCKETS + 2) * 8);

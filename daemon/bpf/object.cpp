@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <random>
 #include <stdexcept>
 #include <system_error>
 
@@ -31,6 +32,15 @@ uint32_t log2_of(uint32_t pow2) {
   uint32_t shift = 0;
   while ((1U << shift) < pow2) shift++;
   return shift;
+}
+
+// The tag of the networks this load caches in flow entries (cfg_net_gen):
+// random, so that no older load's tag left in a pinned flow matches it.
+uint32_t network_generation() {
+  std::random_device rd;
+  uint32_t g = 0;
+  while (g == 0) g = rd();
+  return g;
 }
 
 }  // namespace
@@ -77,6 +87,7 @@ Object::Object(const ObjectOptions& o) : skel_(pktlens_bpf::open()) {
   const NetworkSizes nets = network_sizes(o.networks);
   s->rodata->cfg_net = (nets.v4 ? PKTLENS_NET_CFG_V4 : 0) | (nets.v6 ? PKTLENS_NET_CFG_V6 : 0) |
                        (nets.drop ? PKTLENS_NET_CFG_DROP : 0);
+  s->rodata->cfg_net_gen = network_generation();
   s->rodata->cfg_syn = o.syn;
   s->rodata->cfg_icmp_echo = o.icmp_echo;
   s->rodata->cfg_udp_ports = o.udp_ports;

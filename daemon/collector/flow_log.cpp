@@ -68,6 +68,14 @@ uint32_t FlowLog::epoch() const {
   return ctl_ ? static_cast<uint32_t>(load(ctl_[PKTLENS_FLOW_LOG_EPOCH])) : 0;
 }
 
+void FlowLog::advance_epoch() {
+  if (!ctl_) return;
+  // 0 means "never logged" in the flows' log_epoch: skip it on wrap-around.
+  uint32_t next = static_cast<uint32_t>(load(ctl_[PKTLENS_FLOW_LOG_EPOCH])) + 1;
+  if (next == 0) next = 1;
+  std::atomic_ref<uint64_t>(ctl_[PKTLENS_FLOW_LOG_EPOCH]).store(next, std::memory_order_seq_cst);
+}
+
 FlowLog::Drain FlowLog::drain(std::vector<pktlens_flow_key>& keys) {
   Drain d;
   if (!ctl_) return d;
@@ -75,10 +83,7 @@ FlowLog::Drain FlowLog::drain(std::vector<pktlens_flow_key>& keys) {
   // beyond these heads (flow_log.hpp).
   std::vector<uint64_t> heads(static_cast<size_t>(cpus_));
   for (size_t c = 0; c < heads.size(); c++) heads[c] = load(ctl_[PKTLENS_FLOW_LOG_HEAD(c)]);
-  // 0 means "never logged" in the flows' log_epoch: skip it on wrap-around.
-  uint32_t next = static_cast<uint32_t>(load(ctl_[PKTLENS_FLOW_LOG_EPOCH])) + 1;
-  if (next == 0) next = 1;
-  std::atomic_ref<uint64_t>(ctl_[PKTLENS_FLOW_LOG_EPOCH]).store(next, std::memory_order_seq_cst);
+  advance_epoch();
 
   d.complete = started_;
   started_ = true;

@@ -48,6 +48,10 @@ class FlowLog {
   // Starts a new epoch and appends the keys logged since the previous
   // drain to `keys` (nothing when the drain is not complete).
   Drain drain(std::vector<pktlens_flow_key>& keys);
+  // A new epoch without draining: every flow logs (and refreshes its
+  // presence bits, lib/flow.h) on its next touch. The next drain reads
+  // those entries with the rest.
+  void advance_epoch();
   uint64_t overflows() const { return overflows_; }
 
  private:

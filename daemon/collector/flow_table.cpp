@@ -364,8 +364,12 @@ FlowCollectStats FlowTable::collect(uint64_t now_ns, Snapshot& s) {
 FlowChanges FlowTable::take_changes() { return std::exchange(impl_->recorded, {}); }
 
 PresenceFill FlowTable::upkeep_presence(double max_ratio) {
-  return upkeep_presence_filter(
+  PresenceFill fill = upkeep_presence_filter(
       impl_->skel, [&](const FlowKeyAdd& add) { for_each_key(add); }, max_ratio);
+  // A flow inserted while the filter was rewritten lost its bits; the
+  // programs set a flow's bits again at its first touch in an epoch.
+  if (fill.rebuilt && impl_->o.touch_log) impl_->log.advance_epoch();
+  return fill;
 }
 
 std::string FlowTable::touch_log_off_reason() const {

@@ -62,8 +62,10 @@ PresenceFill upkeep_presence_filter(pktlens_bpf* skel, const ForEachFlowKey& for
   for (uint32_t i = 0; i < words; i++) keys[i] = i;
   uint32_t count = words;
   LIBBPF_OPTS(bpf_map_batch_opts, bo);
-  // Flows inserted while this runs lose their bits until their next
-  // looked-up packet sets them again; the totals are unaffected.
+  // Flows inserted while this runs lose their bits until the programs set
+  // them again (at a flow's first touch in a new epoch, or with no touch
+  // log at its next hit; FlowTable::upkeep_presence); the totals are
+  // unaffected.
   if (bpf_map_update_batch(bpf_map__fd(skel->maps.pktlens_flow_seen), keys.data(), fresh.data(),
                            &count, &bo) != 0)
     throw std::system_error(errno, std::generic_category(), "rewriting pktlens_flow_seen");

@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 // Networks (bpf/lib/networks.h) through the real programs: longest prefix
 // wins, both sides, IPv4 and IPv6, action drop only at ingress and only for
-// the source, and the ids install_networks keeps across a new config.
+// the source, the ids install_networks keeps across a new config, and the
+// networks a flow entry caches.
 #include <arpa/inet.h>
+#include <bpf/bpf.h>
+#include <sched.h>
 
 #include <catch2/catch.hpp>
 #include <stdexcept>
@@ -10,8 +13,10 @@
 #include <vector>
 
 #include "bpf/networks.hpp"
+#include "bpf/percpu.hpp"
 #include "dataplane.hpp"
 #include "packet.hpp"
+#include "pinned_cpu.hpp"
 #include "pktlens_bpf.skel.h"
 
 using namespace pktlens::test;
@@ -247,4 +252,87 @@ TEST_CASE("networks: a name keeps its id under a new config; a reused id starts 
 
   dp.run(Hook::TcIngress, udp4("198.18.3.1", "192.0.2.1"), {.repeat = 4});
   CHECK(dp.net_count(a, PKTLENS_DIR_INGRESS, PKTLENS_SIDE_SRC).packets == 4);
+}
+
+namespace {
+
+// The one flow of a Dataplane, as each CPU holds it.
+pktlens::bpf::PerCpuValue<pktlens_flow_val> the_flow(const Dataplane& dp) {
+  const auto flows = dp.flows();
+  REQUIRE(flows.size() == 1);
+  auto v = pktlens::bpf::lookup_percpu<pktlens_flow_val>(dp.flows_fd(), flows[0].key);
+  REQUIRE(v);
+  return *v;
+}
+
+// Rewrites what every CPU cached of the flow's networks.
+void plant_networks(const Dataplane& dp, uint32_t gen, uint16_t src, uint16_t dst) {
+  auto v = the_flow(dp);
+  for (int c = 0; c < v.cpus(); c++) {
+    pktlens_flow_val x = v.at(c);
+    x.net_gen = gen;
+    x.net_src = src;
+    x.net_dst = dst;
+    v.set(c, x);
+  }
+  REQUIRE(bpf_map_update_elem(dp.flows_fd(), &dp.flows()[0].key, v.data(), BPF_EXIST) == 0);
+}
+
+}  // namespace
+
+TEST_CASE("networks: a flow entry caches its networks for the program load that looked them up",
+          "[networks]") {
+  PinnedToOneCpu pinned;
+  Dataplane dp({.networks = {network("a", {"198.18.1.0/24"}), network("b", {"198.18.2.0/24"})}});
+  dp.register_iface(1, kSlot, 1500);
+  const uint32_t gen = dp.skel()->rodata->cfg_net_gen;
+  REQUIRE(gen != 0);
+  const uint16_t a = static_cast<uint16_t>(dp.network_id("a"));
+  const uint16_t b = static_cast<uint16_t>(dp.network_id("b"));
+  const Bytes frame = udp4("198.18.1.1", "198.18.2.2");
+  const uint8_t in = PKTLENS_DIR_INGRESS;
+
+  // The first packet creates the flow, the second finds it and caches.
+  dp.run(Hook::TcIngress, frame, {.repeat = 2});
+  const auto v = the_flow(dp);
+  const int cpu = sched_getcpu();
+  CHECK(v.at(cpu).net_gen == gen);
+  CHECK(v.at(cpu).net_src == a);
+  CHECK(v.at(cpu).net_dst == b);
+  check_count(dp, "a", in, PKTLENS_SIDE_SRC, 2, 2 * frame.size());
+  check_count(dp, "b", in, PKTLENS_SIDE_DST, 2, 2 * frame.size());
+
+  // What this load cached is what counts (planted the other way round).
+  plant_networks(dp, gen, b, a);
+  dp.run(Hook::TcIngress, frame);
+  check_count(dp, "b", in, PKTLENS_SIDE_SRC, 1, frame.size());
+  check_count(dp, "a", in, PKTLENS_SIDE_DST, 1, frame.size());
+
+  // What another load cached (a reload with other networks) is looked up
+  // again, and the entry takes this load's networks.
+  plant_networks(dp, gen + 1, b, a);
+  dp.run(Hook::TcIngress, frame);
+  check_count(dp, "a", in, PKTLENS_SIDE_SRC, 3, 3 * frame.size());
+  check_count(dp, "b", in, PKTLENS_SIDE_DST, 3, 3 * frame.size());
+  CHECK(the_flow(dp).at(cpu).net_gen == gen);
+  CHECK(the_flow(dp).at(cpu).net_src == a);
+}
+
+TEST_CASE("networks: a flow key without the source address caches nothing", "[networks]") {
+  PinnedToOneCpu pinned;
+  Dataplane dp({.flow_key = PKTLENS_FK_ALL & ~PKTLENS_FK_SRC,
+                .networks = {network("a", {"198.18.1.0/24"}), network("b", {"198.18.2.0/24"}),
+                             network("c", {"198.18.3.0/24"})}});
+  dp.register_iface(1, kSlot, 1500);
+  // Two sources in two networks share one flow entry: each is looked up.
+  const Bytes from_a = udp4("198.18.1.1", "198.18.3.3"), from_b = udp4("198.18.2.2", "198.18.3.3");
+  for (int i = 0; i < 3; i++) {
+    dp.run(Hook::TcIngress, from_a);
+    dp.run(Hook::TcIngress, from_b);
+  }
+  REQUIRE(dp.flows().size() == 1);
+  check_count(dp, "a", PKTLENS_DIR_INGRESS, PKTLENS_SIDE_SRC, 3, 3 * from_a.size());
+  check_count(dp, "b", PKTLENS_DIR_INGRESS, PKTLENS_SIDE_SRC, 3, 3 * from_b.size());
+  check_count(dp, "c", PKTLENS_DIR_INGRESS, PKTLENS_SIDE_DST, 6,
+              3 * from_a.size() + 3 * from_b.size());
 }

@@ -26,6 +26,7 @@
 #include "collector/top_k.hpp"
 #include "dataplane.hpp"
 #include "packet.hpp"
+#include "pinned_cpu.hpp"
 #include "pktlens_bpf.skel.h"
 #include "synthetic_flow.hpp"
 #include "udp_flow.hpp"
@@ -394,6 +395,34 @@ TEST_CASE("FlowTable: presence filter rebuilt from the mirror", "[flow_table]") 
   const std::vector<uint64_t> got = read_presence_filter(dp.skel());
   CHECK(got == want);
   CHECK(std::count_if(got.begin(), got.end(), [](uint64_t w) { return w != 0; }) > 0);
+}
+
+TEST_CASE("FlowTable: a flow that lost its presence bits in a rebuild is tracked in the next flood",
+          "[flow_table]") {
+  // Warm packets do not refresh the presence bits; a flow's first touch in
+  // an epoch does, and a rebuild starts a new epoch. Three inserts per
+  // (hour-long) window on this CPU: the third starts flood mode.
+  PinnedToOneCpu pin;
+  Dataplane dp({.flow_window_ns = 3600'000'000'000ull, .flow_inserts_per_window = 3});
+  dp.register_iface(1, 3, 1500);
+  FlowTable t(dp.skel(), {.idle_timeout = kNeverIdle});
+  Snapshot s;
+  dp.run(Hook::TcIngress, udp_frame(1, 10));
+  t.collect(mono_ns(), s);
+  // Inserted after the mirror was read: the rebuild leaves its bits out.
+  dp.run(Hook::TcIngress, udp_frame(2, 10));
+  REQUIRE(t.upkeep_presence(0.0).rebuilt);
+  dp.run(Hook::TcIngress, udp_frame(2, 10));  // a warm packet, in the new epoch
+  dp.run(Hook::TcIngress, udp_frame(3, 10));  // the last insert: flood mode from here
+  const auto before = dp.stats(3, PKTLENS_DIR_INGRESS);
+  dp.run(Hook::TcIngress, udp_frame(2, 10), {.repeat = 5});
+  const auto after = dp.stats(3, PKTLENS_DIR_INGRESS);
+  CHECK(after.flow_unadmitted_packets == before.flow_unadmitted_packets);
+  const pktlens_flow_key two = pktlens::collector::encode_flow_key(udp_key(2));
+  uint64_t packets = 0;
+  for (const Flow& f : dp.flows())
+    if (std::memcmp(&f.key, &two, sizeof two) == 0) packets = f.val.packets;
+  CHECK(packets == 7);
 }
 
 TEST_CASE("FlowTable: a burst stays ranked for one to one and a half ranking windows",
