@@ -527,49 +527,57 @@ class IpfixExport(E2E):
                              (sent, dropped))
         return dropped
 
-    def test_tcp_collector_restarted_mid_run(self) -> None:
-        """A TCP collector that stops while pktlensd writes to it (reading
-        what it has, then closing, as a collector does) and a new one on
-        the same port: what pktlensd wrote and the peer did not acknowledge
-        is counted as dropped, not as sent, so the records both collectors
-        got are exactly those counted as sent, and every other record made
-        is counted as dropped. A second collector that stays up gets every
-        record made: the count the books are checked against."""
+    def restarted_mid_run(self, transport: str, collector, read) -> tuple:
+        """pktlensd exporting over `transport` to collector(COLLECTOR_PORT)
+        and to collector(STABLE_PORT), which stays up and so gets every
+        record made: traffic; the first collector stopped and read back
+        (read(c)); traffic while nothing listens on its port; a new one on
+        the port; traffic; the stop. Returns pktlensd, the records made, the
+        records the two runs received, and the second run."""
         net = self.net
-        first = TcpCapture(net.a, COLLECTOR_PORT)
+        first, stable = collector(COLLECTOR_PORT), collector(STABLE_PORT)
         self.addCleanup(first.close)
-        stable = TcpCapture(net.a, STABLE_PORT)
         self.addCleanup(stable.close)
-        d = self.start(export_config("tcp", active="1s", idle="2s",
+        d = self.start(export_config(transport, active="1s", idle="2s",
                                      ports=(COLLECTOR_PORT, STABLE_PORT)), self.pin())
         self.ready(d)
         net.wait_quiet()
         flows = self.flows()[:3]
 
         self.traffic(d, flows)
-        got_first = first.records()  # stops it
-        self.assertGreater(len(got_first), 0, first.diagnostics())
+        received = len(read(first))  # stops it
+        self.assertGreater(received, 0, first.diagnostics())
         self.traffic(d, flows)
         self.assertTrue(d.alive(), d.log())
         self.assertGreater(self.scrape().get("pktlens_ipfix_records_dropped_total", **LABEL), 0)
-        second = TcpCapture(net.a, COLLECTOR_PORT)
+        second = collector(COLLECTOR_PORT)
         self.addCleanup(second.close)
         self.traffic(d, flows)
         self.assertEqual(d.terminate(), 0, d.log())
-        got_second = second.records()
-        self.assertGreater(len(got_second), 0, second.diagnostics())
-        made = len(stable.records())
+        in_second = len(read(second))
+        self.assertGreater(in_second, 0, second.diagnostics())
+        made = len(read(stable))
         self.assertEqual(self.final_counts(d, STABLE_PORT), (made, 0), stable.diagnostics())
-        self.assert_books(d, made, len(got_first) + len(got_second), second.totals)
+        return d, made, received + in_second, second
+
+    def test_tcp_collector_restarted_mid_run(self) -> None:
+        """A TCP collector that stops while pktlensd writes to it (reading
+        what it has, then closing, as a collector does) and a new one on
+        the same port: what pktlensd wrote and the peer did not acknowledge
+        is counted as dropped, not as sent, so the records both collectors
+        got are exactly those counted as sent, and every other record made
+        is counted as dropped, in the last options record too."""
+        d, made, received, second = self.restarted_mid_run(
+            "tcp", lambda port: TcpCapture(self.net.a, port), lambda c: c.records())
+        self.assert_books(d, made, received, second.totals)
 
     def test_udp_collector_restarted_mid_run(self) -> None:
         """nfcapd stopped mid-run and started again on the same port: every
         datagram sent while nothing listens draws an ICMP port unreachable
         quoting its IPFIX header, so pktlensd counts exactly its records as
         dropped (and sends the templates again, for the new nfcapd). The
-        records both nfcapd runs wrote are those counted as sent; a second
-        nfcapd that stays up has every record made."""
-        net = self.net
+        records both nfcapd runs wrote are those counted as sent, and every
+        other record made is counted as dropped."""
         # ICMP errors are rate limited per namespace (icmp_ratelimit per
         # peer, icmp_msgs_per_sec for all); a datagram whose ICMP was
         # suppressed is lost without the sender knowing (docs/export.md).
@@ -577,31 +585,11 @@ class IpfixExport(E2E):
         # a second, bursts of 50) is set out of reach in this test's own
         # namespace so that every lost datagram is known, whatever the
         # kernel's defaults.
-        ns_run(net.a, ["sysctl", "-q", "-w", "net.ipv4.icmp_msgs_per_sec=100000",
-                       "net.ipv4.icmp_msgs_burst=100000"])
-        first = Nfcapd(net.a, COLLECTOR_PORT)
-        self.addCleanup(first.close)
-        stable = Nfcapd(net.a, STABLE_PORT)
-        self.addCleanup(stable.close)
-        d = self.start(export_config("udp", active="1s", idle="2s",
-                                     ports=(COLLECTOR_PORT, STABLE_PORT)), self.pin())
-        self.ready(d)
-        net.wait_quiet()
-        flows = self.flows()[:3]
-
-        self.traffic(d, flows)
-        got = first.records(every_protocol=True)  # stops it
-        self.assertGreater(len(got), 0, first.diagnostics())
-        self.traffic(d, flows)
-        self.assertGreater(self.scrape().get("pktlens_ipfix_records_dropped_total", **LABEL), 0)
-        second = Nfcapd(net.a, COLLECTOR_PORT)
-        self.addCleanup(second.close)
-        self.traffic(d, flows)
-        self.assertEqual(d.terminate(), 0, d.log())
-        got += second.records(every_protocol=True)
-        made = len(stable.records(every_protocol=True))
-        self.assertEqual(self.final_counts(d, STABLE_PORT), (made, 0), stable.diagnostics())
-        self.assert_books(d, made, len(got))
+        ns_run(self.net.a, ["sysctl", "-q", "-w", "net.ipv4.icmp_msgs_per_sec=100000",
+                            "net.ipv4.icmp_msgs_burst=100000"])
+        d, made, received, _ = self.restarted_mid_run(
+            "udp", lambda port: Nfcapd(self.net.a, port), lambda c: c.records(every_protocol=True))
+        self.assert_books(d, made, received)
 
     def test_tcp_collector_that_never_reads(self) -> None:
         """A TCP collector that accepts and never reads (a tiny receive
