@@ -108,6 +108,10 @@ void CollectorConnection::failed(const std::string& what, size_t records) {
   // Stopping: the rest of the queue is dropped rather than retried.
   retry_at_ = stopping_ ? std::chrono::steady_clock::time_point::max()
                         : std::chrono::steady_clock::now() + o_.reconnect_pause;
+  log_error(what);
+}
+
+void CollectorConnection::log_error(const std::string& what) {
   if (what != last_error_)
     spdlog::error("IPFIX collector {}: {}; records are dropped (and counted) until it works again",
                   name_, what);
@@ -132,7 +136,8 @@ void CollectorConnection::send(const std::vector<IpfixRecord>& batch) {
     dropped_ += batch.size();
     return;
   }
-  size_t written = 0;  // records of the batch the socket took
+  size_t written = 0;    // records of the batch the socket took
+  bool refused = false;  // UDP: an earlier datagram drew an ICMP error
   try {
     if (!session_) {
       connect(now);
@@ -140,7 +145,8 @@ void CollectorConnection::send(const std::vector<IpfixRecord>& batch) {
       count(socket_->settle());
       // UDP: the collector forgets the templates, and one that was not
       // listening (an ICMP error came back) may have started again.
-      const bool refused = socket_->take_refused();
+      refused = socket_->take_refused();
+      if (refused) log_error("nothing listens on its port (ICMP port unreachable)");
       if (o_.endpoint.transport == Transport::udp && (refused || now >= templates_at_)) {
         session_->refresh_templates();
         templates_at_ = now + o_.template_refresh;
@@ -153,8 +159,10 @@ void CollectorConnection::send(const std::vector<IpfixRecord>& batch) {
     // The counts so far, as an options record, after every batch.
     session_->send_totals({o_.observation_domain, messages_ + 1, sent_, dropped_}, export_time);
     unconfirmed_ = socket_->unconfirmed();
-    if (!last_error_.empty()) spdlog::info("IPFIX collector {}: sending again", name_);
-    last_error_.clear();
+    if (!refused && !last_error_.empty()) {
+      spdlog::info("IPFIX collector {}: sending again", name_);
+      last_error_.clear();
+    }
   } catch (const IpfixError& e) {
     if (written == 0) written = e.done.records;
     failed(e.what(), batch.size() - written);

@@ -78,6 +78,8 @@ class CollectorConnection {
   void send(const std::vector<IpfixRecord>& batch);
   void connect(std::chrono::steady_clock::time_point now);
   void failed(const std::string& what, size_t records);
+  // Once per kind of failure, until a batch goes out without one.
+  void log_error(const std::string& what);
   // What the socket learnt of the records written: sent or dropped.
   void count(Delivery d);
   // The stop: the acknowledgements, then the final counts to the collector.

@@ -590,6 +590,9 @@ class IpfixExport(E2E):
         d, made, received, _ = self.restarted_mid_run(
             "udp", lambda port: Nfcapd(self.net.a, port), lambda c: c.records(every_protocol=True))
         self.assert_books(d, made, received)
+        self.assertEqual(d.log().count("nothing listens on its port (ICMP port unreachable)"), 1,
+                         d.log())
+        self.assertIn("sending again", d.log())
 
     def test_tcp_collector_that_never_reads(self) -> None:
         """A TCP collector that accepts and never reads (a tiny receive
