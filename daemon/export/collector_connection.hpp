@@ -1,11 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 // One collector's sender: its own thread, an IPFIX session (export/
-// ipfix_session.hpp) and a bounded queue of record batches. Collection only
-// queues: a slow, absent or restarting collector never blocks it. A batch
-// that does not fit in the queue, or that was being sent when the
-// connection failed, is dropped and counted; the next batch reconnects
-// (after a pause), with the templates. Errors are logged once per kind of
-// failure until a send succeeds again.
+// ipfix_session.hpp) writing to pktlensd's socket (export/
+// collector_socket.hpp) and a bounded queue of record batches. Collection
+// only queues: a slow, absent or restarting collector never blocks it. A
+// batch that does not fit in the queue, or that was being sent when the
+// connection failed, is dropped and counted; so are the records written
+// that the collector is not known to have got (TCP: not acknowledged; UDP:
+// an ICMP error named their datagram). Records count as sent once the
+// collector is known to have them. The next batch reconnects (after a
+// pause), with the templates. Errors are logged once per kind of failure
+// until a send succeeds again.
 #pragma once
 
 #include <atomic>
@@ -20,6 +24,7 @@
 #include <thread>
 #include <vector>
 
+#include "export/collector_socket.hpp"
 #include "export/ipfix_session.hpp"
 
 namespace pktlens::flowexport {
@@ -37,6 +42,9 @@ struct ConnectionOptions {
   std::function<void()> thread_start;                 // run first on its thread
   size_t max_queued_records = size_t{1} << 20;
   std::chrono::milliseconds reconnect_pause{1000};
+  // A connect or a write that takes longer fails (a collector that accepts
+  // and never reads); a stop waits this long at most for acknowledgements.
+  std::chrono::milliseconds write_timeout{5000};
 };
 
 // What one collector got, for the self metrics.
@@ -45,13 +53,15 @@ struct ConnectionStats {
   uint64_t records_sent = 0;
   uint64_t messages_sent = 0;
   uint64_t records_dropped = 0;
-  uint64_t queued_records = 0;
+  uint64_t queued_records = 0;       // in the queue, or written and not yet confirmed
+  uint64_t unconfirmed_records = 0;  // of those, written and not yet confirmed
 };
 
 class CollectorConnection {
  public:
   explicit CollectorConnection(ConnectionOptions o);
-  // Sends what is queued (bounded: the queue), then stops the thread.
+  // Sends what is queued (bounded: the queue and the write timeout), waits
+  // for the collector to confirm it, then stops the thread.
   ~CollectorConnection();
   CollectorConnection(const CollectorConnection&) = delete;
   CollectorConnection& operator=(const CollectorConnection&) = delete;
@@ -59,11 +69,21 @@ class CollectorConnection {
   // Queues a batch, or drops and counts it when the queue is full.
   void push(const RecordBatch& batch);
   ConnectionStats stats() const;
+  // Starts the stop without waiting for it: the destructor then waits, so
+  // that several collectors stop at the same time.
+  void request_stop();
 
  private:
   void run();
   void send(const std::vector<IpfixRecord>& batch);
+  void connect(std::chrono::steady_clock::time_point now);
   void failed(const std::string& what, size_t records);
+  // Once per kind of failure, until a batch goes out without one.
+  void log_error(const std::string& what);
+  // What the socket learnt of the records written: sent or dropped.
+  void count(Delivery d);
+  // The stop: the acknowledgements, then the final counts to the collector.
+  void finish();
 
   ConnectionOptions o_;
   std::string name_;
@@ -75,8 +95,11 @@ class CollectorConnection {
   std::atomic<uint64_t> sent_{0};
   std::atomic<uint64_t> messages_{0};
   std::atomic<uint64_t> dropped_{0};
+  std::atomic<uint64_t> unconfirmed_{0};
   // The sender thread's own.
-  std::unique_ptr<IpfixSession> session_;
+  bool stopping_ = false;
+  std::unique_ptr<CollectorSocket> socket_;
+  std::unique_ptr<IpfixSession> session_;  // writes to socket_
   std::chrono::steady_clock::time_point retry_at_{};
   std::chrono::steady_clock::time_point templates_at_{};
   std::string last_error_;  // logged once until a send succeeds

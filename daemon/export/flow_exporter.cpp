@@ -21,7 +21,9 @@ FlowExporter::FlowExporter(FlowExporterOptions o) : flows_(o.flows) {
 
 FlowExporter::~FlowExporter() {
   finish();
-  // connections_ go next: each sends its queue, then stops.
+  // Every collector stops at the same time (each bounded by its write
+  // timeout); connections_ go next, each waiting for its thread.
+  for (const auto& c : connections_) c->request_stop();
 }
 
 std::vector<FlowSent> FlowExporter::finish() {

@@ -1,9 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "export/ipfix_session.hpp"
 
+#include <arpa/inet.h>
 #include <fixbuf/public.h>
 
+#include <array>
+#include <cstring>
 #include <string>
+#include <utility>
 
 namespace pktlens::flowexport {
 namespace {
@@ -74,9 +78,17 @@ bool is_eom(const GError* err) {
   return err && g_error_matches(err, FB_ERROR_DOMAIN, FB_ERROR_EOM);
 }
 
+// The message sizes of libfixbuf's network exporter (fbExporterAllocNet).
+constexpr uint16_t kUdpMessage = 1420;
+constexpr uint16_t kTcpMessage = 8192;
+constexpr uint16_t kIpfixVersion = 10;
+
 }  // namespace
 
 struct IpfixSession::Impl {
+  MessageSink sink;
+  // libfixbuf writes each message here (fbExporterAllocBuffer), from the start.
+  std::array<uint8_t, kTcpMessage> message{};
   fbInfoModel_t* model = nullptr;
   fBuf_t* buf = nullptr;  // owns the session and the exporter
   uint16_t internal = 0;
@@ -105,14 +117,33 @@ struct IpfixSession::Impl {
     current = tid;
   }
 
+  // Ends the message and hands it to the sink (with the flow records in
+  // it); nothing when the message was empty.
+  void emit(uint64_t records, const std::string& what, SendProgress done) {
+    message[0] = message[1] = 0;  // a message written starts with version 10
+    GError* err = nullptr;
+    if (!fBufEmit(buf, &err)) fail(what, err, done);
+    uint16_t version = 0;
+    uint16_t length = 0;
+    std::memcpy(&version, message.data(), 2);
+    std::memcpy(&length, message.data() + 2, 2);
+    if (ntohs(version) != kIpfixVersion) return;
+    try {
+      sink(std::span<const uint8_t>(message.data(), ntohs(length)), records);
+    } catch (const IpfixError& e) {
+      throw IpfixError(e.what(), done);
+    }
+  }
+
   bool append(const IpfixRecord& r, GError** err) {
     return fBufAppend(buf, reinterpret_cast<uint8_t*>(const_cast<IpfixRecord*>(&r)), sizeof r, err);
   }
 };
 
-IpfixSession::IpfixSession(const Endpoint& e, uint32_t observation_domain)
+IpfixSession::IpfixSession(Transport transport, uint32_t observation_domain, MessageSink sink)
     : impl_(std::make_unique<Impl>()) {
   Impl& m = *impl_;
+  m.sink = std::move(sink);
   m.model = fbInfoModelAlloc();
   fbSession_t* session = fbSessionAlloc(m.model);
   fbSessionSetDomain(session, observation_domain);
@@ -126,13 +157,8 @@ IpfixSession::IpfixSession(const Endpoint& e, uint32_t observation_domain)
     fbSessionFree(session);
     throw;
   }
-  std::string host = e.host;
-  std::string port = std::to_string(e.port);
-  fbConnSpec_t spec = FB_CONNSPEC_INIT;
-  spec.transport = e.transport == Transport::tcp ? FB_TCP : FB_UDP;
-  spec.host = host.data();
-  spec.svc = port.data();
-  fbExporter_t* exporter = fbExporterAllocNet(&spec);
+  fbExporter_t* exporter = fbExporterAllocBuffer(
+      m.message.data(), transport == Transport::tcp ? kTcpMessage : kUdpMessage);
   m.buf = fBufAllocForExport(session, exporter);
   fBufSetAutomaticMode(m.buf, FALSE);
   GError* err = nullptr;
@@ -160,9 +186,10 @@ void IpfixSession::send_totals(IpfixExporterTotals totals, uint32_t export_time)
   if (!fBufSetInternalTemplate(m.buf, m.totals_internal, &err))
     fail("setting the IPFIX options template", err);
   m.use_template(m.totals);
-  const bool ok = fBufAppend(m.buf, reinterpret_cast<uint8_t*>(&totals), sizeof totals, &err) &&
-                  fBufEmit(m.buf, &err) && fBufSetInternalTemplate(m.buf, m.internal, &err);
-  if (!ok) fail("sending the IPFIX exporter statistics", err);
+  if (!fBufAppend(m.buf, reinterpret_cast<uint8_t*>(&totals), sizeof totals, &err))
+    fail("sending the IPFIX exporter statistics", err);
+  m.emit(0, "sending the IPFIX exporter statistics", {});
+  if (!fBufSetInternalTemplate(m.buf, m.internal, &err)) fail("setting the IPFIX template", err);
 }
 
 size_t IpfixSession::send(std::span<const IpfixRecord> records, uint32_t export_time) {
@@ -180,7 +207,7 @@ size_t IpfixSession::send(std::span<const IpfixRecord> records, uint32_t export_
     if (!is_eom(err)) fail("appending an IPFIX record", err, done);
     g_clear_error(&err);
     // The message is full: send it, and the record starts the next one.
-    if (!fBufEmit(m.buf, &err)) fail("sending an IPFIX message", err, done);
+    m.emit(in_message, "sending an IPFIX message", done);
     done.messages++;
     done.records += in_message;
     fBufSetExportTime(m.buf, export_time);
@@ -189,7 +216,7 @@ size_t IpfixSession::send(std::span<const IpfixRecord> records, uint32_t export_
     if (!m.append(r, &err)) fail("appending an IPFIX record", err, done);
     in_message = 1;
   }
-  if (!fBufEmit(m.buf, &err)) fail("sending an IPFIX message", err, done);
+  m.emit(in_message, "sending an IPFIX message", done);
   return done.messages + 1;
 }
 

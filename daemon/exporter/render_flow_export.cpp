@@ -10,17 +10,21 @@ using prometheus::MetricType;
 
 std::vector<prometheus::MetricFamily> render_flow_export(
     const std::vector<IpfixCollectorStats>& collectors) {
-  auto records = make_family("pktlens_ipfix_records_sent_total",
-                             "IPFIX flow records sent to the collector.", MetricType::Counter);
+  auto records = make_family(
+      "pktlens_ipfix_records_sent_total",
+      "IPFIX flow records the collector is known to have (TCP: acknowledged; UDP: no ICMP error).",
+      MetricType::Counter);
   auto messages = make_family("pktlens_ipfix_messages_sent_total",
                               "IPFIX messages sent to the collector.", MetricType::Counter);
-  auto dropped = make_family(
-      "pktlens_ipfix_records_dropped_total",
-      "IPFIX flow records not sent to the collector: its queue was full or sending failed.",
-      MetricType::Counter);
-  auto queued =
-      make_family("pktlens_ipfix_queued_records",
-                  "IPFIX flow records waiting to be sent to the collector.", MetricType::Gauge);
+  auto dropped =
+      make_family("pktlens_ipfix_records_dropped_total",
+                  "IPFIX flow records lost: the queue was full, sending failed, unacknowledged "
+                  "when the TCP connection ended, or an ICMP error named their UDP datagram.",
+                  MetricType::Counter);
+  auto queued = make_family("pktlens_ipfix_queued_records",
+                            "IPFIX flow records waiting to be sent to the collector, or written "
+                            "and not yet known as sent or dropped.",
+                            MetricType::Gauge);
   for (const IpfixCollectorStats& c : collectors) {
     const Labels l{{"collector", c.collector}};
     add_counter(records, l, c.records_sent);

@@ -7,8 +7,11 @@ of each family, QinQ)
 come back from `nfdump -r` with exactly the packets sent and the IP octets
 (IP header and payload) they carried, summed over each flow's records; one
 flow that outlives the active timeout comes back in several records that
-add up; flows still unsent at the stop come back as its forced end. Same
-harness as the other e2e tests (harness.py).
+add up; flows still unsent at the stop come back as its forced end. A
+collector restarted mid-run (TCP and UDP) gets exactly the records counted
+as sent, and the rest of the records made are counted as dropped; one that
+accepts and never reads holds up neither the stop nor another collector.
+Same harness as the other e2e tests (harness.py).
 
     sudo /usr/bin/python3 tests/e2e/test_ipfix.py build/daemon/pktlensd IpfixExport.test_nfcapd_udp_exact_sums
 """
@@ -29,9 +32,10 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from harness import (CLEANUP, E2E, Net, Sender, config, end_process, in_ns_cmd,  # noqa: E402
-                     in_netns, run, tmp_path, unique)
+                     in_netns, ns_run, run, tmp_path, unique)
 
 COLLECTOR_PORT = 14739
+STABLE_PORT = 14740  # a second collector that stays up: every record made
 VLAN = 100
 UDP_HEADER = 8
 
@@ -72,8 +76,9 @@ class Nfcapd(CollectorProcess):
         super().__init__("nfcapd")
         self.start(ns, ["nfcapd", "-w", self.dir, "-b", "127.0.0.1", "-p", str(port), "-t", "3600"])
 
-    def records(self) -> list[dict]:
-        """Every record of its files: addresses, ports, protocol, packets, bytes."""
+    def records(self, every_protocol: bool = False) -> list[dict]:
+        """Every UDP record of its files (with every_protocol, every record):
+        addresses, ports, protocol, packets, bytes."""
         self.stop()
         files = sorted(f for f in os.listdir(self.dir) if f.startswith("nfcapd."))
         out = []
@@ -85,10 +90,12 @@ class Nfcapd(CollectorProcess):
                 if len(fields) != 8:
                     continue
                 sa, da, sp, dp, pr, pkt, byt, tos = fields
-                if pr not in ("UDP", "17"):
+                if pr not in ("UDP", "17") and not every_protocol:
                     continue  # e.g. ICMPv6 MLD reports: "port" 143.0 is type.code
-                out.append({"src": sa, "dst": da, "sport": int(sp), "dport": int(dp), "proto": pr,
+                out.append({"src": sa, "dst": da, "sport": sp, "dport": dp, "proto": pr,
                             "packets": int(pkt), "bytes": int(byt), "tos": int(tos)})
+                if pr in ("UDP", "17"):
+                    out[-1].update(sport=int(sp), dport=int(dp))
         return out
 
     def diagnostics(self) -> str:
@@ -315,12 +322,14 @@ class UdpFlow:
         self.tx.close()
 
 
-def export_config(transport: str = "udp", active: str = "60s", idle: str = "60s") -> str:
-    """pktlensd in A (harness.config) exporting to 127.0.0.1:COLLECTOR_PORT."""
+def export_config(transport: str = "udp", active: str = "60s", idle: str = "60s",
+                  ports: tuple[int, ...] = (COLLECTOR_PORT,)) -> str:
+    """pktlensd in A (harness.config) exporting to 127.0.0.1 on `ports`."""
+    collectors = ", ".join(f'"127.0.0.1:{p}"' for p in ports)
     return config(extra=(
         "export:\n"
         "  ipfix:\n"
-        f'    collectors: ["127.0.0.1:{COLLECTOR_PORT}"]\n'
+        f"    collectors: [{collectors}]\n"
         f"    transport: {transport}\n"
         f"    active_timeout: {active}\n"
         f"    idle_timeout: {idle}\n"
@@ -495,25 +504,142 @@ class IpfixExport(E2E):
         self.assertEqual(capture.totals[-1]["not_sent_total"],
                          up.get("pktlens_ipfix_records_dropped_total", **LABEL))
 
-    def test_tcp_collector_restarted_mid_run(self) -> None:
-        """A TCP collector that goes away while pktlensd writes to it: the
-        write fails without ending pktlensd, the loss is counted, and the
-        next collector on the port gets the records."""
+    def final_counts(self, d, port: int) -> tuple[int, int]:
+        """What a stopped pktlensd logged as sent to and dropped for the
+        collector on `port`: its last word, after the stop's records."""
+        m = re.findall(rf"IPFIX collector 127\.0\.0\.1:{port}: (\d+) records sent, (\d+) dropped",
+                       d.log())
+        self.assertEqual(len(m), 1, d.log())
+        return int(m[0][0]), int(m[0][1])
+
+    def assert_books(self, d, made: int, received: int, totals: list[dict] = ()) -> int:
+        """Exact books for the collector on COLLECTOR_PORT: it received
+        what pktlensd counted as sent, and the rest of the records made is
+        what it counted as dropped (> 0: the test lost some); so says the
+        last options record too, when the collector keeps them. Returns
+        the records dropped."""
+        sent, dropped = self.final_counts(d, COLLECTOR_PORT)
+        self.assertEqual(sent - received, 0, d.log())
+        self.assertEqual(made - received, dropped, d.log())
+        self.assertGreater(dropped, 0, "nothing was lost: the test did not test")
+        if totals:
+            self.assertEqual((totals[-1]["records_total"], totals[-1]["not_sent_total"]),
+                             (sent, dropped))
+        return dropped
+
+    def restarted_mid_run(self, transport: str, collector, read) -> tuple:
+        """pktlensd exporting over `transport` to collector(COLLECTOR_PORT)
+        and to collector(STABLE_PORT), which stays up and so gets every
+        record made: traffic; the first collector stopped and read back
+        (read(c)); traffic while nothing listens on its port; a new one on
+        the port; traffic; the stop. Returns pktlensd, the records made, the
+        records the two runs received, and the second run."""
         net = self.net
-        first = TcpCapture(net.a, COLLECTOR_PORT)
+        first, stable = collector(COLLECTOR_PORT), collector(STABLE_PORT)
         self.addCleanup(first.close)
-        d, flows = self.tcp_exporter()
+        self.addCleanup(stable.close)
+        d = self.start(export_config(transport, active="1s", idle="2s",
+                                     ports=(COLLECTOR_PORT, STABLE_PORT)), self.pin())
+        self.ready(d)
+        net.wait_quiet()
+        flows = self.flows()[:3]
 
         self.traffic(d, flows)
-        self.assertGreater(len(first.records()), 0, first.diagnostics())  # stops it
+        received = len(read(first))  # stops it
+        self.assertGreater(received, 0, first.diagnostics())
         self.traffic(d, flows)
         self.assertTrue(d.alive(), d.log())
         self.assertGreater(self.scrape().get("pktlens_ipfix_records_dropped_total", **LABEL), 0)
-        second = TcpCapture(net.a, COLLECTOR_PORT)
+        second = collector(COLLECTOR_PORT)
         self.addCleanup(second.close)
         self.traffic(d, flows)
         self.assertEqual(d.terminate(), 0, d.log())
-        self.assertGreater(len(second.records()), 0, second.diagnostics())
+        in_second = len(read(second))
+        self.assertGreater(in_second, 0, second.diagnostics())
+        made = len(read(stable))
+        self.assertEqual(self.final_counts(d, STABLE_PORT), (made, 0), stable.diagnostics())
+        return d, made, received + in_second, second
+
+    def test_tcp_collector_restarted_mid_run(self) -> None:
+        """A TCP collector that stops while pktlensd writes to it (reading
+        what it has, then closing, as a collector does) and a new one on
+        the same port: what pktlensd wrote and the peer did not acknowledge
+        is counted as dropped, not as sent, so the records both collectors
+        got are exactly those counted as sent, and every other record made
+        is counted as dropped, in the last options record too."""
+        d, made, received, second = self.restarted_mid_run(
+            "tcp", lambda port: TcpCapture(self.net.a, port), lambda c: c.records())
+        self.assert_books(d, made, received, second.totals)
+
+    def test_udp_collector_restarted_mid_run(self) -> None:
+        """nfcapd stopped mid-run and started again on the same port: every
+        datagram sent while nothing listens draws an ICMP port unreachable
+        quoting its IPFIX header, so pktlensd counts exactly its records as
+        dropped (and sends the templates again, for the new nfcapd). The
+        records both nfcapd runs wrote are those counted as sent, and every
+        other record made is counted as dropped."""
+        # ICMP errors are rate limited per namespace (icmp_ratelimit per
+        # peer, icmp_msgs_per_sec for all); a datagram whose ICMP was
+        # suppressed is lost without the sender knowing (docs/export.md).
+        # Loopback is exempt from the per-peer limit; the global one (1000
+        # a second, bursts of 50) is set out of reach in this test's own
+        # namespace so that every lost datagram is known, whatever the
+        # kernel's defaults.
+        ns_run(self.net.a, ["sysctl", "-q", "-w", "net.ipv4.icmp_msgs_per_sec=100000",
+                            "net.ipv4.icmp_msgs_burst=100000"])
+        d, made, received, _ = self.restarted_mid_run(
+            "udp", lambda port: Nfcapd(self.net.a, port), lambda c: c.records(every_protocol=True))
+        self.assert_books(d, made, received)
+        self.assertEqual(d.log().count("nothing listens on its port (ICMP port unreachable)"), 1,
+                         d.log())
+        self.assertIn("sending again", d.log())
+
+    def test_tcp_collector_that_never_reads(self) -> None:
+        """A TCP collector that accepts and never reads (a tiny receive
+        buffer, so its window closes): pktlensd's writes to it time out
+        instead of blocking, a SIGTERM stop ends the process (the harness's
+        stop timeout, no figure of ours), what it did not acknowledge is
+        counted as dropped, and another collector gets every record."""
+        net = self.net
+        # A write blocks only once pktlensd's send buffer is full; on
+        # loopback the kernel sizes it at over a megabyte. Capped at 64 KiB
+        # in this test's own namespace, a few thousand records fill it.
+        ns_run(net.a, ["sysctl", "-q", "-w", "net.ipv4.tcp_wmem=4096 16384 65536"])
+        with in_netns(net.a):
+            stuck = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            stuck.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1024)  # inherited by accept()
+            stuck.bind(("127.0.0.1", COLLECTOR_PORT))
+            stuck.listen(4)
+        self.addCleanup(stuck.close)
+        accepted = []
+        acceptor = threading.Thread(target=lambda: accepted.append(stuck.accept()[0]), daemon=True)
+        acceptor.start()
+        stable = TcpCapture(net.a, STABLE_PORT)
+        self.addCleanup(stable.close)
+        d = self.start(export_config("tcp", active="1s", idle="60s",
+                                     ports=(COLLECTOR_PORT, STABLE_PORT)), self.pin())
+        self.ready(d)
+        net.wait_quiet()
+        # Enough records that the collector's window closes and pktlensd's
+        # send buffer fills: 1000 flows, a record each per round.
+        with in_netns(net.b):
+            tx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.addCleanup(tx.close)
+        for _ in range(3):
+            for port in range(20000, 21000):
+                tx.sendto(b"x", (net.A4, port))
+            self.collections(d, 2)
+        acceptor.join(10)
+        self.assertTrue(accepted, d.log())
+        self.addCleanup(accepted[0].close)
+        self.assertEqual(d.terminate(), 0, d.log())
+        made = len(stable.records())
+        self.assertEqual(self.final_counts(d, STABLE_PORT), (made, 0), stable.diagnostics())
+        sent, dropped = self.final_counts(d, COLLECTOR_PORT)
+        self.assertEqual(sent + dropped, made, d.log())
+        self.assertGreater(dropped, 0, d.log())
+        self.assertIn("the collector takes nothing: no write possible for 5000 ms", d.log())
+
 
 if __name__ == "__main__":
     from harness import main
