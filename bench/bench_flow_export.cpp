@@ -139,9 +139,10 @@ int main(int argc, char** argv) {
       if (st.records_sent + st.records_dropped + st.unconfirmed_records >= n) {
         s = seconds_since(t);
         std::printf(
-            "  exporter end to end: %llu sent, %llu dropped in %8.1f ms = %10.0f records/s "
-            "(the cycle's hand-over: %.3f ms)\n",
-            static_cast<unsigned long long>(st.records_sent),
+            "  exporter end to end: %llu written (%llu awaiting the ICMP window), %llu dropped in "
+            "%8.1f ms = %10.0f records/s (the cycle's hand-over: %.3f ms)\n",
+            static_cast<unsigned long long>(st.records_sent + st.unconfirmed_records),
+            static_cast<unsigned long long>(st.unconfirmed_records),
             static_cast<unsigned long long>(st.records_dropped), s * 1e3,
             static_cast<double>(n) / s, handover * 1e3);
         break;
