@@ -4,8 +4,10 @@
 
 #include <catch2/catch.hpp>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 
 #include "service/check_config.hpp"
@@ -14,9 +16,18 @@ using pktlens::service::check_config;
 
 namespace {
 
+// CTest runs each case as a process of its own, several at once: a file
+// of its own for each.
 struct TempFile {
-  std::string path = std::string(P_tmpdir) + "/pktlens-check-config-test.yaml";
-  explicit TempFile(const std::string& text) { std::ofstream(path) << text; }
+  std::string path;
+  explicit TempFile(const std::string& text) {
+    std::string name = std::string(P_tmpdir) + "/pktlens-check-config-XXXXXX.yaml";
+    const int fd = ::mkstemps(name.data(), 5);
+    if (fd < 0) throw std::runtime_error("mkstemps failed");
+    ::close(fd);
+    path = name;
+    std::ofstream(path) << text;
+  }
   ~TempFile() { std::remove(path.c_str()); }
 };
 
