@@ -155,7 +155,9 @@ static __always_inline void seen_locate(const struct pktlens_flow_key *k,
  * flood mode, and user space rebuilds it from the table (then switches the
  * epoch), so refreshing the bits once an epoch heals a rebuild just as well
  * as on every packet, without hashing the key on every packet. With no
- * touch log (no epochs) every hit refreshes them, as before.
+ * touch log (no epochs) every hit refreshes them. The counters are bumped
+ * before the log: a reader that switched the epoch meanwhile reads them
+ * when it looks the flow up, or the next touch logs it again.
  */
 static __always_inline void flow_hit(struct pktlens_flow_val *v,
 				     const struct pktlens_flow_key *k,
