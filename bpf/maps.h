@@ -112,6 +112,28 @@ struct {
 	__type(value, __u64);
 } pktlens_flow_log_ctl SEC(".maps");
 
+/* The flow cache (pktlens_abi.h, lib/flow_cache.h); sized by the loader. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct pktlens_flow_cache_slot);
+} pktlens_flow_cache SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} pktlens_flow_cache_dirty SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct pktlens_flow_cache_ctl);
+} pktlens_flow_cache_ctl SEC(".maps");
+
 /* TCP latency (lib/tcp_latency.h). Pending state is shared by all CPUs:
  * the two halves of an exchange may be seen on different CPUs. */
 struct {

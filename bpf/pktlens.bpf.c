@@ -35,3 +35,18 @@ int xdp_ingress(struct xdp_md *ctx)
 		return XDP_DROP;
 	return XDP_PASS;
 }
+
+/* Not attached anywhere: user space runs it on each CPU in turn with
+ * BPF_PROG_TEST_RUN to move that CPU's flow cache into pktlens_flows
+ * (lib/flow_cache.h). The frame's first byte is 1 to close the cache. */
+SEC("tc")
+int flow_cache_flush(struct __sk_buff *skb)
+{
+	void *data = (void *)(long)skb->data;
+	void *end = (void *)(long)skb->data_end;
+	int close = 0;
+
+	if (data + 1 <= end)
+		close = *(__u8 *)data == PKTLENS_FLOW_CACHE_FLUSH_CLOSE;
+	return flow_cache_flush_batch(close);
+}

@@ -311,6 +311,65 @@ struct pktlens_flow_ended {
 #define PKTLENS_FLOW_LOG_HEAD_STRIDE 8
 #define PKTLENS_FLOW_LOG_HEAD(cpu) (((cpu) + 1) * PKTLENS_FLOW_LOG_HEAD_STRIDE)
 
+/*
+ * The flow cache: each CPU's own small table of the flows it saw lately, in
+ * front of pktlens_flows, so that a warm packet does not pay the kernel's
+ * hash lookup of the 48-byte key (bpf/lib/flow_cache.h). The cache holds
+ * no flow: it holds what a flow gained on this CPU since the last flush,
+ * and the flush (the program flow_cache_flush, run on each CPU by
+ * BPF_PROG_TEST_RUN) adds that into pktlens_flows. User space never reads
+ * the cache: it flushes, then reads pktlens_flows.
+ *
+ * pktlens_flow_cache (ARRAY): 2^cfg_flow_cache_shift slots per possible
+ * CPU; CPU c's slot i is at c << shift | i, i the low bits of the key's
+ * pktlens_flow_key_hash(). A slot is free for another flow while its
+ * packets are 0 (nothing to flush). In val: packets, bytes and tcp_flags
+ * since the flush, first_seen_ns of the first of those packets,
+ * last_seen_ns of the last, log_epoch and the networks cache as in
+ * pktlens_flows.
+ */
+struct pktlens_flow_cache_slot {
+	struct pktlens_flow_key key;
+	struct pktlens_flow_val val;
+	__u32 used; /* 1: key is a flow's */
+	__u32 _pad;
+};
+
+/*
+ * pktlens_flow_cache_dirty (ARRAY of __u32, the same size): CPU c's list of
+ * the slots that have something to flush, at c << shift | n, n below the
+ * CPU's dirty count. pktlens_flow_cache_ctl (ARRAY, one entry per possible
+ * CPU): written by that CPU only.
+ */
+struct pktlens_flow_cache_ctl {
+	/* The cache is used while bpf_ktime_get_coarse_ns() is below this:
+	 * each flush sets it cfg_flow_cache_open_ns ahead, a closing flush
+	 * sets 0. A CPU user space does not flush is not cached on. */
+	__u64 open_until_ns;
+	__u32 busy;   /* a flush is running on this CPU */
+	__u32 active; /* a packet is using a slot on this CPU */
+	__u32 dirty;  /* entries in this CPU's dirty list */
+	__u32 _pad;
+	/* Flows the flush found gone from pktlens_flows (user space deleted
+	 * them while this CPU held packets of theirs) and inserted again; user
+	 * space then reads the whole table once. */
+	__u64 reinserted;
+	/* Slot flushes that found pktlens_flows full; they stay dirty and are
+	 * retried at the next flush. */
+	__u64 insert_failed;
+	__u64 _pad2[4]; /* a cache line per CPU */
+};
+
+/* flow_cache_flush's return: the dirty slots left on this CPU, or this
+ * when a packet held a slot (preempted on a real-time kernel): retry. */
+#define PKTLENS_FLOW_CACHE_BUSY (-1)
+/* The first byte of the frame given to flow_cache_flush: 1 closes the
+ * cache on that CPU after the flush (a stop, a hand-over). */
+#define PKTLENS_FLOW_CACHE_FLUSH_CLOSE 1
+/* Slots one flow_cache_flush run moves at most (the verifier walks the
+ * loop once per iteration); the caller runs it again until none is left. */
+#define PKTLENS_FLOW_CACHE_FLUSH_BATCH 128
+
 /* pktlens_flow_budget (PERCPU_ARRAY, 1 entry): insert admission window. */
 struct pktlens_flow_budget {
 	__u64 window_start_ns;

@@ -33,6 +33,13 @@ const volatile __u32 cfg_flow_seen_mask = PKTLENS_DEFAULT_MAX_FLOWS / 8 - 1;
  * the touch log off (user space then walks the whole flow table). */
 const volatile __u32 cfg_flow_log_shift = 0;
 
+/* log2 of each CPU's slots in the flow cache (lib/flow_cache.h); 0
+ * switches the cache off. cfg_flow_cache_open_ns: how long a CPU keeps
+ * using its cache after a flush, so that a CPU user space stopped flushing
+ * (a stalled or stopped pktlensd) counts in pktlens_flows again. */
+const volatile __u32 cfg_flow_cache_shift = 0;
+const volatile __u64 cfg_flow_cache_open_ns = 10000000000ULL;
+
 /* TCP handshake latency (lib/tcp_latency.h); pending handshakes older than
  * cfg_handshake_timeout_ns are not sampled (user space counts them). */
 const volatile __u8 cfg_handshake = 1;

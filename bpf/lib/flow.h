@@ -25,6 +25,7 @@
 
 #include "../maps.h"
 #include "config.h"
+#include "flow_cache.h"
 #include "flow_hash.h"
 #include "meta.h"
 #include "proto.h"
@@ -138,19 +139,23 @@ static __always_inline void flow_key_mask(struct pktlens_flow_key *k)
 		k->dport = 0;
 }
 
-/* Where a flow's bits are in the presence filter; *word NULL when off. */
+/* Where a flow's bits are in the presence filter; *word NULL when off.
+ * h: the key's pktlens_flow_key_hash() when the flow cache computed it
+ * already, else computed here. */
 static __always_inline void seen_locate(const struct pktlens_flow_key *k,
-					__u64 **word, __u64 *bits)
+					__u64 h, __u64 **word, __u64 *bits)
 {
-	__u64 h = pktlens_flow_key_hash(k);
-	__u32 idx = pktlens_flow_seen_word(h, cfg_flow_seen_mask);
+	__u32 idx;
 
+	if (!cfg_flow_cache_shift)
+		h = pktlens_flow_key_hash(k);
+	idx = pktlens_flow_seen_word(h, cfg_flow_seen_mask);
 	*bits = pktlens_flow_seen_bits(h);
 	*word = bpf_map_lookup_elem(&pktlens_flow_seen, &idx);
 }
 
 /*
- * A hit: count the packet, log the flow the first time this CPU touches it
+ * A hit (flow_hit() counts the packet, then this): log the flow the first time this CPU touches it
  * in the epoch, and keep its presence bits set. The filter is only read in
  * flood mode, and user space rebuilds it from the table (then switches the
  * epoch), so refreshing the bits once an epoch heals a rebuild just as well
@@ -159,17 +164,15 @@ static __always_inline void seen_locate(const struct pktlens_flow_key *k,
  * before the log: a reader that switched the epoch meanwhile reads them
  * when it looks the flow up, or the next touch logs it again.
  */
-static __always_inline void flow_hit(struct pktlens_flow_val *v,
-				     const struct pktlens_flow_key *k,
-				     const struct pkt_meta *m, __u64 now,
-				     __u64 *word, __u64 bits)
+static __always_inline void flow_touched(struct pktlens_flow_val *v,
+					 const struct pktlens_flow_key *k,
+					 __u64 h, __u64 *word, __u64 bits)
 {
 	__u32 epoch;
 
-	flow_bump(v, m, now);
 	if (!cfg_flow_log_shift) {
 		if (cfg_flow_seen_mask && !word)
-			seen_locate(k, &word, &bits);
+			seen_locate(k, h, &word, &bits);
 		seen_mark(word, bits);
 		return;
 	}
@@ -179,8 +182,17 @@ static __always_inline void flow_hit(struct pktlens_flow_val *v,
 	if (flow_log_append(k))
 		v->log_epoch = epoch;
 	if (cfg_flow_seen_mask && !word)
-		seen_locate(k, &word, &bits);
+		seen_locate(k, h, &word, &bits);
 	seen_mark(word, bits);
+}
+
+static __always_inline void flow_hit(struct pktlens_flow_val *v,
+				     const struct pktlens_flow_key *k,
+				     const struct pkt_meta *m, __u64 now,
+				     __u64 h, __u64 *word, __u64 bits)
+{
+	flow_bump(v, m, now);
+	flow_touched(v, k, h, word, bits);
 }
 
 /* Returns the flow's value on this CPU when the packet was counted in an
@@ -199,27 +211,37 @@ account_flow(struct pktlens_if_stats *s, const struct pkt_meta *m)
 		flow_key_mask(&masked);
 		key = &masked;
 	}
+	struct flow_cache_ref ref = {};
 	struct pktlens_flow_budget *b;
 	struct pktlens_flow_val *v;
-	__u64 *word = 0, bits = 0;
+	__u64 *word = 0, bits = 0, h = 0;
 	/* Flow timestamps need no nanoseconds: the coarse clock is much
 	 * cheaper than bpf_ktime_get_ns() on the hot path. */
 	__u64 now = bpf_ktime_get_coarse_ns();
 	long err;
 
+	if (cfg_flow_cache_shift) {
+		h = pktlens_flow_key_hash(key);
+		v = flow_cache_hit(key, h, m, now, &ref);
+		if (v) {
+			flow_touched(v, key, h, 0, 0);
+			return v;
+		}
+	}
 	b = flow_budget(now);
 	if (cfg_flow_seen_mask && budget_spent(b)) {
 		/* Flood mode: a packet whose bits are not both set is
 		 * certainly new and could not be inserted; the table is not
 		 * even looked at. */
-		seen_locate(key, &word, &bits);
+		seen_locate(key, h, &word, &bits);
 		if (word && (*word & bits) != bits)
 			goto unadmitted;
 	}
 
 	v = bpf_map_lookup_elem(&pktlens_flows, key);
 	if (v) {
-		flow_hit(v, key, m, now, word, bits);
+		flow_hit(v, key, m, now, h, word, bits);
+		flow_cache_take(&ref, key, v);
 		return v;
 	}
 	if (!budget_spent(b)) {
@@ -244,9 +266,10 @@ account_flow(struct pktlens_if_stats *s, const struct pkt_meta *m)
 			if (init.log_epoch)
 				flow_log_append(key);
 			if (cfg_flow_seen_mask) {
-				seen_locate(key, &word, &bits);
+				seen_locate(key, h, &word, &bits);
 				seen_mark(word, bits);
 			}
+			flow_cache_take(&ref, key, &init);
 			return 0;
 		}
 		/* Another CPU inserted the same flow between our lookup and
@@ -254,7 +277,7 @@ account_flow(struct pktlens_if_stats *s, const struct pkt_meta *m)
 		if (err == -EEXIST) {
 			v = bpf_map_lookup_elem(&pktlens_flows, key);
 			if (v) {
-				flow_hit(v, key, m, now, word, bits);
+				flow_hit(v, key, m, now, h, word, bits);
 				return v;
 			}
 		}

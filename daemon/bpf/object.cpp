@@ -52,6 +52,15 @@ uint32_t flow_log_ring_entries(uint32_t max_flows, int cpus) {
   return n;
 }
 
+uint32_t default_flow_cache_slots(uint32_t max_flows, int cpus) {
+  constexpr uint64_t kAllCpus = 64ULL << 20;
+  const uint64_t fit = kAllCpus / sizeof(pktlens_flow_cache_slot) /
+                       static_cast<uint64_t>(std::max(cpus, 1));
+  uint32_t n = 32768;
+  while (n > 256 && (n > fit || n > max_flows)) n >>= 1;
+  return n;
+}
+
 std::string default_pin_dir() {
   return "/sys/fs/bpf/pktlens/abi" + std::to_string(PKTLENS_ABI_VERSION);
 }
@@ -84,6 +93,18 @@ Object::Object(const ObjectOptions& o) : skel_(pktlens_bpf::open()) {
   check(bpf_map__set_max_entries(s->maps.pktlens_flow_log_ctl,
                                  PKTLENS_FLOW_LOG_HEAD(static_cast<uint32_t>(cpus) - 1) + 1),
         "sizing pktlens_flow_log_ctl");
+  const uint32_t cache = o.flows ? o.flow_cache_slots : 0;
+  if (cache != 0 && ((cache & (cache - 1)) != 0 || cache < 2))
+    throw std::invalid_argument("flow_cache_slots must be a power of two >= 2");
+  s->rodata->cfg_flow_cache_shift = cache ? log2_of(cache) : 0;
+  s->rodata->cfg_flow_cache_open_ns = o.flow_cache_open_ns;
+  const uint32_t cache_entries = cache ? cache * static_cast<uint32_t>(cpus) : 1;
+  check(bpf_map__set_max_entries(s->maps.pktlens_flow_cache, cache_entries),
+        "sizing pktlens_flow_cache");
+  check(bpf_map__set_max_entries(s->maps.pktlens_flow_cache_dirty, cache_entries),
+        "sizing pktlens_flow_cache_dirty");
+  check(bpf_map__set_max_entries(s->maps.pktlens_flow_cache_ctl, static_cast<uint32_t>(cpus)),
+        "sizing pktlens_flow_cache_ctl");
   const NetworkSizes nets = network_sizes(o.networks);
   s->rodata->cfg_net = (nets.v4 ? PKTLENS_NET_CFG_V4 : 0) | (nets.v6 ? PKTLENS_NET_CFG_V6 : 0) |
                        (nets.drop ? PKTLENS_NET_CFG_DROP : 0);

@@ -36,6 +36,11 @@ struct ObjectOptions {
   // the whole flow table every cycle.
   bool flow_log = true;
   uint32_t flow_log_per_cpu = 0;
+  // The flow cache (bpf/lib/flow_cache.h): slots per CPU, a power of two;
+  // 0: off (every packet looks its flow up in pktlens_flows). A CPU uses
+  // its cache for flow_cache_open_ns after each flush (bpf::FlowCache).
+  uint32_t flow_cache_slots = 0;
+  uint64_t flow_cache_open_ns = 10'000'000'000;
   // TCP latency at TC (bpf/lib/tcp_latency.h): handshake latency, passive
   // RTT from TCP timestamps. Off: the programs skip it entirely.
   bool handshake = true;
@@ -73,6 +78,11 @@ struct ObjectOptions {
 // that changing in one interval is where re-reading the whole table costs
 // less than looking each one up (docs/architecture.md, "Collecting flows").
 uint32_t flow_log_ring_entries(uint32_t max_flows, int cpus);
+
+// The flow cache's default slots per CPU: 32768 (3.4 MB a CPU), fewer on
+// machines with many CPUs so that the caches take at most 64 MB together,
+// and never more than the flow table holds.
+uint32_t default_flow_cache_slots(uint32_t max_flows, int cpus);
 
 // Where pktlensd pins its maps: versioned, so an incompatible ABI never
 // reuses old maps.

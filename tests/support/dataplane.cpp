@@ -52,6 +52,7 @@ bpf::ObjectOptions object_options(const DataplaneOptions& o) {
   b.max_scan_sources = o.max_scan_sources;
   b.scan_window_ns = o.scan_window_ns;
   b.scan_inserts_per_window = o.scan_inserts_per_window;
+  b.flow_cache_slots = o.flow_cache_slots;
   return b;
 }
 

@@ -68,6 +68,7 @@ struct DataplaneOptions {
   uint32_t max_scan_sources = 1024;
   uint64_t scan_window_ns = PKTLENS_DEFAULT_SCAN_WINDOW_NS;
   uint32_t scan_inserts_per_window = 1000;
+  uint32_t flow_cache_slots = 0;  // off: tests see every packet in pktlens_flows at once
 };
 
 struct RunOptions {

@@ -1,0 +1,243 @@
+// SPDX-License-Identifier: Apache-2.0
+// The flow cache (bpf/lib/flow_cache.h, daemon/bpf/flow_cache.*): warm
+// packets count in the CPU's cache, a flush moves them into pktlens_flows,
+// and every packet is counted exactly once whatever happens in between.
+// Each test stays on one CPU: a test run executes on the caller's CPU, and
+// FlowCache flushes (and so opens) only the CPUs the caller may run on.
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <pktlens_bpf.skel.h>
+
+#include <catch2/catch.hpp>
+#include <optional>
+#include <string>
+
+#include "bpf/flow_cache.hpp"
+#include "dataplane.hpp"
+#include "packet.hpp"
+#include "pinned_cpu.hpp"
+
+using namespace pktlens;
+using namespace pktlens::test;
+
+namespace {
+
+Bytes udp_frame(uint16_t sport, size_t payload = 20) {
+  return PacketBuilder().eth().ipv4().udp({.sport = sport, .dport = 53}).payload(payload).build();
+}
+
+// The flow with this source port, summed over CPUs.
+std::optional<pktlens_flow_val> flow_of(const Dataplane& dp, uint16_t sport) {
+  for (const Flow& f : dp.flows())
+    if (f.key.sport == sport) return f.val;
+  return std::nullopt;
+}
+
+uint64_t packets_of(const Dataplane& dp, uint16_t sport) {
+  const auto v = flow_of(dp, sport);
+  return v ? v->packets : 0;
+}
+
+pktlens_flow_cache_ctl ctl_here(const Dataplane& dp) {
+  pktlens_flow_cache_ctl c{};
+  const uint32_t cpu = static_cast<uint32_t>(sched_getcpu());
+  REQUIRE(bpf_map_lookup_elem(bpf_map__fd(dp.skel()->maps.pktlens_flow_cache_ctl), &cpu, &c) ==
+          0);
+  return c;
+}
+
+void set_ctl_here(const Dataplane& dp, const pktlens_flow_cache_ctl& c) {
+  const uint32_t cpu = static_cast<uint32_t>(sched_getcpu());
+  REQUIRE(bpf_map_update_elem(bpf_map__fd(dp.skel()->maps.pktlens_flow_cache_ctl), &cpu, &c,
+                              BPF_ANY) == 0);
+}
+
+}  // namespace
+
+TEST_CASE("a warm flow counts in the CPU's cache until a flush moves it, exactly",
+          "[flow_cache]") {
+  PinnedToOneCpu pin;
+  Dataplane dp({.flow_cache_slots = 64});
+  dp.register_iface(1, 1, 1500);
+  bpf::FlowCache cache(dp.skel());
+  REQUIRE(cache.enabled());
+  REQUIRE(cache.flush().cpus == 1);  // opens this CPU's cache
+
+  const Bytes frame = udp_frame(40001);
+  dp.run(Hook::TcIngress, frame);  // new: inserted, and put in the cache
+  REQUIRE(packets_of(dp, 40001) == 1);
+  dp.run(Hook::TcIngress, frame, {.repeat = 9});
+  CHECK(packets_of(dp, 40001) == 1);  // the 9 are in the cache
+  CHECK(ctl_here(dp).dirty == 1);
+
+  const bpf::FlowCacheFlush f = cache.flush();
+  CHECK(f.cpus == 1);
+  CHECK(f.reinserted == 0);
+  const auto v = flow_of(dp, 40001);
+  REQUIRE(v);
+  CHECK(v->packets == 10);
+  CHECK(v->bytes == 10 * frame.size());
+  CHECK(ctl_here(dp).dirty == 0);
+  // A second flush has nothing to add.
+  cache.flush();
+  CHECK(packets_of(dp, 40001) == 10);
+  // The interface counted every frame at once.
+  CHECK(total_packets(dp.stats(1, PKTLENS_DIR_INGRESS)) == 10);
+}
+
+TEST_CASE("a CPU that was never flushed does not use its cache", "[flow_cache]") {
+  PinnedToOneCpu pin;
+  Dataplane dp({.flow_cache_slots = 64});
+  dp.register_iface(1, 1, 1500);
+  dp.run(Hook::TcIngress, udp_frame(40002), {.repeat = 5});
+  CHECK(packets_of(dp, 40002) == 5);
+  CHECK(ctl_here(dp).dirty == 0);
+}
+
+TEST_CASE("TCP flags and last-seen times reach the table through the flush", "[flow_cache]") {
+  PinnedToOneCpu pin;
+  Dataplane dp({.flow_cache_slots = 64});
+  dp.register_iface(1, 1, 1500);
+  bpf::FlowCache cache(dp.skel());
+  cache.flush();
+  dp.run(Hook::TcIngress, PacketBuilder().eth().ipv4().tcp({.flags = 0x02}).build());
+  const uint64_t first_seen = flow_of(dp, 40000)->first_seen_ns;
+  dp.run(Hook::TcIngress, PacketBuilder().eth().ipv4().tcp({.flags = 0x10}).build());
+  dp.run(Hook::TcIngress, PacketBuilder().eth().ipv4().tcp({.flags = 0x11}).build());
+  CHECK(flow_of(dp, 40000)->tcp_flags == 0x02);
+  cache.flush();
+  const auto v = flow_of(dp, 40000);
+  REQUIRE(v);
+  CHECK(v->packets == 3);
+  CHECK(v->tcp_flags == (0x02 | 0x10 | 0x11));
+  CHECK(v->first_seen_ns == first_seen);
+  CHECK(v->last_seen_ns >= first_seen);
+}
+
+TEST_CASE("flows that share a slot are each counted exactly", "[flow_cache]") {
+  PinnedToOneCpu pin;
+  // Two slots, five flows: most of them share one.
+  Dataplane dp({.flow_cache_slots = 2});
+  dp.register_iface(1, 1, 1500);
+  bpf::FlowCache cache(dp.skel());
+  cache.flush();
+  uint64_t sent[5] = {};
+  for (int round = 0; round < 40; round++) {
+    for (uint16_t f = 0; f < 5; f++) {
+      // Uneven traffic, so that slots change hands between flushes.
+      const uint32_t n = 1 + static_cast<uint32_t>((round * 7 + f * 3) % 4);
+      dp.run(Hook::TcIngress, udp_frame(static_cast<uint16_t>(41000 + f)), {.repeat = n});
+      sent[f] += n;
+    }
+    if (round % 9 == 4) cache.flush();
+  }
+  cache.flush();
+  for (uint16_t f = 0; f < 5; f++) CHECK(packets_of(dp, static_cast<uint16_t>(41000 + f)) == sent[f]);
+}
+
+TEST_CASE("a flow deleted while its packets are cached comes back as a new flow",
+          "[flow_cache]") {
+  PinnedToOneCpu pin;
+  Dataplane dp({.flow_cache_slots = 64});
+  dp.register_iface(1, 1, 1500);
+  bpf::FlowCache cache(dp.skel());
+  cache.flush();
+  dp.run(Hook::TcIngress, udp_frame(40003), {.repeat = 3});  // 1 in the table, 2 cached
+  const auto flows = dp.flows();
+  REQUIRE(flows.size() == 1);
+  // What the collector does to an idle flow.
+  pktlens_flow_key key = flows[0].key;
+  REQUIRE(bpf_map_delete_elem(dp.flows_fd(), &key) == 0);
+  const bpf::FlowCacheFlush f = cache.flush();
+  CHECK(f.reinserted == 1);
+  CHECK(packets_of(dp, 40003) == 2);
+}
+
+TEST_CASE("a full table keeps the cached packets for a later flush", "[flow_cache]") {
+  PinnedToOneCpu pin;
+  Dataplane dp({.max_flows = 4, .flow_cache_slots = 64});
+  dp.register_iface(1, 1, 1500);
+  bpf::FlowCache cache(dp.skel());
+  cache.flush();
+  dp.run(Hook::TcIngress, udp_frame(40010), {.repeat = 4});  // 1 in the table, 3 cached
+  pktlens_flow_key key = dp.flows().at(0).key;
+  REQUIRE(bpf_map_delete_elem(dp.flows_fd(), &key) == 0);
+  for (uint16_t p = 40020; p < 40024; p++) dp.run(Hook::TcIngress, udp_frame(p));
+  REQUIRE(dp.flows().size() == 4);  // full
+
+  bpf::FlowCacheFlush f = cache.flush();
+  CHECK(f.insert_failed >= 1);
+  CHECK(packets_of(dp, 40010) == 0);
+  CHECK(ctl_here(dp).dirty == 1);  // still listed
+
+  pktlens_flow_key other = dp.flows().at(0).key;
+  REQUIRE(bpf_map_delete_elem(dp.flows_fd(), &other) == 0);
+  f = cache.flush();
+  CHECK(f.reinserted == 1);
+  CHECK(packets_of(dp, 40010) == 3);
+  CHECK(ctl_here(dp).dirty == 0);
+}
+
+TEST_CASE("a closed cache counts every packet in the table at once", "[flow_cache]") {
+  PinnedToOneCpu pin;
+  Dataplane dp({.flow_cache_slots = 64});
+  dp.register_iface(1, 1, 1500);
+  bpf::FlowCache cache(dp.skel());
+  cache.flush();
+  dp.run(Hook::TcIngress, udp_frame(40004), {.repeat = 2});
+  CHECK(packets_of(dp, 40004) == 1);
+  CHECK(cache.close().cpus == 1);
+  CHECK(packets_of(dp, 40004) == 2);
+  dp.run(Hook::TcIngress, udp_frame(40004), {.repeat = 3});
+  CHECK(packets_of(dp, 40004) == 5);
+  // The next flush opens it again.
+  cache.flush();
+  dp.run(Hook::TcIngress, udp_frame(40004), {.repeat = 3});
+  CHECK(packets_of(dp, 40004) == 5);
+  cache.flush();
+  CHECK(packets_of(dp, 40004) == 8);
+}
+
+TEST_CASE("packets during a flush count in the table; a flush never takes a slot in use",
+          "[flow_cache]") {
+  PinnedToOneCpu pin;
+  Dataplane dp({.flow_cache_slots = 64});
+  dp.register_iface(1, 1, 1500);
+  bpf::FlowCache cache(dp.skel());
+  cache.flush();
+  dp.run(Hook::TcIngress, udp_frame(40005), {.repeat = 2});  // 1 + 1 cached
+
+  // What an interrupting packet sees while a flush runs on its CPU.
+  pktlens_flow_cache_ctl c = ctl_here(dp);
+  c.busy = 1;
+  set_ctl_here(dp, c);
+  dp.run(Hook::TcIngress, udp_frame(40005), {.repeat = 4});
+  CHECK(packets_of(dp, 40005) == 5);
+
+  // What a flush sees when it preempted a packet in its slot.
+  c = ctl_here(dp);
+  c.busy = 0;
+  c.active = 1;
+  set_ctl_here(dp, c);
+  const bpf::FlowCacheFlush f = cache.flush();
+  CHECK(f.cpus == 0);
+  CHECK(f.cpus_missed >= 1);
+  CHECK(f.error.find("held its flow cache slot") != std::string::npos);
+  CHECK(packets_of(dp, 40005) == 5);
+  c = ctl_here(dp);
+  CHECK(c.busy == 0);
+
+  c.active = 0;
+  set_ctl_here(dp, c);
+  cache.flush();
+  CHECK(packets_of(dp, 40005) == 6);
+}
+
+TEST_CASE("with the cache off the flush does nothing", "[flow_cache]") {
+  Dataplane dp;
+  bpf::FlowCache cache(dp.skel());
+  CHECK_FALSE(cache.enabled());
+  const bpf::FlowCacheFlush f = cache.flush();
+  CHECK(f.cpus == 0);
+  CHECK(f.cpus_missed == 0);
+}
