@@ -115,10 +115,18 @@ struct {
 /* The flow cache (pktlens_abi.h, lib/flow_cache.h); sized by the loader. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
 	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, struct pktlens_flow_cache_slot);
 } pktlens_flow_cache SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct pktlens_flow_cache_cold);
+} pktlens_flow_cache_cold SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);

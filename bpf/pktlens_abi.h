@@ -320,19 +320,44 @@ struct pktlens_flow_ended {
  * BPF_PROG_TEST_RUN) adds that into pktlens_flows. User space never reads
  * the cache: it flushes, then reads pktlens_flows.
  *
- * pktlens_flow_cache (ARRAY): 2^cfg_flow_cache_shift slots per possible
- * CPU; CPU c's slot i is at c << shift | i, i the low bits of the key's
- * pktlens_flow_key_hash(). A slot is free for another flow while its
- * packets are 0 (nothing to flush). In val: packets, bytes and tcp_flags
- * since the flush, first_seen_ns of the first of those packets,
- * last_seen_ns of the last, log_epoch and the networks cache as in
- * pktlens_flows.
+ * pktlens_flow_cache (ARRAY, mmapable so that its values are page aligned:
+ * one slot is one cache line): 2^cfg_flow_cache_shift slots per possible
+ * CPU; CPU c's slot i is at c << shift | i. A key may sit in either slot of
+ * its set: i = the low bits of its pktlens_flow_slot_hash() with bit 0
+ * clear, or that | 1. A slot is free for another flow while its packets
+ * are 0 (nothing to flush). Times are in the cache's clock
+ * (pktlens_flow_cache_ctl.open_until), low 32 bits.
  */
 struct pktlens_flow_cache_slot {
+	/* The flow's key, except that _pad holds the OR of the TCP flags
+	 * since the flush. ifindex 0: an empty slot (no interface has 0). */
 	struct pktlens_flow_key key;
-	struct pktlens_flow_val val;
-	__u32 used; /* 1: key is a flow's */
-	__u32 _pad;
+	/* Since the flush. A flow that would reach 2^31 packets between two
+	 * flushes counts in pktlens_flows instead. */
+	__u32 packets;
+	__u32 last_seen;
+	__u64 bytes;
+};
+
+/* The networks of a flow's addresses as this CPU last looked them up
+ * (lib/networks.h), so that a warm packet skips the LPM lookups: valid
+ * while net_gen is the running programs' cfg_net_gen (a new value at
+ * every program load, never 0). Network ids, or PKTLENS_MAX_NETWORKS for
+ * none; net_src | PKTLENS_NET_SRC_DROP when the source's network has
+ * action drop. The last 8 bytes of pktlens_flow_val. */
+struct pktlens_net_cache {
+	__u32 net_gen;
+	__u16 net_src;
+	__u16 net_dst;
+};
+
+/* pktlens_flow_cache_cold (ARRAY, indexed like pktlens_flow_cache): what a
+ * packet in a slot need not touch. */
+struct pktlens_flow_cache_cold {
+	__u32 first_seen; /* the first packet since the flush, cache clock */
+	__u8 tos;	  /* as the flow's entry in pktlens_flows */
+	__u8 _pad[3];
+	struct pktlens_net_cache net;
 };
 
 /*
@@ -342,10 +367,11 @@ struct pktlens_flow_cache_slot {
  * CPU): written by that CPU only.
  */
 struct pktlens_flow_cache_ctl {
-	/* The cache is used while bpf_ktime_get_coarse_ns() is below this:
-	 * each flush sets it cfg_flow_cache_open_ns ahead, a closing flush
-	 * sets 0. A CPU user space does not flush is not cached on. */
-	__u64 open_until_ns;
+	/* The cache is used while the cache's clock (jiffies, or
+	 * bpf_ktime_get_coarse_ns() when the tick length is unknown) is below
+	 * this: each flush sets it cfg_flow_cache_open_ns ahead, a closing
+	 * flush sets 0. A CPU user space does not flush is not cached on. */
+	__u64 open_until;
 	__u32 busy;   /* a flush is running on this CPU */
 	__u32 active; /* a packet is using a slot on this CPU */
 	__u32 dirty;  /* entries in this CPU's dirty list */
@@ -357,7 +383,7 @@ struct pktlens_flow_cache_ctl {
 	/* Slot flushes that found pktlens_flows full; they stay dirty and are
 	 * retried at the next flush. */
 	__u64 insert_failed;
-	__u64 _pad2[4]; /* a cache line per CPU */
+	__u64 _pad2[3]; /* 64 bytes: a cache line per CPU */
 };
 
 /* flow_cache_flush's return: the dirty slots left on this CPU, or this

@@ -118,10 +118,11 @@ static __always_inline void account_vlan(struct pktlens_if_stats *s,
 	v->bytes += m->wire_len;
 }
 
-/* Returns the interface slot the frame was counted in; *flow is the flow
- * entry the frame was counted in on this CPU (account_flow()), or NULL. */
+/* Returns the interface slot the frame was counted in; *flow is the
+ * networks cache of the flow the frame was counted in on this CPU
+ * (account_flow()), or NULL. */
 static __always_inline __u32 account(struct pkt_meta *m,
-				     struct pktlens_flow_val **flow)
+				     struct pktlens_net_cache **flow)
 {
 	struct pktlens_iface *ifc;
 	struct pktlens_if_stats *s;

@@ -139,17 +139,13 @@ static __always_inline void flow_key_mask(struct pktlens_flow_key *k)
 		k->dport = 0;
 }
 
-/* Where a flow's bits are in the presence filter; *word NULL when off.
- * h: the key's pktlens_flow_key_hash() when the flow cache computed it
- * already, else computed here. */
+/* Where a flow's bits are in the presence filter; *word NULL when off. */
 static __always_inline void seen_locate(const struct pktlens_flow_key *k,
-					__u64 h, __u64 **word, __u64 *bits)
+					__u64 **word, __u64 *bits)
 {
-	__u32 idx;
+	__u64 h = pktlens_flow_key_hash(k);
+	__u32 idx = pktlens_flow_seen_word(h, cfg_flow_seen_mask);
 
-	if (!cfg_flow_cache_shift)
-		h = pktlens_flow_key_hash(k);
-	idx = pktlens_flow_seen_word(h, cfg_flow_seen_mask);
 	*bits = pktlens_flow_seen_bits(h);
 	*word = bpf_map_lookup_elem(&pktlens_flow_seen, &idx);
 }
@@ -166,13 +162,13 @@ static __always_inline void seen_locate(const struct pktlens_flow_key *k,
  */
 static __always_inline void flow_touched(struct pktlens_flow_val *v,
 					 const struct pktlens_flow_key *k,
-					 __u64 h, __u64 *word, __u64 bits)
+					 __u64 *word, __u64 bits)
 {
 	__u32 epoch;
 
 	if (!cfg_flow_log_shift) {
 		if (cfg_flow_seen_mask && !word)
-			seen_locate(k, h, &word, &bits);
+			seen_locate(k, &word, &bits);
 		seen_mark(word, bits);
 		return;
 	}
@@ -182,23 +178,43 @@ static __always_inline void flow_touched(struct pktlens_flow_val *v,
 	if (flow_log_append(k))
 		v->log_epoch = epoch;
 	if (cfg_flow_seen_mask && !word)
-		seen_locate(k, h, &word, &bits);
+		seen_locate(k, &word, &bits);
 	seen_mark(word, bits);
 }
 
 static __always_inline void flow_hit(struct pktlens_flow_val *v,
 				     const struct pktlens_flow_key *k,
 				     const struct pkt_meta *m, __u64 now,
-				     __u64 h, __u64 *word, __u64 bits)
+				     __u64 *word, __u64 bits)
 {
 	flow_bump(v, m, now);
-	flow_touched(v, k, h, word, bits);
+	flow_touched(v, k, word, bits);
 }
 
-/* Returns the flow's value on this CPU when the packet was counted in an
- * existing flow (lib/networks.h caches the flow's networks there); NULL
- * when it created the flow or was not counted in one. */
-static __always_inline struct pktlens_flow_val *
+/* The networks cache of the flow entry the packet was counted in on this
+ * CPU (lib/networks.h), or NULL when it created the flow or was not counted
+ * in one. */
+static __always_inline struct pktlens_net_cache *
+flow_net_cache(struct pktlens_flow_val *v)
+{
+	return (struct pktlens_net_cache *)&v->net_gen;
+}
+
+/* A cached flow's first packet since the flush: logged, and its presence
+ * bits set, as a flow's first touch in an epoch is (flow_touched()). */
+static __always_inline void flow_cache_first(const struct pktlens_flow_key *k)
+{
+	__u64 *word = 0, bits = 0;
+
+	if (cfg_flow_log_shift && flow_log_epoch())
+		flow_log_append(k);
+	if (cfg_flow_seen_mask) {
+		seen_locate(k, &word, &bits);
+		seen_mark(word, bits);
+	}
+}
+
+static __always_inline struct pktlens_net_cache *
 account_flow(struct pktlens_if_stats *s, const struct pkt_meta *m)
 {
 	/* The key as configured; a copy only when some field is left out
@@ -214,35 +230,36 @@ account_flow(struct pktlens_if_stats *s, const struct pkt_meta *m)
 	struct flow_cache_ref ref = {};
 	struct pktlens_flow_budget *b;
 	struct pktlens_flow_val *v;
-	__u64 *word = 0, bits = 0, h = 0;
-	/* Flow timestamps need no nanoseconds: the coarse clock is much
-	 * cheaper than bpf_ktime_get_ns() on the hot path. */
-	__u64 now = bpf_ktime_get_coarse_ns();
+	__u64 *word = 0, bits = 0, now;
 	long err;
 
 	if (cfg_flow_cache_shift) {
-		h = pktlens_flow_key_hash(key);
-		v = flow_cache_hit(key, h, m, now, &ref);
-		if (v) {
-			flow_touched(v, key, h, 0, 0);
-			return v;
-		}
+		struct pktlens_net_cache *net;
+		int hit = flow_cache_hit(key, m, &ref, &net);
+
+		if (hit == FLOW_CACHE_FIRST)
+			flow_cache_first(key);
+		if (hit)
+			return net;
 	}
+	/* Flow timestamps need no nanoseconds: the coarse clock is much
+	 * cheaper than bpf_ktime_get_ns() on the hot path. */
+	now = bpf_ktime_get_coarse_ns();
 	b = flow_budget(now);
 	if (cfg_flow_seen_mask && budget_spent(b)) {
 		/* Flood mode: a packet whose bits are not both set is
 		 * certainly new and could not be inserted; the table is not
 		 * even looked at. */
-		seen_locate(key, h, &word, &bits);
+		seen_locate(key, &word, &bits);
 		if (word && (*word & bits) != bits)
 			goto unadmitted;
 	}
 
 	v = bpf_map_lookup_elem(&pktlens_flows, key);
 	if (v) {
-		flow_hit(v, key, m, now, h, word, bits);
+		flow_hit(v, key, m, now, word, bits);
 		flow_cache_take(&ref, key, v);
-		return v;
+		return flow_net_cache(v);
 	}
 	if (!budget_spent(b)) {
 		struct pktlens_flow_val init = {
@@ -266,7 +283,7 @@ account_flow(struct pktlens_if_stats *s, const struct pkt_meta *m)
 			if (init.log_epoch)
 				flow_log_append(key);
 			if (cfg_flow_seen_mask) {
-				seen_locate(key, h, &word, &bits);
+				seen_locate(key, &word, &bits);
 				seen_mark(word, bits);
 			}
 			flow_cache_take(&ref, key, &init);
@@ -277,8 +294,8 @@ account_flow(struct pktlens_if_stats *s, const struct pkt_meta *m)
 		if (err == -EEXIST) {
 			v = bpf_map_lookup_elem(&pktlens_flows, key);
 			if (v) {
-				flow_hit(v, key, m, now, h, word, bits);
-				return v;
+				flow_hit(v, key, m, now, word, bits);
+				return flow_net_cache(v);
 			}
 		}
 	}

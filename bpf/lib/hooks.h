@@ -76,7 +76,7 @@ static __always_inline void wire_sizes(struct pkt_meta *m)
  * action drop, ingress only); it has been counted already. */
 static __always_inline int observe_tc(struct __sk_buff *skb, __u8 dir)
 {
-	struct pktlens_flow_val *flow;
+	struct pktlens_net_cache *flow;
 	struct pkt_meta m;
 	__u32 linear, slot;
 
@@ -112,7 +112,7 @@ static __always_inline int observe_xdp(struct xdp_md *ctx)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
-	struct pktlens_flow_val *flow;
+	struct pktlens_net_cache *flow;
 	struct pkt_meta m = {};
 
 	m.len = data_end - data;

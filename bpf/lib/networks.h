@@ -84,10 +84,11 @@ static __always_inline void net_lookup(const struct pkt_meta *m, __u32 *src,
 /* Returns 1 when the frame must be dropped: ingress, and the longest
  * prefix matching its source belongs to a network with action drop. Call
  * it only when cfg_net is set (networks_drop() below). `flow` is the
- * frame's flow entry on this CPU, or NULL: the two LPM lookups are made
- * once per flow and program load, and cached in it. */
+ * networks cache of the frame's flow on this CPU (its entry in
+ * pktlens_flows or its flow cache slot), or NULL: the two LPM lookups are
+ * made once per flow and program load, and cached in it. */
 static __always_inline int account_networks(const struct pkt_meta *m,
-					    struct pktlens_flow_val *flow)
+					    struct pktlens_net_cache *flow)
 {
 	__u32 src, dst;
 
@@ -129,7 +130,7 @@ static __always_inline int account_networks(const struct pkt_meta *m,
  * removes everything but the load of the switch. Tested here, outside
  * account_networks(), so that nothing of its body is hoisted above it. */
 static __always_inline int networks_drop(const struct pkt_meta *m,
-					 struct pktlens_flow_val *flow)
+					 struct pktlens_net_cache *flow)
 {
 	if (!cfg_net)
 		return 0;

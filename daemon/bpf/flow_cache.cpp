@@ -54,7 +54,8 @@ CpuFlush flush_here(int prog_fd, bool close, uint32_t max_rounds, std::string& e
 FlowCache::FlowCache(pktlens_bpf* skel)
     : skel_(skel),
       enabled_(skel && skel->rodata->cfg_flow_cache_shift != 0),
-      cpus_(possible_cpus()) {}
+      cpus_(possible_cpus()),
+      open_(static_cast<size_t>(cpus_), 0) {}
 
 FlowCacheFlush FlowCache::run(bool close) {
   FlowCacheFlush out;
@@ -71,10 +72,16 @@ FlowCacheFlush FlowCache::run(bool close) {
     return out;
   }
   // A thread of its own, so that pinning it never moves the caller.
+  bool missed_open = false;
   std::thread worker([&] {
     for (int cpu = 0; cpu < cpus_ && cpu < CPU_SETSIZE; cpu++) {
-      if (!CPU_ISSET(cpu, &allowed)) {
+      char& open = open_[static_cast<size_t>(cpu)];
+      const auto missed = [&] {
         out.cpus_missed++;
+        if (open) missed_open = true;
+      };
+      if (!CPU_ISSET(cpu, &allowed)) {
+        missed();
         continue;
       }
       cpu_set_t one;
@@ -83,16 +90,27 @@ FlowCacheFlush FlowCache::run(bool close) {
       if (sched_setaffinity(0, sizeof one, &one) != 0) {
         // Offline, or not allowed (a cpuset, a seccomp filter).
         out.error = "pinning to CPU " + std::to_string(cpu) + ": " + std::strerror(errno);
-        out.cpus_missed++;
+        missed();
         continue;
       }
-      if (flush_here(prog_fd, close, max_rounds, out.error) == CpuFlush::done)
+      if (flush_here(prog_fd, close, max_rounds, out.error) == CpuFlush::done) {
         out.cpus++;
-      else
-        out.cpus_missed++;
+        open = close ? 0 : 1;
+      } else {
+        missed();
+      }
     }
   });
   worker.join();
+  // A missed CPU keeps its slots, logged in this cycle or before; the
+  // flush that finally moves them comes after the reader drained those
+  // entries.
+  if (missed_open) {
+    resync_pending_ = true;
+  } else if (resync_pending_) {
+    out.resync = true;
+    resync_pending_ = false;
+  }
 
   uint64_t reinserted = 0, insert_failed = 0;
   const int ctl_fd = bpf_map__fd(skel_->maps.pktlens_flow_cache_ctl);

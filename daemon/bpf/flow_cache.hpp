@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 struct pktlens_bpf;
 
@@ -24,6 +25,10 @@ struct FlowCacheFlush {
   uint64_t reinserted = 0;
   // Slots that found pktlens_flows full: still cached, retried next time.
   uint64_t insert_failed = 0;
+  // An earlier flush missed a CPU whose cache was open, and this one got
+  // every such CPU: what it moved was logged in an older cycle, so a reader
+  // following the touch log must read the whole table once.
+  bool resync = false;
   std::string error;  // why CPUs were missed, for a log line
 };
 
@@ -45,6 +50,8 @@ class FlowCache {
   int cpus_;
   uint64_t reinserted_ = 0;  // the sums of the last run
   uint64_t insert_failed_ = 0;
+  std::vector<char> open_;  // per CPU: flushed, not closed since
+  bool resync_pending_ = false;
 };
 
 }  // namespace pktlens::bpf

@@ -54,7 +54,8 @@ uint32_t flow_log_ring_entries(uint32_t max_flows, int cpus) {
 
 uint32_t default_flow_cache_slots(uint32_t max_flows, int cpus) {
   constexpr uint64_t kAllCpus = 64ULL << 20;
-  const uint64_t fit = kAllCpus / sizeof(pktlens_flow_cache_slot) /
+  const uint64_t fit = kAllCpus /
+                       (sizeof(pktlens_flow_cache_slot) + sizeof(pktlens_flow_cache_cold)) /
                        static_cast<uint64_t>(std::max(cpus, 1));
   uint32_t n = 32768;
   while (n > 256 && (n > fit || n > max_flows)) n >>= 1;
@@ -101,8 +102,17 @@ Object::Object(const ObjectOptions& o) : skel_(pktlens_bpf::open()) {
   const uint32_t cache_entries = cache ? cache * static_cast<uint32_t>(cpus) : 1;
   check(bpf_map__set_max_entries(s->maps.pktlens_flow_cache, cache_entries),
         "sizing pktlens_flow_cache");
+  check(bpf_map__set_max_entries(s->maps.pktlens_flow_cache_cold, cache_entries),
+        "sizing pktlens_flow_cache_cold");
   check(bpf_map__set_max_entries(s->maps.pktlens_flow_cache_dirty, cache_entries),
         "sizing pktlens_flow_cache_dirty");
+  // Mmapable only for the page alignment of its values (a slot is a cache
+  // line); where the kernel refuses mmapable maps, slots may straddle two.
+  if (!o.mmapable_maps)
+    check(bpf_map__set_map_flags(s->maps.pktlens_flow_cache,
+                                 bpf_map__map_flags(s->maps.pktlens_flow_cache) &
+                                     ~static_cast<uint32_t>(BPF_F_MMAPABLE)),
+          "flags of pktlens_flow_cache");
   check(bpf_map__set_max_entries(s->maps.pktlens_flow_cache_ctl, static_cast<uint32_t>(cpus)),
         "sizing pktlens_flow_cache_ctl");
   const NetworkSizes nets = network_sizes(o.networks);

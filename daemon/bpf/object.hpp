@@ -41,6 +41,8 @@ struct ObjectOptions {
   // its cache for flow_cache_open_ns after each flush (bpf::FlowCache).
   uint32_t flow_cache_slots = 0;
   uint64_t flow_cache_open_ns = 10'000'000'000;
+  // The kernel lets BPF_F_MMAPABLE maps be created (bpf::KernelFeatures).
+  bool mmapable_maps = true;
   // TCP latency at TC (bpf/lib/tcp_latency.h): handshake latency, passive
   // RTT from TCP timestamps. Off: the programs skip it entirely.
   bool handshake = true;
@@ -79,7 +81,7 @@ struct ObjectOptions {
 // less than looking each one up (docs/architecture.md, "Collecting flows").
 uint32_t flow_log_ring_entries(uint32_t max_flows, int cpus);
 
-// The flow cache's default slots per CPU: 32768 (3.4 MB a CPU), fewer on
+// The flow cache's default slots per CPU: 32768 (2.5 MB a CPU), fewer on
 // machines with many CPUs so that the caches take at most 64 MB together,
 // and never more than the flow table holds.
 uint32_t default_flow_cache_slots(uint32_t max_flows, int cpus);

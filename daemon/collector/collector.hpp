@@ -70,6 +70,10 @@ class Collector {
   void set_tc_hooks(bool tc);
 
   const FlowTable* flow_table() const { return flows_ ? &*flows_ : nullptr; }
+  // FlowTable::close_cache(), when flows are collected.
+  void close_flow_cache() {
+    if (flows_) flows_->close_cache();
+  }
 
  private:
   pktlens_bpf* skel_;

@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "bpf/flow_cache.hpp"
 #include "bpf/percpu.hpp"
 #include "collector/abi_codec.hpp"
 #include "collector/bpf_call.hpp"
@@ -62,6 +63,7 @@ struct FlowTable::Impl {
   FlowRemoval removal;
   FlowBook book;
   FlowChanges recorded;  // when o.record_changes
+  bpf::FlowCache cache;
   size_t scan_threads;
   bool batch_ops;  // false once the kernel refused them
   uint32_t pass = 0;
@@ -90,6 +92,7 @@ struct FlowTable::Impl {
         mirror(capacity),
         removal(shape, o.lookup_and_delete),
         book(s),
+        cache(s),
         scan_threads(o.scan_threads
                          ? o.scan_threads
                          : std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 4)),
@@ -261,6 +264,20 @@ struct FlowTable::Impl {
     for (size_t i = 0; i < n; i++) evict.push_back(entries[by_age[i].second].key);
   }
 
+  void flush_cache(FlowCollectStats& st) {
+    st.cache = cache.enabled();
+    if (!st.cache) return;
+    const bpf::FlowCacheFlush f = cache.flush();
+    st.cache_cpus = f.cpus;
+    st.cache_cpus_missed = f.cpus_missed;
+    st.cache_reinserted = f.reinserted;
+    st.cache_error = f.error;
+    // Flows the flush inserted again after a removal were never logged,
+    // and a CPU flushed late moved counts logged cycles ago: only a full
+    // pass finds them.
+    if (f.reinserted || f.resync) full_next = true;
+  }
+
   FlowCollectStats collect(uint64_t now_ns, Snapshot& s) {
     FlowCollectStats st;
     const uint64_t idle_ns = static_cast<uint64_t>(o.idle_timeout.count());
@@ -279,6 +296,10 @@ struct FlowTable::Impl {
     if (log_on) drained = log.drain(logged);
     st.logged = drained.entries;
     st.log_overflow = drained.overflow;
+    // After the epoch switch, before any read: a flow's packets cached
+    // before the switch were logged in the drained epoch, and those after
+    // it are logged in the new one (bpf/lib/flow_cache.h).
+    flush_cache(st);
     // Looking a flow up costs 4-5x what a scan pays per element
     // (bench/bench_collector.cpp, docs/performance.md): past a fifth of
     // the table, walk.
@@ -360,6 +381,8 @@ FlowTable::~FlowTable() = default;
 FlowCollectStats FlowTable::collect(uint64_t now_ns, Snapshot& s) {
   return impl_->collect(now_ns, s);
 }
+
+void FlowTable::close_cache() { impl_->cache.close(); }
 
 FlowChanges FlowTable::take_changes() { return std::exchange(impl_->recorded, {}); }
 

@@ -100,6 +100,12 @@ struct FlowCollectStats {
   size_t scan_threads = 0;     // threads of the batch scan; 0: it did not run
   size_t logged = 0;           // touch-log keys drained this cycle (repeats included)
   bool log_overflow = false;   // a ring overflowed (this cycle walked instead)
+  // The flow caches' flush before the read (bpf/flow_cache.hpp).
+  bool cache = false;           // the programs have flow caches
+  size_t cache_cpus = 0;        // CPUs flushed, their caches open
+  size_t cache_cpus_missed = 0; // CPUs not flushed: they count in the table directly
+  uint64_t cache_reinserted = 0;
+  std::string cache_error;      // why CPUs were missed
   bool from_log() const { return path == FlowReadPath::touch_log; }
 };
 
@@ -121,6 +127,11 @@ class FlowTable {
   // the clock of the flows' last_seen_ns. Throws std::system_error on map
   // and read errors.
   FlowCollectStats collect(uint64_t now_ns, Snapshot& s);
+
+  // Moves every CPU's flow cache into the table and closes the caches, so
+  // that packets count in the table directly until the next collect() (a
+  // stop, a hand-over to the next pktlensd, programs replaced).
+  void close_cache();
 
   // The last collect()'s changed flows (FlowChanges::updated) and the
   // flows it removed (FlowChanges::ended), when

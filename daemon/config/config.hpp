@@ -8,6 +8,7 @@
 
 #include <array>
 #include <chrono>
+#include <optional>
 #include <cstddef>
 #include <cstdint>
 #include <map>
@@ -63,6 +64,9 @@ struct FlowsConfig {
   std::chrono::milliseconds top_k_window{60000};   // flows ranked by bytes in this window
   std::chrono::milliseconds idle_timeout{120000};  // idle flows deleted by the collector
   std::uint32_t max_new_per_second = 25000;        // per CPU; 0 = unlimited
+  // Each CPU's flow cache (bpf/lib/flow_cache.h), in slots; 0: off;
+  // nullopt ("auto"): bpf::default_flow_cache_slots().
+  std::optional<std::uint32_t> cache_slots;
   // The fields flows are keyed by: one map entry per distinct key.
   std::vector<FlowKeyField> key = {FlowKeyField::vlan, FlowKeyField::proto, FlowKeyField::src,
                                    FlowKeyField::dst,  FlowKeyField::sport, FlowKeyField::dport};

@@ -91,6 +91,11 @@ std::string to_yaml(const Config& config) {
   out << YAML::Key << "top_k_window" << YAML::Value << detail::format_duration(f.top_k_window);
   out << YAML::Key << "idle_timeout" << YAML::Value << detail::format_duration(f.idle_timeout);
   out << YAML::Key << "max_new_per_second" << YAML::Value << f.max_new_per_second;
+  out << YAML::Key << "cache_slots" << YAML::Value;
+  if (f.cache_slots)
+    out << *f.cache_slots;
+  else
+    out << "auto";
   out << YAML::Key << "key" << YAML::Value << YAML::Flow << YAML::BeginSeq;
   for (const FlowKeyField field : f.key) out << std::string(to_string(field));
   out << YAML::EndSeq;

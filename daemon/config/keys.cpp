@@ -13,6 +13,7 @@
 #include "listen.hpp"
 #include "names.hpp"
 #include "network.hpp"
+#include "quote.hpp"
 #include "read_enum.hpp"
 
 namespace pktlens::config::detail {
@@ -51,6 +52,10 @@ constexpr IntegerLimits kScanThreshold{.min = 2, .max = 7000};
 constexpr DurationLimits kExportTimeout{.min = 1s, .max = 24h, .example = "60s"};
 constexpr IntegerLimits kObservationDomain{.min = 0, .max = 4294967295};
 static_assert(FlowsConfig{}.top_k <= kFlowEntries.min);
+
+constexpr std::int64_t kMaxCacheSlots = 1 << 20;
+const char* const kExpectCacheSlots =
+    "auto, 0 (off), or a power of two from 256 to 1048576 (slots per CPU)";
 
 const char* const kExpectBool = "true or false";
 const char* const kExpectCollectors =
@@ -95,6 +100,19 @@ std::vector<KeySpec> make_config_keys() {
       KEY(DurationKey, flows.top_k_window, kTopKWindow),
       KEY(DurationKey, flows.idle_timeout, kIdleTimeout),
       KEY(IntegerKey, flows.max_new_per_second, kNewPerSecond),
+      {"flows.cache_slots",
+       CustomKey{kExpectCacheSlots,
+                 [](const Source& src, Node v, Text path, Text expected, Config& c) {
+                   if (v.IsScalar() && v.Scalar() == "auto") {
+                     c.flows.cache_slots.reset();
+                     return;
+                   }
+                   const std::int64_t n = read_integer(src, v, path, expected, 0, kMaxCacheSlots);
+                   if (n != 0 && (n < 256 || (n & (n - 1)) != 0))
+                     src.fail(v.Mark(), path, quote(v.Scalar()) + " is not a power of two from 256",
+                              expected);
+                   c.flows.cache_slots = static_cast<std::uint32_t>(n);
+                 }}},
       {"flows.key",
        CustomKey{kExpectFlowKey, [](const Source& src, Node v, Text path, Text expected,
                                     Config& c) { c.flows.key = read_flow_key(src, v, path, expected); }}},

@@ -57,6 +57,7 @@ ReloadPlan plan_reload(const Config& running, const Config& next) {
   // .rodata switches (bpf/lib/config.h, bpf::ObjectOptions).
   note(p.programs, "flows.enabled", r.flows.enabled != n.flows.enabled);
   note(p.programs, "flows.key", r.flows.key != n.flows.key);
+  note(p.programs, "flows.cache_slots", r.flows.cache_slots != n.flows.cache_slots);
   note(p.programs, "flows.max_new_per_second",
        r.flows.max_new_per_second != n.flows.max_new_per_second);
   note(p.programs, "vlans.enabled", r.vlans.enabled != n.vlans.enabled);

@@ -34,7 +34,12 @@ std::vector<MetricFamily> render_self(const SelfStats& self, std::string_view ve
                             MetricType::Counter);
   add_counter(errors, {}, self.collect_errors);
 
-  return detail::families({&build_info, &duration, &up, &errors});
+  auto cache = make_family("pktlens_flow_cache_cpus",
+                           "CPUs whose flow cache the last collection flushed; the others count "
+                           "every packet in the flow table directly.",
+                           MetricType::Gauge);
+  if (self.flow_cache) add_gauge(cache, {}, static_cast<double>(self.flow_cache_cpus));
+  return detail::families({&build_info, &duration, &up, &errors, &cache});
 }
 
 }  // namespace pktlens::exporter

@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "alerts/signal_extractor.hpp"
+#include "bpf/percpu.hpp"
 #include "alerts/summary.hpp"
 #include "config/duration.hpp"
 #include "config/reload.hpp"
@@ -73,6 +74,14 @@ bpf::ObjectOptions object_options(const config::Config& c, const DaemonOptions& 
   o.handshake = c.latency.handshake;
   o.rtt = c.latency.rtt;
   o.flow_inserts_per_window = config::flow_inserts_per_window(c.flows);
+  o.flow_cache_slots = c.flows.cache_slots.value_or(
+      bpf::default_flow_cache_slots(c.flows.max_entries, bpf::possible_cpus()));
+  // Open for three intervals after each flush, at least 10 s: a CPU stays
+  // cached across a slow cycle, and leaves its cache soon after pktlensd
+  // stops flushing it.
+  o.flow_cache_open_ns = static_cast<uint64_t>(
+      std::max(std::chrono::duration_cast<std::chrono::nanoseconds>(3 * c.interval),
+               std::chrono::nanoseconds(10'000'000'000)).count());
   o.flow_window_ns =
       std::chrono::duration_cast<std::chrono::nanoseconds>(config::kFlowAdmissionWindow).count();
   o.networks = network_specs(c.networks);
@@ -90,6 +99,7 @@ bpf::ObjectOptions object_options(const config::Config& c, const DaemonOptions& 
   // The touch log is read through mmap: without it the data plane need not
   // write one.
   o.flow_log = d.mmapable_maps;
+  o.mmapable_maps = d.mmapable_maps;
   return o;
 }
 
@@ -313,6 +323,13 @@ Daemon::~Daemon() {
     }
   }
   flow_exporter_.reset();  // sends what it holds, while logging still works
+  // The packets the CPUs cached go into the table, and no more are cached:
+  // the next pktlensd finds them there, even with other cache sizes.
+  try {
+    collector_->close_flow_cache();
+  } catch (const std::exception& e) {
+    spdlog::error("closing the flow caches failed: {}", e.what());
+  }
   if (!plane_->loader.attached_count()) return;
   if (handed_over_)
     spdlog::info("leaving the programs attached to {} for the next pktlensd, counting meanwhile",
@@ -404,6 +421,10 @@ bool Daemon::collect() {
   try {
     auto cycle = collector_->collect({plane_->loader.slot_names(), plane_->loader.ifindex_names()});
     log_cycle(cycle.stats);
+    if (cycle.stats.flows) {
+      self_.flow_cache = cycle.stats.flows->cache;
+      self_.flow_cache_cpus = cycle.stats.flows->cache_cpus;
+    }
     if (flow_exporter_) flow_exporter_->submit(std::move(cycle.flow_changes));
     snap = std::move(cycle.snapshot);
     last_flows_ = snap->flow_table_entries;
@@ -445,6 +466,22 @@ void Daemon::log_cycle(const collector::CycleStats& st) {
                   st.handshakes.expired);
   if (!st.flows) return;
   const auto& f = *st.flows;
+  // CPUs whose flow cache cannot be flushed count in the table directly:
+  // exact, only dearer. Said when it starts, and when it changes.
+  if (f.cache_cpus_missed != last_cache_missed_) {
+    if (f.cache_cpus_missed && !f.cache_error.empty())
+      spdlog::warn("flow cache: {} CPUs not flushed ({}); their packets count in the flow table "
+                   "directly",
+                   f.cache_cpus_missed, f.cache_error);
+    else if (f.cache_cpus_missed)
+      spdlog::info("flow cache: {} CPUs outside pktlensd's CPU affinity count in the flow table "
+                   "directly",
+                   f.cache_cpus_missed);
+    last_cache_missed_ = f.cache_cpus_missed;
+  }
+  if (f.cache_reinserted)
+    spdlog::debug("flow cache: {} flows removed while cached came back as new flows",
+                  f.cache_reinserted);
   // Which way the table is walked when the log is not followed: said
   // once, and again when it changes.
   if (!f.from_log() && f.path != last_walk_path_) {
@@ -572,6 +609,13 @@ bool Daemon::reload_programs(const config::Config& next, const std::vector<std::
         "listing interfaces failed: {}; the previous programs count until the next "
         "interval replaces them",
         e.what());
+  }
+  // The old programs are replaced: what they cached goes into the table
+  // (it may be created anew with the new programs' cache).
+  try {
+    collector_->close_flow_cache();
+  } catch (const std::exception& e) {
+    spdlog::error("reload: closing the old flow caches failed: {}", e.what());
   }
   std::vector<std::string> replaced;
   std::erase_if(ev.attached, [&](const bpf::SyncEvents::Attached& a) {

@@ -133,6 +133,7 @@ class Daemon {
   size_t last_flows_ = 0;
   bool handed_over_ = false;
   std::optional<collector::FlowReadPath> last_walk_path_;
+  size_t last_cache_missed_ = 0;  // CPUs the flow cache flush missed, as last logged
 };
 
 }  // namespace pktlens::service

@@ -8,9 +8,13 @@
 #include <bpf/libbpf.h>
 #include <pktlens_bpf.skel.h>
 
+#include <time.h>
+
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <optional>
 #include <string>
+#include <thread>
 
 #include "bpf/flow_cache.hpp"
 #include "dataplane.hpp"
@@ -21,6 +25,12 @@ using namespace pktlens;
 using namespace pktlens::test;
 
 namespace {
+
+uint64_t clock_ns(clockid_t c) {
+  timespec ts{};
+  clock_gettime(c, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000ULL + static_cast<uint64_t>(ts.tv_nsec);
+}
 
 Bytes udp_frame(uint16_t sport, size_t payload = 20) {
   return PacketBuilder().eth().ipv4().udp({.sport = sport, .dport = 53}).payload(payload).build();
@@ -61,6 +71,9 @@ TEST_CASE("a warm flow counts in the CPU's cache until a flush moves it, exactly
   dp.register_iface(1, 1, 1500);
   bpf::FlowCache cache(dp.skel());
   REQUIRE(cache.enabled());
+  // libbpf read the kernel's tick rate from its config: the cache runs on
+  // jiffies (bpf/lib/flow_cache.h).
+  CHECK(dp.skel()->kconfig->CONFIG_HZ > 0);
   REQUIRE(cache.flush().cpus == 1);  // opens this CPU's cache
 
   const Bytes frame = udp_frame(40001);
@@ -103,7 +116,11 @@ TEST_CASE("TCP flags and last-seen times reach the table through the flush", "[f
   dp.run(Hook::TcIngress, PacketBuilder().eth().ipv4().tcp({.flags = 0x02}).build());
   const uint64_t first_seen = flow_of(dp, 40000)->first_seen_ns;
   dp.run(Hook::TcIngress, PacketBuilder().eth().ipv4().tcp({.flags = 0x10}).build());
+  // The last packet 200 ms later: the cache keeps its time in jiffies where
+  // the tick length is known, and the flush gives it back in nanoseconds.
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
   dp.run(Hook::TcIngress, PacketBuilder().eth().ipv4().tcp({.flags = 0x11}).build());
+  const uint64_t sent_last = clock_ns(CLOCK_MONOTONIC_COARSE);
   CHECK(flow_of(dp, 40000)->tcp_flags == 0x02);
   cache.flush();
   const auto v = flow_of(dp, 40000);
@@ -111,7 +128,10 @@ TEST_CASE("TCP flags and last-seen times reach the table through the flush", "[f
   CHECK(v->packets == 3);
   CHECK(v->tcp_flags == (0x02 | 0x10 | 0x11));
   CHECK(v->first_seen_ns == first_seen);
-  CHECK(v->last_seen_ns >= first_seen);
+  // Within a tick or two (at most 10 ms at HZ=100) of the true time.
+  CHECK(v->last_seen_ns >= first_seen + 180'000'000);
+  CHECK(v->last_seen_ns + 25'000'000 >= sent_last);
+  CHECK(v->last_seen_ns <= sent_last + 25'000'000);
 }
 
 TEST_CASE("flows that share a slot are each counted exactly", "[flow_cache]") {
@@ -223,14 +243,18 @@ TEST_CASE("packets during a flush count in the table; a flush never takes a slot
   CHECK(f.cpus == 0);
   CHECK(f.cpus_missed >= 1);
   CHECK(f.error.find("held its flow cache slot") != std::string::npos);
+  CHECK_FALSE(f.resync);
   CHECK(packets_of(dp, 40005) == 5);
   c = ctl_here(dp);
   CHECK(c.busy == 0);
 
   c.active = 0;
   set_ctl_here(dp, c);
-  cache.flush();
+  // The cached packet was logged two cycles ago: a reader following the
+  // log is told to read the whole table once.
+  CHECK(cache.flush().resync);
   CHECK(packets_of(dp, 40005) == 6);
+  CHECK_FALSE(cache.flush().resync);
 }
 
 TEST_CASE("with the cache off the flush does nothing", "[flow_cache]") {
@@ -240,4 +264,14 @@ TEST_CASE("with the cache off the flush does nothing", "[flow_cache]") {
   const bpf::FlowCacheFlush f = cache.flush();
   CHECK(f.cpus == 0);
   CHECK(f.cpus_missed == 0);
+}
+
+TEST_CASE("the default cache size: 32768 slots a CPU, within 64 MB and the flow table",
+          "[flow_cache]") {
+  CHECK(bpf::default_flow_cache_slots(262144, 2) == 32768);
+  CHECK(bpf::default_flow_cache_slots(262144, 25) == 32768);
+  // 80 bytes a slot: 64 MB over 64 CPUs is 13107 slots each.
+  CHECK(bpf::default_flow_cache_slots(262144, 64) == 8192);
+  CHECK(bpf::default_flow_cache_slots(262144, 4096) == 256);
+  CHECK(bpf::default_flow_cache_slots(1024, 2) == 1024);
 }

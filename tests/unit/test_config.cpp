@@ -71,6 +71,7 @@ Config everything_changed() {
              .top_k_window = 5min,
              .idle_timeout = 90min,
              .max_new_per_second = 0,
+             .cache_slots = 4096,
              .key = {FlowKeyField::proto, FlowKeyField::dst, FlowKeyField::service_port}};
   c.vlans = {.enabled = false, .max_entries = 64, .top_k = 7, .idle_timeout = 30s};
   c.latency = {.handshake = false, .rtt = false, .srtt = false};
@@ -179,6 +180,17 @@ TEST_CASE("empty text, comments only or an empty document give the defaults", "[
   }
 }
 
+TEST_CASE("flows.cache_slots: auto, off, or slots per CPU", "[config]") {
+  CHECK_FALSE(Config{}.flows.cache_slots.has_value());
+  CHECK_FALSE(load_config_string("flows:\n  cache_slots: auto\n", "t").flows.cache_slots);
+  CHECK(load_config_string("flows:\n  cache_slots: 0\n", "t").flows.cache_slots == 0u);
+  CHECK(load_config_string("flows:\n  cache_slots: 256\n", "t").flows.cache_slots == 256u);
+  CHECK(load_config_string("flows:\n  cache_slots: 1048576\n", "t").flows.cache_slots ==
+        1048576u);
+  // "auto" quoted is a string that happens to spell it: still the word.
+  CHECK_FALSE(load_config_string("flows:\n  cache_slots: 'auto'\n", "t").flows.cache_slots);
+}
+
 TEST_CASE("empty sections give their defaults", "[config]") {
   CHECK(load_config_string("flows: {}\nvlans: {}\nlatency: {}\nloss: {}\nthreats: {}\n", "t") ==
         Config{});
@@ -244,6 +256,7 @@ TEST_CASE("the shipped file sets every key, each with a comment", "[config]") {
                                          "top_k_window",
                                          "idle_timeout",
                                          "max_new_per_second",
+                                         "cache_slots",
                                          "key",
                                          "vlans",
                                          "enabled",
@@ -306,6 +319,7 @@ flows:
   top_k_window: 5m
   idle_timeout: 90m
   max_new_per_second: 0
+  cache_slots: 4096
   key: [proto, dst, service_port]
 vlans:
   enabled: false
@@ -389,6 +403,7 @@ flows:
   top_k_window: 1m
   idle_timeout: 2m
   max_new_per_second: 25000
+  cache_slots: auto
   key: [vlan, proto, src, dst, sport, dport]
 vlans:
   enabled: true

@@ -30,10 +30,12 @@ const std::string kRootKeys =
     "latency, loss, networks, threats, log_level, web_config_file, export, alerts)";
 const std::string kFlowKeys =
     "(expected one of: enabled, max_entries, top_k, top_k_window, idle_timeout, "
-    "max_new_per_second, key)";
+    "max_new_per_second, cache_slots, key)";
 const std::string kFlowsMapping =
     "(expected a mapping with the keys enabled, max_entries, top_k, top_k_window, "
-    "idle_timeout, max_new_per_second, key)";
+    "idle_timeout, max_new_per_second, cache_slots, key)";
+const std::string kCacheSlots =
+    "(expected auto, 0 (off), or a power of two from 256 to 1048576 (slots per CPU))";
 const std::string kInterfaces =
     "(expected a list of interface names, e.g. [eth0, eth1], all, or {include: [globs], exclude: "
     "[globs]})";
@@ -230,6 +232,16 @@ TEST_CASE("integers out of range", "[config][errors]") {
        "2:23: flows.max_new_per_second: '100000001' is out of range " + kNewFlows},
       {"flows:\n  max_new_per_second: -1\n",
        "2:23: flows.max_new_per_second: '-1' is out of range " + kNewFlows},
+      {"flows:\n  cache_slots: 300\n",
+       "2:16: flows.cache_slots: '300' is not a power of two from 256 " + kCacheSlots},
+      {"flows:\n  cache_slots: 128\n",
+       "2:16: flows.cache_slots: '128' is not a power of two from 256 " + kCacheSlots},
+      {"flows:\n  cache_slots: 2097152\n",
+       "2:16: flows.cache_slots: '2097152' is out of range " + kCacheSlots},
+      {"flows:\n  cache_slots: -1\n",
+       "2:16: flows.cache_slots: '-1' is out of range " + kCacheSlots},
+      {"flows:\n  cache_slots: automatic\n",
+       "2:16: flows.cache_slots: 'automatic' is not an integer " + kCacheSlots},
       {"vlans:\n  max_entries: 63\n",
        "2:16: vlans.max_entries: '63' is out of range " + kVlanEntries},
       {"vlans:\n  max_entries: 1048577\n",

@@ -30,7 +30,17 @@ pktlens_up 1
 # HELP pktlens_collect_errors_total Collections of the maps that failed.
 # TYPE pktlens_collect_errors_total counter
 pktlens_collect_errors_total 3
+# HELP pktlens_flow_cache_cpus CPUs whose flow cache the last collection flushed; the others count every packet in the flow table directly.
+# TYPE pktlens_flow_cache_cpus gauge
 )golden");
+}
+
+TEST_CASE("self metrics: the flow cache's CPUs, with flow caches") {
+  exporter::SelfStats self;
+  self.flow_cache = true;
+  self.flow_cache_cpus = 2;
+  const std::string text = serialize(exporter::render_self(self, "dev"));
+  CHECK(text.find("\npktlens_flow_cache_cpus 2\n") != std::string::npos);
 }
 
 TEST_CASE("self metrics: a failed last cycle is pktlens_up 0") {
