@@ -25,6 +25,7 @@
 #include <system_error>
 #include <vector>
 
+#include "bpf/flow_cache.hpp"
 #include "bpf/percpu.hpp"
 #include "collector/flow_log.hpp"
 #include "dataplane.hpp"
@@ -235,6 +236,22 @@ void pin_to_one_cpu() {
   }
 }
 
+// The product's configuration: flows.cache_slots auto.
+DataplaneOptions product(DataplaneOptions o) {
+  o.flow_cache_slots =
+      pktlens::bpf::default_flow_cache_slots(o.max_flows, pktlens::bpf::possible_cpus());
+  return o;
+}
+
+// Flushes the flow cache of this CPU (the bench is pinned to one), which
+// opens it for cfg_flow_cache_open_ns (10 s): done right before each
+// measurement, as pktlensd does every interval.
+void open_cache(const Dataplane& dp) {
+  const pktlens::bpf::FlowCacheFlush f = pktlens::bpf::FlowCache(dp.skel()).flush();
+  if (f.cpus != 1 && pktlens::bpf::FlowCache(dp.skel()).enabled())
+    throw std::runtime_error("could not flush the flow cache: " + f.error);
+}
+
 struct EmptyDeleter {
   void operator()(pktlens_bench_empty* s) const { pktlens_bench_empty::destroy(s); }
 };
@@ -252,7 +269,7 @@ int main(int argc, char** argv) try {
   const int empty_tc = bpf_program__fd(empty->progs.empty_tc);
   const int empty_xdp = bpf_program__fd(empty->progs.empty_xdp);
 
-  Dataplane warm({.max_flows = 1024});
+  Dataplane warm(product({.max_flows = 1024}));
   warm.register_iface(1, 1, 1500);
   IdleXdp idle(empty_xdp, warm.prog_fd(Hook::Xdp));
 
@@ -277,6 +294,7 @@ int main(int argc, char** argv) try {
   std::printf("  %-44s %-12s %8s %8s\n", "shape (all features on)", "program", "ns/pkt", "ratio");
   for (auto [frame, size] : {std::pair{&one64, "64B"}, std::pair{&one1500, "1500B"}}) {
     const std::string shape = std::string("one warm flow, ") + size;
+    open_cache(warm);
     row(shape.c_str(), "tc_ingress",
         bulk_paired(warm.prog_fd(Hook::TcIngress), empty_tc, *frame, sc),
         "target <= 3.5x empty TC");
@@ -286,8 +304,9 @@ int main(int argc, char** argv) try {
         "ratio to empty XDP");
   }
   {
-    Dataplane noflows({.max_flows = 1024, .flows = false});
+    Dataplane noflows(product({.max_flows = 1024, .flows = false}));
     noflows.register_iface(1, 1, 1500);
+    open_cache(noflows);
     row("one warm flow, 64B, flows switched off", "tc_ingress",
         bulk_paired(noflows.prog_fd(Hook::TcIngress), empty_tc, one64, sc));
   }
@@ -298,8 +317,8 @@ int main(int argc, char** argv) try {
     // TSecr on every run as between two ticks of the sender's timestamp
     // clock; the object with both switched on against the same object with
     // both off, paired in one run.
-    Dataplane on({.max_flows = 1024});
-    Dataplane off({.max_flows = 1024, .handshake = false, .rtt = false});
+    Dataplane on(product({.max_flows = 1024}));
+    Dataplane off(product({.max_flows = 1024, .handshake = false, .rtt = false}));
     on.register_iface(1, 1, 1500);
     off.register_iface(1, 1, 1500);
     const Bytes seg = PacketBuilder()
@@ -311,6 +330,8 @@ int main(int argc, char** argv) try {
     std::printf("\n  %-44s %-12s %8s %8s %8s\n", "TCP latency tracking, warm flow with TS",
                 "program", "on ns", "off ns", "on/off");
     for (Hook h : {Hook::TcIngress, Hook::TcEgress}) {
+      open_cache(on);
+      open_cache(off);
       on.run(h, seg);  // the first segment records its TSval / TSecr
       const Paired p = bulk_paired(on.prog_fd(h), off.prog_fd(h), seg, sc);
       std::printf("  %-44s %-12s %8.1f %8.1f %8.3f  target <= 1.25\n", "one warm flow, 76B",
@@ -347,11 +368,13 @@ int main(int argc, char** argv) try {
     nets.push_back({"wide", false, {v4(198, 18, 0, 16), v4(198, 19, 0, 16)}});
     nets.push_back({"narrow", false, {v4(198, 18, 0, 24)}});
     nets.push_back({"blocked", true, {v4(203, 0, 113, 24)}});
-    Dataplane on({.max_flows = 1024, .networks = nets});
+    Dataplane on(product({.max_flows = 1024, .networks = nets}));
     on.register_iface(1, 1, 1500);
     std::printf("\n  %-44s %-12s %8s %8s %8s %8s\n", "networks, warm flow, both addresses matched",
                 "program", "on ns", "off ns", "on/off", "on/empty");
     for (Hook h : kHooks) {
+      open_cache(on);
+      open_cache(warm);
       const Paired p = bulk_paired(on.prog_fd(h), warm.prog_fd(h), one64, sc);
       const Paired e = bulk_paired(on.prog_fd(h), h == Hook::Xdp ? empty_xdp : empty_tc, one64, sc);
       std::printf("  %-44s %-12s %8.1f %8.1f %8.3f %7.1fx  target on/off <= 1.15\n",
@@ -363,9 +386,9 @@ int main(int argc, char** argv) try {
     // Threat signals (SYN, port scan, ICMP echo, UDP ports) on a warm
     // packet: an established TCP ACK must pay only the flag test, a UDP
     // datagram one array update; the same object with all four off, paired.
-    Dataplane on({.max_flows = 1024});
-    Dataplane off(
-        {.max_flows = 1024, .syn = false, .icmp_echo = false, .udp_ports = false, .scan = false});
+    Dataplane on(product({.max_flows = 1024}));
+    Dataplane off(product(
+        {.max_flows = 1024, .syn = false, .icmp_echo = false, .udp_ports = false, .scan = false}));
     on.register_iface(1, 1, 1500);
     off.register_iface(1, 1, 1500);
     const Bytes udp = PacketBuilder().eth().ipv4().udp().payload(22).build();
@@ -373,6 +396,8 @@ int main(int argc, char** argv) try {
                 "off ns", "on/off");
     for (const auto& [label, frame] :
          {std::pair{"TCP ACK, 64B", &one64}, std::pair{"UDP, 64B", &udp}}) {
+      open_cache(on);
+      open_cache(off);
       const Paired p =
           bulk_paired(on.prog_fd(Hook::TcIngress), off.prog_fd(Hook::TcIngress), *frame, sc);
       std::printf("  %-44s %-12s %8.1f %8.1f %8.3f\n", label, "tc_ingress", p.ns, p.ns / p.ratio,
@@ -398,10 +423,19 @@ int main(int argc, char** argv) try {
   char note[96];
 
   for (uint32_t n : {sc.ws_small, sc.ws_large}) {
-    Dataplane dp({.max_flows = n});
+    Dataplane dp(product({.max_flows = n}));
     dp.register_iface(1, 1, 1500);
     FlowFrames frames(64, 0x10);
     prefill(dp, frames, n);
+    pktlens::collector::FlowLog log(dp.skel());
+    std::vector<pktlens_flow_key> keys;
+    log.drain(keys);
+    open_cache(dp);
+    // Two passes first: each flow takes a slot of its set in the flow
+    // cache (where one is free), then has its first packet since the flush
+    // there. The measured pass is what packets pay between two flushes.
+    for (int pass = 0; pass < 2; pass++)
+      for (uint32_t i = 0; i < n; i++) dp.run(Hook::TcIngress, frames(i));
     const auto before = dp.stats(1, PKTLENS_DIR_INGRESS);
     const Local base = local_base();
     const double ns = per_call_ns(dp.prog_fd(Hook::TcIngress), n,
@@ -414,12 +448,13 @@ int main(int argc, char** argv) try {
     const std::string shape = "working set " + std::to_string(n / 1000) + "k flows, round-robin";
     per_call_row(shape, ns, base, note);
 
-    // The same packets again, each now its flow's first touch in a new
-    // epoch of the touch log: every one appends its key (what a flow pays
-    // once per CPU per collect interval in service).
-    pktlens::collector::FlowLog log(dp.skel());
-    std::vector<pktlens_flow_key> keys;
+    // The same packets again after a drain and a flush, as in every
+    // collect interval: each is its flow's first since the flush (in the
+    // cache: its slot listed), or its first touch in a new epoch of the
+    // touch log (in the table): every one appends its key (what a flow
+    // pays once per CPU per collect interval in service).
     log.drain(keys);
+    open_cache(dp);
     const Local base2 = local_base();
     const double logged_ns = per_call_ns(dp.prog_fd(Hook::TcIngress), n,
                                          [&](uint32_t i) -> const Bytes& { return frames(i); });
@@ -448,20 +483,21 @@ int main(int argc, char** argv) try {
                           Flood{2500, 17, 0, "UDP flood, default budget"},
                           Flood{0, 17, 0, "UDP flood, admission off"}}) {
     const uint32_t cap = sc.ws_large;
-    Dataplane dp({.max_flows = cap,
-                  .flow_inserts_per_window = fl.budget,
-                  .syn = fl.threats,
-                  .icmp_echo = fl.threats,
-                  .udp_ports = fl.threats,
-                  .scan = fl.threats,
-                  .max_scan_sources = PKTLENS_DEFAULT_MAX_SCAN_SOURCES,
-                  // "budget spent": no new scan sources either; otherwise
-                  // the product default (10 000/s per CPU).
-                  .scan_inserts_per_window = fl.budget == 1 ? 1u : 1000u});
+    Dataplane dp(product({.max_flows = cap,
+                          .flow_inserts_per_window = fl.budget,
+                          .syn = fl.threats,
+                          .icmp_echo = fl.threats,
+                          .udp_ports = fl.threats,
+                          .scan = fl.threats,
+                          .max_scan_sources = PKTLENS_DEFAULT_MAX_SCAN_SOURCES,
+                          // "budget spent": no new scan sources either;
+                          // otherwise the product default (10 000/s per CPU).
+                          .scan_inserts_per_window = fl.budget == 1 ? 1u : 1000u}));
     dp.register_iface(1, 1, 1500);
     FlowFrames fill(64, 0x10);
     prefill(dp, fill, cap);
     FlowFrames flood(64, fl.flags, fl.proto);
+    open_cache(dp);
     const auto before = dp.stats(1, PKTLENS_DIR_INGRESS);
     const Local base = local_base();
     const double ns = per_call_ns(dp.prog_fd(Hook::TcIngress), sc.flood_packets,

@@ -39,6 +39,9 @@ const volatile __u32 cfg_flow_log_shift = 0;
  * (a stalled or stopped pktlensd) counts in pktlens_flows again. */
 const volatile __u32 cfg_flow_cache_shift = 0;
 const volatile __u64 cfg_flow_cache_open_ns = 10000000000ULL;
+/* The kernel's tick in ns (the resolution of CLOCK_MONOTONIC_COARSE), so
+ * that the cache can keep time in jiffies; 0: unknown. */
+const volatile __u64 cfg_flow_cache_tick_ns = 0;
 
 /* TCP handshake latency (lib/tcp_latency.h); pending handshakes older than
  * cfg_handshake_timeout_ns are not sampled (user space counts them). */

@@ -45,28 +45,24 @@
 
 #define flow_cache_barrier() asm volatile("" ::: "memory")
 
-/* The kernel's tick rate, from its config (libbpf reads it at load); 0 when
- * libbpf found no config. */
-extern unsigned int CONFIG_HZ __kconfig __weak;
-
 /*
- * The cache's clock (slot times, ctl->open_until): jiffies where the tick
- * length is known, since bpf_jiffies64() is one load once JITed while
- * bpf_ktime_get_coarse_ns() is a helper call; else the coarse clock in
- * units of 2^20 ns. flow_cache_ns() gives a slot's time back as
- * bpf_ktime_get_coarse_ns(), to within a tick (or a unit): the coarse clock
- * itself only moves at the tick.
+ * The cache's clock (slot times, ctl->open_until): jiffies where the loader
+ * knows the tick's length (cfg_flow_cache_tick_ns), since bpf_jiffies64() is
+ * one load once JITed while bpf_ktime_get_coarse_ns() is a helper call;
+ * else the coarse clock in units of 2^20 ns. flow_cache_ns() gives a slot's
+ * time back as bpf_ktime_get_coarse_ns(), to within a tick (or a unit): the
+ * coarse clock itself only moves at the tick.
  */
 static __always_inline __u64 flow_cache_now(void)
 {
-	if (CONFIG_HZ)
+	if (cfg_flow_cache_tick_ns)
 		return bpf_jiffies64();
 	return bpf_ktime_get_coarse_ns() >> 20;
 }
 
 static __always_inline __u64 flow_cache_unit_ns(void)
 {
-	return CONFIG_HZ ? 1000000000ULL / CONFIG_HZ : 1ULL << 20;
+	return cfg_flow_cache_tick_ns ? cfg_flow_cache_tick_ns : 1ULL << 20;
 }
 
 /* A slot time (the low 32 bits of the cache's clock) as

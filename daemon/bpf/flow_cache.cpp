@@ -26,8 +26,7 @@ CpuFlush flush_here(int prog_fd, bool close, uint32_t max_rounds, std::string& e
   frame[0] = close ? PKTLENS_FLOW_CACHE_FLUSH_CLOSE : 0;
   int busy = 0, before = INT_MAX;
   for (uint32_t round = 0; round < max_rounds;) {
-    LIBBPF_OPTS(bpf_test_run_opts, t, .data_in = frame, .data_size_in = sizeof frame,
-                .repeat = 1);
+    LIBBPF_OPTS(bpf_test_run_opts, t, .data_in = frame, .data_size_in = sizeof frame, .repeat = 1);
     if (bpf_prog_test_run_opts(prog_fd, &t) != 0) {
       error = std::string("BPF_PROG_TEST_RUN of flow_cache_flush: ") + std::strerror(errno);
       return CpuFlush::missed;

@@ -4,6 +4,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <pktlens_bpf.skel.h>  // generated in the build tree
+#include <time.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -52,6 +53,16 @@ uint32_t flow_log_ring_entries(uint32_t max_flows, int cpus) {
   return n;
 }
 
+// The kernel's tick: the coarse clocks advance once a tick, and report it
+// as their resolution. 0 when that looks wrong (the cache then keeps time
+// with the coarse clock itself).
+uint64_t kernel_tick_ns() {
+  timespec res{};
+  if (clock_getres(CLOCK_MONOTONIC_COARSE, &res) != 0 || res.tv_sec != 0) return 0;
+  const auto ns = static_cast<uint64_t>(res.tv_nsec);
+  return ns >= 100'000 && ns <= 100'000'000 ? ns : 0;
+}
+
 uint32_t default_flow_cache_slots(uint32_t max_flows, int cpus) {
   constexpr uint64_t kAllCpus = 64ULL << 20;
   const uint64_t fit = kAllCpus /
@@ -83,8 +94,8 @@ Object::Object(const ObjectOptions& o) : skel_(pktlens_bpf::open()) {
   s->rodata->cfg_rtt = o.rtt;
   s->rodata->cfg_handshake_timeout_ns = o.handshake_timeout_ns;
   const int cpus = possible_cpus();
-  const uint32_t ring = o.flow_log_per_cpu ? o.flow_log_per_cpu
-                                           : flow_log_ring_entries(o.max_flows, cpus);
+  const uint32_t ring =
+      o.flow_log_per_cpu ? o.flow_log_per_cpu : flow_log_ring_entries(o.max_flows, cpus);
   if ((ring & (ring - 1)) != 0 || ring < 2)
     throw std::invalid_argument("flow_log_per_cpu must be a power of two >= 2");
   s->rodata->cfg_flow_log_shift = o.flow_log && o.flows ? log2_of(ring) : 0;
@@ -99,6 +110,7 @@ Object::Object(const ObjectOptions& o) : skel_(pktlens_bpf::open()) {
     throw std::invalid_argument("flow_cache_slots must be a power of two >= 2");
   s->rodata->cfg_flow_cache_shift = cache ? log2_of(cache) : 0;
   s->rodata->cfg_flow_cache_open_ns = o.flow_cache_open_ns;
+  s->rodata->cfg_flow_cache_tick_ns = kernel_tick_ns();
   const uint32_t cache_entries = cache ? cache * static_cast<uint32_t>(cpus) : 1;
   check(bpf_map__set_max_entries(s->maps.pktlens_flow_cache, cache_entries),
         "sizing pktlens_flow_cache");

@@ -81,6 +81,10 @@ struct ObjectOptions {
 // less than looking each one up (docs/architecture.md, "Collecting flows").
 uint32_t flow_log_ring_entries(uint32_t max_flows, int cpus);
 
+// The kernel's tick in ns (CLOCK_MONOTONIC_COARSE's resolution); 0 when
+// it cannot be told.
+uint64_t kernel_tick_ns();
+
 // The flow cache's default slots per CPU: 32768 (2.5 MB a CPU), fewer on
 // machines with many CPUs so that the caches take at most 64 MB together,
 // and never more than the flow table holds.

@@ -101,11 +101,11 @@ struct FlowCollectStats {
   size_t logged = 0;           // touch-log keys drained this cycle (repeats included)
   bool log_overflow = false;   // a ring overflowed (this cycle walked instead)
   // The flow caches' flush before the read (bpf/flow_cache.hpp).
-  bool cache = false;           // the programs have flow caches
-  size_t cache_cpus = 0;        // CPUs flushed, their caches open
-  size_t cache_cpus_missed = 0; // CPUs not flushed: they count in the table directly
+  bool cache = false;            // the programs have flow caches
+  size_t cache_cpus = 0;         // CPUs flushed, their caches open
+  size_t cache_cpus_missed = 0;  // CPUs not flushed: they count in the table directly
   uint64_t cache_reinserted = 0;
-  std::string cache_error;      // why CPUs were missed
+  std::string cache_error;  // why CPUs were missed
   bool from_log() const { return path == FlowReadPath::touch_log; }
 };
 

@@ -113,18 +113,14 @@ std::vector<KeySpec> make_config_keys() {
                               expected);
                    c.flows.cache_slots = static_cast<std::uint32_t>(n);
                  }}},
-      {"flows.key",
-       CustomKey{kExpectFlowKey, [](const Source& src, Node v, Text path, Text expected,
-                                    Config& c) { c.flows.key = read_flow_key(src, v, path, expected); }}},
-      KEY(BoolKey, vlans.enabled),
-      KEY(IntegerKey, vlans.max_entries, kVlanEntries),
-      KEY(IntegerKey, vlans.top_k, kVlanTopK),
-      KEY(DurationKey, vlans.idle_timeout, kIdleTimeout),
-      KEY(BoolKey, latency.handshake),
-      KEY(BoolKey, latency.rtt),
-      KEY(BoolKey, latency.srtt),
-      KEY(BoolKey, loss.retransmits),
-      KEY(BoolKey, loss.drops),
+      {"flows.key", CustomKey{kExpectFlowKey,
+                              [](const Source& src, Node v, Text path, Text expected, Config& c) {
+                                c.flows.key = read_flow_key(src, v, path, expected);
+                              }}},
+      KEY(BoolKey, vlans.enabled), KEY(IntegerKey, vlans.max_entries, kVlanEntries),
+      KEY(IntegerKey, vlans.top_k, kVlanTopK), KEY(DurationKey, vlans.idle_timeout, kIdleTimeout),
+      KEY(BoolKey, latency.handshake), KEY(BoolKey, latency.rtt), KEY(BoolKey, latency.srtt),
+      KEY(BoolKey, loss.retransmits), KEY(BoolKey, loss.drops),
       {"networks",
        CustomKey{kExpectNetworks, [](const Source& src, Node v, Text path, Text,
                                      Config& c) { c.networks = read_networks(src, v, path); }}},

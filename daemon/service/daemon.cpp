@@ -11,8 +11,8 @@
 #include <sstream>
 
 #include "alerts/signal_extractor.hpp"
-#include "bpf/percpu.hpp"
 #include "alerts/summary.hpp"
+#include "bpf/percpu.hpp"
 #include "config/duration.hpp"
 #include "config/reload.hpp"
 #include "export/sent_handover.hpp"
@@ -81,7 +81,8 @@ bpf::ObjectOptions object_options(const config::Config& c, const DaemonOptions& 
   // stops flushing it.
   o.flow_cache_open_ns = static_cast<uint64_t>(
       std::max(std::chrono::duration_cast<std::chrono::nanoseconds>(3 * c.interval),
-               std::chrono::nanoseconds(10'000'000'000)).count());
+               std::chrono::nanoseconds(10'000'000'000))
+          .count());
   o.flow_window_ns =
       std::chrono::duration_cast<std::chrono::nanoseconds>(config::kFlowAdmissionWindow).count();
   o.networks = network_specs(c.networks);
@@ -470,13 +471,16 @@ void Daemon::log_cycle(const collector::CycleStats& st) {
   // exact, only dearer. Said when it starts, and when it changes.
   if (f.cache_cpus_missed != last_cache_missed_) {
     if (f.cache_cpus_missed && !f.cache_error.empty())
-      spdlog::warn("flow cache: {} CPUs not flushed ({}); their packets count in the flow table "
-                   "directly",
-                   f.cache_cpus_missed, f.cache_error);
+      spdlog::warn(
+          "flow cache: {} CPUs not flushed ({}); their packets count in the flow table "
+          "directly",
+          f.cache_cpus_missed, f.cache_error);
     else if (f.cache_cpus_missed)
-      spdlog::info("flow cache: {} CPUs outside pktlensd's CPU affinity count in the flow table "
-                   "directly",
-                   f.cache_cpus_missed);
+      spdlog::info(
+          "flow cache: {} CPUs outside pktlensd's CPU affinity (or offline) count in the flow "
+          "table "
+          "directly",
+          f.cache_cpus_missed);
     last_cache_missed_ = f.cache_cpus_missed;
   }
   if (f.cache_reinserted)

@@ -185,8 +185,7 @@ TEST_CASE("flows.cache_slots: auto, off, or slots per CPU", "[config]") {
   CHECK_FALSE(load_config_string("flows:\n  cache_slots: auto\n", "t").flows.cache_slots);
   CHECK(load_config_string("flows:\n  cache_slots: 0\n", "t").flows.cache_slots == 0u);
   CHECK(load_config_string("flows:\n  cache_slots: 256\n", "t").flows.cache_slots == 256u);
-  CHECK(load_config_string("flows:\n  cache_slots: 1048576\n", "t").flows.cache_slots ==
-        1048576u);
+  CHECK(load_config_string("flows:\n  cache_slots: 1048576\n", "t").flows.cache_slots == 1048576u);
   // "auto" quoted is a string that happens to spell it: still the word.
   CHECK_FALSE(load_config_string("flows:\n  cache_slots: 'auto'\n", "t").flows.cache_slots);
 }
