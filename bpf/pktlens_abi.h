@@ -383,7 +383,11 @@ struct pktlens_flow_cache_ctl {
 	/* Slot flushes that found pktlens_flows full; they stay dirty and are
 	 * retried at the next flush. */
 	__u64 insert_failed;
-	__u64 _pad2[3]; /* 64 bytes: a cache line per CPU */
+	/* The CPU's flow admission budget was spent (lib/flow.h): until then
+	 * (cache clock) a packet checks the presence filter before the cache,
+	 * so that a flood of new flows pays no cache probe. */
+	__u64 flood_until;
+	__u64 _pad2[2]; /* 64 bytes: a cache line per CPU */
 };
 
 /* flow_cache_flush's return: the dirty slots left on this CPU, or this

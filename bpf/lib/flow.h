@@ -235,8 +235,18 @@ account_flow(struct pktlens_if_stats *s, const struct pkt_meta *m)
 
 	if (cfg_flow_cache_shift) {
 		struct pktlens_net_cache *net;
-		int hit = flow_cache_hit(key, m, &ref, &net);
+		int hit;
 
+		/* Flood mode (below) known from an earlier packet: the
+		 * presence filter first, so that flood packets pay no cache
+		 * probe. A cached flow has its bits (set at insert and at its
+		 * slot's first packet after each flush). */
+		if (cfg_flow_seen_mask && flow_cache_flooded()) {
+			seen_locate(key, &word, &bits);
+			if (word && (*word & bits) != bits)
+				goto unadmitted;
+		}
+		hit = flow_cache_hit(key, m, &ref, &net);
 		if (hit == FLOW_CACHE_FIRST)
 			flow_cache_first(key);
 		if (hit)
@@ -250,7 +260,10 @@ account_flow(struct pktlens_if_stats *s, const struct pkt_meta *m)
 		/* Flood mode: a packet whose bits are not both set is
 		 * certainly new and could not be inserted; the table is not
 		 * even looked at. */
-		seen_locate(key, &word, &bits);
+		if (cfg_flow_cache_shift)
+			flow_cache_flood();
+		if (!word)
+			seen_locate(key, &word, &bits);
 		if (word && (*word & bits) != bits)
 			goto unadmitted;
 	}
@@ -286,7 +299,8 @@ account_flow(struct pktlens_if_stats *s, const struct pkt_meta *m)
 				seen_locate(key, &word, &bits);
 				seen_mark(word, bits);
 			}
-			flow_cache_take(&ref, key, &init);
+			/* Not cached yet: a flood's flows would only take
+			 * slots; its second packet does. */
 			return 0;
 		}
 		/* Another CPU inserted the same flow between our lookup and

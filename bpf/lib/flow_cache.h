@@ -121,7 +121,19 @@ struct flow_cache_ref {
 	struct pktlens_flow_cache_ctl *ctl;
 	struct pktlens_flow_cache_slot *slot;
 	__u32 at;
+	__u32 now; /* cache clock, low 32 bits */
 };
+
+/* Whether a slot may take another flow: it holds nothing to flush, and is
+ * empty or had no packet (nor a flow put in it) since the last flush
+ * (`since`, cache clock). A flow put in a slot keeps it until the next
+ * flush: with more flows than slots, flows would otherwise take turns in
+ * a slot, each paying to move in and none hitting. */
+static __always_inline int flow_slot_free(const struct pktlens_flow_cache_slot *s,
+					  __u32 since)
+{
+	return !s->packets && (!s->key.ifindex || (__s32)(s->last_seen - since) < 0);
+}
 
 /*
  * Counts the packet in this CPU's slot for `k` when the cache is open and
@@ -161,17 +173,21 @@ static __always_inline int flow_cache_hit(const struct pktlens_flow_key *k,
 		if (!other)
 			goto out;
 		if (!flow_slot_holds(other, k)) {
-			/* Not cached. An empty slot, else one with nothing to
-			 * flush, may take the flow. */
-			if (!slot->key.ifindex || (other->key.ifindex &&
-						   !slot->packets))
+			/* Not cached: a free slot of the set may take it,
+			 * an empty one first. */
+			__u32 since = (__u32)(c->open_until -
+					      cfg_flow_cache_open_ns / flow_cache_unit_ns());
+
+			if (!slot->key.ifindex ||
+			    (other->key.ifindex && flow_slot_free(slot, since)))
 				at &= ~1U;
 			else
 				slot = other;
-			if (!slot->packets) {
+			if (flow_slot_free(slot, since)) {
 				ref->ctl = c;
 				ref->slot = slot;
 				ref->at = at;
+				ref->now = (__u32)now;
 			}
 			goto out;
 		}
@@ -214,6 +230,29 @@ out:
 	return hit;
 }
 
+/* Whether this CPU is in flood mode (flow_cache_flood()). */
+static __always_inline int flow_cache_flooded(void)
+{
+	__u32 cpu = bpf_get_smp_processor_id();
+	struct pktlens_flow_cache_ctl *c;
+
+	c = bpf_map_lookup_elem(&pktlens_flow_cache_ctl, &cpu);
+	return c && flow_cache_now() < c->flood_until;
+}
+
+/* The CPU's admission budget is spent: flood mode until the window ends
+ * (at most one window more). */
+static __always_inline void flow_cache_flood(void)
+{
+	__u32 cpu = bpf_get_smp_processor_id();
+	struct pktlens_flow_cache_ctl *c;
+
+	c = bpf_map_lookup_elem(&pktlens_flow_cache_ctl, &cpu);
+	if (c)
+		c->flood_until = flow_cache_now() +
+				 cfg_flow_window_ns / flow_cache_unit_ns() + 1;
+}
+
 /* Puts the flow whose entry in pktlens_flows is `v` into the free slot
  * flow_cache_hit() named, so that its next packet on this CPU hits. */
 static __always_inline void flow_cache_take(const struct flow_cache_ref *ref,
@@ -238,6 +277,7 @@ static __always_inline void flow_cache_take(const struct flow_cache_ref *ref,
 		__builtin_memcpy(&slot->key, k, sizeof(*k));
 		slot->key._pad = 0;
 		slot->bytes = 0;
+		slot->last_seen = ref->now;
 		cold->tos = v->tos;
 		cold->net.net_gen = v->net_gen;
 		cold->net.net_src = v->net_src;

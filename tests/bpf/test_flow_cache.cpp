@@ -75,10 +75,11 @@ TEST_CASE("a warm flow counts in the CPU's cache until a flush moves it, exactly
   REQUIRE(cache.flush().cpus == 1);  // opens this CPU's cache
 
   const Bytes frame = udp_frame(40001);
-  dp.run(Hook::TcIngress, frame);  // new: inserted, and put in the cache
-  REQUIRE(packets_of(dp, 40001) == 1);
-  dp.run(Hook::TcIngress, frame, {.repeat = 9});
-  CHECK(packets_of(dp, 40001) == 1);  // the 9 are in the cache
+  dp.run(Hook::TcIngress, frame);  // new: inserted in the table
+  dp.run(Hook::TcIngress, frame);  // found there, and given a slot
+  REQUIRE(packets_of(dp, 40001) == 2);
+  dp.run(Hook::TcIngress, frame, {.repeat = 8});
+  CHECK(packets_of(dp, 40001) == 2);  // the 8 are in the cache
   CHECK(ctl_here(dp).dirty == 1);
 
   const bpf::FlowCacheFlush f = cache.flush();
@@ -119,7 +120,8 @@ TEST_CASE("TCP flags and last-seen times reach the table through the flush", "[f
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
   dp.run(Hook::TcIngress, PacketBuilder().eth().ipv4().tcp({.flags = 0x11}).build());
   const uint64_t sent_last = clock_ns(CLOCK_MONOTONIC_COARSE);
-  CHECK(flow_of(dp, 40000)->tcp_flags == 0x02);
+  CHECK(flow_of(dp, 40000)->tcp_flags == (0x02 | 0x10));  // the last one is cached
+  CHECK(flow_of(dp, 40000)->packets == 2);
   cache.flush();
   const auto v = flow_of(dp, 40000);
   REQUIRE(v);
@@ -160,7 +162,7 @@ TEST_CASE("a flow deleted while its packets are cached comes back as a new flow"
   dp.register_iface(1, 1, 1500);
   bpf::FlowCache cache(dp.skel());
   cache.flush();
-  dp.run(Hook::TcIngress, udp_frame(40003), {.repeat = 3});  // 1 in the table, 2 cached
+  dp.run(Hook::TcIngress, udp_frame(40003), {.repeat = 4});  // 2 in the table, 2 cached
   const auto flows = dp.flows();
   REQUIRE(flows.size() == 1);
   // What the collector does to an idle flow.
@@ -177,7 +179,7 @@ TEST_CASE("a full table keeps the cached packets for a later flush", "[flow_cach
   dp.register_iface(1, 1, 1500);
   bpf::FlowCache cache(dp.skel());
   cache.flush();
-  dp.run(Hook::TcIngress, udp_frame(40010), {.repeat = 4});  // 1 in the table, 3 cached
+  dp.run(Hook::TcIngress, udp_frame(40010), {.repeat = 5});  // 2 in the table, 3 cached
   pktlens_flow_key key = dp.flows().at(0).key;
   REQUIRE(bpf_map_delete_elem(dp.flows_fd(), &key) == 0);
   for (uint16_t p = 40020; p < 40024; p++) dp.run(Hook::TcIngress, udp_frame(p));
@@ -202,18 +204,18 @@ TEST_CASE("a closed cache counts every packet in the table at once", "[flow_cach
   dp.register_iface(1, 1, 1500);
   bpf::FlowCache cache(dp.skel());
   cache.flush();
-  dp.run(Hook::TcIngress, udp_frame(40004), {.repeat = 2});
-  CHECK(packets_of(dp, 40004) == 1);
-  CHECK(cache.close().cpus == 1);
+  dp.run(Hook::TcIngress, udp_frame(40004), {.repeat = 3});  // 2 in the table, 1 cached
   CHECK(packets_of(dp, 40004) == 2);
+  CHECK(cache.close().cpus == 1);
+  CHECK(packets_of(dp, 40004) == 3);
   dp.run(Hook::TcIngress, udp_frame(40004), {.repeat = 3});
-  CHECK(packets_of(dp, 40004) == 5);
-  // The next flush opens it again.
+  CHECK(packets_of(dp, 40004) == 6);
+  // The next flush opens it again; the flow still has its slot.
   cache.flush();
   dp.run(Hook::TcIngress, udp_frame(40004), {.repeat = 3});
-  CHECK(packets_of(dp, 40004) == 5);
+  CHECK(packets_of(dp, 40004) == 6);
   cache.flush();
-  CHECK(packets_of(dp, 40004) == 8);
+  CHECK(packets_of(dp, 40004) == 9);
 }
 
 TEST_CASE("packets during a flush count in the table; a flush never takes a slot in use",
@@ -223,14 +225,14 @@ TEST_CASE("packets during a flush count in the table; a flush never takes a slot
   dp.register_iface(1, 1, 1500);
   bpf::FlowCache cache(dp.skel());
   cache.flush();
-  dp.run(Hook::TcIngress, udp_frame(40005), {.repeat = 2});  // 1 + 1 cached
+  dp.run(Hook::TcIngress, udp_frame(40005), {.repeat = 3});  // 2 in the table, 1 cached
 
   // What an interrupting packet sees while a flush runs on its CPU.
   pktlens_flow_cache_ctl c = ctl_here(dp);
   c.busy = 1;
   set_ctl_here(dp, c);
   dp.run(Hook::TcIngress, udp_frame(40005), {.repeat = 4});
-  CHECK(packets_of(dp, 40005) == 5);
+  CHECK(packets_of(dp, 40005) == 6);
 
   // What a flush sees when it preempted a packet in its slot.
   c = ctl_here(dp);
@@ -242,7 +244,7 @@ TEST_CASE("packets during a flush count in the table; a flush never takes a slot
   CHECK(f.cpus_missed >= 1);
   CHECK(f.error.find("held its flow cache slot") != std::string::npos);
   CHECK_FALSE(f.resync);
-  CHECK(packets_of(dp, 40005) == 5);
+  CHECK(packets_of(dp, 40005) == 6);
   c = ctl_here(dp);
   CHECK(c.busy == 0);
 
@@ -251,7 +253,7 @@ TEST_CASE("packets during a flush count in the table; a flush never takes a slot
   // The cached packet was logged two cycles ago: a reader following the
   // log is told to read the whole table once.
   CHECK(cache.flush().resync);
-  CHECK(packets_of(dp, 40005) == 6);
+  CHECK(packets_of(dp, 40005) == 7);
   CHECK_FALSE(cache.flush().resync);
 }
 
@@ -272,4 +274,34 @@ TEST_CASE("the default cache size: 32768 slots a CPU, within 64 MB and the flow 
   CHECK(bpf::default_flow_cache_slots(262144, 64) == 8192);
   CHECK(bpf::default_flow_cache_slots(262144, 4096) == 256);
   CHECK(bpf::default_flow_cache_slots(1024, 2) == 1024);
+}
+
+TEST_CASE("in flood mode new flows skip the cache and cached flows keep counting in it",
+          "[flow_cache]") {
+  PinnedToOneCpu pin;
+  // Three new flows an hour: the fourth spends the budget.
+  Dataplane dp({.flow_window_ns = 3600'000'000'000ull,
+                .flow_inserts_per_window = 3,
+                .flow_cache_slots = 64});
+  dp.register_iface(1, 1, 1500);
+  bpf::FlowCache cache(dp.skel());
+  cache.flush();
+  dp.run(Hook::TcIngress, udp_frame(40030), {.repeat = 3});  // 2 in the table, 1 cached
+  dp.run(Hook::TcIngress, udp_frame(40031));
+  dp.run(Hook::TcIngress, udp_frame(40032));
+  CHECK(ctl_here(dp).flood_until == 0);
+  dp.run(Hook::TcIngress, udp_frame(40033));  // over the budget: flood mode
+  CHECK(ctl_here(dp).flood_until > 0);
+  const uint32_t dirty = ctl_here(dp).dirty;
+  // A new flow is turned away by the presence filter before the cache.
+  dp.run(Hook::TcIngress, udp_frame(40034), {.repeat = 5});
+  CHECK(ctl_here(dp).dirty == dirty);
+  // The cached flow has its presence bits: it still counts in its slot.
+  dp.run(Hook::TcIngress, udp_frame(40030), {.repeat = 4});
+  CHECK(packets_of(dp, 40030) == 2);
+  cache.flush();
+  CHECK(packets_of(dp, 40030) == 7);
+  CHECK(packets_of(dp, 40033) == 0);
+  CHECK(packets_of(dp, 40034) == 0);
+  CHECK(dp.stats(1, PKTLENS_DIR_INGRESS).flow_unadmitted_packets == 6);
 }
