@@ -6,7 +6,9 @@ pktlensd's program and of an empty TC program (bench/empty.bpf.c) attached
 right after it on the same hook, so both run on exactly the same packets;
 the difference is what pktlens adds. 60-byte UDP frames from
 bench/traffic_gen.cpp in three shapes: one warm flow, 10k flows in turn, a
-new-flow flood (every frame a new 5-tuple).
+new-flow flood (every frame a new 5-tuple). The generator runs on one CPU
+(--cpu), so the receive path does too, as receive-side scaling keeps a
+flow on one CPU of a real NIC.
 
     sudo bench/live_cost.py                  # default config, 1M frames a shape
     sudo bench/live_cost.py --ablation       # also each feature switched off in turn
@@ -38,6 +40,7 @@ STATS = "/proc/sys/kernel/bpf_stats_enabled"
 # costs when configured.
 ABLATION = {
     "flows.enabled: false": "flows:\n  enabled: false\n",
+    "flows.cache_slots: 0": "flows:\n  cache_slots: 0\n",
     "vlans.enabled: false": "vlans:\n  enabled: false\n",
     "latency.handshake: false": "latency:\n  handshake: false\n",
     "latency.rtt: false": "latency:\n  rtt: false\n",
@@ -67,7 +70,7 @@ def ingress_prog_ids(net: harness.Net) -> dict[int, int]:
     return ids
 
 
-def run_config(net: harness.Net, extra: str, count: int) -> dict[str, float]:
+def run_config(net: harness.Net, extra: str, count: int, cpu: int | None) -> dict[str, float]:
     """ns/packet pktlens adds over the empty program, per shape, for one
     config."""
     bpffs = harness.new_pin_dir()
@@ -88,7 +91,7 @@ def run_config(net: harness.Net, extra: str, count: int) -> dict[str, float]:
         added = {}
         for shape, flows in livebench.SHAPES.items():
             o0, e0 = prog_stats(ours_id), prog_stats(empty_id)
-            sent = livebench.send(net, count, flows)
+            sent = livebench.send(net, count, flows, cpu)
             o1, e1 = prog_stats(ours_id), prog_stats(empty_id)
             runs_o, runs_e = o1[1] - o0[1], e1[1] - e0[1]
             if runs_o != runs_e or runs_o < sent.rx_frames:
@@ -108,15 +111,21 @@ def main() -> None:
     ap.add_argument("--count", type=int, default=1_000_000, help="frames per shape (default 1M)")
     ap.add_argument("--ablation", action="store_true", help="also each feature off in turn")
     ap.add_argument("--runs", type=int, default=1, help="repeat each config (figures per run)")
+    ap.add_argument("--cpu", type=int, default=max(os.sched_getaffinity(0)),
+                    help="the CPU the generator, and so the receive path, runs on (default: the "
+                         "last one allowed; -1: not pinned, the scheduler moves it mid-run and "
+                         "the 10k-flow figure spreads by +-50 ns)")
     args = ap.parse_args()
+    cpu = None if args.cpu < 0 else args.cpu
     livebench.need_root()
     with open(STATS) as f:
         was = f.read().strip()
     with open(STATS, "w") as f:
         f.write("1")
     harness.CLEANUP.add("restore bpf_stats_enabled", lambda: open(STATS, "w").write(was))
-    print(f"# bench/live_cost.py: {args.count} frames per shape; {livebench.machine_line()}",
-          flush=True)
+    pinned = f"generator on CPU {cpu}" if cpu is not None else "generator not pinned"
+    print(f"# bench/live_cost.py: {args.count} frames per shape, {pinned}; "
+          f"{livebench.machine_line()}", flush=True)
     configs = {"default config": ""}
     if args.ablation:
         configs.update(ABLATION)
@@ -125,7 +134,7 @@ def main() -> None:
         net.wait_quiet()
         for name, extra in configs.items():
             for _ in range(args.runs):
-                added = run_config(net, extra, args.count)
+                added = run_config(net, extra, args.count, cpu)
                 rows.append([name] + [f"{added[s]:.0f}" for s in livebench.SHAPES])
                 print(" | ".join(rows[-1]), flush=True)
     print()

@@ -75,12 +75,15 @@ class Sent:
         return self.rx_frames / self.seconds
 
 
-def send(net: harness.Net, count: int, flows: int) -> Sent:
+def send(net: harness.Net, count: int, flows: int, cpu: int | None = None) -> Sent:
     """Sends `count` frames of the shape `flows` from B to A and waits until
-    A's receive counter stops moving."""
+    A's receive counter stops moving. `cpu`: the generator runs on that CPU
+    only, and so does A's receive path (a veth delivers on the sending
+    CPU), as a NIC's receive-side scaling keeps a flow on one CPU."""
     rx0 = harness.link_counters(net.a, net.IF_A)["rx"]["packets"]
     k0 = system_ticks()
-    p = harness.run(harness.in_ns_cmd(net.b) + [
+    pin = ["taskset", "-c", str(cpu)] if cpu is not None else []
+    p = harness.run(harness.in_ns_cmd(net.b) + pin + [
         binary("bench/pktlens_bench_traffic"), "--dev", net.IF_B, "--src-mac", net.MAC_B,
         "--dst-mac", net.MAC_A, "--count", str(count), "--flows", str(flows)], timeout=600)
     out = json.loads(p.stdout)

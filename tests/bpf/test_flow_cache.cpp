@@ -60,6 +60,18 @@ void set_ctl_here(const Dataplane& dp, const pktlens_flow_cache_ctl& c) {
                               BPF_ANY) == 0);
 }
 
+// One CPU, an object with a flow cache (64 slots unless told), interface 1
+// registered, the cache flushed once: open on this CPU.
+struct OpenCache {
+  explicit OpenCache(DataplaneOptions o = {.flow_cache_slots = 64}) : dp(o), cache(dp.skel()) {
+    dp.register_iface(1, 1, 1500);
+    cache.flush();
+  }
+  PinnedToOneCpu pin;
+  Dataplane dp;
+  bpf::FlowCache cache;
+};
+
 }  // namespace
 
 TEST_CASE("a warm flow counts in the CPU's cache until a flush moves it, exactly", "[flow_cache]") {
@@ -72,7 +84,7 @@ TEST_CASE("a warm flow counts in the CPU's cache until a flush moves it, exactly
   // (bpf/lib/flow_cache.h).
   CHECK(dp.skel()->rodata->cfg_flow_cache_tick_ns == bpf::kernel_tick_ns());
   CHECK(bpf::kernel_tick_ns() >= 1'000'000);  // HZ <= 1000
-  REQUIRE(cache.flush().cpus == 1);  // opens this CPU's cache
+  REQUIRE(cache.flush().cpus == 1);           // opens this CPU's cache
 
   const Bytes frame = udp_frame(40001);
   dp.run(Hook::TcIngress, frame);  // new: inserted in the table
@@ -107,11 +119,9 @@ TEST_CASE("a CPU that was never flushed does not use its cache", "[flow_cache]")
 }
 
 TEST_CASE("TCP flags and last-seen times reach the table through the flush", "[flow_cache]") {
-  PinnedToOneCpu pin;
-  Dataplane dp({.flow_cache_slots = 64});
-  dp.register_iface(1, 1, 1500);
-  bpf::FlowCache cache(dp.skel());
-  cache.flush();
+  OpenCache t;
+  Dataplane& dp = t.dp;
+  bpf::FlowCache& cache = t.cache;
   dp.run(Hook::TcIngress, PacketBuilder().eth().ipv4().tcp({.flags = 0x02}).build());
   const uint64_t first_seen = flow_of(dp, 40000)->first_seen_ns;
   dp.run(Hook::TcIngress, PacketBuilder().eth().ipv4().tcp({.flags = 0x10}).build());
@@ -135,12 +145,10 @@ TEST_CASE("TCP flags and last-seen times reach the table through the flush", "[f
 }
 
 TEST_CASE("flows that share a slot are each counted exactly", "[flow_cache]") {
-  PinnedToOneCpu pin;
   // Two slots, five flows: most of them share one.
-  Dataplane dp({.flow_cache_slots = 2});
-  dp.register_iface(1, 1, 1500);
-  bpf::FlowCache cache(dp.skel());
-  cache.flush();
+  OpenCache t({.flow_cache_slots = 2});
+  Dataplane& dp = t.dp;
+  bpf::FlowCache& cache = t.cache;
   uint64_t sent[5] = {};
   for (int round = 0; round < 40; round++) {
     for (uint16_t f = 0; f < 5; f++) {
@@ -157,11 +165,9 @@ TEST_CASE("flows that share a slot are each counted exactly", "[flow_cache]") {
 }
 
 TEST_CASE("a flow deleted while its packets are cached comes back as a new flow", "[flow_cache]") {
-  PinnedToOneCpu pin;
-  Dataplane dp({.flow_cache_slots = 64});
-  dp.register_iface(1, 1, 1500);
-  bpf::FlowCache cache(dp.skel());
-  cache.flush();
+  OpenCache t;
+  Dataplane& dp = t.dp;
+  bpf::FlowCache& cache = t.cache;
   dp.run(Hook::TcIngress, udp_frame(40003), {.repeat = 4});  // 2 in the table, 2 cached
   const auto flows = dp.flows();
   REQUIRE(flows.size() == 1);
@@ -174,11 +180,9 @@ TEST_CASE("a flow deleted while its packets are cached comes back as a new flow"
 }
 
 TEST_CASE("a full table keeps the cached packets for a later flush", "[flow_cache]") {
-  PinnedToOneCpu pin;
-  Dataplane dp({.max_flows = 4, .flow_cache_slots = 64});
-  dp.register_iface(1, 1, 1500);
-  bpf::FlowCache cache(dp.skel());
-  cache.flush();
+  OpenCache t({.max_flows = 4, .flow_cache_slots = 64});
+  Dataplane& dp = t.dp;
+  bpf::FlowCache& cache = t.cache;
   dp.run(Hook::TcIngress, udp_frame(40010), {.repeat = 5});  // 2 in the table, 3 cached
   pktlens_flow_key key = dp.flows().at(0).key;
   REQUIRE(bpf_map_delete_elem(dp.flows_fd(), &key) == 0);
@@ -199,11 +203,9 @@ TEST_CASE("a full table keeps the cached packets for a later flush", "[flow_cach
 }
 
 TEST_CASE("a closed cache counts every packet in the table at once", "[flow_cache]") {
-  PinnedToOneCpu pin;
-  Dataplane dp({.flow_cache_slots = 64});
-  dp.register_iface(1, 1, 1500);
-  bpf::FlowCache cache(dp.skel());
-  cache.flush();
+  OpenCache t;
+  Dataplane& dp = t.dp;
+  bpf::FlowCache& cache = t.cache;
   dp.run(Hook::TcIngress, udp_frame(40004), {.repeat = 3});  // 2 in the table, 1 cached
   CHECK(packets_of(dp, 40004) == 2);
   CHECK(cache.close().cpus == 1);
@@ -220,11 +222,9 @@ TEST_CASE("a closed cache counts every packet in the table at once", "[flow_cach
 
 TEST_CASE("packets during a flush count in the table; a flush never takes a slot in use",
           "[flow_cache]") {
-  PinnedToOneCpu pin;
-  Dataplane dp({.flow_cache_slots = 64});
-  dp.register_iface(1, 1, 1500);
-  bpf::FlowCache cache(dp.skel());
-  cache.flush();
+  OpenCache t;
+  Dataplane& dp = t.dp;
+  bpf::FlowCache& cache = t.cache;
   dp.run(Hook::TcIngress, udp_frame(40005), {.repeat = 3});  // 2 in the table, 1 cached
 
   // What an interrupting packet sees while a flush runs on its CPU.
@@ -278,14 +278,12 @@ TEST_CASE("the default cache size: 32768 slots a CPU, within 64 MB and the flow 
 
 TEST_CASE("in flood mode new flows skip the cache and cached flows keep counting in it",
           "[flow_cache]") {
-  PinnedToOneCpu pin;
   // Three new flows an hour: the fourth spends the budget.
-  Dataplane dp({.flow_window_ns = 3600'000'000'000ull,
-                .flow_inserts_per_window = 3,
-                .flow_cache_slots = 64});
-  dp.register_iface(1, 1, 1500);
-  bpf::FlowCache cache(dp.skel());
-  cache.flush();
+  OpenCache t({.flow_window_ns = 3600'000'000'000ull,
+               .flow_inserts_per_window = 3,
+               .flow_cache_slots = 64});
+  Dataplane& dp = t.dp;
+  bpf::FlowCache& cache = t.cache;
   dp.run(Hook::TcIngress, udp_frame(40030), {.repeat = 3});  // 2 in the table, 1 cached
   dp.run(Hook::TcIngress, udp_frame(40031));
   dp.run(Hook::TcIngress, udp_frame(40032));
