@@ -227,13 +227,22 @@ account_flow(struct pktlens_if_stats *s, const struct pkt_meta *m)
 		flow_key_mask(&masked);
 		key = &masked;
 	}
+	struct pktlens_flow_cache_ctl *cache = 0;
 	struct flow_cache_ref ref = {};
 	struct pktlens_flow_budget *b;
 	struct pktlens_flow_val *v;
 	__u64 *word = 0, bits = 0, now;
+	__u32 cpu = 0;
 	long err;
 
 	if (cfg_flow_cache_shift) {
+		cpu = bpf_get_smp_processor_id();
+		cache = bpf_map_lookup_elem(&pktlens_flow_cache_ctl, &cpu);
+	}
+	if (cache) {
+		/* One read of the cache's clock for the whole probe: the
+		 * flood check and the slot's time. */
+		__u64 cache_now = flow_cache_now();
 		struct pktlens_net_cache *net;
 		int hit;
 
@@ -241,12 +250,12 @@ account_flow(struct pktlens_if_stats *s, const struct pkt_meta *m)
 		 * presence filter first, so that flood packets pay no cache
 		 * probe. A cached flow has its bits (set at insert and at its
 		 * slot's first packet after each flush). */
-		if (cfg_flow_seen_mask && flow_cache_flooded()) {
+		if (cfg_flow_seen_mask && flow_cache_flooded(cache, cache_now)) {
 			seen_locate(key, &word, &bits);
 			if (word && (*word & bits) != bits)
 				goto unadmitted;
 		}
-		hit = flow_cache_hit(key, m, &ref, &net);
+		hit = flow_cache_hit(cache, cpu, cache_now, key, m, &ref, &net);
 		if (hit == FLOW_CACHE_FIRST)
 			flow_cache_first(key);
 		if (hit)
@@ -260,8 +269,8 @@ account_flow(struct pktlens_if_stats *s, const struct pkt_meta *m)
 		/* Flood mode: a packet whose bits are not both set is
 		 * certainly new and could not be inserted; the table is not
 		 * even looked at. */
-		if (cfg_flow_cache_shift)
-			flow_cache_flood();
+		if (cache)
+			flow_cache_flood(cache);
 		if (!word)
 			seen_locate(key, &word, &bits);
 		if (word && (*word & bits) != bits)

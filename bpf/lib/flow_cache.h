@@ -141,23 +141,21 @@ static __always_inline int flow_slot_free(const struct pktlens_flow_cache_slot *
  * slots: in 32k slots a direct-mapped cache left about 14% of 10k flows
  * out, two ways about 5%.
  */
-static __always_inline int flow_cache_hit(const struct pktlens_flow_key *k,
+static __always_inline int flow_cache_hit(struct pktlens_flow_cache_ctl *c,
+					  __u32 cpu, __u64 now,
+					  const struct pktlens_flow_key *k,
 					  const struct pkt_meta *m,
 					  struct flow_cache_ref *ref,
 					  struct pktlens_net_cache **net)
 {
 	struct pktlens_flow_cache_slot *slot, *other;
 	struct pktlens_flow_cache_cold *cold = 0;
-	struct pktlens_flow_cache_ctl *c;
-	__u32 cpu = bpf_get_smp_processor_id();
-	__u64 now = flow_cache_now();
 	int hit = FLOW_CACHE_MISS;
 	__u32 at, *d;
 
 	ref->ctl = 0;
 	*net = 0;
-	c = bpf_map_lookup_elem(&pktlens_flow_cache_ctl, &cpu);
-	if (!c || now >= c->open_until)
+	if (now >= c->open_until)
 		return FLOW_CACHE_MISS;
 	*(volatile __u32 *)&c->active = 1;
 	flow_cache_barrier();
@@ -231,26 +229,18 @@ out:
 }
 
 /* Whether this CPU is in flood mode (flow_cache_flood()). */
-static __always_inline int flow_cache_flooded(void)
+static __always_inline int flow_cache_flooded(const struct pktlens_flow_cache_ctl *c,
+					      __u64 now)
 {
-	__u32 cpu = bpf_get_smp_processor_id();
-	struct pktlens_flow_cache_ctl *c;
-
-	c = bpf_map_lookup_elem(&pktlens_flow_cache_ctl, &cpu);
-	return c && flow_cache_now() < c->flood_until;
+	return now < c->flood_until;
 }
 
 /* The CPU's admission budget is spent: flood mode until the window ends
  * (at most one window more). */
-static __always_inline void flow_cache_flood(void)
+static __always_inline void flow_cache_flood(struct pktlens_flow_cache_ctl *c)
 {
-	__u32 cpu = bpf_get_smp_processor_id();
-	struct pktlens_flow_cache_ctl *c;
-
-	c = bpf_map_lookup_elem(&pktlens_flow_cache_ctl, &cpu);
-	if (c)
-		c->flood_until = flow_cache_now() +
-				 cfg_flow_window_ns / flow_cache_unit_ns() + 1;
+	c->flood_until = flow_cache_now() +
+			 cfg_flow_window_ns / flow_cache_unit_ns() + 1;
 }
 
 /* Puts the flow whose entry in pktlens_flows is `v` into the free slot
