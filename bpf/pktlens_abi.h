@@ -320,24 +320,44 @@ struct pktlens_flow_ended {
  * BPF_PROG_TEST_RUN) adds that into pktlens_flows. User space never reads
  * the cache: it flushes, then reads pktlens_flows.
  *
- * pktlens_flow_cache (ARRAY, mmapable so that its values are page aligned:
- * one slot is one cache line): 2^cfg_flow_cache_shift slots per possible
- * CPU; CPU c's slot i is at c << shift | i. A key may sit in either slot of
- * its set: i = the low bits of its pktlens_flow_slot_hash() with bit 0
- * clear, or that | 1. A slot is free for another flow while its packets
- * are 0 (nothing to flush). Times are in the cache's clock
- * (pktlens_flow_cache_ctl.open_until), low 32 bits.
+ * pktlens_flow_cache (ARRAY, mmapable so that its values are page aligned):
+ * 2^cfg_flow_cache_shift slots per possible CPU; CPU c's slot i is at
+ * c << shift | i. A key may sit in either slot of its set: i = the low bits
+ * of its pktlens_flow_slot_hash() with bit 0 clear, or that | 1; the two
+ * slots of a set share one cache line. A slot is free for another flow
+ * while its packets are 0 (nothing to flush). Times are in the cache's
+ * clock (pktlens_flow_cache_ctl.open_until), low 24 bits.
+ *
+ * A slot is 32 bytes, so a flow that was not seen for a while costs one
+ * cache miss, not two: an IPv4 key is packed into its first three words.
+ * Any other key (IPv6, a masked family) is in pktlens_flow_cache_cold, and
+ * the slot holds its 64-bit pktlens_flow_slot_hash() instead of addresses.
+ * Keys whose ifindex needs more than 24 bits, or a VLAN id more than 12,
+ * are not cached (they count in pktlens_flows).
  */
 struct pktlens_flow_cache_slot {
-	/* The flow's key, except that _pad holds the OR of the TCP flags
-	 * since the flush. ifindex 0: an empty slot (no interface has 0). */
-	struct pktlens_flow_key key;
-	/* Since the flush. A flow that would reach 2^31 packets between two
-	 * flushes counts in pktlens_flows instead. */
-	__u32 packets;
-	__u32 last_seen;
-	__u64 bytes;
+	/* IPv4: the source address's 4 bytes, then the destination's, as in
+	 * the key; else the key's hash. */
+	__u64 addrs;
+	/* sport | dport << 16 | proto << 32 | ifindex << 40; 0: empty (no
+	 * interface has index 0). */
+	__u64 ports;
+	/* vlan | vlan_inner << 12 | dir << 24 | not IPv4 << 25 (the key
+	 * bits, PKTLENS_FLOW_SLOT_KEY), then since the flush: the OR of the
+	 * TCP flags << 32, the last packet's time << 40. */
+	__u64 meta;
+	/* Since the flush: packets in the low PKTLENS_FLOW_SLOT_PKT_BITS,
+	 * bytes above. A flow that would overflow either counts in
+	 * pktlens_flows until the next flush. */
+	__u64 counts;
 };
+#define PKTLENS_FLOW_SLOT_KEY ((1ULL << 26) - 1)
+#define PKTLENS_FLOW_SLOT_NOT_V4 (1ULL << 25)
+#define PKTLENS_FLOW_SLOT_FLAGS_SHIFT 32
+#define PKTLENS_FLOW_SLOT_TIME_SHIFT 40
+#define PKTLENS_FLOW_SLOT_TIME_MASK 0xffffffULL
+#define PKTLENS_FLOW_SLOT_PKT_BITS 27
+#define PKTLENS_FLOW_SLOT_PKT_MASK ((1ULL << PKTLENS_FLOW_SLOT_PKT_BITS) - 1)
 
 /* The networks of a flow's addresses as this CPU last looked them up
  * (lib/networks.h), so that a warm packet skips the LPM lookups: valid
@@ -354,6 +374,8 @@ struct pktlens_net_cache {
 /* pktlens_flow_cache_cold (ARRAY, indexed like pktlens_flow_cache): what a
  * packet in a slot need not touch. */
 struct pktlens_flow_cache_cold {
+	/* The key of a slot that is not IPv4 (_pad 0). */
+	struct pktlens_flow_key key;
 	__u32 first_seen; /* the first packet since the flush, cache clock */
 	__u8 tos;	  /* as the flow's entry in pktlens_flows */
 	__u8 _pad[3];

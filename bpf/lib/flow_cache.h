@@ -65,32 +65,122 @@ static __always_inline __u64 flow_cache_unit_ns(void)
 	return cfg_flow_cache_tick_ns ? cfg_flow_cache_tick_ns : 1ULL << 20;
 }
 
-/* A slot time (the low 32 bits of the cache's clock) as
- * bpf_ktime_get_coarse_ns(), given both clocks now. */
-static __always_inline __u64 flow_cache_ns(__u32 t, __u64 now_t, __u64 now_ns)
+/* A time of the cache's clock kept in `mask` bits (a slot's 24, the cold
+ * side's 32) as bpf_ktime_get_coarse_ns(), given both clocks now. */
+static __always_inline __u64 flow_cache_ns(__u64 t, __u64 mask, __u64 now_t,
+					   __u64 now_ns)
 {
-	__u64 ago = (__u64)(__u32)((__u32)now_t - t) * flow_cache_unit_ns();
+	__u64 ago = ((now_t - t) & mask) * flow_cache_unit_ns();
 
 	return now_ns > ago ? now_ns - ago : 0;
 }
 
-/* In a slot, the key's _pad byte holds the TCP flags: keys compare without
- * it. */
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-#define FLOW_SLOT_PAD_SHIFT 56
-#else
-#define FLOW_SLOT_PAD_SHIFT 0
-#endif
+/* How long a flush keeps the cache open, in the cache's clock: at most
+ * 2^22 units (70 minutes at 1 ms), so that a slot's 24-bit times still
+ * tell before from after the flush. */
+#define FLOW_CACHE_OPEN_MAX (1ULL << 22)
+
+static __always_inline __u64 flow_cache_open_units(void)
+{
+	__u64 u = cfg_flow_cache_open_ns / flow_cache_unit_ns();
+
+	return u < FLOW_CACHE_OPEN_MAX ? u : FLOW_CACHE_OPEN_MAX;
+}
+
+/* A key as a slot holds it (pktlens_abi.h), meta's key bits only. */
+struct flow_slot_key {
+	__u64 addrs;
+	__u64 ports;
+	__u64 meta;
+};
+
+/* Packs `k` (hash `h`) for a slot; 0 when it does not fit one. */
+static __always_inline int flow_slot_pack(const struct pktlens_flow_key *k,
+					  __u64 h, struct flow_slot_key *e)
+{
+	__u32 src, dst;
+
+	if ((k->ifindex >> 24) | (k->vlan >> 12) | (k->vlan_inner >> 12) |
+	    (k->dir >> 1))
+		return 0;
+	e->ports = k->sport | (__u64)k->dport << 16 | (__u64)k->proto << 32 |
+		   (__u64)k->ifindex << 40;
+	e->meta = k->vlan | (__u64)k->vlan_inner << 12 | (__u64)k->dir << 24;
+	if (k->family == 4) {
+		/* The parser leaves bytes 4-15 of an IPv4 address 0. */
+		__builtin_memcpy(&src, k->src, 4);
+		__builtin_memcpy(&dst, k->dst, 4);
+		e->addrs = src | (__u64)dst << 32;
+	} else {
+		e->addrs = h;
+		e->meta |= PKTLENS_FLOW_SLOT_NOT_V4;
+	}
+	return 1;
+}
+
+/* The key a slot holds, back as a pktlens_flow_key (_pad 0). */
+static __always_inline void flow_slot_unpack(const struct pktlens_flow_cache_slot *s,
+					     const struct pktlens_flow_cache_cold *cold,
+					     struct pktlens_flow_key *k)
+{
+	__u32 src = (__u32)s->addrs, dst = (__u32)(s->addrs >> 32);
+
+	if (s->meta & PKTLENS_FLOW_SLOT_NOT_V4) {
+		__builtin_memcpy(k, &cold->key, sizeof(*k));
+		k->_pad = 0;
+		return;
+	}
+	__builtin_memset(k, 0, sizeof(*k));
+	k->ifindex = (__u32)(s->ports >> 40);
+	k->vlan = s->meta & 0xfff;
+	k->vlan_inner = (s->meta >> 12) & 0xfff;
+	k->sport = (__u16)s->ports;
+	k->dport = (__u16)(s->ports >> 16);
+	k->dir = (s->meta >> 24) & 1;
+	k->proto = (__u8)(s->ports >> 32);
+	k->family = 4;
+	__builtin_memcpy(k->src, &src, 4);
+	__builtin_memcpy(k->dst, &dst, 4);
+}
 
 static __always_inline int flow_slot_holds(const struct pktlens_flow_cache_slot *s,
-					   const struct pktlens_flow_key *k)
+					   const struct flow_slot_key *e)
 {
-	const __u64 *x = (const __u64 *)&s->key, *y = (const __u64 *)k;
+	return ((s->addrs ^ e->addrs) | (s->ports ^ e->ports) |
+		((s->meta ^ e->meta) & PKTLENS_FLOW_SLOT_KEY)) == 0;
+}
 
-	return ((x[0] ^ y[0]) |
-		((x[1] ^ y[1]) & ~(0xffULL << FLOW_SLOT_PAD_SHIFT)) |
-		(x[2] ^ y[2]) | (x[3] ^ y[3]) | (x[4] ^ y[4]) |
-		(x[5] ^ y[5])) == 0;
+static __always_inline int flow_keys_equal(const struct pktlens_flow_key *a,
+					   const struct pktlens_flow_key *b)
+{
+	const __u64 *x = (const __u64 *)a, *y = (const __u64 *)b;
+
+	return ((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) |
+		(x[3] ^ y[3]) | (x[4] ^ y[4]) | (x[5] ^ y[5])) == 0;
+}
+
+static __always_inline __u32 flow_slot_time(const struct pktlens_flow_cache_slot *s)
+{
+	return (__u32)(s->meta >> PKTLENS_FLOW_SLOT_TIME_SHIFT);
+}
+
+static __always_inline __u64 flow_slot_packets(__u64 counts)
+{
+	return counts & PKTLENS_FLOW_SLOT_PKT_MASK;
+}
+
+static __always_inline __u64 flow_slot_bytes(__u64 counts)
+{
+	return counts >> PKTLENS_FLOW_SLOT_PKT_BITS;
+}
+
+/* Whether one more packet, of up to 2^16 segments and 2^20 bytes (a GSO
+ * aggregate), may still be added to a slot's counts. */
+static __always_inline int flow_slot_has_room(__u64 counts)
+{
+	return flow_slot_packets(counts) < PKTLENS_FLOW_SLOT_PKT_MASK - 0xffff &&
+	       flow_slot_bytes(counts) <
+		       (1ULL << (64 - PKTLENS_FLOW_SLOT_PKT_BITS)) - (1ULL << 20);
 }
 
 static __always_inline __u32 flow_cache_mask(void)
@@ -99,11 +189,9 @@ static __always_inline __u32 flow_cache_mask(void)
 }
 
 /* The key's set on this CPU: its first slot's index in pktlens_flow_cache. */
-static __always_inline __u32 flow_cache_set(const struct pktlens_flow_key *k,
-					    __u32 cpu)
+static __always_inline __u32 flow_cache_set(__u64 h, __u32 cpu)
 {
-	return (cpu << cfg_flow_cache_shift) |
-	       ((__u32)pktlens_flow_slot_hash(k) & flow_cache_mask() & ~1U);
+	return (cpu << cfg_flow_cache_shift) | ((__u32)h & flow_cache_mask() & ~1U);
 }
 
 /* flow_cache_hit()'s answer. */
@@ -120,6 +208,7 @@ enum flow_cache_hit_kind {
 struct flow_cache_ref {
 	struct pktlens_flow_cache_ctl *ctl;
 	struct pktlens_flow_cache_slot *slot;
+	struct flow_slot_key key;
 	__u32 at;
 	__u32 now; /* cache clock, low 32 bits */
 };
@@ -132,7 +221,8 @@ struct flow_cache_ref {
 static __always_inline int flow_slot_free(const struct pktlens_flow_cache_slot *s,
 					  __u32 since)
 {
-	return !s->packets && (!s->key.ifindex || (__s32)(s->last_seen - since) < 0);
+	return !flow_slot_packets(s->counts) &&
+	       (!s->ports || (__s32)((flow_slot_time(s) - since) << 8) < 0);
 }
 
 /*
@@ -151,33 +241,36 @@ static __always_inline int flow_cache_hit(struct pktlens_flow_cache_ctl *c,
 	struct pktlens_flow_cache_slot *slot, *other;
 	struct pktlens_flow_cache_cold *cold = 0;
 	int hit = FLOW_CACHE_MISS;
+	__u64 h, counts;
 	__u32 at, *d;
 
 	ref->ctl = 0;
 	*net = 0;
 	if (now >= c->open_until)
 		return FLOW_CACHE_MISS;
+	h = pktlens_flow_slot_hash(k);
+	if (!flow_slot_pack(k, h, &ref->key))
+		return FLOW_CACHE_MISS;
 	*(volatile __u32 *)&c->active = 1;
 	flow_cache_barrier();
 	if (*(volatile __u32 *)&c->busy)
 		goto out;
-	at = flow_cache_set(k, cpu);
+	at = flow_cache_set(h, cpu);
 	slot = bpf_map_lookup_elem(&pktlens_flow_cache, &at);
 	if (!slot)
 		goto out;
-	if (!flow_slot_holds(slot, k)) {
+	if (!flow_slot_holds(slot, &ref->key)) {
 		at |= 1;
 		other = bpf_map_lookup_elem(&pktlens_flow_cache, &at);
 		if (!other)
 			goto out;
-		if (!flow_slot_holds(other, k)) {
+		if (!flow_slot_holds(other, &ref->key)) {
 			/* Not cached: a free slot of the set may take it,
 			 * an empty one first. */
-			__u32 since = (__u32)(c->open_until -
-					      cfg_flow_cache_open_ns / flow_cache_unit_ns());
+			__u32 since = (__u32)(c->open_until - flow_cache_open_units());
 
-			if (!slot->key.ifindex ||
-			    (other->key.ifindex && flow_slot_free(slot, since)))
+			if (!slot->ports ||
+			    (other->ports && flow_slot_free(slot, since)))
 				at &= ~1U;
 			else
 				slot = other;
@@ -191,14 +284,20 @@ static __always_inline int flow_cache_hit(struct pktlens_flow_cache_ctl *c,
 		}
 		slot = other;
 	}
-	if (slot->packets >= 0x80000000U)
+	counts = slot->counts;
+	if (!flow_slot_has_room(counts))
 		goto out;
-	if (cfg_net || !slot->packets) {
+	if (cfg_net || !counts || (ref->key.meta & PKTLENS_FLOW_SLOT_NOT_V4)) {
 		cold = bpf_map_lookup_elem(&pktlens_flow_cache_cold, &at);
 		if (!cold)
 			goto out;
+		/* Another key with the same 64-bit hash (never seen, but a
+		 * hash is no proof): it counts in pktlens_flows. */
+		if ((ref->key.meta & PKTLENS_FLOW_SLOT_NOT_V4) &&
+		    !flow_keys_equal(&cold->key, k))
+			goto out;
 	}
-	if (!slot->packets) {
+	if (!counts) {
 		/* The slot's first packet since the flush: list it. The list
 		 * never holds more than the CPU's slots (a slot is listed
 		 * only while its packets are not 0). */
@@ -215,11 +314,13 @@ static __always_inline int flow_cache_hit(struct pktlens_flow_cache_ctl *c,
 	} else {
 		hit = FLOW_CACHE_HIT;
 	}
-	slot->packets += m->segs;
-	slot->bytes += m->wire_len;
-	slot->last_seen = (__u32)now;
-	if (m->tcp_flags)
-		slot->key._pad |= m->tcp_flags;
+	slot->counts = counts + m->segs +
+		       ((__u64)m->wire_len << PKTLENS_FLOW_SLOT_PKT_BITS);
+	slot->meta = (slot->meta & ~(PKTLENS_FLOW_SLOT_TIME_MASK
+				     << PKTLENS_FLOW_SLOT_TIME_SHIFT)) |
+		     ((now & PKTLENS_FLOW_SLOT_TIME_MASK)
+		      << PKTLENS_FLOW_SLOT_TIME_SHIFT) |
+		     ((__u64)m->tcp_flags << PKTLENS_FLOW_SLOT_FLAGS_SHIFT);
 	if (cfg_net && cold)
 		*net = &cold->net;
 out:
@@ -263,11 +364,17 @@ static __always_inline void flow_cache_take(const struct flow_cache_ref *ref,
 		return;
 	*(volatile __u32 *)&c->active = 1;
 	flow_cache_barrier();
-	if (!*(volatile __u32 *)&c->busy && !slot->packets) {
-		__builtin_memcpy(&slot->key, k, sizeof(*k));
-		slot->key._pad = 0;
-		slot->bytes = 0;
-		slot->last_seen = ref->now;
+	if (!*(volatile __u32 *)&c->busy && !flow_slot_packets(slot->counts)) {
+		if (ref->key.meta & PKTLENS_FLOW_SLOT_NOT_V4) {
+			__builtin_memcpy(&cold->key, k, sizeof(*k));
+			cold->key._pad = 0;
+		}
+		slot->addrs = ref->key.addrs;
+		slot->ports = ref->key.ports;
+		slot->meta = ref->key.meta |
+			     (((__u64)ref->now & PKTLENS_FLOW_SLOT_TIME_MASK)
+			      << PKTLENS_FLOW_SLOT_TIME_SHIFT);
+		slot->counts = 0;
 		cold->tos = v->tos;
 		cold->net.net_gen = v->net_gen;
 		cold->net.net_src = v->net_src;
@@ -304,8 +411,8 @@ static __always_inline void flow_cache_add_into(struct pktlens_flow_val *v,
 						const struct pktlens_flow_cache_slot *s,
 						const struct flow_cache_moved *mv)
 {
-	__sync_fetch_and_add(&v->packets, (__u64)s->packets);
-	__sync_fetch_and_add(&v->bytes, s->bytes);
+	__sync_fetch_and_add(&v->packets, flow_slot_packets(s->counts));
+	__sync_fetch_and_add(&v->bytes, flow_slot_bytes(s->counts));
 	/* An interrupting packet may stamp a later time between the compare
 	 * and the store: last_seen_ns is then off by the flush's duration. */
 	if (mv->last_ns > v->last_seen_ns)
@@ -326,10 +433,10 @@ static __noinline int flow_cache_move(struct pktlens_flow_cache_ctl *c,
 	struct pktlens_flow_val *v;
 	long err;
 
-	__builtin_memcpy(&mv.key, &s->key, sizeof(mv.key));
-	mv.tcp_flags = mv.key._pad;
-	mv.key._pad = 0;
-	mv.last_ns = flow_cache_ns(s->last_seen, now_t, now_ns);
+	flow_slot_unpack(s, cold, &mv.key);
+	mv.tcp_flags = (__u8)(s->meta >> PKTLENS_FLOW_SLOT_FLAGS_SHIFT);
+	mv.last_ns = flow_cache_ns(flow_slot_time(s),
+				   PKTLENS_FLOW_SLOT_TIME_MASK, now_t, now_ns);
 	v = bpf_map_lookup_elem(&pktlens_flows, &mv.key);
 	if (v) {
 		flow_cache_add_into(v, s, &mv);
@@ -337,10 +444,10 @@ static __noinline int flow_cache_move(struct pktlens_flow_cache_ctl *c,
 	}
 	/* User space removed the flow (expiry, eviction) after this CPU took
 	 * packets of it: they are a new flow, as if they came now. */
-	mv.first_ns = flow_cache_ns(cold->first_seen, now_t, now_ns);
+	mv.first_ns = flow_cache_ns(cold->first_seen, 0xffffffffULL, now_t, now_ns);
 	struct pktlens_flow_val init = {
-		.packets = s->packets,
-		.bytes = s->bytes,
+		.packets = flow_slot_packets(s->counts),
+		.bytes = flow_slot_bytes(s->counts),
 		.first_seen_ns = mv.first_ns < mv.last_ns ? mv.first_ns : mv.last_ns,
 		.last_seen_ns = mv.last_ns,
 		.tcp_flags = mv.tcp_flags,
@@ -415,16 +522,15 @@ static __always_inline int flow_cache_flush_batch(int close)
 		if (!slot || !cold)
 			break;
 		/* Full table: the slot stays listed, for the next flush. */
-		if (slot->packets &&
+		if (flow_slot_packets(slot->counts) &&
 		    !flow_cache_move(c, slot, cold, now_t, now_ns))
 			break;
-		slot->packets = 0;
-		slot->bytes = 0;
-		slot->key._pad = 0;
+		slot->counts = 0;
+		slot->meta &= ~(0xffULL << PKTLENS_FLOW_SLOT_FLAGS_SHIFT);
 		n--;
 	}
 	c->dirty = n;
-	c->open_until = close ? 0 : now_t + cfg_flow_cache_open_ns / flow_cache_unit_ns();
+	c->open_until = close ? 0 : now_t + flow_cache_open_units();
 	flow_cache_barrier();
 	*(volatile __u32 *)&c->busy = 0;
 	return (int)n;
