@@ -13,6 +13,8 @@ flow on one CPU of a real NIC.
     sudo bench/live_cost.py                  # default config, 1M frames a shape
     sudo bench/live_cost.py --ablation       # also each feature switched off in turn
     sudo bench/live_cost.py --count 200000   # quicker, noisier
+    sudo bench/live_cost.py --runs 5         # the median of 5 runs (the 10k and
+                                             # flood shapes vary by +-40 ns run to run)
 
 It runs in two network namespaces of its own (removed at the end) and sets
 kernel.bpf_stats_enabled back to what it was. Needs scripts/build.sh to
@@ -25,6 +27,7 @@ import argparse
 import json
 import os
 import re
+import statistics
 import subprocess
 import sys
 
@@ -110,7 +113,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--count", type=int, default=1_000_000, help="frames per shape (default 1M)")
     ap.add_argument("--ablation", action="store_true", help="also each feature off in turn")
-    ap.add_argument("--runs", type=int, default=1, help="repeat each config (figures per run)")
+    ap.add_argument("--runs", type=int, default=1,
+                    help="repeat every config N times, in turn; N > 1 adds each config's median")
     ap.add_argument("--cpu", type=int, default=max(os.sched_getaffinity(0)),
                     help="the CPU the generator, and so the receive path, runs on (default: the "
                          "last one allowed; -1: not pinned, the scheduler moves it mid-run and "
@@ -130,15 +134,28 @@ def main() -> None:
     if args.ablation:
         configs.update(ABLATION)
     rows = []
+    runs: dict[str, list[dict[str, float]]] = {name: [] for name in configs}
     with harness.Net() as net:
         net.wait_quiet()
-        for name, extra in configs.items():
-            for _ in range(args.runs):
+        # Run after run, each config in turn, so that a slow minute of the
+        # machine shows in every config's figures alike.
+        for _ in range(args.runs):
+            for name, extra in configs.items():
                 added = run_config(net, extra, args.count, cpu)
+                runs[name].append(added)
                 rows.append([name] + [f"{added[s]:.0f}" for s in livebench.SHAPES])
                 print(" | ".join(rows[-1]), flush=True)
     print()
     print(livebench.table(["config"] + [f"{s}: ns added" for s in livebench.SHAPES], rows))
+    if args.runs > 1:
+        print(f"\nMedian of {args.runs} runs (lowest-highest):\n")
+        print(livebench.table(["config"] + [f"{s}: ns added" for s in livebench.SHAPES],
+                              [[name] + [median_range([r[s] for r in rs]) for s in livebench.SHAPES]
+                               for name, rs in runs.items()]))
+
+
+def median_range(xs: list[float]) -> str:
+    return f"{statistics.median(xs):.0f} ({min(xs):.0f}-{max(xs):.0f})"
 
 
 if __name__ == "__main__":
