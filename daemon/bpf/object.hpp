@@ -85,7 +85,7 @@ uint32_t flow_log_ring_entries(uint32_t max_flows, int cpus);
 // it cannot be told.
 uint64_t kernel_tick_ns();
 
-// The flow cache's default slots per CPU: 32768 (2.5 MB a CPU), fewer on
+// The flow cache's default slots per CPU: 32768 (3 MB a CPU), fewer on
 // machines with many CPUs so that the caches take at most 64 MB together,
 // and never more than the flow table holds.
 uint32_t default_flow_cache_slots(uint32_t max_flows, int cpus);
