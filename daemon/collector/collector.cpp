@@ -4,6 +4,7 @@
 #include <time.h>
 
 #include <map>
+#include <vector>
 
 #include "collector/bpf_call.hpp"
 #include "collector/map_reader.hpp"
@@ -28,7 +29,12 @@ Cycle Collector::collect(Snapshot::InterfaceNames names) {
   Snapshot& s = *c.snapshot;
   // Expired handshakes first, so this cycle's timeout counters have them.
   c.stats.handshakes = sweep_handshakes(skel_, clock_ns(CLOCK_MONOTONIC));
-  s = read_snapshot(skel_, ReadOptions{.flows = false});
+  // Only the slots that have a name (and slot 0) have series: the free ones
+  // of a large slot table are not even read.
+  std::vector<uint32_t> slots{PKTLENS_SLOT_UNREGISTERED};
+  for (const auto& [slot, name] : names.by_slot)
+    if (slot != PKTLENS_SLOT_UNREGISTERED) slots.push_back(slot);
+  s = read_snapshot(skel_, ReadOptions{.flows = false, .slots = std::move(slots)});
   if (vlans_) c.stats.vlans = vlans_->collect(clock_ns(CLOCK_MONOTONIC), s);
   read_networks(skel_, opts_.networks, s);
   if (flows_) {
@@ -39,8 +45,8 @@ Cycle Collector::collect(Snapshot::InterfaceNames names) {
   // After the flows: the top-K flows' retransmits are looked up.
   if (events_) events_->read(s);
   threats_.collect(s);
-  // Only the slots that have a name (and slot 0) have series: the free ones
-  // of a large slot table would only fill every Snapshot with zeros.
+  // Handshake timeouts come from a small array read whole: a slot without
+  // a name (gone since) may be in s.tcp_latency through it.
   const auto unnamed = [&](uint32_t slot) {
     return slot != PKTLENS_SLOT_UNREGISTERED && !names.by_slot.contains(slot);
   };

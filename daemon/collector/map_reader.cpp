@@ -69,6 +69,30 @@ void read_map(const MapShape& m, const ReadOptions& o, const std::function<void(
   info.maps_iterated++;
 }
 
+// Reads the entries `keys` of an array map, one lookup each.
+void read_keys(const MapShape& m, const std::vector<uint32_t>& keys, const ElementVisit& visit,
+               ReadInfo& info) {
+  std::vector<uint8_t> value(m.element());
+  for (uint32_t k : keys) {
+    if (k >= m.max_entries) continue;
+    if (bpf_map_lookup_elem(m.fd, &k, value.data()) != 0)
+      fail(errno, std::string("reading an element of ") + m.name);
+    visit(reinterpret_cast<const uint8_t*>(&k), value.data());
+  }
+  info.maps_by_key++;
+}
+
+// A per-slot map (ReadOptions::slots): its keys are slot * per_slot + i.
+void read_slots(const MapShape& m, const ReadOptions& o, uint32_t per_slot,
+                const std::function<void()>& reset, const ElementVisit& visit, ReadInfo& info) {
+  if (!o.slots) return read_map(m, o, reset, visit, info);
+  std::vector<uint32_t> keys;
+  keys.reserve(o.slots->size() * per_slot);
+  for (uint32_t slot : *o.slots)
+    for (uint32_t i = 0; i < per_slot; i++) keys.push_back(slot * per_slot + i);
+  read_keys(m, keys, visit, info);
+}
+
 // Sorted by key, one record per key (the last read wins).
 template <typename T, typename Key>
 void sort_unique(std::vector<T>& v, Key key) {
@@ -104,8 +128,8 @@ Snapshot read_snapshot(pktlens_bpf* skel, const ReadOptions& o, ReadInfo* info_o
 
   if (o.counters) {
     const MapShape m = shape_of(skel->maps.pktlens_stats, cpus);
-    read_map(
-        m, o, [&] { s.ifaces.clear(); },
+    read_slots(
+        m, o, PKTLENS_DIR_MAX, [&] { s.ifaces.clear(); },
         [&](const uint8_t* key, const uint8_t* values) {
           uint32_t idx;
           std::memcpy(&idx, key, sizeof idx);
@@ -149,8 +173,8 @@ Snapshot read_snapshot(pktlens_bpf* skel, const ReadOptions& o, ReadInfo* info_o
   s.rtt_on = skel->rodata->cfg_rtt != 0;
   if (o.counters && (s.handshake_on || s.rtt_on)) {
     const MapShape m = shape_of(skel->maps.pktlens_tcp_lat, cpus);
-    read_map(
-        m, o, [&] { s.tcp_latency.clear(); },
+    read_slots(
+        m, o, 1, [&] { s.tcp_latency.clear(); },
         [&](const uint8_t* key, const uint8_t* values) {
           uint32_t slot;
           std::memcpy(&slot, key, sizeof slot);
