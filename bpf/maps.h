@@ -268,6 +268,14 @@ struct {
 	__type(value, __u64);
 } pktlens_udp_ports SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, PKTLENS_UDP_PORT_WORDS);
+	__type(key, __u32);
+	__type(value, __u64);
+} pktlens_udp_ports_seen SEC(".maps");
+
 /* clang-format on */
 
 #endif

@@ -598,6 +598,12 @@ struct pktlens_addr_key {
 /* pktlens_udp_ports (PERCPU_ARRAY, index destination port): UDP datagrams
  * received whose header holds the ports. */
 #define PKTLENS_UDP_PORTS 65536
+/* pktlens_udp_ports_seen (ARRAY of __u64, mmapable): bit p of word p / 64
+ * is set once some CPU counted port p (by the programs at a CPU's first
+ * datagram to the port, by user space for counts it finds without a bit),
+ * and never cleared: user space reads only the ports whose bit is set
+ * instead of 65536 values of every CPU. */
+#define PKTLENS_UDP_PORT_WORDS (PKTLENS_UDP_PORTS / 64)
 
 /*
  * pktlens_scan (LRU_PERCPU_HASH, key pktlens_addr_key = source): the

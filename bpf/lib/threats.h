@@ -99,11 +99,18 @@ static __always_inline void count_icmp_echo(const struct pkt_meta *m)
 
 static __always_inline void count_udp_port(__u16 dport)
 {
-	__u32 i = dport;
-	__u64 *v = bpf_map_lookup_elem(&pktlens_udp_ports, &i);
+	__u32 i = dport, w = dport >> 6;
+	__u64 *v = bpf_map_lookup_elem(&pktlens_udp_ports, &i), *seen;
 
-	if (v)
-		(*v)++;
+	if (!v)
+		return;
+	/* This CPU's first datagram to the port: user space reads the port
+	 * from now on (pktlens_udp_ports_seen). */
+	if ((*v)++ == 0) {
+		seen = bpf_map_lookup_elem(&pktlens_udp_ports_seen, &w);
+		if (seen && !(*seen & (1ULL << (dport & 63))))
+			__sync_fetch_and_or(seen, 1ULL << (dport & 63));
+	}
 }
 
 /* A SYN from key.src to key.dport: one more port in the source's bitmap.

@@ -29,7 +29,7 @@ std::vector<T> first(const std::vector<T>& ranked, size_t k) {
 }  // namespace
 
 ThreatCollector::ThreatCollector(pktlens_bpf* skel, const ThreatOptions& o)
-    : skel_(skel), opts_(o) {}
+    : skel_(skel), opts_(o), udp_ports_(skel) {}
 
 void ThreatCollector::collect(Snapshot& s) {
   ThreatSignals& t = s.threats;
@@ -78,15 +78,7 @@ void ThreatCollector::collect(Snapshot& s) {
   }
   t.udp_ports_on = skel_->rodata->cfg_udp_ports != 0;
   if (t.udp_ports_on) {
-    std::map<uint16_t, uint64_t> cur;
-    read_percpu_map(
-        skel_->maps.pktlens_udp_ports, [&] { cur.clear(); },
-        [&](const uint8_t* key, const uint8_t* values, size_t stride, int cpus) {
-          uint32_t port;
-          std::memcpy(&port, key, sizeof port);
-          if (const uint64_t n = sum_u64(values, stride, cpus); n != 0 && port < PKTLENS_UDP_PORTS)
-            cur[static_cast<uint16_t>(port)] = n;
-        });
+    std::map<uint16_t, uint64_t> cur = udp_ports_.read();
     t.all_udp_ports = rank_ports(cur, first_ ? nullptr : &prev_udp_, kEvery);
     t.top_udp_ports = first(t.all_udp_ports, opts_.udp_ports_top_k);
     prev_udp_ = std::move(cur);

@@ -10,6 +10,7 @@
 
 #include "collector/snapshot.hpp"
 #include "collector/threat_rank.hpp"
+#include "collector/udp_port_reader.hpp"
 
 struct pktlens_bpf;
 
@@ -42,6 +43,7 @@ class ThreatCollector {
   std::map<SynKey, SynCounts> prev_syn_;
   std::map<AddrKey, uint64_t> prev_icmp_;
   std::map<uint16_t, uint64_t> prev_udp_;
+  UdpPortReader udp_ports_;
 };
 
 }  // namespace pktlens::collector
