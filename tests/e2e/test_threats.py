@@ -23,7 +23,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from harness import E2E, IF, Net, Sender, config, in_netns, main, promtool_check, spoofed_syns  # noqa: E402
 
-from scapy.layers.inet import IP, TCP  # noqa: E402
+from scapy.layers.inet import IP, TCP, UDP  # noqa: E402
 from scapy.layers.l2 import Ether  # noqa: E402
 
 LISTEN_PORT = 7300
@@ -34,7 +34,8 @@ class Threats(E2E):
 
     def setUp(self) -> None:
         super().setUp()
-        self.d = self.start(config(flows=False), self.pin())
+        self.pin_dir = self.pin()
+        self.d = self.start(config(flows=False), self.pin_dir)
         self.ready(self.d)
 
     def listener(self, port: int) -> socket.socket:
@@ -58,6 +59,46 @@ class Threats(E2E):
                 conn, _ = srv.accept()
                 conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
                 conn.close()
+
+    # -- UDP destination ports -----------------------------------------------------
+
+    def test_udp_dports(self) -> None:
+        """Datagrams to three ports, one of them first seen after pktlensd
+        already read the counters (it reads only the ports the programs
+        marked), then a restart on the same pinned maps (the new pktlensd's
+        first read is whole): every port's counter is exact throughout."""
+        self.net.wait_quiet()
+        self.collections(self.d, 2)
+        sender = Sender(self.net.b, Net.IF_B)
+        self.addCleanup(sender.close)
+
+        def send(dport: int, n: int) -> None:
+            # To an on-link address nobody has: A drops it without a reply.
+            frame = bytes(Ether(src=Net.MAC_B, dst=Net.MAC_A) / IP(src=Net.B4, dst=Net.OTHER4) /
+                          UDP(sport=40000, dport=dport) / (b"u" * 16))
+            self.assertEqual(sender.send([frame] * n), n)
+
+        def assert_counts(d, want: dict[int, int]) -> None:
+            self.collections(d, 2)
+            m = self.scrape()
+            for port, n in want.items():
+                self.assertEqual(m.get("pktlens_udp_dport_packets_total", dport=str(port)), n,
+                                 f"dport {port}")
+
+        send(5301, 30)
+        send(5302, 7)
+        assert_counts(self.d, {5301: 30, 5302: 7, 5303: 0})
+        send(5303, 11)  # a port the programs mark after pktlensd's first read
+        send(5301, 3)
+        assert_counts(self.d, {5301: 33, 5302: 7, 5303: 11})
+
+        self.d.close()
+        self.d = self.start(config(flows=False), self.pin_dir)
+        self.ready(self.d)
+        send(5302, 2)
+        assert_counts(self.d, {5301: 33, 5302: 9, 5303: 11})
+        send(5301, 4)
+        assert_counts(self.d, {5301: 37, 5302: 9, 5303: 11})
 
     # -- SYN flood -----------------------------------------------------------------
 
