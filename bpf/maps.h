@@ -90,6 +90,8 @@ struct {
  * power of two words; shared by all CPUs, set with atomic OR. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
+	/* The collector counts its bits every cycle through a mapping. */
+	__uint(map_flags, BPF_F_MMAPABLE);
 	__uint(max_entries, PKTLENS_DEFAULT_MAX_FLOWS / 8);
 	__type(key, __u32);
 	__type(value, __u64);

@@ -118,13 +118,17 @@ Object::Object(const ObjectOptions& o) : skel_(pktlens_bpf::open()) {
         "sizing pktlens_flow_cache_cold");
   check(bpf_map__set_max_entries(s->maps.pktlens_flow_cache_dirty, cache_entries),
         "sizing pktlens_flow_cache_dirty");
-  // Mmapable only for the page alignment of its values (a slot is a cache
-  // line); where the kernel refuses mmapable maps, slots may straddle two.
+  // Where the kernel refuses mmapable maps they are created without the
+  // flag: the flow cache loses only the page alignment of its slots, the
+  // touch log is off, and the collector reads the presence filter and the
+  // UDP port marks with lookups (collector/mapped_words.hpp).
   if (!o.mmapable_maps)
-    check(bpf_map__set_map_flags(s->maps.pktlens_flow_cache,
-                                 bpf_map__map_flags(s->maps.pktlens_flow_cache) &
-                                     ~static_cast<uint32_t>(BPF_F_MMAPABLE)),
-          "flags of pktlens_flow_cache");
+    for (bpf_map* m : {s->maps.pktlens_flow_cache, s->maps.pktlens_flow_log,
+                       s->maps.pktlens_flow_log_ctl, s->maps.pktlens_flow_seen,
+                       s->maps.pktlens_udp_ports_seen})
+      check(bpf_map__set_map_flags(
+                m, bpf_map__map_flags(m) & ~static_cast<uint32_t>(BPF_F_MMAPABLE)),
+            std::string("flags of ") + bpf_map__name(m));
   check(bpf_map__set_max_entries(s->maps.pktlens_flow_cache_ctl, static_cast<uint32_t>(cpus)),
         "sizing pktlens_flow_cache_ctl");
   const NetworkSizes nets = network_sizes(o.networks);

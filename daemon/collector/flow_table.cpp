@@ -64,6 +64,8 @@ struct FlowTable::Impl {
   FlowBook book;
   FlowChanges recorded;  // when o.record_changes
   bpf::FlowCache cache;
+  MappedWords presence;  // pktlens_flow_seen
+  bool presence_rebuilt = false;
   size_t scan_threads;
   bool batch_ops;  // false once the kernel refused them
   uint32_t pass = 0;
@@ -93,6 +95,7 @@ struct FlowTable::Impl {
         removal(shape, o.lookup_and_delete),
         book(s),
         cache(s),
+        presence(s->maps.pktlens_flow_seen),
         scan_threads(o.scan_threads
                          ? o.scan_threads
                          : std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 4)),
@@ -387,8 +390,14 @@ void FlowTable::close_cache() { impl_->cache.close(); }
 FlowChanges FlowTable::take_changes() { return std::exchange(impl_->recorded, {}); }
 
 PresenceFill FlowTable::upkeep_presence(double max_ratio) {
+  // The first upkeep rebuilds whatever the fill: a filter created anew
+  // (first start, a new size or layout) beside a pinned table would lack
+  // the bits of its flows, and in a flood their packets would not count.
+  if (!impl_->presence_rebuilt) max_ratio = -1;
   PresenceFill fill = upkeep_presence_filter(
-      impl_->skel, [&](const FlowKeyAdd& add) { for_each_key(add); }, max_ratio);
+      impl_->skel, [&](const FlowKeyAdd& add) { for_each_key(add); }, max_ratio,
+      &impl_->presence);
+  if (fill.rebuilt) impl_->presence_rebuilt = true;
   // A flow inserted while the filter was rewritten lost its bits; the
   // programs set a flow's bits again at its first touch in an epoch.
   if (fill.rebuilt && impl_->o.touch_log) impl_->log.advance_epoch();

@@ -45,12 +45,15 @@ PresenceFill upkeep_presence_filter(pktlens_bpf* skel, const std::vector<FlowRec
 }
 
 PresenceFill upkeep_presence_filter(pktlens_bpf* skel, const ForEachFlowKey& for_each_key,
-                                    double max_ratio) {
-  const std::vector<uint64_t> now = read_presence_filter(skel);
+                                    double max_ratio, const MappedWords* mapped) {
   const uint32_t words = bpf_map__max_entries(skel->maps.pktlens_flow_seen);
   PresenceFill fill;
   fill.bits_total = static_cast<uint64_t>(words) * 64;
-  for (uint64_t w : now) fill.bits_set += std::popcount(w);
+  if (mapped && mapped->mapped() && mapped->size() == words) {
+    for (size_t i = 0; i < words; i++) fill.bits_set += std::popcount(mapped->load(i));
+  } else {
+    for (uint64_t w : read_presence_filter(skel)) fill.bits_set += std::popcount(w);
+  }
   if (fill.ratio() <= max_ratio) return fill;
 
   std::vector<uint64_t> fresh(words, 0);

@@ -12,6 +12,7 @@
 #include <functional>
 #include <vector>
 
+#include "collector/mapped_words.hpp"
 #include "collector/snapshot.hpp"
 
 struct pktlens_bpf;
@@ -38,8 +39,11 @@ PresenceFill upkeep_presence_filter(pktlens_bpf* skel, const std::vector<FlowRec
 // (FlowTable::upkeep_presence), so a rebuild copies no records.
 using FlowKeyAdd = std::function<void(const pktlens_flow_key&)>;
 using ForEachFlowKey = std::function<void(const FlowKeyAdd& add)>;
+// `mapped`: pktlens_flow_seen mapped into this process (it is mmapable),
+// so that counting its bits every cycle copies nothing; NULL or unmapped,
+// the count reads the filter with a batch lookup.
 PresenceFill upkeep_presence_filter(pktlens_bpf* skel, const ForEachFlowKey& for_each_key,
-                                    double max_ratio = 0.5);
+                                    double max_ratio = 0.5, const MappedWords* mapped = nullptr);
 
 // The filter's words as the kernel holds them.
 std::vector<uint64_t> read_presence_filter(pktlens_bpf* skel);

@@ -4,13 +4,10 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <pktlens_bpf.skel.h>  // generated in the build tree
-#include <sys/mman.h>
-#include <unistd.h>
 
-#include <atomic>
 #include <bit>
-#include <cstring>
 #include <cerrno>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -27,18 +24,8 @@ constexpr size_t kByKeyMax = 4096;
 
 }  // namespace
 
-void UdpPortsUnmap::operator()(uint64_t* p) const { munmap(p, len); }
-
-UdpPortReader::UdpPortReader(pktlens_bpf* skel) : skel_(skel) {
-  const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
-  const size_t len =
-      (sizeof(uint64_t) * bpf_map__max_entries(skel->maps.pktlens_udp_ports_seen) + page - 1) /
-      page * page;
-  void* a = mmap(nullptr, len, PROT_READ | PROT_WRITE, MAP_SHARED,
-                 bpf_map__fd(skel->maps.pktlens_udp_ports_seen), 0);
-  // Without the mapping every read is a whole one, as before the bitmap.
-  if (a != MAP_FAILED) seen_ = {static_cast<uint64_t*>(a), UdpPortsUnmap{len}};
-}
+UdpPortReader::UdpPortReader(pktlens_bpf* skel)
+    : skel_(skel), seen_(skel->maps.pktlens_udp_ports_seen) {}
 
 std::map<uint16_t, uint64_t> UdpPortReader::read_whole() {
   std::map<uint16_t, uint64_t> cur;
@@ -55,20 +42,19 @@ std::map<uint16_t, uint64_t> UdpPortReader::read_whole() {
 }
 
 std::map<uint16_t, uint64_t> UdpPortReader::read() {
-  if (!seen_ || !repaired_) {
+  const bool marks = seen_.mapped() && seen_.size() >= PKTLENS_UDP_PORT_WORDS;
+  if (!marks || !repaired_) {
     auto cur = read_whole();
-    if (seen_) {
+    if (marks) {
       // Atomic: a program may set a bit of the same word meanwhile.
-      for (const auto& [port, n] : cur)
-        std::atomic_ref<uint64_t>(seen_.get()[port / 64])
-            .fetch_or(uint64_t{1} << (port % 64), std::memory_order_relaxed);
+      for (const auto& [port, n] : cur) seen_.fetch_or(port / 64, uint64_t{1} << (port % 64));
       repaired_ = true;
     }
     return cur;
   }
   std::vector<uint32_t> ports;
   for (uint32_t w = 0; w < PKTLENS_UDP_PORT_WORDS; w++) {
-    uint64_t bits = std::atomic_ref<uint64_t>(seen_.get()[w]).load(std::memory_order_relaxed);
+    uint64_t bits = seen_.load(w);
     while (bits) {
       ports.push_back(w * 64 + static_cast<uint32_t>(std::countr_zero(bits)));
       bits &= bits - 1;

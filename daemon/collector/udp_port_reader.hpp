@@ -7,17 +7,12 @@
 #include <cstddef>
 #include <cstdint>
 #include <map>
-#include <memory>
+
+#include "collector/mapped_words.hpp"
 
 struct pktlens_bpf;
 
 namespace pktlens::collector {
-
-// Unmaps pktlens_udp_ports_seen.
-struct UdpPortsUnmap {
-  size_t len = 0;
-  void operator()(uint64_t* p) const;
-};
 
 class UdpPortReader {
  public:
@@ -36,7 +31,7 @@ class UdpPortReader {
   std::map<uint16_t, uint64_t> read_whole();
 
   pktlens_bpf* skel_;
-  std::unique_ptr<uint64_t, UdpPortsUnmap> seen_;
+  MappedWords seen_;
   bool repaired_ = false;
   bool last_whole_ = false;
 };

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include <algorithm>
+#include <bit>
 #include <array>
 #include <catch2/catch.hpp>
 #include <chrono>
@@ -395,6 +396,34 @@ TEST_CASE("FlowTable: presence filter rebuilt from the mirror", "[flow_table]") 
   const std::vector<uint64_t> got = read_presence_filter(dp.skel());
   CHECK(got == want);
   CHECK(std::count_if(got.begin(), got.end(), [](uint64_t w) { return w != 0; }) > 0);
+}
+
+TEST_CASE("FlowTable: the first upkeep rebuilds a presence filter created beside a full table",
+          "[flow_table]") {
+  Dataplane dp;
+  dp.register_iface(1, 3, 1500);
+  for (uint16_t sport = 1; sport <= 40; sport++) dp.run(Hook::TcIngress, udp_frame(sport, 10));
+  const std::vector<uint64_t> want = read_presence_filter(dp.skel());
+  // As after a restart whose filter map was created anew: no bits but 3.
+  const int fd = bpf_map__fd(dp.skel()->maps.pktlens_flow_seen);
+  for (uint32_t w = 0; w < want.size(); w++) {
+    const uint64_t bits = w == 0 ? 0b111 : 0;
+    REQUIRE(bpf_map_update_elem(fd, &w, &bits, BPF_ANY) == 0);
+  }
+  FlowTable t(dp.skel(), {.idle_timeout = kNeverIdle});
+  Snapshot s;
+  t.collect(mono_ns(), s);
+  const PresenceFill first = t.upkeep_presence(0.5);
+  CHECK(first.bits_set == 3);  // counted through the mapping, before the rebuild
+  CHECK(first.rebuilt);        // far below 0.5, rebuilt all the same
+  CHECK(read_presence_filter(dp.skel()) == want);
+  // From then on only a full filter is rebuilt.
+  t.collect(mono_ns(), s);
+  const PresenceFill next = t.upkeep_presence(0.5);
+  CHECK_FALSE(next.rebuilt);
+  uint64_t set = 0;
+  for (uint64_t w : want) set += static_cast<uint64_t>(std::popcount(w));
+  CHECK(next.bits_set == set);
 }
 
 TEST_CASE("FlowTable: a flow that lost its presence bits in a rebuild is tracked in the next flood",
