@@ -101,6 +101,9 @@ class InterfaceChurn(E2E):
         return self.scrape().get("pktlens_packets_total", interface=name, **match)
 
     def test_interface_churn(self) -> None:
+        # vethA's last frames of the setup (MLD reports from B) before the
+        # baseline: one after it leaves a DSCP series the churn did not make.
+        self.net.wait_quiet()
         pin = self.pin()
         cfg = config(interfaces="all", interval="250ms", flows=False, extra=CHURN)
         d = self.start(cfg, pin)
