@@ -120,6 +120,16 @@ void read_percpu_map(const bpf_map* map, const std::function<void()>& reset,
       info);
 }
 
+void read_percpu_keys(const bpf_map* map, const std::vector<uint32_t>& keys,
+                      const PerCpuVisit& visit) {
+  ReadInfo info;
+  const MapShape m = shape_of(map, bpf::possible_cpus());
+  read_keys(
+      m, keys,
+      [&](const uint8_t* key, const uint8_t* values) { visit(key, values, m.stride(), m.cpus); },
+      info);
+}
+
 Snapshot read_snapshot(pktlens_bpf* skel, const ReadOptions& o, ReadInfo* info_out) {
   ReadInfo info;
   Snapshot s;

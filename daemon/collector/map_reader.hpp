@@ -53,6 +53,9 @@ using PerCpuVisit =
     std::function<void(const uint8_t* key, const uint8_t* values, size_t stride, int cpus)>;
 void read_percpu_map(const bpf_map* map, const std::function<void()>& reset,
                      const PerCpuVisit& visit);
+// The same for the entries `keys` of a per-CPU array only, one lookup each.
+void read_percpu_keys(const bpf_map* map, const std::vector<uint32_t>& keys,
+                      const PerCpuVisit& visit);
 
 // Throws std::system_error on map errors other than "no batch ops".
 Snapshot read_snapshot(pktlens_bpf* skel, const ReadOptions& o = {}, ReadInfo* info = nullptr);

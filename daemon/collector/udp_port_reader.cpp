@@ -1,18 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "collector/udp_port_reader.hpp"
 
-#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <pktlens_bpf.skel.h>  // generated in the build tree
 
 #include <bit>
-#include <cerrno>
 #include <cstring>
-#include <string>
 #include <vector>
 
-#include "bpf/percpu.hpp"
-#include "collector/bpf_call.hpp"
 #include "collector/map_reader.hpp"
 #include "collector/percpu_sum.hpp"
 
@@ -22,6 +17,16 @@ namespace {
 // Above this many ports one lookup each costs more than the whole map.
 constexpr size_t kByKeyMax = 4096;
 
+// A visit that puts a port's non-zero total into `cur`.
+PerCpuVisit add_to(std::map<uint16_t, uint64_t>& cur) {
+  return [&cur](const uint8_t* key, const uint8_t* values, size_t stride, int cpus) {
+    uint32_t port;
+    std::memcpy(&port, key, sizeof port);
+    if (const uint64_t n = sum_u64(values, stride, cpus); n != 0 && port < PKTLENS_UDP_PORTS)
+      cur[static_cast<uint16_t>(port)] = n;
+  };
+}
+
 }  // namespace
 
 UdpPortReader::UdpPortReader(pktlens_bpf* skel)
@@ -29,14 +34,7 @@ UdpPortReader::UdpPortReader(pktlens_bpf* skel)
 
 std::map<uint16_t, uint64_t> UdpPortReader::read_whole() {
   std::map<uint16_t, uint64_t> cur;
-  read_percpu_map(
-      skel_->maps.pktlens_udp_ports, [&] { cur.clear(); },
-      [&](const uint8_t* key, const uint8_t* values, size_t stride, int cpus) {
-        uint32_t port;
-        std::memcpy(&port, key, sizeof port);
-        if (const uint64_t n = sum_u64(values, stride, cpus); n != 0 && port < PKTLENS_UDP_PORTS)
-          cur[static_cast<uint16_t>(port)] = n;
-      });
+  read_percpu_map(skel_->maps.pktlens_udp_ports, [&] { cur.clear(); }, add_to(cur));
   last_whole_ = true;
   return cur;
 }
@@ -62,17 +60,8 @@ std::map<uint16_t, uint64_t> UdpPortReader::read() {
     if (ports.size() > kByKeyMax) return read_whole();
   }
   last_whole_ = false;
-  const int cpus = bpf::possible_cpus();
-  const int fd = bpf_map__fd(skel_->maps.pktlens_udp_ports);
-  std::vector<uint64_t> values(static_cast<size_t>(cpus));
   std::map<uint16_t, uint64_t> cur;
-  for (uint32_t port : ports) {
-    if (bpf_map_lookup_elem(fd, &port, values.data()) != 0)
-      fail(errno, "reading an element of pktlens_udp_ports");
-    uint64_t n = 0;
-    for (uint64_t v : values) n += v;
-    if (n != 0) cur[static_cast<uint16_t>(port)] = n;
-  }
+  read_percpu_keys(skel_->maps.pktlens_udp_ports, ports, add_to(cur));
   return cur;
 }
 
