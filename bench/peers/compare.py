@@ -3,25 +3,36 @@
 """pktlensd side by side with pmacctd and softflowd (Debian's packages):
 each tool in turn on the same veth pair, fed the same generated stream of
 60-byte UDP frames (bench/traffic_gen.cpp) in three shapes (one flow, 10k
-flows in turn, a new-flow flood), and a run with no tool at all as the
-baseline. For each tool and shape it prints:
+flows in turn, a new-flow flood). Every tool run is paired with a run with
+no tool right before it, and each pair is repeated (--runs); the table
+holds the medians.
+
+The generator runs on one CPU (the receiving CPU: a veth delivers on the
+sending CPU, as receive-side scaling keeps a flow on one CPU of a real
+NIC), sending as fast as it can; the tools run on the other CPUs. So:
 
 - counted: the packets the tool reports, of the frames the interface
-  received (its rx_packets);
-- CPU ns/packet: the tool's processes (user + system) plus the kernel time
-  of all CPUs (system, irq, softirq: where a receive hook runs) above the
-  no-tool run of the same shape, per received frame;
-- rx rate: frames per second the interface received while the generator
-  sent as fast as it could, against the no-tool run.
+  received (its rx_packets); the worst run;
+- receive path ns/packet: the receiving CPU's time per frame (the
+  generator's wall time, that CPU being busy with nothing else) above the
+  paired run without the tool: the tool's kernel hooks, a packet socket's
+  copy and wake-ups;
+- tool ns/packet: the tool's processes (user + system), per frame;
+- CPU ns/packet: the sum of the two;
+- rx rate: frames per second the interface received, and the change
+  against the paired run without the tool.
 
-    sudo bench/peers/compare.py                 # 1M frames per run, a few minutes
-    sudo bench/peers/compare.py --count 100000  # quicker, noisier
+Each CPU second is counted once: the tool's system time is in its process
+times only, the receive path's in the generator's wall time only.
+
+    sudo bench/peers/compare.py                 # 1M frames per run, 3 runs, ~8 minutes
+    sudo bench/peers/compare.py --runs 1 --count 200000  # quicker, noisier
 
 It installs pmacct and softflowd when they are missing (apt-get, with their
 services kept from starting), runs everything in two network namespaces of
 its own and removes them, and ends only the processes it started. Needs
 scripts/build.sh to have run (build/daemon/pktlensd,
-build/bench/pktlens_bench_traffic).
+build/bench/pktlens_bench_traffic) and two CPUs.
 """
 
 from __future__ import annotations
@@ -30,6 +41,7 @@ import argparse
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -97,6 +109,7 @@ class Tool:
     """A tool under test in namespace A: start(), counted(), ticks(), stop()."""
 
     name = ""
+    counts = True  # reports a count of packets
 
     def __init__(self, net: harness.Net) -> None:
         self.net = net
@@ -153,15 +166,36 @@ class NoTool(Tool):
         pass
 
 
+class EmptyTc(NoTool):
+    """Reference, not a tool: an empty TC program (bench/empty.bpf.c) on
+    vethA's ingress, attached as pktlensd attaches (clsact, cls_bpf): what
+    the hook alone costs the receive path."""
+
+    name = "(empty TC program)"
+    counts = False
+
+    def start(self) -> None:
+        harness.run(["tc", "-n", self.net.a, "qdisc", "add", "dev", self.net.IF_A, "clsact"])
+        harness.CLEANUP.add("clsact of vethA", self.stop)
+        harness.run(["tc", "-n", self.net.a, "filter", "add", "dev", self.net.IF_A, "ingress",
+                     "bpf", "da", "obj", livebench.binary("bench/pktlens_bench_empty.bpf.o"),
+                     "sec", "tc"])
+
+    def stop(self) -> None:
+        harness.run(["tc", "-n", self.net.a, "qdisc", "del", "dev", self.net.IF_A, "clsact"],
+                    check=False)
+
+
 class Pktlensd(Tool):
     name = "pktlensd"
+    extra = ""
 
     def start(self) -> None:
         self.bpffs = harness.new_pin_dir()
         # The product's defaults, on one interface; a 1 s interval only so
         # the final count is read soon after the stream.
         cfg = harness.write_config(f"interfaces: [{self.net.IF_A}]\nlisten: \"127.0.0.1:{PORT}\"\n"
-                                   "interval: 1s\n")
+                                   "interval: 1s\n" + self.extra)
         self.d = harness.Pktlensd(livebench.binary("daemon/pktlensd"), self.net.a, cfg,
                                   self.bpffs.pin_dir)
         self.d.wait_ready()
@@ -181,6 +215,15 @@ class Pktlensd(Tool):
     def stop(self) -> None:
         self.d.terminate()
         self.bpffs.close()
+
+
+class PktlensdNoDrops(Pktlensd):
+    """Reference: pktlensd without its skb:kfree_skb program. Every frame
+    of this stream is dropped by A's stack (no route to it), so that
+    program runs once per frame here, and only for drops elsewhere."""
+
+    name = "(pktlensd, loss.drops: false)"
+    extra = "loss:\n  drops: false\n"
 
 
 class Pmacctd(Tool):
@@ -236,48 +279,118 @@ class Softflowd(Tool):
         return settled(self._processed) - self.base
 
 
-def measure(tool: Tool, net: harness.Net, count: int, flows: int) -> dict:
+PEERS = (Pmacctd, Softflowd)
+# Rows that break the receive path's cost down; not part of the goals.
+REFERENCES = (EmptyTc, PktlensdNoDrops)
+
+
+def measure(tool: Tool, net: harness.Net, count: int, flows: int, cpu: int) -> dict:
     tool.start()
     if isinstance(tool, Softflowd):
         tool.start_count()
     t0 = tool.ticks()
-    sent = livebench.send(net, count, flows)
+    sent = livebench.send(net, count, flows, cpu)
     counted = tool.counted()
     t1 = tool.ticks()
     tool.stop()
     return {"sent": sent, "counted": counted, "tool_ticks": t1 - t0}
 
 
+def rx_ns(sent: livebench.Sent) -> float:
+    """The receiving CPU's wall time per received frame."""
+    return sent.seconds * 1e9 / sent.rx_frames if sent.rx_frames else float("nan")
+
+
+def pair(tool_cls, net: harness.Net, count: int, flows: int, cpu: int) -> dict:
+    """One run without a tool, then one with it; the figures of the pair."""
+    base = measure(NoTool(net), net, count, flows, cpu)["sent"]
+    r = measure(tool_cls(net), net, count, flows, cpu)
+    s = r["sent"]
+    rx_extra = rx_ns(s) - rx_ns(base)
+    tool_ns = livebench.ns_per(r["tool_ticks"], s.rx_frames)
+    return {"tool": tool_cls.name, "counts": tool_cls.counts, "counted": r["counted"], "received": s.rx_frames,
+            "sent": s.frames, "seconds": s.seconds, "tool_ticks": r["tool_ticks"],
+            "baseline_received": base.rx_frames, "baseline_seconds": base.seconds,
+            "rx_ns": rx_extra, "tool_ns": tool_ns, "cpu_ns": rx_extra + tool_ns,
+            "rx_change": rx_ns(base) / rx_ns(s) - 1.0}
+
+
+def summary(shape: str, runs: list[dict]) -> dict:
+    med = {k: statistics.median(r[k] for r in runs) for k in ("rx_ns", "tool_ns", "cpu_ns", "rx_change")}
+    worst = min(runs, key=lambda r: r["counted"] / r["received"] if r["received"] else 0)
+    return dict(med, tool=runs[0]["tool"], shape=shape, counts=runs[0]["counts"], counted=worst["counted"],
+                received=worst["received"], rate=statistics.median(r["received"] / r["seconds"] for r in runs),
+                cpu_range=(min(r["cpu_ns"] for r in runs), max(r["cpu_ns"] for r in runs)))
+
+
+def row(s: dict) -> list[str]:
+    lo, hi = s["cpu_range"]
+    counted = (f"{s['counted']:,} of {s['received']:,}", f"{100.0 * s['counted'] / s['received']:.1f}%"
+               ) if s["counts"] else ("-", "-")
+    return [s["tool"], s["shape"], *counted, f"{s['rx_ns']:.0f}", f"{s['tool_ns']:.0f}",
+            f"{s['cpu_ns']:.0f} ({lo:.0f} to {hi:.0f})", f"{s['rate'] / 1e6:.2f} M/s",
+            f"{100.0 * s['rx_change']:+.1f}%"]
+
+
+def goals(summaries: list[dict]) -> list[str]:
+    """The goals of bench/peers (docs/performance.md), shape by shape."""
+    out = []
+    for shape in livebench.SHAPES:
+        by = {s["tool"]: s for s in summaries if s["shape"] == shape}
+        p = by["pktlensd"]
+        best = min((by[t.name] for t in PEERS), key=lambda s: s["cpu_ns"])
+        every = p["counted"] == p["received"]
+        third = p["cpu_ns"] <= best["cpu_ns"] / 3
+        slow = -p["rx_change"] <= 0.05
+        out.append(f"{shape}: counts every packet: {'yes' if every else 'NO'}; "
+                   f"CPU {p['cpu_ns']:.0f} ns against a third of the best peer's "
+                   f"({best['tool']} {best['cpu_ns']:.0f} / 3 = {best['cpu_ns'] / 3:.0f}): "
+                   f"{'met' if third else 'NOT met'}; receive rate {100.0 * p['rx_change']:+.1f}% "
+                   f"(goal: at most 5% slower): {'met' if slow else 'NOT met'}")
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--count", type=int, default=1_000_000, help="frames per run (default 1M)")
+    ap.add_argument("--runs", type=int, default=3, help="pairs (no tool, tool) per tool and shape (default 3)")
     ap.add_argument("--json", help="also write the raw figures to this file")
     args = ap.parse_args()
     livebench.need_root()
+    cpus = sorted(os.sched_getaffinity(0))
+    if len(cpus) < 2:
+        raise SystemExit("needs two CPUs: one receives, the tools run on the others")
+    # The receiving CPU serves the generator and the receive path alone;
+    # every process started from here on (the tools) runs on the others.
+    rx_cpu = cpus[-1]
+    os.sched_setaffinity(0, set(cpus[:-1]))
     install_peers()
-    print(f"# bench/peers/compare.py: {args.count} frames per run; {livebench.machine_line()}",
+    print(f"# bench/peers/compare.py: {args.count} frames per run, {args.runs} runs; receiving CPU "
+          f"{rx_cpu}, tools on CPU {','.join(map(str, cpus[:-1]))}; {livebench.machine_line()}",
           flush=True)
-    rows, raw = [], []
+    summaries, raw = [], []
     with harness.Net() as net:
         net.wait_quiet()
         for shape, flows in livebench.SHAPES.items():
-            base = measure(NoTool(net), net, args.count, flows)
-            for tool_cls in (Pktlensd, Pmacctd, Softflowd):
-                r = measure(tool_cls(net), net, args.count, flows)
-                s, b = r["sent"], base["sent"]
-                extra_kernel = max(0, s.kernel_ticks - b.kernel_ticks * s.frames / b.frames)
-                cpu_ns = livebench.ns_per(r["tool_ticks"] + extra_kernel, s.rx_frames)
-                rows.append([tool_cls.name, shape, f"{r['counted']:,} of {s.rx_frames:,}",
-                             f"{100.0 * r['counted'] / s.rx_frames:.1f}%", f"{cpu_ns:.0f}",
-                             f"{s.rx_rate / 1e6:.2f} M/s", f"{100.0 * (s.rx_rate / b.rx_rate - 1):+.1f}%"])
-                raw.append({"tool": tool_cls.name, "shape": shape, "counted": r["counted"],
-                            "received": s.rx_frames, "sent": s.frames, "seconds": s.seconds,
-                            "tool_ticks": r["tool_ticks"], "kernel_ticks": s.kernel_ticks,
-                            "baseline_kernel_ticks": b.kernel_ticks, "baseline_rx_rate": b.rx_rate})
-                print(" | ".join(rows[-1]), flush=True)
+            runs: dict[str, list[dict]] = {}
+            for i in range(args.runs):
+                for tool_cls in (Pktlensd, *PEERS, *REFERENCES):
+                    r = pair(tool_cls, net, args.count, flows, rx_cpu)
+                    r.update(shape=shape, run=i + 1)
+                    runs.setdefault(tool_cls.name, []).append(r)
+                    raw.append(r)
+                    print(f"{shape} run {i + 1} {tool_cls.name}: counted {r['counted']:,} of "
+                          f"{r['received']:,}; receive path {r['rx_ns']:+.0f} ns, tool "
+                          f"{r['tool_ns']:.0f} ns, rate {100.0 * r['rx_change']:+.1f}%", flush=True)
+            summaries += [summary(shape, rs) for rs in runs.values()]
     print()
-    print(livebench.table(["tool", "stream", "counted of received", "share", "CPU ns/packet",
-                           "rx rate", "vs no tool"], rows))
+    print(livebench.table(["tool", "stream", "counted of received (worst run)", "share",
+                           "receive path ns/packet", "tool ns/packet",
+                           f"CPU ns/packet, median (range of {args.runs})", "rx rate", "vs no tool"],
+                          [row(s) for s in summaries]))
+    print()
+    for line in goals(summaries):
+        print(f"- {line}")
     if args.json:
         with open(args.json, "w") as f:
             json.dump(raw, f, indent=1)
