@@ -54,6 +54,10 @@ std::string_view to_string(Place p) {
       return "tc egress";
     case Place::xdp:
       return "XDP";
+    case Place::tcx_ingress:
+      return "tcx ingress";
+    case Place::tcx_egress:
+      return "tcx egress";
     case Place::clsact:
       return "clsact";
   }

@@ -23,8 +23,12 @@ enum class Place : uint32_t {
   tc_egress = 2,
   xdp = 3,
   clsact = 4,  // the clsact qdisc was created by pktlens (prog_id 0)
+  // tcx links (bpf/tcx_link.hpp), pinned in the pin directory
+  tcx_ingress = 5,
+  tcx_egress = 6,
 };
-std::string_view to_string(Place p);  // "tc ingress", "tc egress", "XDP", "clsact"
+// "tc ingress", "tc egress", "XDP", "clsact", "tcx ingress", "tcx egress"
+std::string_view to_string(Place p);
 
 struct Held {
   uint32_t ifindex = 0;

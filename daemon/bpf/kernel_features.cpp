@@ -217,6 +217,20 @@ std::string hex(unsigned long v) {
   return o.str();
 }
 
+// Empty when the kernel has tcx hooks (Linux >= 6.6): a query of the
+// loopback's tcx ingress, which attaches nothing; else what it answered.
+std::string probe_tcx() {
+  constexpr int kTcxIngress = 46;  // BPF_TCX_INGRESS; the build's headers may predate it
+  uint32_t count = 0;
+  // Loopback is ifindex 1 in every network namespace.
+  if (bpf_prog_query(1, static_cast<bpf_attach_type>(kTcxIngress), 0, nullptr, nullptr, &count) ==
+      0)
+    return "";
+  const int err = errno;
+  if (err == EINVAL) return "the kernel has no tcx hooks (BPF_PROG_QUERY: EINVAL)";
+  return std::string("querying the loopback's tcx hook failed: ") + std::strerror(err);
+}
+
 FeatureCheck forced(std::string_view name, std::string meaning) {
   return FeatureCheck{std::string(name), false, kForcedDetail, std::move(meaning),
                       "unset PKTLENS_FORCE_FALLBACK"};
@@ -241,7 +255,7 @@ ForcedFallback parse_forced_fallback(std::string_view value) {
     while (!word.empty() && word.back() == ' ') word.remove_suffix(1);
     if (word.empty()) continue;
     if (word == "all") {
-      f.tracing = f.mmap = f.batch = f.lookup_delete = true;
+      f.tracing = f.mmap = f.batch = f.lookup_delete = f.tcx = true;
     } else if (word == "tracing") {
       f.tracing = true;
     } else if (word == "mmap") {
@@ -250,6 +264,8 @@ ForcedFallback parse_forced_fallback(std::string_view value) {
       f.batch = true;
     } else if (word == "delete") {
       f.lookup_delete = true;
+    } else if (word == "tcx") {
+      f.tcx = true;
     } else {
       f.unknown.emplace_back(word);
     }
@@ -403,6 +419,23 @@ KernelFeatures probe_kernel_features(const std::string& pin_dir) {
         f.lookup_and_delete ? "" : "none needed; it needs Linux >= 5.14"});
   }
 
+  // tcx hooks: TC programs attached as links, first on the hook.
+  const std::string tcx_off =
+      "TC programs are attached as clsact filters: the same counts, the classifier's cost on "
+      "every packet";
+  if (force.tcx) {
+    f.checks.push_back(forced(kCheckTcx, tcx_off));
+  } else {
+    const std::string why = probe_tcx();
+    f.tcx = why.empty();
+    f.checks.push_back(FeatureCheck{
+        std::string(kCheckTcx), f.tcx, f.tcx ? "the loopback's tcx ingress can be queried" : why,
+        f.tcx ? "TC programs are attached as tcx links, pinned in the pin dir: no clsact qdisc, "
+                "less cost per packet"
+              : tcx_off,
+        f.tcx ? "" : "none needed; tcx needs Linux >= 6.6"});
+  }
+
   {
     const bool locked = f.lockdown == "integrity" || f.lockdown == "confidentiality";
     const bool known = f.lockdown != "unknown";
@@ -454,7 +487,7 @@ KernelFeatures probe_kernel_features(const std::string& pin_dir) {
         std::string("set to \"") + env + "\"" +
             (unknown.empty() ? "" : "; unknown: " + unknown),
         "features named in it are not probed and reported off (tests)",
-        unknown.empty() ? "" : "use a comma list of tracing, mmap, batch, delete, or all"});
+        unknown.empty() ? "" : "use a comma list of tracing, mmap, batch, delete, tcx, or all"});
   }
   return f;
 }
@@ -473,7 +506,8 @@ std::string KernelFeatures::summary_line() const {
   s += std::string(", map iterators ") + yn(tracing) + forced_note(kCheckTracing) +
        ", mmapable arrays " + yn(mmapable) + forced_note(kCheckMmap) + ", batch map ops " +
        yn(batch_ops) + forced_note(kCheckBatch) + ", lookup and delete " + yn(lookup_and_delete) +
-       forced_note(kCheckLookupDelete) + ", lockdown " + lockdown;
+       forced_note(kCheckLookupDelete) + ", tcx " + yn(tcx) + forced_note(kCheckTcx) +
+       ", lockdown " + lockdown;
   std::string has, lacks;
   for (auto name : {kCheckCapBpf, kCheckCapPerfmon, kCheckCapNetAdmin, kCheckCapSysAdmin,
                     kCheckCapSysResource}) {

@@ -8,7 +8,7 @@
 //
 // The optional features can be forced off for tests with the environment
 // variable PKTLENS_FORCE_FALLBACK, a comma list of `tracing`, `mmap`,
-// `batch`, `delete` (or `all`): a forced check is not probed, and reports ok = false
+// `batch`, `delete`, `tcx` (or `all`): a forced check is not probed, and reports ok = false
 // with detail "forced off by PKTLENS_FORCE_FALLBACK".
 #pragma once
 
@@ -34,6 +34,7 @@ struct KernelFeatures {
   bool batch_ops = false;  // BPF_MAP_LOOKUP_BATCH works on a hash map
   // BPF_MAP_LOOKUP_AND_DELETE_ELEM works on a per-CPU hash (Linux 5.14)
   bool lookup_and_delete = false;
+  bool tcx = false;  // tcx hooks (Linux 6.6): TC programs as links, without clsact
   std::string lockdown;              // none, integrity, confidentiality, or unknown
   std::vector<FeatureCheck> checks;  // every probe, in a fixed order (below)
   // One line, e.g. "BTF yes, bpffs no (mountable), map iterators no,
@@ -59,6 +60,7 @@ inline constexpr std::string_view kCheckTracing = "map iterators";
 inline constexpr std::string_view kCheckMmap = "mmapable arrays";
 inline constexpr std::string_view kCheckBatch = "batch map ops";
 inline constexpr std::string_view kCheckLookupDelete = "lookup and delete";
+inline constexpr std::string_view kCheckTcx = "tcx hooks";
 inline constexpr std::string_view kCheckLockdown = "lockdown";
 inline constexpr std::string_view kCheckCapBpf = "CAP_BPF";
 inline constexpr std::string_view kCheckCapPerfmon = "CAP_PERFMON";
@@ -78,6 +80,7 @@ struct ForcedFallback {
   bool mmap = false;
   bool batch = false;
   bool lookup_delete = false;  // `delete`
+  bool tcx = false;
   std::vector<std::string> unknown;
 };
 inline constexpr const char* kForceFallbackEnv = "PKTLENS_FORCE_FALLBACK";

@@ -5,11 +5,14 @@
 #include <linux/if_link.h>
 
 #include "bpf/tc_attachment.hpp"
+#include "bpf/tcx_link.hpp"
 
 namespace pktlens::bpf {
 
-bool remove_leftover_program(const Held& h) {
+bool remove_leftover_program(const Held& h, const std::string& pin_dir) {
   const int ifindex = static_cast<int>(h.ifindex);
+  if (h.place == Place::tcx_ingress || h.place == Place::tcx_egress)
+    return remove_leftover_tcx(pin_dir, h.ifindex, h.place == Place::tcx_ingress, h.prog_id);
   if (h.place == Place::tc_ingress || h.place == Place::tc_egress) {
     const auto point = h.place == Place::tc_ingress ? BPF_TC_INGRESS : BPF_TC_EGRESS;
     try {

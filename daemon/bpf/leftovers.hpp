@@ -5,13 +5,15 @@
 // so whatever replaced it since stays.
 #pragma once
 
+#include <string>
+
 #include "bpf/attach_record.hpp"
 
 namespace pktlens::bpf {
 
-// A filter or XDP program: true when the recorded program was there and is
-// removed now.
-bool remove_leftover_program(const Held& h);
+// A filter, tcx link (pinned in `pin_dir`) or XDP program: true when the
+// recorded program was there and is removed now.
+bool remove_leftover_program(const Held& h, const std::string& pin_dir);
 
 // The clsact qdisc the earlier pktlensd created; callers remove it only
 // after finding its recorded filters on it (what proves it is still the

@@ -14,6 +14,7 @@
 #include "bpf/iface_registry.hpp"
 #include "bpf/leftovers.hpp"
 #include "bpf/tc_attachment.hpp"
+#include "bpf/tcx_link.hpp"
 #include "bpf/xdp_attachment.hpp"
 
 namespace pktlens::bpf {
@@ -56,6 +57,8 @@ struct Loader::Attachment {
   std::unique_ptr<ClsactQdisc> clsact;
   std::unique_ptr<TcFilter> ingress;
   std::unique_ptr<TcFilter> egress;
+  std::unique_ptr<TcxLink> tcx_ingress;
+  std::unique_ptr<TcxLink> tcx_egress;
   std::unique_ptr<XdpAttachment> xdp;
 
   // The record entries this attachment stands for.
@@ -64,6 +67,8 @@ struct Loader::Attachment {
     if (clsact && clsact->created()) h.push_back({ifindex, Place::clsact, 0});
     if (ingress) h.push_back({ifindex, Place::tc_ingress, ingress->prog_id()});
     if (egress) h.push_back({ifindex, Place::tc_egress, egress->prog_id()});
+    if (tcx_ingress) h.push_back({ifindex, Place::tcx_ingress, tcx_ingress->prog_id()});
+    if (tcx_egress) h.push_back({ifindex, Place::tcx_egress, tcx_egress->prog_id()});
     if (xdp) h.push_back({ifindex, Place::xdp, xdp->prog_id()});
     return h;
   }
@@ -72,13 +77,25 @@ struct Loader::Attachment {
     return std::find(mine.begin(), mine.end(), h) != mine.end();
   }
   // Whether `place` is one this attachment uses (whoever's program is there).
-  bool uses(Place p) const { return p == Place::xdp ? xdp != nullptr : clsact != nullptr; }
+  bool uses(Place p) const {
+    switch (p) {
+      case Place::xdp:
+        return xdp != nullptr;
+      case Place::tcx_ingress:
+      case Place::tcx_egress:
+        return tcx_ingress != nullptr;
+      default:
+        return clsact != nullptr;
+    }
+  }
 
   void release() {
     released = true;
     if (clsact) clsact->release();
     if (ingress) ingress->release();
     if (egress) egress->release();
+    if (tcx_ingress) tcx_ingress->release();
+    if (tcx_egress) tcx_egress->release();
     if (xdp) xdp->release();
   }
 
@@ -86,6 +103,8 @@ struct Loader::Attachment {
     if (released) return;  // the record stays for the successor
     const auto entries = held();
     xdp.reset();
+    tcx_egress.reset();
+    tcx_ingress.reset();
     egress.reset();
     ingress.reset();
     clsact.reset();
@@ -205,9 +224,26 @@ std::unique_ptr<Loader::Attachment> Loader::attach(const Link& l, SyncEvents::At
   ev = SyncEvents::Attached{l.name, l.ifindex, a->slot, AttachedAs::tc, {}, false};
   std::vector<Held> ours;
   try {
-    if (opts_.hook == Hook::tc) {
-      const int in_fd = bpf_program__fd(skel_->progs.tc_ingress);
-      const int out_fd = bpf_program__fd(skel_->progs.tc_egress);
+    const int in_fd = bpf_program__fd(skel_->progs.tc_ingress);
+    const int out_fd = bpf_program__fd(skel_->progs.tc_egress);
+    // A predecessor's clsact filter still counting here is replaced in
+    // place (exact); moving to tcx then would count frames twice or not at
+    // all between the link and the filter's removal.
+    auto predecessors_filter = [&](bpf_tc_attach_point point, Place place) {
+      const uint32_t id = tc_query_ours(ifindex, point);
+      return id != 0 && record_.has({idx, place, id});
+    };
+    if (opts_.hook == Hook::tc && opts_.tcx &&
+        !predecessors_filter(BPF_TC_INGRESS, Place::tc_ingress) &&
+        !predecessors_filter(BPF_TC_EGRESS, Place::tc_egress)) {
+      ours = {{idx, Place::tcx_ingress, prog_id_of_fd(in_fd)},
+              {idx, Place::tcx_egress, prog_id_of_fd(out_fd)}};
+      for (const Held& h : ours) record_.add(h);
+      a->tcx_ingress = std::make_unique<TcxLink>(ifindex, true, in_fd, opts_.pin_dir);
+      a->tcx_egress = std::make_unique<TcxLink>(ifindex, false, out_fd, opts_.pin_dir);
+      ev.replaced_stale = a->tcx_ingress->replaced() || a->tcx_egress->replaced();
+      ev.tcx = true;
+    } else if (opts_.hook == Hook::tc) {
       // Recorded before attaching: a pktlensd killed right after attaching
       // leaves programs its successor recognises.
       ours = {{idx, Place::tc_ingress, prog_id_of_fd(in_fd)},
@@ -278,6 +314,9 @@ void Loader::verify(Attachment& a, SyncEvents& ev) {
     };
     if (a.xdp) {
       look(a.xdp->occupant(), a.xdp->prog_id(), "XDP");
+    } else if (a.tcx_ingress) {
+      look(a.tcx_ingress->occupant(), a.tcx_ingress->prog_id(), "tcx ingress");
+      look(a.tcx_egress->occupant(), a.tcx_egress->prog_id(), "tcx egress");
     } else {
       look(a.ingress->occupant(), a.ingress->prog_id(), "tc ingress");
       look(a.egress->occupant(), a.egress->prog_id(), "tc egress");
@@ -298,6 +337,9 @@ void Loader::verify(Attachment& a, SyncEvents& ev) {
       if (a.xdp) {
         a.xdp->reattach();
         a.as = as_of(*a.xdp);
+      } else if (a.tcx_ingress) {
+        if (a.tcx_ingress->occupant() == 0) a.tcx_ingress->reattach();
+        if (a.tcx_egress->occupant() == 0) a.tcx_egress->reattach();
       } else {
         // Both gone: the clsact itself may have been deleted.
         if (missing.size() == 2) {
@@ -335,7 +377,11 @@ void Loader::remove_leftovers(const std::map<uint32_t, const Link*>& present, Sy
   for (const Held& h : entries) {
     const auto link = present.find(h.ifindex);
     if (link == present.end()) {
-      record_.remove(h);  // the interface is gone, and everything on it
+      // The interface is gone, and everything on it; a tcx link's pin
+      // stays until removed.
+      if (h.place == Place::tcx_ingress || h.place == Place::tcx_egress)
+        remove_leftover_program(h, opts_.pin_dir);
+      record_.remove(h);
       continue;
     }
     if (const auto it = attached_.find(h.ifindex); it != attached_.end()) {
@@ -354,9 +400,9 @@ void Loader::remove_leftovers(const std::map<uint32_t, const Link*>& present, Sy
         remove_leftover_clsact(h.ifindex);
         removed[h.ifindex].push_back("clsact");
       }
-    } else if (remove_leftover_program(h)) {
+    } else if (remove_leftover_program(h, opts_.pin_dir)) {
       removed[h.ifindex].push_back(std::string(to_string(h.place)));
-      if (h.place != Place::xdp) proven.insert(h.ifindex);
+      if (h.place == Place::tc_ingress || h.place == Place::tc_egress) proven.insert(h.ifindex);
     }
     record_.remove(h);
   }

@@ -52,6 +52,13 @@ struct LoaderOptions {
   // configured) keeps its name and final values before it is zeroed and
   // freed.
   std::chrono::milliseconds retention{300000};
+  // Hook::tc as tcx links where the kernel has them (bpf/tcx_link.hpp), else
+  // clsact filters. An interface where a predecessor's clsact filter still
+  // counts keeps one (taken over in place) until a start that is not a
+  // hand-over.
+  bool tcx = false;
+  // Where tcx links are pinned (the maps' pin directory); "": not pinned.
+  std::string pin_dir;
 };
 
 // The slot table (IfaceRegistry) as of the last sync.
@@ -81,6 +88,8 @@ struct SyncEvents {
     // Programs a previous pktlensd of this pin directory left (a crash, or
     // a restart that handed them over) were replaced in place.
     bool replaced_stale;
+    // Hook::tc: as tcx links, not clsact filters.
+    bool tcx = false;
   };
   struct Problem {
     std::string name;

@@ -85,22 +85,37 @@ void make_private_pin_dir(const std::string& dir) {
   if (auto why = pin_dir_problem(dir); !why.empty()) throw std::runtime_error(why);
 }
 
-std::string pinned_map_problem(const std::string& path) {
+namespace {
+
+// pinned_map_problem() and pinned_link_problem(): `kind` as
+// /proc/self/fd names it ("bpf-map", "bpf-link"), `what` for messages.
+std::string pinned_problem(const std::string& path, const std::string& kind_wanted,
+                           const std::string& what) {
   struct stat st {};
   if (lstat(path.c_str(), &st) != 0) return "";
   const std::string fix =
       "; pktlensd did not put it there: remove it (`rm -r " + path + "`) and start pktlensd again";
   if (!S_ISREG(st.st_mode))
-    return path + " is " + kind_of(st.st_mode) + ", not a pinned BPF map" + fix;
+    return path + " is " + kind_of(st.st_mode) + ", not a pinned " + what + fix;
   if (const std::string why = foreign_or_open(st); !why.empty())
-    return "refusing the pinned map " + path + ": it is " + why + fix;
+    return "refusing the pinned " + what + " " + path + ": it is " + why + fix;
   const int fd = bpf_obj_get(path.c_str());
   if (fd < 0) return "";  // opened again by the caller, which reports why
   const std::string kind = bpf_object_kind(fd);
   close(fd);
-  if (kind == "bpf-map") return "";
-  return path + " is a pinned " + (kind.empty() ? "BPF object" : kind) + ", not a pinned BPF map" +
+  if (kind == kind_wanted) return "";
+  return path + " is a pinned " + (kind.empty() ? "BPF object" : kind) + ", not a pinned " + what +
          fix;
+}
+
+}  // namespace
+
+std::string pinned_map_problem(const std::string& path) {
+  return pinned_problem(path, "bpf-map", "BPF map");
+}
+
+std::string pinned_link_problem(const std::string& path) {
+  return pinned_problem(path, "bpf-link", "BPF link");
 }
 
 }  // namespace pktlens::bpf

@@ -27,5 +27,7 @@ void make_private_pin_dir(const std::string& dir);
 // a pinned program or link), or owned by another uid, or open to group or
 // others. "" when it is fine or does not exist.
 std::string pinned_map_problem(const std::string& path);
+// The same for a name pktlensd pins a tcx link under (bpf/tcx_link.hpp).
+std::string pinned_link_problem(const std::string& path);
 
 }  // namespace pktlens::bpf

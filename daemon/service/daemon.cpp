@@ -113,9 +113,11 @@ bpf::TcpEventsOptions events_options(const config::Config& c, const std::string&
   return o;
 }
 
-bpf::LoaderOptions loader_options(const config::Config& c) {
+bpf::LoaderOptions loader_options(const config::Config& c, const DaemonOptions& d) {
   bpf::LoaderOptions o;
   o.hook = c.attach == config::AttachMode::xdp ? bpf::Hook::xdp : bpf::Hook::tc;
+  o.tcx = d.tcx_links;
+  o.pin_dir = d.pin_dir;
   o.all = c.interfaces.all;
   o.names = c.interfaces.names;
   o.include = c.interfaces.include;
@@ -265,7 +267,7 @@ Daemon::DataPlane::DataPlane(const config::Config& cfg, const DaemonOptions& o,
     : object(object_options(cfg, o)),
       flow_iterator(open_flow_iterator(object, cfg.flows.enabled, o.map_iterators)),
       registry(object.skel()),
-      loader(object.skel(), registry, record, loader_options(cfg)) {}
+      loader(object.skel(), registry, record, loader_options(cfg, o)) {}
 
 Daemon::Daemon(const config::Config& cfg, const DaemonOptions& o)
     : cfg_(cfg),
@@ -357,8 +359,11 @@ size_t Daemon::sync_interfaces() {
 void Daemon::log_sync(const bpf::SyncEvents& ev) {
   for (const auto& a : ev.attached)
     spdlog::info(
-        "attached to {} (ifindex {}, slot {}) with {}{}", a.name, a.ifindex, a.slot,
+        "attached to {} (ifindex {}, slot {}) with {}{}{}", a.name, a.ifindex, a.slot,
         bpf::to_string(a.as),
+        a.as != bpf::AttachedAs::tc ? ""
+        : a.tcx                     ? " (tcx links)"
+                                    : " (clsact filters)",
         a.replaced_stale ? "; replaced the programs a previous pktlensd left, in place" : "");
   for (const auto& a : ev.attached)
     if (a.as == bpf::AttachedAs::xdp_generic)
@@ -692,7 +697,7 @@ void Daemon::apply_interfaces(const config::Config& next) {
   cfg_.interfaces = next.interfaces;
   cfg_.attach = next.attach;
   cfg_.interface_slots.retention = next.interface_slots.retention;
-  plane_->loader.reconfigure(loader_options(cfg_));
+  plane_->loader.reconfigure(loader_options(cfg_, opts_));
   collector_->set_tc_hooks(cfg_.attach == config::AttachMode::tc);
   spdlog::info("reload: interfaces and attach applied");
   sync_interfaces();

@@ -44,6 +44,7 @@ struct DaemonOptions {
   bool mmapable_maps = true;
   bool batch_ops = true;
   bool lookup_and_delete = true;
+  bool tcx_links = true;
   // Where and how /metrics is served: the addresses of --web.listen-address
   // (none: the config's `listen`), the web config's TLS and users, the path.
   std::vector<config::ListenAddress> listen;

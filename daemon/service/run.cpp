@@ -87,7 +87,8 @@ void prepare_pin_dir(const RunOptions& o) {
 bpf::KernelFeatures probe_kernel(const RunOptions& o) {
   bpf::KernelFeatures f = bpf::probe_kernel_features(o.pin_dir);
   for (auto name :
-       {bpf::kCheckTracing, bpf::kCheckMmap, bpf::kCheckBatch, bpf::kCheckLookupDelete}) {
+       {bpf::kCheckTracing, bpf::kCheckMmap, bpf::kCheckBatch, bpf::kCheckLookupDelete,
+        bpf::kCheckTcx}) {
     const bpf::FeatureCheck* c = bpf::find_check(f, name);
     if (!c) continue;
     if (c->ok)
@@ -106,7 +107,8 @@ DaemonOptions daemon_options(const RunOptions& o, const bpf::KernelFeatures& f, 
                        .map_iterators = f.tracing,
                        .mmapable_maps = f.mmapable,
                        .batch_ops = f.batch_ops,
-                       .lookup_and_delete = f.lookup_and_delete};
+                       .lookup_and_delete = f.lookup_and_delete,
+                       .tcx_links = f.tcx};
 }
 
 // The web config in force: --web.config.file, else the config's

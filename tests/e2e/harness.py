@@ -290,17 +290,57 @@ def tc_show(ns: str, args: list[str]) -> str:
     return ns_run(ns, ["tc"] + args).stdout
 
 
+def tcx_programs(ns: str, dev: str, direction: str) -> list[str]:
+    """Lines "tcx DIRECTION id N name NAME", one per program on DEV's tcx
+    hook (tests/support/tcx_query.cpp); [] on a kernel without tcx."""
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    tool = os.path.join(os.environ.get("PKTLENS_BUILD_DIR", os.path.join(root, "build")),
+                        "tests", "pktlens_test_tcx_query")
+    p = ns_run(ns, [tool, dev], check=False)
+    if p.returncode == 2:
+        return []
+    if p.returncode != 0:
+        raise RuntimeError(f"{tool} {dev}: {p.stderr.strip()}")
+    return [l for l in p.stdout.splitlines() if l.startswith(f"tcx {direction} ")]
+
+
+def kernel_has_tcx(ns: str) -> bool:
+    """Whether the kernel has tcx hooks (Linux >= 6.6), where pktlensd
+    attaches its TC programs as tcx links rather than clsact filters."""
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    tool = os.path.join(os.environ.get("PKTLENS_BUILD_DIR", os.path.join(root, "build")),
+                        "tests", "pktlens_test_tcx_query")
+    return ns_run(ns, [tool, "lo"], check=False).returncode == 0
+
+
+# A pktlensd prefix that makes it attach clsact filters where the kernel has
+# tcx hooks (the path of kernels before 6.6).
+CLSACT = ["env", "PKTLENS_FORCE_FALLBACK=tcx"]
+
+
+def detach_tcx_links(ns: str, dev: str, pin_dir: str) -> None:
+    """`bpftool link detach` of pktlensd's tcx links on dev, through their
+    pins (bpf/tcx_link.hpp), as an operator would remove them."""
+    ifindex = json.loads(ns_run(ns, ["ip", "-j", "link", "show", "dev", dev]).stdout)[0]["ifindex"]
+    for direction in ("ingress", "egress"):
+        run(["bpftool", "link", "detach", "pinned", f"{pin_dir}/link_tcx_{direction}_{ifindex}"])
+
+
 def pktlens_filters(ns: str, dev: str, direction: str) -> list[str]:
-    """Lines of `tc filter show dev DEV DIRECTION` that describe a filter
-    (those with a handle): pktlens's carry handle 0x706b."""
-    return [l for l in tc_show(ns, ["filter", "show", "dev", dev, direction]).splitlines() if " handle " in l]
+    """What sits at DIRECTION of DEV where pktlens attaches: the lines of
+    `tc filter show dev DEV DIRECTION` that describe a filter (those with a
+    handle: pktlens's carry handle 0x706b), and the programs on the tcx
+    hook (pktlens's links, where the kernel has tcx)."""
+    filters = [l for l in tc_show(ns, ["filter", "show", "dev", dev, direction]).splitlines() if " handle " in l]
+    return filters + tcx_programs(ns, dev, direction)
 
 
 def filter_ids(ns: str, dev: str = Net.IF_A) -> list[str]:
-    """The program ids of pktlens's filters (ingress, egress) on dev."""
+    """The program ids of pktlens's programs (ingress, egress) on dev: its
+    filters' or its tcx links'."""
     ids = []
     for direction in ("ingress", "egress"):
-        lines = [l for l in pktlens_filters(ns, dev, direction) if "handle 0x706b" in l]
+        lines = [l for l in pktlens_filters(ns, dev, direction) if "handle 0x706b" in l or l.startswith("tcx ")]
         ids.append(re.search(r" id (\d+) ", lines[0]).group(1) if len(lines) == 1 else f"{len(lines)} filters")
     return ids
 
@@ -1026,10 +1066,15 @@ class E2E(unittest.TestCase):
         self.assertEqual(xdp_attached(self.net.a, dev), "", f"an XDP program is left on {dev}")
 
     def assert_one_filter_each(self, dev: str = IF) -> None:
+        """pktlens's program, alone, at both directions of dev: a tcx link
+        where the kernel has tcx hooks, else a clsact filter at its handle."""
         for direction in ("ingress", "egress"):
             lines = pktlens_filters(self.net.a, dev, direction)
             self.assertEqual(len(lines), 1, f"{dev} {direction}: expected exactly one filter, got {lines}")
-            self.assertIn("handle 0x706b", lines[0], f"{dev} {direction}: not pktlens's filter")
+            if lines[0].startswith("tcx "):
+                self.assertIn(f"name tc_{direction}", lines[0], f"{dev} {direction}: not pktlens's program")
+            else:
+                self.assertIn("handle 0x706b", lines[0], f"{dev} {direction}: not pktlens's filter")
 
 
 def main() -> None:

@@ -20,8 +20,8 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from harness import (  # noqa: E402
-    E2E, IF, PORT, Flood, Metrics, Net, Pktlensd, Sender, config, filter_ids, main, ns_run, pktlens_filters,
-    scrape, wait_until, write_config,
+    CLSACT, E2E, IF, PORT, Flood, Metrics, Net, Pktlensd, Sender, config, detach_tcx_links, filter_ids,
+    kernel_has_tcx, main, ns_run, pktlens_filters, scrape, wait_until, write_config,
 )
 
 from scapy.layers.inet import IP, UDP  # noqa: E402
@@ -185,14 +185,60 @@ class Attachment(E2E):
         self.assertEqual(d2.terminate(), 0, f"exit status on SIGTERM; log:\n{d2.log()}")
         self.assert_nothing_attached()
 
+    def test_upgrade_from_clsact_filters_counts_every_frame(self) -> None:
+        """An upgrade's restart from a pktlensd that attached clsact filters
+        (a version before tcx links, here forced) to one that would attach
+        tcx links: a steady 2,000 frames/s crosses it and every frame counts
+        once. The new pktlensd keeps a filter, swapped in place (a link
+        beside the filter would count the frames in between twice); its
+        SIGTERM detaches it, and the next start attaches tcx links."""
+        net = self.net
+        pin, cfg = self.pin(), config()
+        d1 = self.start(cfg, pin, prefix=CLSACT + as_unit())
+        self.ready(d1)
+        self.assertIn("with tc (clsact filters)", d1.log())
+        net.wait_quiet()
+        self.collections(d1, 2)
+        base, c0 = ingress(self.scrape()), net.counters()
+
+        rate, seconds = 2000, 12
+        flood = Flood(net, [udp_frame()] * (rate * seconds), rate)
+        time.sleep(2)
+        os.kill(d1.pid, signal.SIGUSR2)
+        self.assertEqual(d1.wait_exit(30), 0, f"exit status on SIGUSR2; log:\n{d1.log()}")
+        d2 = self.start(cfg, pin, prefix=as_unit())
+        self.ready(d2)
+        self.assertIn("with tc (clsact filters); replaced the programs a previous pktlensd left, in place",
+                      d2.log())
+        self.assert_one_filter_each()
+        self.assertEqual(len([l for l in pktlens_filters(net.a, IF, "ingress") if "handle 0x706b" in l]), 1)
+        sent = flood.join()
+        net.wait_quiet(quiet_for=1.0)
+        self.collections(d2, 2)
+        counted = ingress(self.scrape()) - base
+        arrived = net.counters()["rx"]["packets"] - c0["rx"]["packets"]
+        self.assertEqual(arrived, sent, "frames into vethA")
+        self.assertEqual(counted, sent, "frames counted across the upgrade")
+        self.assertEqual(d2.terminate(), 0, f"exit status on SIGTERM; log:\n{d2.log()}")
+        self.assert_nothing_attached()
+        if kernel_has_tcx(net.a):
+            d3 = self.start(cfg, pin, prefix=as_unit())
+            self.ready(d3)
+            self.assertIn("with tc (tcx links)", d3.log())
+            self.assert_one_filter_each()
+            self.assertEqual(d3.terminate(), 0)
+            self.assert_nothing_attached()
+
     # -- issue #18.1 ------------------------------------------------------------
 
-    def test_second_pktlensd_refused(self) -> None:
-        """A second pktlensd with a pin dir of its own (even as root, able to
-        read program names) does not displace the first: it reports that it
-        cannot monitor vethA and exports 0 for it; the first keeps its
-        filters and counts every frame, before and after the second stops."""
+    def test_second_pktlensd_beside_the_first(self) -> None:
+        """With tcx hooks, a second pktlensd with a pin dir of its own
+        attaches its own links beside the first's: each counts every frame
+        in its own maps, and the second's stop leaves the first's links."""
         net = self.net
+        if not kernel_has_tcx(net.a):
+            self.skipTest("this kernel has no tcx hooks (Linux >= 6.6 has); "
+                          "second_pktlensd_refused covers the clsact path")
         d1 = self.start(config(), self.pin())
         self.ready(d1)
         net.wait_quiet()
@@ -202,6 +248,42 @@ class Attachment(E2E):
         with open(config()) as f:
             cfg2 = write_config(f.read().replace(f"127.0.0.1:{PORT}", f"127.0.0.1:{port2}"))
         d2 = self.start(cfg2, self.pin())
+        self.ready(d2)
+        for direction in ("ingress", "egress"):
+            self.assertEqual(len(pktlens_filters(net.a, IF, direction)), 2, f"two programs at {direction}")
+        self.collections(d1, 2)
+        base1, base2 = ingress(self.scrape()), ingress(Metrics(scrape(net.a, port2)))
+        self.send(1000)
+        self.collections(d1, 2)
+        self.collections(d2, 2)
+        self.assertEqual(ingress(self.scrape()) - base1, 1000, "frames the first pktlensd counted")
+        m2 = Metrics(scrape(net.a, port2))
+        self.assertEqual(ingress(m2) - base2, 1000, "frames the second pktlensd counted")
+        self.assertEqual(monitored(m2), {"tc": 1.0})
+        self.assertEqual(d2.terminate(), 0)
+        self.assertEqual(filter_ids(net.a), ids, "the second pktlensd's stop removed the first one's links")
+        self.send(1000, sport=45001)
+        self.collections(d1, 2)
+        self.assertEqual(ingress(self.scrape()) - base1, 2000, "frames counted after the second one stopped")
+        self.assertEqual(d1.terminate(), 0)
+        self.assert_nothing_attached()
+
+    def test_second_pktlensd_refused(self) -> None:
+        """A second pktlensd with a pin dir of its own (even as root, able to
+        read program names) does not displace the first: it reports that it
+        cannot monitor vethA and exports 0 for it; the first keeps its
+        filters and counts every frame, before and after the second stops.
+        clsact filters, one per handle (forced where the kernel has tcx)."""
+        net = self.net
+        d1 = self.start(config(), self.pin(), prefix=CLSACT)
+        self.ready(d1)
+        net.wait_quiet()
+        self.collections(d1, 2)
+        ids = filter_ids(net.a)
+        port2 = PORT + 1
+        with open(config()) as f:
+            cfg2 = write_config(f.read().replace(f"127.0.0.1:{PORT}", f"127.0.0.1:{port2}"))
+        d2 = self.start(cfg2, self.pin(), prefix=CLSACT)
         msg = self.ready(d2)
         self.assertIn(f"waiting for {IF}", msg)
         errors = [l for l in d2.log().splitlines() if " error " in l]
@@ -225,12 +307,45 @@ class Attachment(E2E):
         self.assertEqual(d1.terminate(), 0)
         self.assert_nothing_attached()
 
+    def test_reattach_after_tcx_links_detached(self) -> None:
+        """`bpftool link detach` of pktlensd's tcx links under a healthy
+        pktlensd: the next interval attaches again (logged), and every frame
+        after that is counted; nothing is left at its stop."""
+        net = self.net
+        if not kernel_has_tcx(net.a):
+            self.skipTest("this kernel has no tcx hooks (Linux >= 6.6 has); "
+                          "reattach_after_clsact_deleted covers the clsact path")
+        pin = self.pin()
+        d = self.start(config(), pin)
+        self.ready(d)
+        self.assertIn(f"attached to {IF} (ifindex", d.log())
+        self.assertIn("with tc (tcx links)", d.log())
+        net.wait_quiet()
+        detach_tcx_links(net.a, IF, pin)
+        wait_until(lambda: len(pktlens_filters(net.a, IF, "ingress")) == 1
+                   and len(pktlens_filters(net.a, IF, "egress")) == 1, 5, what="pktlens's links back")
+        self.assertIn(f"pktlens's programs were removed from {IF} (tcx ingress, tcx egress); attached again",
+                      d.log())
+        self.assert_one_filter_each()
+        self.collections(d, 2)
+        base = ingress(self.scrape())
+        self.send(1000)
+        self.collections(d, 2)
+        m = self.scrape()
+        self.assertEqual(ingress(m) - base, 1000, "frames counted after attaching again")
+        self.assertEqual(monitored(m), {"tc": 1.0})
+        self.assertEqual(d.terminate(), 0)
+        self.assert_nothing_attached()
+        self.assertEqual([f for f in os.listdir(pin) if f.startswith("link_tcx_")], [],
+                         "pins of the links left behind")
+
     def test_reattach_after_clsact_deleted(self) -> None:
         """`tc qdisc del dev vethA clsact` under a healthy pktlensd: the
         next interval attaches again (logged), and every frame after that is
-        counted; the clsact it created again is removed at its stop."""
+        counted; the clsact it created again is removed at its stop. clsact
+        filters (forced where the kernel has tcx hooks)."""
         net = self.net
-        d = self.start(config(), self.pin())
+        d = self.start(config(), self.pin(), prefix=CLSACT)
         self.ready(d)
         net.wait_quiet()
         ns_run(net.a, ["tc", "qdisc", "del", "dev", IF, "clsact"])
@@ -252,12 +367,13 @@ class Attachment(E2E):
         """Another program put in pktlens's place (tc filter replace at its
         handle): pktlensd says so once, exports 0 for vethA, and leaves it;
         once that filter is removed it attaches again within an interval and
-        counts every frame."""
+        counts every frame. clsact filters (forced where the kernel has tcx,
+        whose hooks hold many programs: there is no place to take)."""
         foreign = os.environ.get("PKTLENS_E2E_FOREIGN", "")
         if not foreign or not os.path.exists(foreign):
             raise AssertionError(f"PKTLENS_E2E_FOREIGN={foreign!r}: build the tests first (CTest sets it)")
         net = self.net
-        d = self.start(config(), self.pin())
+        d = self.start(config(), self.pin(), prefix=CLSACT)
         self.ready(d)
         net.wait_quiet()
         ns_run(net.a, ["tc", "filter", "replace", "dev", IF, "ingress", "protocol", "all", "handle", "0x706b",

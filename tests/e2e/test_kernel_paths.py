@@ -3,7 +3,8 @@
 """Every optional kernel feature has a fallback that gives the same numbers.
 PKTLENS_FORCE_FALLBACK=all makes pktlensd take every fallback on a kernel
 that has the fast paths (no map iterator, no mmapable arrays so no touch
-log, no batch map operations so the flow table is walked key by key): the
+log, no batch map operations so the flow table is walked key by key, no
+tcx hooks so the TC programs are clsact filters): the
 log says so, and every packet still counts, per interface and per flow.
 Same harness as the other e2e tests (harness.py).
 
@@ -18,7 +19,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from harness import E2E, IF, PORT, FlowWatcher, by, config, delta, in_netns, main  # noqa: E402
+from harness import E2E, IF, PORT, FlowWatcher, by, config, delta, in_netns, main, pktlens_filters  # noqa: E402
 
 FLOWS = 20      # UDP flows B -> A, one source port each
 PER_FLOW = 25   # datagrams per flow and round
@@ -32,8 +33,12 @@ class KernelPaths(E2E):
         self.ready(d)
         log = d.log()
         for line in ("map iterators unavailable", "mmapable arrays unavailable",
-                     "batch map ops unavailable", "walked by key walk"):
+                     "batch map ops unavailable", "tcx hooks unavailable", "walked by key walk",
+                     "with tc (clsact filters)"):
             self.assertIn(line, log, f"pktlensd's log does not say '{line}':\n{log}")
+        self.assert_one_filter_each()
+        for direction in ("ingress", "egress"):
+            self.assertIn("handle 0x706b", pktlens_filters(net.a, IF, direction)[0], "not a clsact filter")
         net.wait_quiet()
         self.collections(d, 2)
         before = self.scrape()

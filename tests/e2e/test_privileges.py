@@ -19,7 +19,8 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from harness import (  # noqa: E402
-    E2E, IF, Net, Sender, config, main, ns_run, pktlens_filters, run, wait_until,
+    CLSACT, E2E, IF, Net, Sender, config, detach_tcx_links, kernel_has_tcx, main, ns_run, pktlens_filters, run,
+    wait_until,
 )
 
 from scapy.layers.inet import IP, UDP  # noqa: E402
@@ -75,7 +76,10 @@ class Privileges(E2E):
         self.assert_nothing_attached()
 
     def test_threads_hold_only_what_they_need(self) -> None:
-        d = self.start(config(), self.pin())
+        # clsact filters (forced where the kernel has tcx hooks): deleting
+        # the clsact removes them; test_tcx_reattach_after_the_drop detaches
+        # tcx links.
+        d = self.start(config(), self.pin(), prefix=CLSACT)
         self.ready(d)
         threads = thread_status(d.pid)
         main_thread = threads[d.pid]
@@ -97,6 +101,22 @@ class Privileges(E2E):
         wait_until(lambda: len(pktlens_filters(self.net.a, IF, "ingress")) == 1, 20,
                    what="re-attachment after the clsact qdisc was deleted")
         self.assertIn("attached again", d.log())
+        self.assertEqual(d.terminate(), 0, f"exit status on SIGTERM; log:\n{d.log()}")
+        self.assert_nothing_attached()
+
+    def test_tcx_reattach_after_the_drop(self) -> None:
+        """Re-attaching a detached tcx link (a new link, pinned) works with
+        what the main thread keeps after start-up."""
+        if not kernel_has_tcx(self.net.a):
+            self.skipTest("this kernel has no tcx hooks (Linux >= 6.6 has); "
+                          "threads_hold_only_what_they_need re-attaches clsact filters")
+        pin = self.pin()
+        d = self.start(config(), pin)
+        self.ready(d)
+        self.assertEqual(caps(thread_status(d.pid)[d.pid], "CapEff"), KEPT)
+        detach_tcx_links(self.net.a, IF, pin)
+        wait_until(lambda: "attached again" in d.log(), 20, what="re-attachment after the links were detached")
+        self.assert_one_filter_each()
         self.assertEqual(d.terminate(), 0, f"exit status on SIGTERM; log:\n{d.log()}")
         self.assert_nothing_attached()
 

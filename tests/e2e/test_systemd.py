@@ -130,9 +130,10 @@ class Systemd(E2E):
     # -- what the kernel sees
 
     def maps(self, pin_dir: str) -> set[int]:
-        """IDs of the maps pinned in pin_dir (a directory of the test's bpffs)."""
+        """IDs of the maps pinned in pin_dir (a directory of the test's bpffs;
+        the tcx links' pins, link_tcx_*, are no maps)."""
         return {json.loads(run(["bpftool", "-j", "map", "show", "pinned", os.path.join(pin_dir, f)]).stdout)["id"]
-                for f in os.listdir(pin_dir)}
+                for f in os.listdir(pin_dir) if not f.startswith("link_")}
 
     def programs(self, maps: set[int]) -> set[int]:
         """IDs of the loaded BPF programs that use one of `maps`: pktlensd's

@@ -56,7 +56,8 @@ TEST_CASE("kernel features: every check, in order, consistent with the booleans"
   std::vector<std::string> want{std::string(kCheckBtf), std::string(kCheckBpffs)};
   if (!f.bpffs) want.emplace_back(kCheckBpffsMount);
   for (auto n :
-       {kCheckTracing, kCheckMmap, kCheckBatch, kCheckLookupDelete, kCheckLockdown, kCheckCapBpf,
+       {kCheckTracing, kCheckMmap, kCheckBatch, kCheckLookupDelete, kCheckTcx, kCheckLockdown,
+        kCheckCapBpf,
         kCheckCapPerfmon, kCheckCapNetAdmin, kCheckCapSysAdmin, kCheckCapSysResource, kCheckXdp})
     want.emplace_back(n);
   CHECK(names == want);
@@ -68,6 +69,7 @@ TEST_CASE("kernel features: every check, in order, consistent with the booleans"
   CHECK(get(f, kCheckMmap).ok == f.mmapable);
   CHECK(get(f, kCheckBatch).ok == f.batch_ops);
   CHECK(get(f, kCheckLookupDelete).ok == f.lookup_and_delete);
+  CHECK(get(f, kCheckTcx).ok == f.tcx);
   // pktlens needs Linux >= 5.11: both are older than that.
   CHECK(f.mmapable);
   CHECK(f.batch_ops);
@@ -94,12 +96,15 @@ TEST_CASE("kernel features: PKTLENS_FORCE_FALLBACK forces each one off", "[kerne
   }();
   struct Case {
     const char* value;
-    bool tracing, mmap, batch, del;
+    bool tracing, mmap, batch, del, tcx;
   };
-  for (const Case& c :
-       {Case{"tracing", true, false, false, false}, Case{"mmap", false, true, false, false},
-        Case{"batch", false, false, true, false}, Case{"delete", false, false, false, true},
-        Case{"all", true, true, true, true}, Case{"mmap,batch", false, true, true, false}}) {
+  for (const Case& c : {Case{"tracing", true, false, false, false, false},
+                        Case{"mmap", false, true, false, false, false},
+                        Case{"batch", false, false, true, false, false},
+                        Case{"delete", false, false, false, true, false},
+                        Case{"tcx", false, false, false, false, true},
+                        Case{"all", true, true, true, true, true},
+                        Case{"mmap,batch", false, true, true, false, false}}) {
     ForceEnv env(c.value);
     const KernelFeatures f = probe_kernel_features("/sys/fs/bpf/pktlens-features-test");
     INFO("PKTLENS_FORCE_FALLBACK=" << c.value);
@@ -107,6 +112,8 @@ TEST_CASE("kernel features: PKTLENS_FORCE_FALLBACK forces each one off", "[kerne
     CHECK(f.mmapable == (c.mmap ? false : probed.mmapable));
     CHECK(f.batch_ops == (c.batch ? false : probed.batch_ops));
     CHECK(f.lookup_and_delete == (c.del ? false : probed.lookup_and_delete));
+    CHECK(f.tcx == (c.tcx ? false : probed.tcx));
+    CHECK((get(f, kCheckTcx).detail == kForced) == c.tcx);
     CHECK((get(f, kCheckTracing).detail == kForced) == c.tracing);
     CHECK((get(f, kCheckMmap).detail == kForced) == c.mmap);
     CHECK((get(f, kCheckBatch).detail == kForced) == c.batch);

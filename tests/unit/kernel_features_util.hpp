@@ -19,11 +19,11 @@ inline bpf::FeatureCheck check(std::string_view name, bool ok) {
 // A machine pktlensd runs on: root, BTF, bpffs mounted, every feature.
 inline bpf::KernelFeatures good() {
   bpf::KernelFeatures f;
-  f.btf = f.bpffs = f.tracing = f.mmapable = f.batch_ops = f.lookup_and_delete = true;
+  f.btf = f.bpffs = f.tracing = f.mmapable = f.batch_ops = f.lookup_and_delete = f.tcx = true;
   f.lockdown = "none";
   for (auto n :
        {bpf::kCheckBtf, bpf::kCheckBpffs, bpf::kCheckTracing, bpf::kCheckMmap, bpf::kCheckBatch,
-        bpf::kCheckLookupDelete, bpf::kCheckLockdown, bpf::kCheckCapBpf, bpf::kCheckCapPerfmon,
+        bpf::kCheckLookupDelete, bpf::kCheckTcx, bpf::kCheckLockdown, bpf::kCheckCapBpf, bpf::kCheckCapPerfmon,
         bpf::kCheckCapNetAdmin, bpf::kCheckCapSysAdmin, bpf::kCheckCapSysResource, bpf::kCheckXdp})
     f.checks.push_back(check(n, true));
   return f;

@@ -25,8 +25,10 @@ TEST_CASE("PKTLENS_FORCE_FALLBACK: words, all, spaces, unknown words", "[kernel_
   f = bpf::parse_forced_fallback(" batch , tracing,");
   CHECK((f.tracing && !f.mmap && f.batch));
   CHECK(f.unknown.empty());
+  f = bpf::parse_forced_fallback("tcx");
+  CHECK((f.tcx && !f.tracing && !f.mmap && !f.batch && !f.lookup_delete));
   f = bpf::parse_forced_fallback("all");
-  CHECK((f.tracing && f.mmap && f.batch));
+  CHECK((f.tracing && f.mmap && f.batch && f.lookup_delete && f.tcx));
   f = bpf::parse_forced_fallback("mmap,iterator");
   CHECK(f.mmap);
   CHECK(f.unknown == std::vector<std::string>{"iterator"});
@@ -36,17 +38,19 @@ TEST_CASE("summary line: every feature, forced ones, capabilities", "[kernel_fea
   auto f = good();
   CHECK(f.summary_line() ==
         "BTF yes, bpffs yes, map iterators yes, mmapable arrays yes, batch map ops yes, lookup and "
-        "delete yes, lockdown none; caps CAP_BPF CAP_PERFMON CAP_NET_ADMIN CAP_SYS_ADMIN "
+        "delete yes, tcx yes, lockdown none; caps CAP_BPF CAP_PERFMON CAP_NET_ADMIN CAP_SYS_ADMIN "
         "CAP_SYS_RESOURCE");
   f.bpffs = false;
   f.tracing = false;
   at(f, bpf::kCheckTracing).detail = "forced off by PKTLENS_FORCE_FALLBACK";
   f.checks.push_back(check(bpf::kCheckBpffsMount, true));
   at(f, bpf::kCheckCapSysResource).ok = false;
+  f.tcx = false;
+  at(f, bpf::kCheckTcx).detail = "forced off by PKTLENS_FORCE_FALLBACK";
   f.lockdown = "unknown";
   CHECK(f.summary_line() ==
         "BTF yes, bpffs no (mountable), map iterators no (forced), mmapable arrays yes, batch map "
-        "ops yes, lookup and delete yes, lockdown unknown; caps CAP_BPF CAP_PERFMON CAP_NET_ADMIN "
+        "ops yes, lookup and delete yes, tcx no (forced), lockdown unknown; caps CAP_BPF CAP_PERFMON CAP_NET_ADMIN "
         "CAP_SYS_ADMIN, not "
         "CAP_SYS_RESOURCE");
 }
