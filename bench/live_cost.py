@@ -63,13 +63,17 @@ def prog_stats(prog_id: int) -> tuple[int, int]:
 
 
 def ingress_prog_ids(net: harness.Net) -> dict[int, int]:
-    """pref -> program id of the filters on vethA's ingress."""
+    """pref -> program id of the filters on vethA's ingress; pref 0 for a
+    program on its tcx hook (pktlensd's, where the kernel has tcx hooks:
+    the tcx hook runs before the clsact filters)."""
     out = harness.run(["tc", "-n", net.a, "filter", "show", "dev", net.IF_A, "ingress"]).stdout
     ids = {}
     for line in out.splitlines():
         m = re.search(r"pref (\d+) bpf .* id (\d+)", line)
         if m:
             ids[int(m.group(1))] = int(m.group(2))
+    for line in harness.tcx_programs(net.a, net.IF_A, "ingress"):
+        ids[0] = int(re.search(r" id (\d+) ", line).group(1))
     return ids
 
 
@@ -79,10 +83,15 @@ def run_config(net: harness.Net, extra: str, count: int, cpu: int | None) -> dic
     bpffs = harness.new_pin_dir()
     cfg = harness.write_config(f"interfaces: [{net.IF_A}]\nlisten: \"127.0.0.1:{PORT}\"\n" + extra)
     d = harness.Pktlensd(livebench.binary("daemon/pktlensd"), net.a, cfg, bpffs.pin_dir)
+    created = False
     try:
         d.wait_ready()
         # The empty program goes after pktlens's (it returns TC_ACT_UNSPEC,
-        # so the next filter runs): both see every frame.
+        # so the next filter runs): both see every frame. pktlens's is a
+        # tcx link where the kernel has tcx hooks, which run before every
+        # clsact filter; a clsact filter at priority 1 otherwise.
+        created = harness.run(["tc", "-n", net.a, "qdisc", "add", "dev", net.IF_A, "clsact"],
+                              check=False).returncode == 0
         harness.run(["tc", "-n", net.a, "filter", "add", "dev", net.IF_A, "ingress", "pref", "49151",
                      "bpf", "da", "obj", livebench.binary("bench/pktlens_bench_empty.bpf.o"),
                      "sec", "tc"])
@@ -105,6 +114,8 @@ def run_config(net: harness.Net, extra: str, count: int, cpu: int | None) -> dic
     finally:
         harness.run(["tc", "-n", net.a, "filter", "del", "dev", net.IF_A, "ingress", "pref",
                      "49151"], check=False)
+        if created:
+            harness.run(["tc", "-n", net.a, "qdisc", "del", "dev", net.IF_A, "clsact"], check=False)
         d.terminate()
         bpffs.close()
 

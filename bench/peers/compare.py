@@ -9,7 +9,11 @@ holds the medians.
 
 The generator runs on one CPU (the receiving CPU: a veth delivers on the
 sending CPU, as receive-side scaling keeps a flow on one CPU of a real
-NIC), sending as fast as it can; the tools run on the other CPUs. So:
+NIC), sending as fast as it can; pmacctd and softflowd run on the other
+CPUs. pktlensd runs as its unit runs it, on every CPU: it visits each CPU
+once a collection to flush that CPU's flow cache, and a CPU it may not run
+on counts every packet in the flow table instead (slower; its
+docs/running.md says so). So:
 
 - counted: the packets the tool reports, of the frames the interface
   received (its rx_packets); the worst run;
@@ -23,9 +27,18 @@ NIC), sending as fast as it can; the tools run on the other CPUs. So:
   against the paired run without the tool.
 
 Each CPU second is counted once: the tool's system time is in its process
-times only, the receive path's in the generator's wall time only.
+times only, the receive path's in the generator's wall time only (but for
+pktlensd's flushes on the receiving CPU, microseconds a second).
 
-    sudo bench/peers/compare.py                 # 1M frames per run, 3 runs, ~8 minutes
+--breakdown adds rows that take the receive path's figure apart in the same
+run: an empty TC program as a clsact filter and as a tcx link (what the
+hook alone costs), pktlensd with clsact filters instead of tcx links, and
+pktlensd without its skb:kfree_skb program (every frame of this stream is
+dropped by A's stack, so that program runs once per frame here; on a host
+it runs for drops only).
+
+    sudo bench/peers/compare.py                 # 1M frames per run, 3 runs, ~7 minutes
+    sudo bench/peers/compare.py --breakdown     # and the reference rows, ~15 minutes
     sudo bench/peers/compare.py --runs 1 --count 200000  # quicker, noisier
 
 It installs pmacct and softflowd when they are missing (apt-get, with their
@@ -117,7 +130,8 @@ class Tool:
         self._ticks: dict[int, int] = {}
 
     def spawn(self, cmd: list[str]) -> None:
-        log = open(harness.tmp_path(f"{self.name}-{harness.unique()}.log"), "w")
+        self.log_path = harness.tmp_path(f"tool-{harness.unique()}.log")
+        log = open(self.log_path, "w")
         self.proc = subprocess.Popen(harness.in_ns_cmd(self.net.a) + cmd, stdin=subprocess.DEVNULL,
                                      stdout=log, stderr=log)
         pid = self.proc.pid
@@ -168,10 +182,10 @@ class NoTool(Tool):
 
 class EmptyTc(NoTool):
     """Reference, not a tool: an empty TC program (bench/empty.bpf.c) on
-    vethA's ingress, attached as pktlensd attaches (clsact, cls_bpf): what
-    the hook alone costs the receive path."""
+    vethA's ingress as a clsact filter (cls_bpf): what that hook alone
+    costs the receive path."""
 
-    name = "(empty TC program)"
+    name = "(empty program, clsact filter)"
     counts = False
 
     def start(self) -> None:
@@ -186,9 +200,26 @@ class EmptyTc(NoTool):
                     check=False)
 
 
+class EmptyTcx(NoTool):
+    """Reference: the empty program as a tcx link, as pktlensd attaches its
+    own where the kernel has tcx hooks (bench/tcx_empty.cpp)."""
+
+    name = "(empty program, tcx link)"
+    counts = False
+
+    def start(self) -> None:
+        self.spawn([livebench.binary("bench/pktlens_bench_tcx_empty"), self.net.IF_A])
+        harness.wait_until(lambda: "attached" in open(self.log_path).read(), 20,
+                           what="the empty tcx link")
+
+    def stop(self) -> None:
+        self._end(self.proc.pid)
+
+
 class Pktlensd(Tool):
     name = "pktlensd"
     extra = ""
+    env: dict[str, str] = {}
 
     def start(self) -> None:
         self.bpffs = harness.new_pin_dir()
@@ -196,8 +227,15 @@ class Pktlensd(Tool):
         # the final count is read soon after the stream.
         cfg = harness.write_config(f"interfaces: [{self.net.IF_A}]\nlisten: \"127.0.0.1:{PORT}\"\n"
                                    "interval: 1s\n" + self.extra)
-        self.d = harness.Pktlensd(livebench.binary("daemon/pktlensd"), self.net.a, cfg,
-                                  self.bpffs.pin_dir)
+        # Every CPU, as pktlens.service runs it (see the docstring).
+        mask = os.sched_getaffinity(0)
+        os.sched_setaffinity(0, range(os.cpu_count() or 1))
+        try:
+            self.d = harness.Pktlensd(livebench.binary("daemon/pktlensd"), self.net.a, cfg,
+                                      self.bpffs.pin_dir,
+                                      prefix=["env"] + [f"{k}={v}" for k, v in self.env.items()])
+        finally:
+            os.sched_setaffinity(0, mask)
         self.d.wait_ready()
         self.proc = self.d.proc
         self.base = self._total()
@@ -224,6 +262,13 @@ class PktlensdNoDrops(Pktlensd):
 
     name = "(pktlensd, loss.drops: false)"
     extra = "loss:\n  drops: false\n"
+
+
+class PktlensdClsact(Pktlensd):
+    """Reference: pktlensd with clsact filters, as on kernels before 6.6."""
+
+    name = "(pktlensd, clsact filters)"
+    env = {"PKTLENS_FORCE_FALLBACK": "tcx"}
 
 
 class Pmacctd(Tool):
@@ -281,7 +326,7 @@ class Softflowd(Tool):
 
 PEERS = (Pmacctd, Softflowd)
 # Rows that break the receive path's cost down; not part of the goals.
-REFERENCES = (EmptyTc, PktlensdNoDrops)
+REFERENCES = (EmptyTc, EmptyTcx, PktlensdClsact, PktlensdNoDrops)
 
 
 def measure(tool: Tool, net: harness.Net, count: int, flows: int, cpu: int) -> dict:
@@ -354,6 +399,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--count", type=int, default=1_000_000, help="frames per run (default 1M)")
     ap.add_argument("--runs", type=int, default=3, help="pairs (no tool, tool) per tool and shape (default 3)")
+    ap.add_argument("--breakdown", action="store_true",
+                    help="also the reference rows that take the receive path's cost apart")
     ap.add_argument("--json", help="also write the raw figures to this file")
     args = ap.parse_args()
     livebench.need_root()
@@ -361,7 +408,8 @@ def main() -> None:
     if len(cpus) < 2:
         raise SystemExit("needs two CPUs: one receives, the tools run on the others")
     # The receiving CPU serves the generator and the receive path alone;
-    # every process started from here on (the tools) runs on the others.
+    # every process started from here on runs on the others (pktlensd
+    # excepted, see the docstring).
     rx_cpu = cpus[-1]
     os.sched_setaffinity(0, set(cpus[:-1]))
     install_peers()
@@ -374,7 +422,7 @@ def main() -> None:
         for shape, flows in livebench.SHAPES.items():
             runs: dict[str, list[dict]] = {}
             for i in range(args.runs):
-                for tool_cls in (Pktlensd, *PEERS, *REFERENCES):
+                for tool_cls in (Pktlensd, *PEERS, *(REFERENCES if args.breakdown else ())):
                     r = pair(tool_cls, net, args.count, flows, rx_cpu)
                     r.update(shape=shape, run=i + 1)
                     runs.setdefault(tool_cls.name, []).append(r)
