@@ -290,12 +290,17 @@ def tc_show(ns: str, args: list[str]) -> str:
     return ns_run(ns, ["tc"] + args).stdout
 
 
+def tcx_query_tool() -> str:
+    """tests/support/tcx_query.cpp, built."""
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    return os.path.join(os.environ.get("PKTLENS_BUILD_DIR", os.path.join(root, "build")),
+                        "tests", "pktlens_test_tcx_query")
+
+
 def tcx_programs(ns: str, dev: str, direction: str) -> list[str]:
     """Lines "tcx DIRECTION id N name NAME", one per program on DEV's tcx
     hook (tests/support/tcx_query.cpp); [] on a kernel without tcx."""
-    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    tool = os.path.join(os.environ.get("PKTLENS_BUILD_DIR", os.path.join(root, "build")),
-                        "tests", "pktlens_test_tcx_query")
+    tool = tcx_query_tool()
     p = ns_run(ns, [tool, dev], check=False)
     if p.returncode == 2:
         return []
@@ -307,10 +312,7 @@ def tcx_programs(ns: str, dev: str, direction: str) -> list[str]:
 def kernel_has_tcx(ns: str) -> bool:
     """Whether the kernel has tcx hooks (Linux >= 6.6), where pktlensd
     attaches its TC programs as tcx links rather than clsact filters."""
-    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    tool = os.path.join(os.environ.get("PKTLENS_BUILD_DIR", os.path.join(root, "build")),
-                        "tests", "pktlens_test_tcx_query")
-    return ns_run(ns, [tool, "lo"], check=False).returncode == 0
+    return ns_run(ns, [tcx_query_tool(), "lo"], check=False).returncode == 0
 
 
 # A pktlensd prefix that makes it attach clsact filters where the kernel has
