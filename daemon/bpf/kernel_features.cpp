@@ -27,6 +27,7 @@
 
 #include "bpf/pin_dir.hpp"
 #include "bpf/pinning.hpp"
+#include "bpf/tcx_link.hpp"
 #include "bpf/unique_fd.hpp"
 #include "flow_iter.h"
 
@@ -220,12 +221,10 @@ std::string hex(unsigned long v) {
 // Empty when the kernel has tcx hooks (Linux >= 6.6): a query of the
 // loopback's tcx ingress, which attaches nothing; else what it answered.
 std::string probe_tcx() {
-  constexpr int kTcxIngress = 46;  // BPF_TCX_INGRESS; the build's headers may predate it
   uint32_t count = 0;
   // Loopback is ifindex 1 in every network namespace.
-  if (bpf_prog_query(1, static_cast<bpf_attach_type>(kTcxIngress), 0, nullptr, nullptr, &count) ==
-      0)
-    return "";
+  const auto type = static_cast<bpf_attach_type>(kTcxIngressAttach);
+  if (bpf_prog_query(1, type, 0, nullptr, nullptr, &count) == 0) return "";
   const int err = errno;
   if (err == EINVAL) return "the kernel has no tcx hooks (BPF_PROG_QUERY: EINVAL)";
   return std::string("querying the loopback's tcx hook failed: ") + std::strerror(err);

@@ -18,14 +18,12 @@
 namespace pktlens::bpf {
 namespace {
 
-// Linux 6.6's UAPI; the build's headers (Debian 12: 6.1) may predate it.
-constexpr int kTcxIngress = 46;         // BPF_TCX_INGRESS
-constexpr int kTcxEgress = 47;          // BPF_TCX_EGRESS
-constexpr uint32_t kLinkTypeTcx = 11;   // BPF_LINK_TYPE_TCX
-constexpr uint32_t kBefore = 1U << 3;   // BPF_F_BEFORE: first on the hook
+// Linux 6.6's UAPI, as kTcxIngressAttach.
+constexpr uint32_t kLinkTypeTcx = 11;  // BPF_LINK_TYPE_TCX
+constexpr uint32_t kBefore = 1U << 3;  // BPF_F_BEFORE: first on the hook
 
 bpf_attach_type attach_type(bool ingress) {
-  return static_cast<bpf_attach_type>(ingress ? kTcxIngress : kTcxEgress);
+  return static_cast<bpf_attach_type>(ingress ? kTcxIngressAttach : kTcxEgressAttach);
 }
 
 const char* direction(bool ingress) { return ingress ? "ingress" : "egress"; }

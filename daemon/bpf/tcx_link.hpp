@@ -19,6 +19,11 @@
 
 namespace pktlens::bpf {
 
+// Linux 6.6's UAPI numbers (BPF_TCX_INGRESS, BPF_TCX_EGRESS); the build's
+// headers (Debian 12: 6.1) may predate them.
+inline constexpr int kTcxIngressAttach = 46;
+inline constexpr int kTcxEgressAttach = 47;
+
 class TcxLink {
  public:
   // pin_dir "": the link is not pinned (tests without a bpffs); it lives as

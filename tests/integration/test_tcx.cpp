@@ -29,7 +29,8 @@ using pktlens::bpf::TcxLink;
 
 namespace {
 
-constexpr int kTcxIngress = 46, kTcxEgress = 47;  // Linux 6.6 UAPI
+constexpr int kTcxIngress = pktlens::bpf::kTcxIngressAttach;
+constexpr int kTcxEgress = pktlens::bpf::kTcxEgressAttach;
 
 uint32_t prog_id(int fd) {
   bpf_prog_info info{};
