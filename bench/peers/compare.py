@@ -32,13 +32,16 @@ pktlensd's flushes on the receiving CPU, microseconds a second).
 
 --breakdown adds rows that take the receive path's figure apart in the same
 run: an empty TC program as a clsact filter and as a tcx link (what the
-hook alone costs), pktlensd with clsact filters instead of tcx links, and
+hook alone costs), empty programs on the tcx link and on skb:kfree_skb
+(both hooks pktlensd uses on this stream: the floor under the goals, which
+it prints), pktlensd with clsact filters instead of tcx links, and
 pktlensd without its skb:kfree_skb program (every frame of this stream is
 dropped by A's stack, so that program runs once per frame here; on a host
-it runs for drops only).
+it runs for drops only), and that pktlensd with an empty program on
+skb:kfree_skb instead (what the drop program costs beyond its tracepoint).
 
     sudo bench/peers/compare.py                 # 1M frames per run, 3 runs, ~7 minutes
-    sudo bench/peers/compare.py --breakdown     # and the reference rows, ~15 minutes
+    sudo bench/peers/compare.py --breakdown     # and the reference rows, ~12 minutes
     sudo bench/peers/compare.py --runs 1 --count 200000  # quicker, noisier
 
 It installs pmacct and softflowd when they are missing (apt-get, with their
@@ -202,18 +205,39 @@ class EmptyTc(NoTool):
 
 class EmptyTcx(NoTool):
     """Reference: the empty program as a tcx link, as pktlensd attaches its
-    own where the kernel has tcx hooks (bench/tcx_empty.cpp)."""
+    own where the kernel has tcx hooks (bench/empty_hooks.cpp)."""
 
     name = "(empty program, tcx link)"
     counts = False
+    tcx = True
+    args: list[str] = []
 
     def start(self) -> None:
-        self.spawn([livebench.binary("bench/pktlens_bench_tcx_empty"), self.net.IF_A])
+        self.spawn([livebench.binary("bench/pktlens_bench_empty_hooks"),
+                    self.net.IF_A if self.tcx else "-", *self.args])
         harness.wait_until(lambda: "attached" in open(self.log_path).read(), 20,
-                           what="the empty tcx link")
+                           what="the empty programs")
 
     def stop(self) -> None:
         self._end(self.proc.pid)
+
+
+class EmptyHooks(EmptyTcx):
+    """Reference: empty programs on both hooks pktlensd's defaults use on
+    this stream, the tcx link and skb:kfree_skb (every frame here is a
+    drop): the floor under any tool that counts these frames and their
+    drops from those hooks, before its programs do any work."""
+
+    name = "(empty programs, tcx link + skb:kfree_skb)"
+    args = ["--kfree-skb"]
+
+
+class EmptyKfreeSkb(EmptyTcx):
+    """An empty program on skb:kfree_skb alone (PktlensdEmptyDrops)."""
+
+    name = "(empty program, skb:kfree_skb)"
+    tcx = False
+    args = ["--kfree-skb"]
 
 
 class Pktlensd(Tool):
@@ -262,6 +286,23 @@ class PktlensdNoDrops(Pktlensd):
 
     name = "(pktlensd, loss.drops: false)"
     extra = "loss:\n  drops: false\n"
+
+
+class PktlensdEmptyDrops(PktlensdNoDrops):
+    """Reference: pktlensd without its skb:kfree_skb program, and an empty
+    one there instead: against pktlensd, what its drop program costs beyond
+    the tracepoint it runs on."""
+
+    name = "(pktlensd, loss.drops: false, + empty skb:kfree_skb program)"
+
+    def start(self) -> None:
+        self.hook = EmptyKfreeSkb(self.net)
+        self.hook.start()
+        super().start()
+
+    def stop(self) -> None:
+        super().stop()
+        self.hook.stop()
 
 
 class PktlensdClsact(Pktlensd):
@@ -326,7 +367,7 @@ class Softflowd(Tool):
 
 PEERS = (Pmacctd, Softflowd)
 # Rows that break the receive path's cost down; not part of the goals.
-REFERENCES = (EmptyTc, EmptyTcx, PktlensdClsact, PktlensdNoDrops)
+REFERENCES = (EmptyTc, EmptyTcx, EmptyHooks, PktlensdClsact, PktlensdNoDrops, PktlensdEmptyDrops)
 
 
 def measure(tool: Tool, net: harness.Net, count: int, flows: int, cpu: int) -> dict:
@@ -392,6 +433,14 @@ def goals(summaries: list[dict]) -> list[str]:
                    f"({best['tool']} {best['cpu_ns']:.0f} / 3 = {best['cpu_ns'] / 3:.0f}): "
                    f"{'met' if third else 'NOT met'}; receive rate {100.0 * p['rx_change']:+.1f}% "
                    f"(goal: at most 5% slower): {'met' if slow else 'NOT met'}")
+        floor = by.get(EmptyHooks.name)
+        if floor:
+            # What the goals leave for pktlensd's programs once its hooks,
+            # empty, are paid for: negative means no program fits.
+            out.append(f"{shape}: the hooks alone, empty: CPU {floor['cpu_ns']:.0f} ns, receive rate "
+                       f"{100.0 * floor['rx_change']:+.1f}%; left for the programs: "
+                       f"{best['cpu_ns'] / 3 - floor['cpu_ns']:+.0f} ns of CPU, "
+                       f"{100.0 * (floor['rx_change'] + 0.05):+.1f}% of receive rate")
     return out
 
 
