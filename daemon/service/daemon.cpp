@@ -11,148 +11,14 @@
 #include <sstream>
 
 #include "alerts/signal_extractor.hpp"
-#include "alerts/summary.hpp"
-#include "bpf/percpu.hpp"
-#include "config/duration.hpp"
 #include "config/reload.hpp"
 #include "export/sent_handover.hpp"
+#include "service/daemon_log.hpp"
+#include "service/module_options.hpp"
 #include "service/privileges.hpp"
 
 namespace pktlens::service {
 namespace {
-
-static_assert(config::kMaxNetworks == PKTLENS_MAX_NETWORKS);
-static_assert(config::kMaxPrefixesPerFamily == PKTLENS_MAX_NET_PREFIXES);
-static_assert(config::kMaxNetworkNameLength == PKTLENS_NET_NAME_LEN - 1);
-
-std::vector<bpf::NetworkSpec> network_specs(const std::vector<config::Network>& networks) {
-  std::vector<bpf::NetworkSpec> out;
-  for (const auto& n : networks) {
-    bpf::NetworkSpec spec{n.name, n.action == config::NetworkAction::drop, {}};
-    for (const auto& p : n.prefixes) spec.prefixes.push_back({p.family, p.address, p.length});
-    out.push_back(std::move(spec));
-  }
-  return out;
-}
-
-uint32_t flow_key_fields(const std::vector<config::FlowKeyField>& key) {
-  uint32_t bits = 0;
-  for (const auto f : key) switch (f) {
-      case config::FlowKeyField::vlan:
-        bits |= PKTLENS_FK_VLAN;
-        break;
-      case config::FlowKeyField::proto:
-        bits |= PKTLENS_FK_PROTO;
-        break;
-      case config::FlowKeyField::src:
-        bits |= PKTLENS_FK_SRC;
-        break;
-      case config::FlowKeyField::dst:
-        bits |= PKTLENS_FK_DST;
-        break;
-      case config::FlowKeyField::sport:
-        bits |= PKTLENS_FK_SPORT;
-        break;
-      case config::FlowKeyField::dport:
-        bits |= PKTLENS_FK_DPORT;
-        break;
-      case config::FlowKeyField::service_port:
-        bits |= PKTLENS_FK_SERVICE_PORT;
-        break;
-    }
-  return bits;
-}
-
-bpf::ObjectOptions object_options(const config::Config& c, const DaemonOptions& d) {
-  bpf::ObjectOptions o;
-  o.max_slots = c.interface_slots.max_entries + 1;  // slot 0: unregistered ifindexes
-  o.max_flows = c.flows.max_entries;
-  o.max_vlans = c.vlans.max_entries;
-  o.flows = c.flows.enabled;
-  o.flow_key = flow_key_fields(c.flows.key);
-  o.vlans = c.vlans.enabled;
-  o.handshake = c.latency.handshake;
-  o.rtt = c.latency.rtt;
-  o.flow_inserts_per_window = config::flow_inserts_per_window(c.flows);
-  o.flow_cache_slots = c.flows.cache_slots.value_or(
-      bpf::default_flow_cache_slots(c.flows.max_entries, bpf::possible_cpus()));
-  // Open for three intervals after each flush, at least 10 s: a CPU stays
-  // cached across a slow cycle, and leaves its cache soon after pktlensd
-  // stops flushing it.
-  o.flow_cache_open_ns = static_cast<uint64_t>(
-      std::max(std::chrono::duration_cast<std::chrono::nanoseconds>(3 * c.interval),
-               std::chrono::nanoseconds(10'000'000'000))
-          .count());
-  o.flow_window_ns =
-      std::chrono::duration_cast<std::chrono::nanoseconds>(config::kFlowAdmissionWindow).count();
-  o.networks = network_specs(c.networks);
-  o.syn = c.threats.syn_flood.enabled;
-  o.max_syn_dests = c.threats.syn_flood.max_entries;
-  o.icmp_echo = c.threats.icmp_echo.enabled;
-  o.max_icmp_dests = c.threats.icmp_echo.max_entries;
-  o.udp_ports = c.threats.udp_ports.enabled;
-  o.scan = c.threats.port_scan.enabled;
-  o.max_scan_sources = c.threats.port_scan.max_sources;
-  o.scan_window_ns =
-      std::chrono::duration_cast<std::chrono::nanoseconds>(c.threats.port_scan.window).count();
-  o.scan_inserts_per_window = config::scan_inserts_per_window(c.threats.port_scan);
-  o.pin_dir = d.pin_dir;
-  // The touch log is read through mmap: without it the data plane need not
-  // write one.
-  o.flow_log = d.mmapable_maps;
-  o.mmapable_maps = d.mmapable_maps;
-  return o;
-}
-
-bpf::TcpEventsOptions events_options(const config::Config& c, const std::string& pin_dir) {
-  bpf::TcpEventsOptions o;
-  o.drops = c.loss.drops;
-  o.retransmits = c.loss.retransmits;
-  o.srtt = c.latency.srtt;
-  o.pin_dir = pin_dir;
-  return o;
-}
-
-bpf::LoaderOptions loader_options(const config::Config& c, const DaemonOptions& d) {
-  bpf::LoaderOptions o;
-  o.hook = c.attach == config::AttachMode::xdp ? bpf::Hook::xdp : bpf::Hook::tc;
-  o.tcx = d.tcx_links;
-  o.pin_dir = d.pin_dir;
-  o.all = c.interfaces.all;
-  o.names = c.interfaces.names;
-  o.include = c.interfaces.include;
-  o.exclude = c.interfaces.exclude;
-  o.retention = c.interface_slots.retention;
-  return o;
-}
-
-collector::CollectorOptions collector_options(const config::Config& c, const DaemonOptions& d,
-                                              const std::vector<std::string>& network_names,
-                                              bpf::FlowIterator* iterator) {
-  collector::CollectorOptions o;
-  o.flows = c.flows.enabled;
-  o.egress_hooked = c.attach == config::AttachMode::tc;
-  o.flow_table.idle_timeout = c.flows.idle_timeout;
-  o.flow_table.top_k = c.flows.top_k;
-  o.flow_table.top_k_window = c.flows.top_k_window;
-  o.flow_table.iterator = iterator;
-  o.flow_table.touch_log = d.mmapable_maps;
-  o.flow_table.batch_ops = d.batch_ops;
-  o.vlans = c.vlans.enabled;
-  o.vlan_table.top_k = c.vlans.top_k;
-  o.vlan_table.idle_timeout = c.vlans.idle_timeout;
-  o.vlan_table.lookup_and_delete = d.lookup_and_delete;
-  o.flow_table.lookup_and_delete = d.lookup_and_delete;
-  o.flow_table.record_changes = c.flows.enabled && !c.exports.ipfix.collectors.empty();
-  o.threats.syn_top_k = c.threats.syn_flood.top_k;
-  o.threats.tc_hooks = c.attach == config::AttachMode::tc;
-  o.threats.icmp_echo_top_k = c.threats.icmp_echo.top_k;
-  o.threats.udp_ports_top_k = c.threats.udp_ports.top_k;
-  o.threats.scan_top_k = c.threats.port_scan.top_k;
-  o.threats.scan_threshold = c.threats.port_scan.threshold;
-  o.networks = collector::network_ids(network_specs(c.networks), network_names);
-  return o;
-}
 
 // The iterator where the kernel accepts it (it refuses BTF tracing
 // programs under lockdown); null, with the reason logged, where not.
@@ -248,18 +114,6 @@ std::unique_ptr<flowexport::FlowExporter> open_flow_exporter(const config::Confi
   return std::make_unique<flowexport::FlowExporter>(std::move(o));
 }
 
-// One WARNING line per transition (journald priority 4), e.g.
-//   alert SynFlood firing: dst="198.18.0.2" dport="80" value=812 above 500
-//   (critical): SYN flood against 198.18.0.2:80
-void log_transition(const alerts::Transition& t) {
-  std::string labels;
-  for (const auto& [k, v] : t.series.labels) labels += k + "=\"" + v + "\" ";
-  spdlog::warn("alert {} {}: {}value={} above {} ({}): {}", t.series.alert,
-               t.series.firing ? "firing" : "resolved", labels,
-               alerts::format_value(t.series.value), alerts::format_value(t.above),
-               config::to_string(t.series.severity), t.summary);
-}
-
 }  // namespace
 
 Daemon::DataPlane::DataPlane(const config::Config& cfg, const DaemonOptions& o,
@@ -349,76 +203,11 @@ void Daemon::hand_over() {
 
 size_t Daemon::sync_interfaces() {
   try {
-    log_sync(plane_->loader.sync());
+    log_sync(plane_->loader.sync(), sync_log_context());
   } catch (const std::exception& e) {
     spdlog::error("listing interfaces failed: {}", e.what());
   }
   return plane_->loader.attached_count();
-}
-
-void Daemon::log_sync(const bpf::SyncEvents& ev) {
-  for (const auto& a : ev.attached)
-    spdlog::info(
-        "attached to {} (ifindex {}, slot {}) with {}{}{}", a.name, a.ifindex, a.slot,
-        bpf::to_string(a.as),
-        a.as != bpf::AttachedAs::tc ? ""
-        : a.tcx                     ? " (tcx links)"
-                                    : " (clsact filters)",
-        a.replaced_stale ? "; replaced the programs a previous pktlensd left, in place" : "");
-  for (const auto& a : ev.attached)
-    if (a.as == bpf::AttachedAs::xdp_generic)
-      spdlog::warn("{}: native XDP refused ({}), using generic XDP (slower); see troubleshooting",
-                   a.name, a.generic_reason);
-  const std::string retention = config::detail::format_duration(cfg_.interface_slots.retention);
-  for (const auto& n : ev.gone)
-    spdlog::info(
-        "{} disappeared; its final values stay exported for {} (interface_slots.retention), "
-        "and it is attached again to the same slot if it comes back meanwhile",
-        n, retention);
-  for (const auto& n : ev.deselected)
-    spdlog::info(
-        "detached from {}: the configuration no longer selects it; its final values "
-        "stay exported for {}",
-        n, retention);
-  for (const auto& n : ev.switched)
-    spdlog::warn(
-        "{}: moved to attach: {}; frames between detaching and attaching (well under a "
-        "millisecond) are not counted",
-        n, config::to_string(cfg_.attach));
-  if (!ev.released.empty())
-    spdlog::info("freed the slots of {} gone interface(s) after their retention: {}",
-                 ev.released.size(), join(ev.released));
-  if (ev.slots_full)
-    spdlog::error(
-        "all {} interface slots are in use (attached, or gone and within their retention): {} "
-        "interface(s) wait for a slot, retried every interval; raise "
-        "interface_slots.max_entries or shorten interface_slots.retention "
-        "(pktlens_interface_slots_waiting)",
-        plane_->loader.slot_use().capacity, *ev.slots_full);
-  for (const auto& n : ev.missing)
-    if (opts_.serve_http)
-      spdlog::warn(
-          "configured interface {} does not exist (yet); the others are monitored, and "
-          "it is attached when it appears",
-          n);
-    else
-      spdlog::warn("configured interface {} does not exist; measuring the others", n);
-  for (const auto& p : ev.failed)
-    spdlog::error("cannot attach to {}: {}; retrying every interval", p.name, p.what);
-  for (const auto& p : ev.renamed)
-    spdlog::info("{} was renamed to {}; its metrics keep the label interface=\"{}\"", p.name,
-                 p.what, p.name);
-  for (const auto& p : ev.reattached)
-    spdlog::warn("pktlens's programs were removed from {} ({}); attached again", p.name, p.what);
-  for (const auto& p : ev.displaced)
-    spdlog::error(
-        "{}: {} is not monitored; pktlens does not fight over it, and attaches again once "
-        "the place is free",
-        p.what, p.name);
-  for (const auto& p : ev.cleaned)
-    spdlog::info(
-        "removed what a previous pktlensd left on {} ({}): this configuration does not use it",
-        p.name, p.what);
 }
 
 bool Daemon::collect() {
@@ -426,7 +215,7 @@ bool Daemon::collect() {
   std::shared_ptr<collector::Snapshot> snap;
   try {
     auto cycle = collector_->collect({plane_->loader.slot_names(), plane_->loader.ifindex_names()});
-    log_cycle(cycle.stats);
+    cycle_log_.log(cycle.stats);
     if (cycle.stats.flows) {
       self_.flow_cache = cycle.stats.flows->cache;
       self_.flow_cache_cpus = cycle.stats.flows->cache_cpus;
@@ -466,49 +255,9 @@ bool Daemon::collect() {
   return ok;
 }
 
-void Daemon::log_cycle(const collector::CycleStats& st) {
-  if (st.handshakes.expired)
-    spdlog::debug("handshakes: {} pending, {} expired (counted as timeouts)", st.handshakes.pending,
-                  st.handshakes.expired);
-  if (!st.flows) return;
-  const auto& f = *st.flows;
-  // CPUs whose flow cache cannot be flushed count in the table directly:
-  // exact, only dearer. Said when it starts, and when it changes.
-  if (f.cache_cpus_missed != last_cache_missed_) {
-    if (f.cache_cpus_missed && !f.cache_error.empty())
-      spdlog::warn(
-          "flow cache: {} CPUs not flushed ({}); their packets count in the flow table "
-          "directly",
-          f.cache_cpus_missed, f.cache_error);
-    else if (f.cache_cpus_missed)
-      spdlog::info(
-          "flow cache: {} CPUs outside pktlensd's CPU affinity (or offline) count in the flow "
-          "table "
-          "directly",
-          f.cache_cpus_missed);
-    last_cache_missed_ = f.cache_cpus_missed;
-  }
-  if (f.cache_reinserted)
-    spdlog::debug("flow cache: {} flows removed while cached came back as new flows",
-                  f.cache_reinserted);
-  // Which way the table is walked when the log is not followed: said
-  // once, and again when it changes.
-  if (!f.from_log() && f.path != last_walk_path_) {
-    spdlog::info("flow table: walked by {}{}", collector::to_string(f.path),
-                 f.path == collector::FlowReadPath::key_walk
-                     ? " (the kernel has no batch map operations: slower on large tables)"
-                     : "");
-    last_walk_path_ = f.path;
-  }
-  spdlog::debug(
-      "flows: {} in the table, {} changed, {} idle deleted, {} evicted, {} dropped from the "
-      "mirror; read by {}{} ({} elements); presence filter {:.0f}% full{}",
-      f.entries, f.changed, f.expired_deleted, f.evicted, f.mirror_dropped,
-      collector::to_string(f.path),
-      f.full_pass      ? ", a full pass"
-      : f.log_overflow ? " (touch log overflowed)"
-                       : "",
-      f.visited, st.presence.ratio() * 100, st.presence.rebuilt ? ", rebuilt" : "");
+SyncLogContext Daemon::sync_log_context() const {
+  return {cfg_.interface_slots.retention, cfg_.attach, plane_->loader.slot_use().capacity,
+          opts_.serve_http};
 }
 
 void Daemon::evaluate_alerts(const collector::Snapshot& before, const collector::Snapshot& now) {
@@ -637,7 +386,7 @@ bool Daemon::reload_programs(const config::Config& next, const std::vector<std::
                recreated.empty()
                    ? ""
                    : "; maps created anew (their counters start at 0): " + join(recreated));
-  log_sync(ev);
+  log_sync(ev, sync_log_context());
   for (const auto& n : next.networks)
     if (std::find(cfg_.networks.begin(), cfg_.networks.end(), n) == cfg_.networks.end())
       spdlog::info("network {}: {} prefixes, action {}", n.name, n.prefixes.size(),

@@ -29,28 +29,11 @@
 #include "export/flow_exporter.hpp"
 #include "exporter/http_server.hpp"
 #include "exporter/snapshot_collectable.hpp"
-#include "exporter/web_settings.hpp"
+#include "service/daemon_log.hpp"
+#include "service/daemon_options.hpp"
 #include "service/instance_lock.hpp"
 
 namespace pktlens::service {
-
-struct DaemonOptions {
-  std::string pin_dir;     // where the maps are pinned (and the instance lock)
-  bool serve_http = true;  // false for `dump`
-  std::string version;
-  // The optional kernel features the collector may use
-  // (bpf::probe_kernel_features): each off takes its fallback path.
-  bool map_iterators = true;
-  bool mmapable_maps = true;
-  bool batch_ops = true;
-  bool lookup_and_delete = true;
-  bool tcx_links = true;
-  // Where and how /metrics is served: the addresses of --web.listen-address
-  // (none: the config's `listen`), the web config's TLS and users, the path.
-  std::vector<config::ListenAddress> listen;
-  exporter::WebSettings web;
-  std::string telemetry_path = "/metrics";
-};
 
 class Daemon {
  public:
@@ -99,7 +82,7 @@ class Daemon {
     bpf::IfaceRegistry registry;
     bpf::Loader loader;
   };
-  void log_sync(const bpf::SyncEvents& ev);
+  SyncLogContext sync_log_context() const;
   // The parts of apply(); each false, after logging why, when the running
   // state stays.
   bool reload_programs(const config::Config& next, const std::vector<std::string>& keys);
@@ -130,11 +113,9 @@ class Daemon {
   alerts::AlertEngine alerts_;
   void apply_interfaces(const config::Config& next);
   void evaluate_alerts(const collector::Snapshot& before, const collector::Snapshot& now);
-  void log_cycle(const collector::CycleStats& st);
   size_t last_flows_ = 0;
   bool handed_over_ = false;
-  std::optional<collector::FlowReadPath> last_walk_path_;
-  size_t last_cache_missed_ = 0;  // CPUs the flow cache flush missed, as last logged
+  CycleLog cycle_log_;
 };
 
 }  // namespace pktlens::service
